@@ -1,0 +1,375 @@
+// YAML config loading and validation. Every error names the file and line, and loading goes on
+// after an error so that one run of check-config reports everything that is wrong.
+#include "gateway/config/loader.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <arpa/inet.h>
+#include <yaml-cpp/yaml.h>
+
+namespace gw::config {
+
+std::string_view org_kind_name(OrgKind k) {
+  switch (k) {
+    case OrgKind::kGp:
+      return "gp";
+    case OrgKind::kAcute:
+      return "acute";
+    case OrgKind::kMentalHealth:
+      return "mental-health";
+    case OrgKind::kSocialCare:
+      return "social-care";
+    case OrgKind::kAmbulance:
+      return "ambulance";
+  }
+  return "gp";
+}
+
+const Organisation* Config::find_organisation(const OdsCode& ods) const {
+  for (const auto& o : organisations) {
+    if (o.ods == ods) {
+      return &o;
+    }
+  }
+  return nullptr;
+}
+
+std::string Diagnostic::str() const {
+  if (line > 0) {
+    return file + ":" + std::to_string(line) + ": " + message;
+  }
+  return file + ": " + message;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+
+class Reader {
+public:
+  Reader(std::string name, std::string base_dir, const LoadOptions& opts)
+      : name_(std::move(name)), base_dir_(std::move(base_dir)), opts_(opts) {}
+
+  std::vector<Diagnostic> errors;
+
+  void error(int line, std::string msg) { errors.push_back({name_, line, std::move(msg)}); }
+
+  /** keys: reports keys of map `n` not in `allowed`; false if `n` is not a map. */
+  bool keys(const YAML::Node& n, std::string_view where,
+            std::initializer_list<std::string_view> allowed) {
+    if (!n.IsMap()) {
+      error(line_of(n), std::string(where) + " must be a mapping of keys to values");
+      return false;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const auto key = it->first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (auto a : allowed) {
+          list += (list.empty() ? "" : ", ") + std::string(a);
+        }
+        error(line_of(it->first), "unknown key '" + key + "' in " + std::string(where) +
+                                      " (expected one of: " + list + ")");
+      }
+    }
+    return true;
+  }
+
+  bool string(const YAML::Node& parent, const char* key, std::string& out, bool required) {
+    const YAML::Node n = parent[key];
+    if (!n) {
+      if (required) {
+        error(line_of(parent), std::string("missing required key '") + key + "'");
+      }
+      return false;
+    }
+    if (!n.IsScalar() || n.Scalar().empty()) {
+      error(line_of(n), std::string("'") + key + "' must be a non-empty text value");
+      return false;
+    }
+    out = n.Scalar();
+    return true;
+  }
+
+  template <class T>
+  bool number(const YAML::Node& parent, const char* key, T& out, std::uint64_t min,
+              std::uint64_t max) {
+    const YAML::Node n = parent[key];
+    if (!n) {
+      return false;
+    }
+    const std::string& s = n.IsScalar() ? n.Scalar() : std::string();
+    std::uint64_t v = 0;
+    bool ok = !s.empty() && s.size() <= 19 &&
+              std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (ok) {
+      v = std::stoull(s);
+      ok = v >= min && v <= max;
+    }
+    if (!ok) {
+      error(line_of(n), std::string("'") + key + "' must be a whole number from " +
+                            std::to_string(min) + " to " + std::to_string(max) + ", got '" + s +
+                            "'");
+      return false;
+    }
+    out = static_cast<T>(v);
+    return true;
+  }
+
+  void millis(const YAML::Node& parent, const char* key, std::chrono::milliseconds& out) {
+    std::uint64_t v = 0;
+    if (number(parent, key, v, 1, 3'600'000)) {
+      out = std::chrono::milliseconds(v);
+    }
+  }
+
+  /** path: expands ${data_dir} and makes a relative path absolute against the config's folder. */
+  std::string path(const std::string& raw, const std::string& data_dir) const {
+    std::string p = raw;
+    const std::string var = "${data_dir}";
+    for (auto pos = p.find(var); pos != std::string::npos; pos = p.find(var)) {
+      p.replace(pos, var.size(), data_dir);
+    }
+    fs::path fp(p);
+    if (fp.is_relative()) {
+      fp = fs::path(base_dir_) / fp;
+    }
+    return fp.lexically_normal().string();
+  }
+
+  void file(const YAML::Node& parent, const char* key, Located<std::string>& out,
+            const std::string& data_dir) {
+    std::string raw;
+    if (!string(parent, key, raw, true)) {
+      return;
+    }
+    out.value = path(raw, data_dir);
+    out.line = line_of(parent[key]);
+    if (opts_.check_files) {
+      std::ifstream f(out.value);
+      if (!f) {
+        error(out.line, std::string("'") + key + "': cannot read file " + out.value +
+                            (raw.find("${data_dir}") != std::string::npos
+                                 ? " (make development certificates with certs/make-dev-certs)"
+                                 : ""));
+      }
+    }
+  }
+
+  void read(const YAML::Node& root, Config& c) {
+    if (!keys(root, "the config",
+              {"node_id", "data_dir", "log_level", "threads", "tls", "listeners", "limits",
+               "organisations"})) {
+      return;
+    }
+    string(root, "node_id", c.node_id, false);
+    std::string data_dir;
+    if (opts_.data_dir) {
+      c.data_dir = fs::absolute(*opts_.data_dir).lexically_normal().string();
+    } else if (string(root, "data_dir", data_dir, true)) {
+      c.data_dir = path(data_dir, "");
+    }
+    if (string(root, "log_level", c.log_level, false) &&
+        (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+         c.log_level != "error")) {
+      error(line_of(root["log_level"]), "'log_level' must be debug, info, warn or error");
+    }
+    number(root, "threads", c.threads, 0, 256);
+    read_tls(root, c);
+    read_listeners(root, c);
+    read_limits(root, c);
+    read_organisations(root, c);
+  }
+
+  void read_tls(const YAML::Node& root, Config& c) {
+    const YAML::Node t = root["tls"];
+    if (!t) {
+      error(line_of(root), "missing required key 'tls' (certificate, private_key, client_ca)");
+      return;
+    }
+    if (!keys(t, "tls", {"certificate", "private_key", "client_ca"})) {
+      return;
+    }
+    file(t, "certificate", c.tls.certificate, c.data_dir);
+    file(t, "private_key", c.tls.private_key, c.data_dir);
+    file(t, "client_ca", c.tls.client_ca, c.data_dir);
+  }
+
+  void read_listeners(const YAML::Node& root, Config& c) {
+    const YAML::Node ls = root["listeners"];
+    if (!ls || !ls.IsSequence() || ls.size() == 0) {
+      error(line_of(ls ? ls : root), "'listeners' must be a list with at least one listener");
+      return;
+    }
+    std::set<std::string> names;
+    std::set<std::uint16_t> ports;
+    for (const auto& n : ls) {
+      if (!keys(n, "a listener", {"name", "address", "port", "client_certificate"})) {
+        continue;
+      }
+      Listener l;
+      l.line = line_of(n);
+      string(n, "name", l.name, true);
+      if (!l.name.empty() && !names.insert(l.name).second) {
+        error(line_of(n["name"]), "listener name '" + l.name + "' is used twice");
+      }
+      if (string(n, "address", l.address, false)) {
+        unsigned char buf[16];
+        if (inet_pton(AF_INET, l.address.c_str(), buf) != 1 &&
+            inet_pton(AF_INET6, l.address.c_str(), buf) != 1) {
+          error(line_of(n["address"]), "'address' must be an IP address, got '" + l.address + "'");
+        }
+      }
+      if (!n["port"]) {
+        error(l.line, "missing required key 'port'");
+      } else if (number(n, "port", l.port, 0, 65535) && l.port != 0 &&
+                 !ports.insert(l.port).second) {
+        error(line_of(n["port"]), "port " + std::to_string(l.port) + " is used by two listeners");
+      }
+      std::string cc;
+      if (string(n, "client_certificate", cc, false)) {
+        if (cc == "required") {
+          l.client_certificate = ClientCert::kRequired;
+        } else if (cc == "optional") {
+          l.client_certificate = ClientCert::kOptional;
+        } else {
+          error(line_of(n["client_certificate"]),
+                "'client_certificate' must be required or optional, got '" + cc + "'");
+        }
+      }
+      c.listeners.push_back(std::move(l));
+    }
+  }
+
+  void read_limits(const YAML::Node& root, Config& c) {
+    const YAML::Node n = root["limits"];
+    if (!n) {
+      return;
+    }
+    if (!keys(n, "limits",
+              {"max_header_bytes", "max_body_bytes", "max_requests_per_connection",
+               "max_connections", "handshake_timeout_ms", "header_timeout_ms", "body_timeout_ms",
+               "idle_timeout_ms", "write_timeout_ms", "shutdown_grace_ms"})) {
+      return;
+    }
+    Limits& l = c.limits;
+    number(n, "max_header_bytes", l.max_header_bytes, 1024, 1024 * 1024);
+    number(n, "max_body_bytes", l.max_body_bytes, 1024, std::uint64_t{1} << 32U);
+    number(n, "max_requests_per_connection", l.max_requests_per_connection, 1, 1'000'000);
+    number(n, "max_connections", l.max_connections, 1, 1'000'000);
+    millis(n, "handshake_timeout_ms", l.handshake_timeout);
+    millis(n, "header_timeout_ms", l.header_timeout);
+    millis(n, "body_timeout_ms", l.body_timeout);
+    millis(n, "idle_timeout_ms", l.idle_timeout);
+    millis(n, "write_timeout_ms", l.write_timeout);
+    millis(n, "shutdown_grace_ms", l.shutdown_grace);
+  }
+
+  void read_organisations(const YAML::Node& root, Config& c) {
+    const YAML::Node os = root["organisations"];
+    if (!os) {
+      return;
+    }
+    if (!os.IsSequence()) {
+      error(line_of(os), "'organisations' must be a list");
+      return;
+    }
+    std::set<std::string> seen;
+    for (const auto& n : os) {
+      if (!keys(n, "an organisation", {"ods", "name", "kind", "certificate_subject"})) {
+        continue;
+      }
+      std::string ods_text, name, kind, subject;
+      const bool has_ods = string(n, "ods", ods_text, true);
+      string(n, "name", name, true);
+      string(n, "kind", kind, true);
+      string(n, "certificate_subject", subject, false);
+      auto k = parse_kind(kind);
+      if (!kind.empty() && !k) {
+        error(line_of(n["kind"]),
+              "unknown organisation kind '" + kind +
+                  "' (expected gp, acute, mental-health, social-care or ambulance)");
+      }
+      if (!has_ods) {
+        continue;
+      }
+      auto ods = OdsCode::parse(ods_text);
+      if (!ods) {
+        error(line_of(n["ods"]), ods.error().detail + " ('" + ods_text + "')");
+        continue;
+      }
+      if (!seen.insert(ods->str()).second) {
+        error(line_of(n["ods"]), "organisation " + ods->str() + " is configured twice");
+        continue;
+      }
+      c.organisations.push_back(Organisation{*ods, std::move(name), k.value_or(OrgKind::kGp),
+                                             std::move(subject), line_of(n)});
+    }
+  }
+
+  static std::optional<OrgKind> parse_kind(std::string_view s) {
+    for (auto k : {OrgKind::kGp, OrgKind::kAcute, OrgKind::kMentalHealth, OrgKind::kSocialCare,
+                   OrgKind::kAmbulance}) {
+      if (org_kind_name(k) == s) {
+        return k;
+      }
+    }
+    return std::nullopt;
+  }
+
+private:
+  std::string name_;
+  std::string base_dir_;
+  const LoadOptions& opts_;
+};
+
+}  // namespace
+
+LoadResult load_text(std::string_view text, const std::string& name, const std::string& base_dir,
+                     const LoadOptions& opts) {
+  LoadResult out;
+  Reader r(name, base_dir, opts);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    r.error(e.mark.line >= 0 ? e.mark.line + 1 : 0, "not valid YAML: " + e.msg);
+    out.errors = std::move(r.errors);
+    return out;
+  }
+  auto c = std::make_shared<Config>();
+  c->source = name;
+  try {
+    r.read(root, *c);
+  } catch (const YAML::Exception& e) {
+    r.error(e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+  }
+  out.errors = std::move(r.errors);
+  if (out.errors.empty()) {
+    out.config = std::move(c);
+  }
+  return out;
+}
+
+LoadResult load_file(const std::string& path, const LoadOptions& opts) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    LoadResult out;
+    out.errors.push_back({path, 0, "cannot open the config file"});
+    return out;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const auto base = fs::absolute(fs::path(path)).parent_path().string();
+  return load_text(ss.str(), path, base, opts);
+}
+
+}  // namespace gw::config

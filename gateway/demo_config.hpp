@@ -1,0 +1,11 @@
+// The demo config (examples/demo/caregw.yaml), compiled into the binary for `serve --demo`.
+#pragma once
+
+#include <string_view>
+
+namespace gw {
+
+/** demo_config_yaml: the text of examples/demo/caregw.yaml at build time. */
+[[nodiscard]] std::string_view demo_config_yaml();
+
+}  // namespace gw

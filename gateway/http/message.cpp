@@ -1,0 +1,92 @@
+// Plain HTTP message helpers.
+#include "gateway/http/message.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+
+namespace gw::http {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+std::string_view method_name(Method m) {
+  switch (m) {
+    case Method::kGet:
+      return "GET";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kDelete:
+      return "DELETE";
+    case Method::kOptions:
+      return "OPTIONS";
+    case Method::kOther:
+      return "OTHER";
+  }
+  return "OTHER";
+}
+
+void Headers::set(std::string_view name, std::string value) {
+  std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
+  items_.emplace_back(std::string(name), std::move(value));
+}
+
+std::string_view Headers::get(std::string_view name) const {
+  for (const auto& [k, v] : items_) {
+    if (iequals(k, name)) {
+      return v;
+    }
+  }
+  return {};
+}
+
+bool Headers::has(std::string_view name) const {
+  return std::any_of(items_.begin(), items_.end(),
+                     [&](const auto& kv) { return iequals(kv.first, name); });
+}
+
+std::string_view Request::path() const {
+  std::string_view t = target;
+  return t.substr(0, t.find('?'));
+}
+
+std::string_view Request::query() const {
+  std::string_view t = target;
+  const auto q = t.find('?');
+  return q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
+}
+
+bool query_param(std::string_view query, std::string_view name, std::string& out) {
+  if (query.empty()) {
+    return false;  // also keeps a null string_view away from Boost.URL, which would strlen() it
+  }
+  // Boost.URL does the RFC 3986 parsing and percent-decoding.
+  auto parsed = boost::urls::parse_query(query);
+  if (!parsed) {
+    return false;
+  }
+  for (const auto& p : boost::urls::params_view(*parsed)) {
+    if (p.key == name) {
+      out = p.has_value ? p.value : std::string{};
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace gw::http

@@ -1,0 +1,57 @@
+// HTTP requests and responses as plain values, so that everything past the session (the pipeline,
+// handlers, tests) works without Beast.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gw::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+/** method_name: "GET", "POST", ... ("OTHER" for methods we do not serve). */
+[[nodiscard]] std::string_view method_name(Method m);
+
+/** Headers: a small ordered list; lookups are case-insensitive. */
+class Headers {
+public:
+  void add(std::string name, std::string value) {
+    items_.emplace_back(std::move(name), std::move(value));
+  }
+  /** set: replaces every header of that name with one value. */
+  void set(std::string_view name, std::string value);
+  /** get: the first value of `name`, or an empty view. */
+  [[nodiscard]] std::string_view get(std::string_view name) const;
+  [[nodiscard]] bool has(std::string_view name) const;
+  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& items() const {
+    return items_;
+  }
+
+private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+struct Request {
+  Method method = Method::kGet;
+  std::string target;  // origin-form: path and query, as received
+  Headers headers;
+  std::string body;
+
+  /** path: the target without its query string. */
+  [[nodiscard]] std::string_view path() const;
+  /** query: the part after '?', or empty. */
+  [[nodiscard]] std::string_view query() const;
+};
+
+struct Response {
+  unsigned status = 200;
+  Headers headers;
+  std::string body;
+};
+
+/** query_param: the percent-decoded value of the first `name=` in a query string, if present. */
+[[nodiscard]] bool query_param(std::string_view query, std::string_view name, std::string& out);
+
+}  // namespace gw::http

@@ -1,0 +1,100 @@
+// Route matching by path segments.
+#include "gateway/http/route_table.hpp"
+
+#include <algorithm>
+
+namespace gw::http {
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.empty() || path.front() != '/') {
+    return out;
+  }
+  path.remove_prefix(1);
+  while (true) {
+    const auto slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) {
+      break;
+    }
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view operation_name(Operation op) {
+  switch (op) {
+    case Operation::kHealth:
+      return "healthz";
+    case Operation::kReady:
+      return "readyz";
+    case Operation::kMetrics:
+      return "metrics";
+    case Operation::kCapabilities:
+      return "fhir_metadata";
+  }
+  return "unknown";
+}
+
+void RouteTable::add(Method method, std::string_view pattern, Operation op) {
+  Route r{method, {}, op};
+  for (auto seg : split_path(pattern)) {
+    r.segments.emplace_back(seg.size() > 1 && seg.front() == '{' && seg.back() == '}' ? "{}" : seg);
+  }
+  routes_.push_back(std::move(r));
+}
+
+MatchResult RouteTable::match(Method method, std::string_view path) const {
+  const auto segs = split_path(path);
+  MatchResult out;
+  if (segs.empty()) {
+    return out;
+  }
+  const Method want = method == Method::kHead ? Method::kGet : method;
+  for (const Route& r : routes_) {
+    if (r.segments.size() != segs.size()) {
+      continue;
+    }
+    std::vector<std::string> params;
+    bool ok = true;
+    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
+      if (r.segments[i] == "{}") {
+        ok = !segs[i].empty();
+        params.emplace_back(segs[i]);
+      } else {
+        ok = r.segments[i] == segs[i];
+      }
+    }
+    if (!ok) {
+      continue;
+    }
+    if (r.method == want) {
+      out.kind = MatchResult::Kind::kFound;
+      out.match = RouteMatch{r.op, std::move(params)};
+      out.allowed.clear();
+      return out;
+    }
+    out.kind = MatchResult::Kind::kMethodNotAllowed;
+    if (std::find(out.allowed.begin(), out.allowed.end(), r.method) == out.allowed.end()) {
+      out.allowed.push_back(r.method);
+      if (r.method == Method::kGet) {
+        out.allowed.push_back(Method::kHead);
+      }
+    }
+  }
+  return out;
+}
+
+RouteTable RouteTable::builtin() {
+  RouteTable t;
+  t.add(Method::kGet, "/healthz", Operation::kHealth);
+  t.add(Method::kGet, "/readyz", Operation::kReady);
+  t.add(Method::kGet, "/metrics", Operation::kMetrics);
+  t.add(Method::kGet, "/fhir/metadata", Operation::kCapabilities);
+  return t;
+}
+
+}  // namespace gw::http

@@ -1,0 +1,60 @@
+// The typed route table: method + path pattern -> Operation, matched once per request so that no
+// later stage looks at the raw target again (STYLE.md 3.7, "stringly-typed routing").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/http/message.hpp"
+
+namespace gw::http {
+
+/** Operation: everything the gateway serves. Add one here and in the table in route_table.cpp. */
+enum class Operation : std::uint8_t {
+  kHealth,        // GET /healthz
+  kReady,         // GET /readyz
+  kMetrics,       // GET /metrics
+  kCapabilities,  // GET /fhir/metadata
+};
+
+/** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */
+[[nodiscard]] std::string_view operation_name(Operation op);
+
+/** RouteMatch: the operation and the path parameters captured by `{name}` segments, in order. */
+struct RouteMatch {
+  Operation op{};
+  std::vector<std::string> params;
+};
+
+/** MatchResult: found, or why not (no such path; path exists but not for this method). */
+struct MatchResult {
+  enum class Kind { kFound, kNotFound, kMethodNotAllowed } kind = Kind::kNotFound;
+  RouteMatch match;
+  std::vector<Method> allowed;  // for kMethodNotAllowed: the methods the path does take
+};
+
+/** RouteTable: immutable after construction; match() is thread-safe. */
+class RouteTable {
+public:
+  /** add: `pattern` is a path of literal segments and `{name}` captures, e.g. "/fhir/Patient/{id}".
+   */
+  void add(Method method, std::string_view pattern, Operation op);
+
+  /** match: the operation for a method and a path (no query). HEAD matches GET routes. */
+  [[nodiscard]] MatchResult match(Method method, std::string_view path) const;
+
+  /** builtin: the table of every operation the gateway serves. */
+  [[nodiscard]] static RouteTable builtin();
+
+private:
+  struct Route {
+    Method method;
+    std::vector<std::string> segments;  // "{}" marks a capture
+    Operation op;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace gw::http

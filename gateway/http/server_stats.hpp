@@ -1,0 +1,53 @@
+// The server's metrics, declared in one place (Envoy style) and asserted on in tests.
+#pragma once
+
+#include "gateway/metrics/metrics.hpp"
+
+namespace gw::http {
+
+/** ServerStats: every metric the listener, sessions and request pipeline keep. */
+struct ServerStats {
+  explicit ServerStats(metrics::Registry& r)
+      : requests(r.counter("caregw_http_requests_total",
+                           "HTTP requests answered, by route and status",
+                           {"listener", "route", "status"})),
+        latency(r.histogram("caregw_http_request_duration_seconds",
+                            "Time from the request header to the response, by route", {"route"},
+                            metrics::latency_buckets())),
+        open_connections(
+            r.gauge("caregw_open_connections", "TLS connections open now", {"listener"})),
+        connections(
+            r.counter("caregw_connections_total", "TCP connections accepted", {"listener"})),
+        handshake_failures(r.counter("caregw_tls_handshake_failures_total",
+                                     "TLS handshakes refused or failed, by reason",
+                                     {"listener", "reason"})),
+        connections_refused(
+            r.counter("caregw_connections_refused_total",
+                      "Connections closed at once, by reason (connection limit, draining)",
+                      {"listener", "reason"})),
+        timeouts(
+            r.counter("caregw_http_timeouts_total",
+                      "Connections dropped for a timeout, by phase (idle, header, body, write)",
+                      {"listener", "phase"})),
+        peers_refused(r.counter(
+            "caregw_peers_refused_total",
+            "Requests refused because of the client certificate's organisation, by reason",
+            {"listener", "reason"})),
+        config_reloads(r.counter("caregw_config_reloads_total",
+                                 "Config reloads (SIGHUP), by result", {"result"})),
+        internal_errors(r.counter("caregw_internal_errors_total",
+                                  "Unexpected errors caught at the edge of a connection")) {}
+
+  metrics::CounterFamily& requests;
+  metrics::HistogramFamily& latency;
+  metrics::GaugeFamily& open_connections;
+  metrics::CounterFamily& connections;
+  metrics::CounterFamily& handshake_failures;
+  metrics::CounterFamily& connections_refused;
+  metrics::CounterFamily& timeouts;
+  metrics::CounterFamily& peers_refused;
+  metrics::CounterFamily& config_reloads;
+  metrics::CounterFamily& internal_errors;
+};
+
+}  // namespace gw::http

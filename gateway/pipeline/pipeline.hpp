@@ -1,0 +1,41 @@
+// The request pipeline: authenticate -> route -> dispatch, each a small Stage. Pure with respect
+// to I/O: it takes a parsed request and returns a response, so tests need no sockets.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "gateway/http/message.hpp"
+#include "gateway/http/route_table.hpp"
+#include "gateway/http/server_stats.hpp"
+#include "gateway/metrics/metrics.hpp"
+#include "gateway/pipeline/request_context.hpp"
+#include "gateway/pipeline/stage.hpp"
+
+namespace gw::pipeline {
+
+/** Services: what the built-in handlers need from the rest of the gateway. Outlives the pipeline.
+ */
+struct Services {
+  const metrics::Registry& registry;
+  http::ServerStats& stats;
+};
+
+class Pipeline {
+public:
+  explicit Pipeline(Services services);
+
+  /** handle: runs every stage; on the first error renders it as an OperationOutcome. Thread-safe.
+   */
+  boost::asio::awaitable<http::Response> handle(const http::Request& req, RequestContext& ctx);
+
+  /** render_error: an error as an OperationOutcome response (also used by the session). */
+  [[nodiscard]] static http::Response render_error(const Error& e, const RequestContext& ctx);
+
+private:
+  std::vector<std::unique_ptr<Stage>> stages_;
+};
+
+}  // namespace gw::pipeline

@@ -1,0 +1,32 @@
+// Per-request state that flows through the pipeline's stages. Stages hold no per-request state.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/config/config.hpp"
+#include "gateway/http/message.hpp"
+#include "gateway/http/route_table.hpp"
+#include "gateway/tls/peer_identity.hpp"
+
+namespace gw::pipeline {
+
+struct RequestContext {
+  // Set by the session before the pipeline runs.
+  std::string request_id;
+  std::string listener;
+  config::ClientCert client_cert_mode = config::ClientCert::kRequired;
+  tls::PeerIdentity peer;
+  config::ConfigPtr config;  // the config snapshot this request runs under
+  bool draining = false;     // the server is shutting down
+  std::chrono::system_clock::time_point received;
+
+  // Set by the stages.
+  const config::Organisation* organisation = nullptr;  // authenticate: the calling organisation
+  std::optional<http::RouteMatch> route;               // route
+  std::vector<http::Method> allowed;                   // route: for a 405's Allow header
+};
+
+}  // namespace gw::pipeline

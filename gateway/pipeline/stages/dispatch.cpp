@@ -1,0 +1,105 @@
+// Dispatch: run the handler of the matched operation.
+#include <ctime>
+
+#include "gateway/fhir/capability.hpp"
+#include "gateway/fhir/operation_outcome.hpp"
+#include "gateway/pipeline/stages/stages.hpp"
+
+namespace gw::pipeline {
+namespace {
+
+constexpr std::string_view kVersion = "0.1.0";
+
+std::string fhir_datetime(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return {buf, n};
+}
+
+/**
+ * accepts_fhir_json: whether the client takes JSON. `_format` wins over Accept
+ * (http://hl7.org/fhir/R4/http.html#mime-type). XML arrives with the FHIR XML codec.
+ */
+Result<void> accepts_fhir_json(const http::Request& req) {
+  std::string format;
+  if (http::query_param(req.query(), "_format", format)) {
+    if (format == "json" || format == "application/json" || format == "application/fhir+json") {
+      return {};
+    }
+    return make_error(Errc::kNotAcceptable,
+                      "_format '" + format + "' is not served; this endpoint answers in json");
+  }
+  const std::string_view accept = req.headers.get("Accept");
+  if (accept.empty() || accept.find("json") != std::string_view::npos ||
+      accept.find("*/*") != std::string_view::npos ||
+      accept.find("application/*") != std::string_view::npos) {
+    return {};
+  }
+  return make_error(
+      Errc::kNotAcceptable,
+      "Accept does not include application/fhir+json, the format this endpoint serves");
+}
+
+class Dispatch final : public Stage {
+public:
+  explicit Dispatch(const Services& s) : services_(s) {}
+  [[nodiscard]] std::string_view name() const override { return "dispatch"; }
+
+  boost::asio::awaitable<Result<void>> run(const http::Request& req, RequestContext& ctx,
+                                           http::Response& res) override {
+    co_return handle(req, ctx, res);
+  }
+
+private:
+  Result<void> handle(const http::Request& req, RequestContext& ctx, http::Response& res) const {
+    switch (ctx.route->op) {
+      case http::Operation::kHealth:
+        res.status = 200;
+        res.headers.set("Content-Type", "application/health+json");
+        res.body = R"({"status":"pass"})";
+        return {};
+      case http::Operation::kReady:
+        res.headers.set("Content-Type", "application/health+json");
+        if (ctx.draining) {
+          res.status = 503;
+          res.body = R"({"status":"fail","output":"shutting down"})";
+        } else {
+          res.status = 200;
+          res.body = R"({"status":"pass"})";
+        }
+        return {};
+      case http::Operation::kMetrics:
+        res.status = 200;
+        res.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        res.body = services_.registry.render();
+        return {};
+      case http::Operation::kCapabilities: {
+        if (auto ok = accepts_fhir_json(req); !ok) {
+          return ok;
+        }
+        const std::string_view host = req.headers.get("Host");
+        fhir::CapabilityInfo info{
+            kVersion, fhir_datetime(ctx.received),
+            "https://" + std::string(host.empty() ? "localhost" : host) + "/fhir"};
+        res.status = 200;
+        res.headers.set("Content-Type", std::string(fhir::kFhirJson));
+        res.body = fhir::capability_statement_json(info);
+        return {};
+      }
+    }
+    return make_error(Errc::kInternal, "no handler for the matched operation");
+  }
+
+  Services services_;
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> make_dispatch_stage(const Services& services) {
+  return std::make_unique<Dispatch>(services);
+}
+
+}  // namespace gw::pipeline
