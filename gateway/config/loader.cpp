@@ -69,8 +69,14 @@ public:
       error(line_of(n), std::string(where) + " must be a mapping of keys to values");
       return false;
     }
+    std::set<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
       const auto key = it->first.Scalar();
+      // YAML requires unique keys (YAML 1.2, 3.2.1.1); yaml-cpp would keep the first silently.
+      if (!seen.insert(key).second) {
+        error(line_of(it->first), "key '" + key + "' appears twice in " + std::string(where));
+        continue;
+      }
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string list;
         for (auto a : allowed) {
@@ -154,8 +160,9 @@ public:
     out.value = path(raw, data_dir);
     out.line = line_of(parent[key]);
     if (opts_.check_files) {
+      std::error_code ec;
       std::ifstream f(out.value);
-      if (!f) {
+      if (!f || !fs::is_regular_file(out.value, ec)) {
         error(out.line, std::string("'") + key + "': cannot read file " + out.value +
                             (raw.find("${data_dir}") != std::string::npos
                                  ? " (make development certificates with certs/make-dev-certs)"

@@ -3,7 +3,7 @@
 #include "gateway/metrics/metrics.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 #include <type_traits>
 
 namespace gw::metrics {
@@ -124,10 +124,17 @@ void labels_into(std::string& out, const std::vector<std::string>& names,
   out += '}';
 }
 
+/** number: the shortest text that reads back as `v` ("0.1", not "0.10000000000000001"), so that
+ *  dashboards selecting buckets by their le label's text find them. */
 std::string number(double v) {
-  char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%.17g", v);
-  return std::string(buf, static_cast<std::size_t>(n));
+  char buf[64];
+  const double mag = v < 0 ? -v : v;
+  // Fixed notation reads best for the usual range ("0.0001", not "1e-04"); very large or small
+  // values fall back to the shortest general form.
+  const bool fixed = mag == 0 || (mag >= 1e-9 && mag < 1e15);
+  const auto r = fixed ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
+                       : std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 template <class F>
