@@ -12,6 +12,7 @@
 #include "gateway/core/log.hpp"
 #include "gateway/demo_config.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/identity/nhs_number.hpp"
 #include "gateway/tls/context_factory.hpp"
 
 namespace {
@@ -105,6 +106,20 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   return kExitOk;
 }
 
+int nhs_number_validate(const std::vector<std::string>& numbers) {
+  int rc = kExitOk;
+  for (const auto& n : numbers) {
+    auto parsed = gw::NhsNumber::parse(n);
+    if (parsed) {
+      std::cout << n << ": valid (" << parsed->formatted() << ")\n";
+    } else {
+      std::cout << n << ": invalid: " << parsed.error().detail << "\n";
+      rc = kExitBadInput;
+    }
+  }
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -125,6 +140,14 @@ int main(int argc, char** argv) {
       app.add_subcommand("check-config", "Validate a config file; errors as file:line: message");
   check_cmd->add_option("FILE", check_file, "Config file (YAML)")->required();
 
+  std::vector<std::string> numbers;
+  auto* nhs_cmd = app.add_subcommand("nhs-number", "NHS number tools");
+  nhs_cmd->require_subcommand(1);
+  auto* validate_cmd = nhs_cmd->add_subcommand(
+      "validate", "Check NHS numbers (Modulus 11); exit 1 if any is invalid");
+  validate_cmd->add_option("N", numbers, "NHS numbers, e.g. 9434765919 or \"943 476 5919\"")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -144,6 +167,9 @@ int main(int argc, char** argv) {
     }
     if (*check_cmd) {
       return check_config(check_file);
+    }
+    if (*validate_cmd) {
+      return nhs_number_validate(numbers);
     }
   } catch (const std::exception& e) {
     // Startup only: the data plane never throws (STYLE.md 3.3).

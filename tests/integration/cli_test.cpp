@@ -94,6 +94,21 @@ TEST(CommandLine, HelpIsOnEveryCommand) {
   }
 }
 
+TEST(NhsNumberValidate, PrintsEachVerdictAndExitsOneIfAnyIsInvalid) {
+  // 9990000018 is from ../shared/reference/nhs-numbers/testdata-9-valid-nhs-numbers.csv.
+  auto r = run_command({caregw_binary(), "nhs-number", "validate", "9990000018", "999 000 0018"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("9990000018: valid (999 000 0018)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("999 000 0018: valid"), std::string::npos) << r.out;
+  r = run_command({caregw_binary(), "nhs-number", "validate", "9990000018", "9990000019", "12"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("9990000019: invalid: the check digit is wrong (Modulus 11 gives 8)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("12: invalid: an NHS number has 10 digits, this has 2"), std::string::npos);
+  EXPECT_EQ(run_command({caregw_binary(), "nhs-number", "validate"}).exit_code, 2);
+}
+
 TEST(CommandLine, DemoWithoutCertificatesSaysHowToMakeThem) {
   TempDir dir;
   const auto r = run_command({caregw_binary(), "serve", "--demo", "--data-dir", dir.file("demo")});
