@@ -1,19 +1,26 @@
 // The `caregw` command: parses the command line and wires the parts together. No logic lives here.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include "conformance/runner.hpp"
 #include "gateway/config/loader.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/demo_config.hpp"
+#include "gateway/fhir/json.hpp"
+#include "gateway/fhir/validate.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/identity/nhs_number.hpp"
 #include "gateway/tls/context_factory.hpp"
+#include "gateway/translate/translate.hpp"
 
 namespace {
 
@@ -120,6 +127,85 @@ int nhs_number_validate(const std::vector<std::string>& numbers) {
   return rc;
 }
 
+int translate_cmd(const std::string& from_name, const std::string& to_name, const std::string& in,
+                  bool check) {
+  auto from = gw::translate::parse_kind(from_name);
+  auto to = gw::translate::parse_kind(to_name);
+  if (!from || !to) {
+    std::cerr << "caregw translate: unknown format '" << (from ? to_name : from_name)
+              << "'; known: " << gw::translate::kind_names() << '\n';
+    return kExitUsage;
+  }
+  std::string input;
+  if (in.empty() || in == "-") {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    input = ss.str();
+  } else {
+    std::ifstream f(in, std::ios::binary);
+    if (!f) {
+      std::cerr << "caregw translate: cannot read " << in << '\n';
+      return kExitBadInput;
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    input = ss.str();
+  }
+  auto t = gw::translate::translate(*from, *to, input);
+  if (!t) {
+    std::cerr << "caregw translate: " << t.error().detail << '\n';
+    return kExitBadInput;
+  }
+  for (const auto& w : t->warnings) {
+    std::cerr << "warning: " << w << '\n';
+  }
+  if (check) {
+    // The UK Core checks read R4 JSON; an XML output is read back for them.
+    std::string json = t->output;
+    if (*to == gw::translate::Kind::kFhirR4Xml) {
+      auto back = gw::translate::translate(*to, gw::translate::Kind::kFhirR4, t->output);
+      json = back ? back->output : std::string{};
+    }
+    auto doc = gw::fhir::parse_json(json);
+    if (*to != gw::translate::Kind::kFhirR4 && *to != gw::translate::Kind::kFhirR4Xml) {
+      std::cerr << "caregw translate: --check needs an R4 output (fhir-r4 or fhir-r4-xml)\n";
+      return kExitUsage;
+    }
+    if (doc) {
+      const auto issues = gw::fhir::check_uk_core(*doc);
+      if (!issues.empty()) {
+        std::cerr << gw::fhir::operation_outcome(issues) << '\n';
+      }
+      if (gw::fhir::has_errors(issues)) {
+        return kExitBadInput;
+      }
+    }
+  }
+  std::cout << t->output;
+  return kExitOk;
+}
+
+int conformance_cmd(const std::string& dir, const std::string& filter) {
+  gw::conformance::RunOptions opts;
+  const char* update = std::getenv("GW_UPDATE_GOLDEN");
+  opts.update_golden = update != nullptr && std::string(update) == "1";
+  opts.filter = filter;
+  const auto results = gw::conformance::run_cases(dir, opts);
+  int passed = 0;
+  int failed = 0;
+  for (const auto& r : results) {
+    if (r.passed) {
+      ++passed;
+      std::cout << "PASS " << r.name << (r.detail.empty() ? "" : " (" + r.detail + ")") << '\n';
+    } else {
+      ++failed;
+      std::cout << "FAIL " << r.name << ": " << r.detail << '\n';
+    }
+  }
+  std::cout << passed << " passed, " << failed << " failed\n";
+  return failed == 0 && passed > 0 ? kExitOk : kExitBadInput;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -148,6 +234,25 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("N", numbers, "NHS numbers, e.g. 9434765919 or \"943 476 5919\"")
       ->required();
 
+  std::string from_kind, to_kind, in_file;
+  bool check = false;
+  auto* translate_sub = app.add_subcommand(
+      "translate", "Translate one message offline (stdin by default); prints the result");
+  translate_sub->add_option("--from", from_kind, "Input format: " + gw::translate::kind_names())
+      ->required();
+  translate_sub->add_option("--to", to_kind, "Output format: " + gw::translate::kind_names())
+      ->required();
+  translate_sub->add_option("--in", in_file, "Input file (default: standard input)");
+  translate_sub->add_flag(
+      "--check", check,
+      "Also run the UK Core checks on an R4 output; issues on stderr, exit 1 on errors");
+
+  std::string cases_dir = "conformance/cases", case_filter;
+  auto* conformance_sub =
+      app.add_subcommand("conformance", "Run conformance cases; last line 'N passed, N failed'");
+  conformance_sub->add_option("--cases", cases_dir, "Cases directory (default: conformance/cases)");
+  conformance_sub->add_option("--filter", case_filter, "Only cases whose name contains this");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -170,6 +275,12 @@ int main(int argc, char** argv) {
     }
     if (*validate_cmd) {
       return nhs_number_validate(numbers);
+    }
+    if (*translate_sub) {
+      return translate_cmd(from_kind, to_kind, in_file, check);
+    }
+    if (*conformance_sub) {
+      return conformance_cmd(cases_dir, case_filter);
     }
   } catch (const std::exception& e) {
     // Startup only: the data plane never throws (STYLE.md 3.3).

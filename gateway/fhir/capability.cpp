@@ -2,6 +2,8 @@
 // interactions this build serves; each new FHIR operation adds itself here.
 #include "gateway/fhir/capability.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -43,6 +45,9 @@ std::string capability_statement_json(const CapabilityInfo& info) {
   w.Key("format");
   w.StartArray();
   s("application/fhir+json");
+  if (info.xml) {
+    s("application/fhir+xml");
+  }
   w.EndArray();
   w.Key("rest");
   w.StartArray();
@@ -55,6 +60,94 @@ std::string capability_statement_json(const CapabilityInfo& info) {
   s("Mutual TLS: provider systems present a client certificate whose subject CN is the ODS code "
     "of a configured organisation.");
   w.EndObject();
+  // Group the route table's interactions: per resource type, system-level, and operations.
+  std::vector<std::string> types;
+  for (const auto& i : info.interactions) {
+    if (!i.resource.empty() && std::find(types.begin(), types.end(), i.resource) == types.end()) {
+      types.push_back(i.resource);
+    }
+  }
+  if (!types.empty()) {
+    w.Key("resource");
+    w.StartArray();
+    for (const auto& t : types) {
+      w.StartObject();
+      w.Key("type");
+      s(t);
+      std::vector<std::string> params;
+      bool any_interaction = false;
+      for (const auto& i : info.interactions) {
+        any_interaction = any_interaction || (i.resource == t && !i.interaction.empty());
+      }
+      if (any_interaction) {
+        w.Key("interaction");
+        w.StartArray();
+        for (const auto& i : info.interactions) {
+          if (i.resource == t && !i.interaction.empty()) {
+            w.StartObject();
+            w.Key("code");
+            s(i.interaction);
+            w.EndObject();
+            params.insert(params.end(), i.search_params.begin(), i.search_params.end());
+          }
+        }
+        w.EndArray();
+      }
+      if (!params.empty()) {
+        w.Key("searchParam");
+        w.StartArray();
+        for (const auto& p : params) {
+          w.StartObject();
+          w.Key("name");
+          s(p);
+          w.Key("type");
+          s(p == "identifier" || p == "gender" ? "token" : p == "birthdate" ? "date" : "string");
+          w.EndObject();
+        }
+        w.EndArray();
+      }
+      bool any_op = false;
+      for (const auto& i : info.interactions) {
+        any_op = any_op || (i.resource == t && !i.operation.empty());
+      }
+      if (any_op) {
+        w.Key("operation");
+        w.StartArray();
+        for (const auto& i : info.interactions) {
+          if (i.resource == t && !i.operation.empty()) {
+            w.StartObject();
+            w.Key("name");
+            s(i.operation);
+            w.Key("definition");
+            s("http://hl7.org/fhir/OperationDefinition/" + t + "-" + i.operation);
+            w.EndObject();
+          }
+        }
+        w.EndArray();
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  bool system_ops = false;
+  for (const auto& i : info.interactions) {
+    system_ops = system_ops || (i.resource.empty() && !i.operation.empty());
+  }
+  if (system_ops) {
+    w.Key("operation");
+    w.StartArray();
+    for (const auto& i : info.interactions) {
+      if (i.resource.empty() && !i.operation.empty()) {
+        w.StartObject();
+        w.Key("name");
+        s(i.operation);
+        w.Key("definition");
+        s("http://hl7.org/fhir/OperationDefinition/MessageHeader-" + i.operation);
+        w.EndObject();
+      }
+    }
+    w.EndArray();
+  }
   w.EndObject();
   w.EndArray();
   w.EndObject();

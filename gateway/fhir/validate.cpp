@@ -522,15 +522,11 @@ private:
                 return;
               }
             }
-            const bool local = r.rfind("urn:uuid:", 0) == 0 || r.rfind("urn:oid:", 0) == 0 ||
-                               r.find("://") == std::string::npos;
-            if (local || closed) {
-              (local ? static_cast<void>(error("not-found", p,
-                                               "the reference does not resolve to an "
-                                               "entry of the Bundle"))
-                     : static_cast<void>(warning("not-found", p,
-                                                 "the reference points outside the "
-                                                 "Bundle")));
+            // urn:uuid / urn:oid names resolve only inside the Bundle. In a document or a
+            // message every reference must resolve; elsewhere a relative or absolute one may
+            // point at a server.
+            if (r.rfind("urn:", 0) == 0 || closed) {
+              error("not-found", p, "the reference does not resolve to an entry of the Bundle");
             }
           },
           false);

@@ -39,12 +39,23 @@ std::string_view operation_name(Operation op) {
   return "unknown";
 }
 
-void RouteTable::add(Method method, std::string_view pattern, Operation op) {
-  Route r{method, {}, op};
+void RouteTable::add(Method method, std::string_view pattern, Operation op,
+                     std::optional<FhirInteraction> fhir) {
+  Route r{method, {}, op, std::move(fhir)};
   for (auto seg : split_path(pattern)) {
     r.segments.emplace_back(seg.size() > 1 && seg.front() == '{' && seg.back() == '}' ? "{}" : seg);
   }
   routes_.push_back(std::move(r));
+}
+
+std::vector<FhirInteraction> RouteTable::fhir_interactions() const {
+  std::vector<FhirInteraction> out;
+  for (const Route& r : routes_) {
+    if (r.fhir) {
+      out.push_back(*r.fhir);
+    }
+  }
+  return out;
 }
 
 MatchResult RouteTable::match(Method method, std::string_view path) const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,12 +36,28 @@ struct MatchResult {
   std::vector<Method> allowed;  // for kMethodNotAllowed: the methods the path does take
 };
 
+/**
+ * FhirInteraction: what a route offers in FHIR terms, for the CapabilityStatement. `resource`
+ * empty means a system-level interaction; `operation` names a FHIR operation such as
+ * "everything" (then `interaction` is empty).
+ */
+struct FhirInteraction {
+  std::string resource;
+  std::string interaction;  // read, vread, search-type, create, ... (FHIR TypeRestfulInteraction)
+  std::string operation;
+  std::vector<std::string> search_params;
+};
+
 /** RouteTable: immutable after construction; match() is thread-safe. */
 class RouteTable {
 public:
   /** add: `pattern` is a path of literal segments and `{name}` captures, e.g. "/fhir/Patient/{id}".
    */
-  void add(Method method, std::string_view pattern, Operation op);
+  void add(Method method, std::string_view pattern, Operation op,
+           std::optional<FhirInteraction> fhir = std::nullopt);
+
+  /** fhir_interactions: what the table serves in FHIR terms, in the order routes were added. */
+  [[nodiscard]] std::vector<FhirInteraction> fhir_interactions() const;
 
   /** match: the operation for a method and a path (no query). HEAD matches GET routes. */
   [[nodiscard]] MatchResult match(Method method, std::string_view path) const;
@@ -53,6 +70,7 @@ private:
     Method method;
     std::vector<std::string> segments;  // "{}" marks a capture
     Operation op;
+    std::optional<FhirInteraction> fhir;
   };
   std::vector<Route> routes_;
 };

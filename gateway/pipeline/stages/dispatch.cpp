@@ -2,6 +2,7 @@
 #include <ctime>
 
 #include "gateway/fhir/capability.hpp"
+#include "gateway/fhir/format.hpp"
 #include "gateway/fhir/operation_outcome.hpp"
 #include "gateway/pipeline/stages/stages.hpp"
 
@@ -19,33 +20,10 @@ std::string fhir_datetime(std::chrono::system_clock::time_point t) {
   return {buf, n};
 }
 
-/**
- * accepts_fhir_json: whether the client takes JSON. `_format` wins over Accept
- * (http://hl7.org/fhir/R4/http.html#mime-type). XML arrives with the FHIR XML codec.
- */
-Result<void> accepts_fhir_json(const http::Request& req) {
-  std::string format;
-  if (http::query_param(req.query(), "_format", format)) {
-    if (format == "json" || format == "application/json" || format == "application/fhir+json") {
-      return {};
-    }
-    return make_error(Errc::kNotAcceptable,
-                      "_format '" + format + "' is not served; this endpoint answers in json");
-  }
-  const std::string_view accept = req.headers.get("Accept");
-  if (accept.empty() || accept.find("json") != std::string_view::npos ||
-      accept.find("*/*") != std::string_view::npos ||
-      accept.find("application/*") != std::string_view::npos) {
-    return {};
-  }
-  return make_error(
-      Errc::kNotAcceptable,
-      "Accept does not include application/fhir+json, the format this endpoint serves");
-}
-
 class Dispatch final : public Stage {
 public:
-  explicit Dispatch(const Services& s) : services_(s) {}
+  explicit Dispatch(const Services& s)
+      : services_(s), interactions_(http::RouteTable::builtin().fhir_interactions()) {}
   [[nodiscard]] std::string_view name() const override { return "dispatch"; }
 
   boost::asio::awaitable<Result<void>> run(const http::Request& req, RequestContext& ctx,
@@ -77,15 +55,23 @@ private:
         res.body = services_.registry.render();
         return {};
       case http::Operation::kCapabilities: {
-        if (auto ok = accepts_fhir_json(req); !ok) {
-          return ok;
+        std::string format;
+        (void)http::query_param(req.query(), "_format", format);
+        auto fmt = fhir::response_format(format, req.headers.get("Accept"));
+        if (!fmt) {
+          return fmt.error();
         }
         const std::string_view host = req.headers.get("Host");
         fhir::CapabilityInfo info{
             kVersion, fhir_datetime(ctx.received),
-            "https://" + std::string(host.empty() ? "localhost" : host) + "/fhir"};
+            "https://" + std::string(host.empty() ? "localhost" : host) + "/fhir", interactions_,
+            false};
+        if (*fmt == fhir::Format::kXml) {
+          return make_error(Errc::kNotAcceptable,
+                            "application/fhir+xml is not served yet; use application/fhir+json");
+        }
         res.status = 200;
-        res.headers.set("Content-Type", std::string(fhir::kFhirJson));
+        res.headers.set("Content-Type", std::string(fhir::media_type(*fmt)));
         res.body = fhir::capability_statement_json(info);
         return {};
       }
@@ -94,6 +80,7 @@ private:
   }
 
   Services services_;
+  std::vector<http::FhirInteraction> interactions_;
 };
 
 }  // namespace

@@ -1,0 +1,404 @@
+// STU3 -> R4 conversion driver: checks that the input is an STU3 resource, copies it, walks nested
+// resources (Bundle entries, Parameters, contained), applies the per-type converter of
+// gateway/fhir/convert/ and then the passes every resource gets: extensions, code systems,
+// references to renamed types, STU3 profile claims, and a last check against R4's element names.
+#include "gateway/fhir/stu3_to_r4.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "gateway/fhir/convert/convert.hpp"
+
+namespace gw::fhir {
+namespace {
+
+using convert::Aggregator;
+using convert::Alloc;
+using convert::cat;
+using convert::Context;
+using convert::get;
+using convert::get_text;
+using convert::object;
+using convert::put;
+using convert::safe_name;
+using convert::take;
+using convert::Value;
+using convert::Where;
+
+// parse_json() refuses JSON nested deeper than 100 containers by default; nothing convertible is
+// deeper, and every pass below recurses by nesting level.
+constexpr std::size_t kMaxDepth = 100;
+
+bool deeper_than(const Value& root, std::size_t limit) {
+  std::vector<std::pair<const Value*, std::size_t>> stack{{&root, 1}};
+  while (!stack.empty()) {
+    auto [v, depth] = stack.back();
+    stack.pop_back();
+    if (!v->IsObject() && !v->IsArray()) {
+      continue;
+    }
+    if (depth > limit) {
+      return true;
+    }
+    if (v->IsObject()) {
+      for (auto m = v->MemberBegin(); m != v->MemberEnd(); ++m) {
+        stack.emplace_back(&m->value, depth + 1);
+      }
+    } else {
+      for (const auto& item : v->GetArray()) {
+        stack.emplace_back(&item, depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
+bool is_nested_resource(const Value& v) {
+  return v.IsObject() && get(v, "resourceType") != nullptr;
+}
+
+// --- references to the types R4 renamed --------------------------------------------------------
+
+/** renamed_reference: "ReferralRequest/1" (also absolute, or a search) -> "ServiceRequest/1". */
+std::optional<std::string> renamed_reference(std::string_view ref) {
+  for (std::string_view old : {"ReferralRequest", "ProcedureRequest"}) {
+    std::size_t pos = 0;
+    while ((pos = ref.find(old, pos)) != std::string_view::npos) {
+      std::size_t end = pos + old.size();
+      bool starts = pos == 0 || ref[pos - 1] == '/';
+      bool ends = end == ref.size() || ref[end] == '/' || ref[end] == '?';
+      if (starts && ends) {
+        std::string out(ref.substr(0, pos));
+        out += "ServiceRequest";
+        out += ref.substr(end);
+        return out;
+      }
+      pos = end;
+    }
+  }
+  return std::nullopt;
+}
+
+void rename_reference_at(Value& obj, std::string_view key, Alloc& a) {
+  Value* v = get(obj, key);
+  if (v == nullptr || !v->IsString()) {
+    return;
+  }
+  if (auto renamed = renamed_reference(convert::text(*v))) {
+    v->SetString(renamed->data(), static_cast<rapidjson::SizeType>(renamed->size()), a);
+  }
+}
+
+void rewrite_references(Value& v, Alloc& a, bool root) {
+  if (v.IsArray()) {
+    for (auto& item : v.GetArray()) {
+      rewrite_references(item, a, false);
+    }
+    return;
+  }
+  if (!v.IsObject() || (!root && is_nested_resource(v))) {
+    return;
+  }
+  rename_reference_at(v, "reference", a);
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    if (m->value.IsObject() || m->value.IsArray()) {
+      rewrite_references(m->value, a, false);
+    }
+  }
+}
+
+// --- code systems --------------------------------------------------------------------------------
+
+bool mentions_stu3(std::string_view s) {
+  std::string lower(s);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("/stu3/") != std::string::npos;
+}
+
+void convert_code_systems(Value& v, const std::string& path, Aggregator& agg, Context& ctx,
+                          bool root) {
+  if (v.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      convert_code_systems(v[i], cat(path, "[", std::to_string(i), "]"), agg, ctx, false);
+    }
+    return;
+  }
+  if (!v.IsObject() || (!root && is_nested_resource(v))) {
+    return;
+  }
+  // A Coding (or a Quantity's unit system) has a system and no value; an Identifier or a
+  // ContactPoint has a value, and their systems are not code systems.
+  Value* system = get(v, "system");
+  if (system != nullptr && system->IsString() && get(v, "value") == nullptr) {
+    std::string_view s = convert::text(*system);
+    // A URI has no spaces; a stray one (a published sample has "http://hl7.org/fhir/v3/NullFlavor
+    // ") would hide a known system.
+    std::string_view trimmed = s;
+    while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())) != 0) {
+      trimmed.remove_suffix(1);
+    }
+    while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())) != 0) {
+      trimmed.remove_prefix(1);
+    }
+    if (auto r4 = convert::r4_code_system(trimmed, get_text(v, "code"))) {
+      if (trimmed.size() != s.size()) {
+        agg.note(cat(path, ".system"),
+                 cat("code system ", trimmed, " had surrounding white space; removed"), false);
+      }
+      system->SetString(r4->data(), static_cast<rapidjson::SizeType>(r4->size()), ctx.alloc());
+    } else if (mentions_stu3(s)) {
+      agg.note(path + ".system",
+               cat("code system ", s, " is an STU3 one with no known R4 successor; kept as is"),
+               false);
+    }
+  }
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    if (m->value.IsObject() || m->value.IsArray()) {
+      convert_code_systems(m->value, cat(path, ".", safe_name(convert::text(m->name))), agg, ctx,
+                           false);
+    }
+  }
+}
+
+// --- profiles and the final element check -------------------------------------------------------
+
+void drop_profiles(Value& res, const Where& site, Context& ctx) {
+  Value* meta = get(res, "meta");
+  if (meta == nullptr || !meta->IsObject()) {
+    return;
+  }
+  Value profiles = take(*meta, "profile");
+  Value extensions = take(*meta, "_profile");
+  if (profiles.IsNull() && extensions.IsNull()) {
+    return;
+  }
+  convert::keep_value_as_extension(*meta, std::move(profiles), std::move(extensions), "Uri",
+                                   Where{cat(site.path, ".meta.profile"), "Meta.profile"}, ctx,
+                                   "STU3 profile claims do not apply to an R4 resource");
+}
+
+void check_elements(Value& res, const Where& site, Context& ctx) {
+  std::string type(get_text(res, "resourceType"));
+  const std::vector<std::string>* known = convert::r4_elements(type);
+  if (known == nullptr) {
+    return;
+  }
+  auto is_known = [&](std::string_view name) {
+    return std::find(known->begin(), known->end(), name) != known->end();
+  };
+  std::vector<std::string> unknown;
+  for (auto m = res.MemberBegin(); m != res.MemberEnd(); ++m) {
+    std::string_view key = convert::text(m->name);
+    std::string_view base = !key.empty() && key.front() == '_' ? key.substr(1) : key;
+    if (key == "resourceType" || is_known(base)) {
+      continue;
+    }
+    if (std::find(unknown.begin(), unknown.end(), base) == unknown.end()) {
+      unknown.emplace_back(base);
+    }
+  }
+  for (const std::string& name : unknown) {
+    convert::keep_as_extension(
+        res, name, "", site.child(safe_name(name)), ctx,
+        cat("not an element of R4 ", type, " (nor one this converter maps)"));
+  }
+}
+
+// --- resources -----------------------------------------------------------------------------------
+
+void convert_resource(Value& res, const std::string& container, Context& ctx);
+
+void convert_nested(Value& v, const std::string& path, Context& ctx) {
+  if (!v.IsObject()) {
+    ctx.report(path, "not a resource (no JSON object); left unchanged", false);
+    return;
+  }
+  std::string_view type = get_text(v, "resourceType");
+  if (type.empty()) {
+    ctx.report(path, "no resourceType; left unchanged", false);
+    return;
+  }
+  if (!convert::is_stu3_type(type)) {
+    ctx.report(path, cat("resourceType ", safe_name(type), " is no STU3 type; left unchanged"),
+               false);
+    return;
+  }
+  convert_resource(v, path, ctx);
+}
+
+/** STU3 Signature -> R4 Signature (http://hl7.org/fhir/R4/datatypes.html#Signature). */
+void convert_signature(Value& sig, const Where& w, Context& ctx) {
+  if (!sig.IsObject()) {
+    return;
+  }
+  convert::rename(sig, "whoReference", "who", w, ctx);
+  convert::rename(sig, "onBehalfOfReference", "onBehalfOf", w, ctx);
+  convert::rename(sig, "contentType", "sigFormat", w, ctx);
+  convert::rename(sig, "blob", "data", w, ctx);
+  convert::keep_as_extension(sig, "whoUri", "Uri", w.child("whoUri"), ctx,
+                             "R4 Signature.who is a Reference");
+  convert::keep_as_extension(sig, "onBehalfOfUri", "Uri", w.child("onBehalfOfUri"), ctx,
+                             "R4 Signature.onBehalfOf is a Reference");
+}
+
+void convert_bundle(Value& bundle, const Where& site, Context& ctx) {
+  Alloc& a = ctx.alloc();
+  if (Value* sig = get(bundle, "signature")) {
+    convert_signature(*sig, site.child("signature"), ctx);
+  }
+  Value* entries = get(bundle, "entry");
+  if (entries == nullptr || !entries->IsArray()) {
+    return;
+  }
+  // R4 moved a message's time from MessageHeader.timestamp to Bundle.timestamp.
+  Value timestamp;
+  if (get_text(bundle, "type") == "message" && get(bundle, "timestamp") == nullptr &&
+      !entries->Empty()) {
+    if (Value* header = get((*entries)[0], "resource");
+        header != nullptr && get_text(*header, "resourceType") == "MessageHeader") {
+      if (Value* ts = get(*header, "timestamp"); ts != nullptr && ts->IsString()) {
+        timestamp = Value(*ts, a);
+      }
+    }
+  }
+  std::map<std::string, std::string> service_requests;  // id -> entry path
+  for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
+    Value& entry = (*entries)[i];
+    std::string path = cat(site.path, ".entry[", std::to_string(i), "]");
+    if (!entry.IsObject()) {
+      ctx.report(path, "entry is no JSON object; left unchanged", false);
+      continue;
+    }
+    rename_reference_at(entry, "fullUrl", a);
+    if (get(entry, "resource") == nullptr && get(entry, "resourceType") != nullptr) {
+      // Some published samples put the resource's elements straight into the entry; anything
+      // that is not an entry element belongs to the resource.
+      Value resource = object();
+      for (auto m = entry.MemberBegin(); m != entry.MemberEnd();) {
+        std::string_view key = convert::text(m->name);
+        if (key == "link" || key == "fullUrl" || key == "search" || key == "request" ||
+            key == "response") {
+          ++m;
+          continue;
+        }
+        resource.AddMember(m->name, m->value, a);
+        m = entry.EraseMember(m);
+      }
+      entry.AddMember("resource", resource, a);
+      ctx.report(path,
+                 "the resource sits in the entry itself, not in entry.resource (malformed "
+                 "Bundle); moved into entry.resource",
+                 false);
+    }
+    if (Value* resource = get(entry, "resource")) {
+      convert_nested(*resource, path + ".resource", ctx);
+      if (get_text(*resource, "resourceType") == "ServiceRequest") {
+        std::string id(get_text(*resource, "id"));
+        auto [it, fresh] = service_requests.try_emplace(id, path);
+        if (!fresh && !id.empty()) {
+          ctx.report(path + ".resource",
+                     cat("now a ServiceRequest with the same id as ", it->second,
+                         " (ReferralRequest and ProcedureRequest both became ServiceRequest); "
+                         "references to that id are ambiguous"),
+                     false);
+        }
+      }
+    }
+    if (Value* request = get(entry, "request"); request != nullptr && request->IsObject()) {
+      rename_reference_at(*request, "url", a);
+    }
+    if (Value* response = get(entry, "response"); response != nullptr && response->IsObject()) {
+      if (Value* outcome = get(*response, "outcome")) {
+        convert_nested(*outcome, path + ".response.outcome", ctx);
+      }
+    }
+  }
+  if (!timestamp.IsNull()) {
+    put(bundle, "timestamp", std::move(timestamp), a);
+  }
+}
+
+void convert_parameter(Value& param, const std::string& path, Context& ctx) {
+  if (!param.IsObject()) {
+    return;
+  }
+  if (Value* resource = get(param, "resource")) {
+    convert_nested(*resource, path + ".resource", ctx);
+  }
+  if (Value* parts = get(param, "part"); parts != nullptr && parts->IsArray()) {
+    for (rapidjson::SizeType i = 0; i < parts->Size(); ++i) {
+      convert_parameter((*parts)[i], cat(path, ".part[", std::to_string(i), "]"), ctx);
+    }
+  }
+}
+
+void convert_parameters(Value& params, const Where& site, Context& ctx) {
+  if (Value* list = get(params, "parameter"); list != nullptr && list->IsArray()) {
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+      convert_parameter((*list)[i], cat(site.path, ".parameter[", std::to_string(i), "]"), ctx);
+    }
+  }
+}
+
+void convert_resource(Value& res, const std::string& container, Context& ctx) {
+  std::string type(get_text(res, "resourceType"));
+  Where site{container.empty() ? type : cat(container, ".", type), type};
+  if (Value* contained = get(res, "contained"); contained != nullptr && contained->IsArray()) {
+    for (rapidjson::SizeType i = 0; i < contained->Size(); ++i) {
+      convert_nested((*contained)[i], cat(site.path, ".contained[", std::to_string(i), "]"), ctx);
+    }
+  }
+  if (type == "Bundle") {
+    convert_bundle(res, site, ctx);
+  } else if (type == "Parameters") {
+    convert_parameters(res, site, ctx);
+  } else if (convert::Converter fn = convert::converter_for(type)) {
+    fn(res, site, ctx);
+  } else if (!convert::is_r4_type(type)) {
+    ctx.report(site, cat("resource type ", type, " does not exist in R4; copied unchanged"), true);
+  } else {
+    ctx.report(site,
+               cat("no STU3 -> R4 element mapping for ", type,
+                   "; copied with only its extensions, code systems and references converted"),
+               false);
+  }
+  convert::convert_extensions(res, site, ctx);
+  Aggregator systems;
+  convert_code_systems(res, site.path, systems, ctx, true);
+  systems.flush(ctx);
+  rewrite_references(res, ctx.alloc(), true);
+  drop_profiles(res, site, ctx);
+  check_elements(res, site, ctx);
+}
+
+}  // namespace
+
+Result<Converted> stu3_to_r4(const rapidjson::Value& stu3) {
+  if (!stu3.IsObject()) {
+    return make_error(Errc::kUnprocessable, "not an STU3 resource: not a JSON object");
+  }
+  const Value* type = get(stu3, "resourceType");
+  if (type == nullptr || !type->IsString()) {
+    return make_error(Errc::kUnprocessable, "not an STU3 resource: no string resourceType");
+  }
+  if (!convert::is_stu3_type(convert::text(*type))) {
+    return make_error(Errc::kUnprocessable,
+                      cat("not an STU3 resource: resourceType ", safe_name(convert::text(*type)),
+                          " is not defined by FHIR STU3"));
+  }
+  if (deeper_than(stu3, kMaxDepth)) {
+    return make_error(Errc::kUnprocessable,
+                      cat("resource nested deeper than ", std::to_string(kMaxDepth), " levels"));
+  }
+  Converted out;
+  out.resource.CopyFrom(stu3, out.resource.GetAllocator());
+  Context ctx(out.resource.GetAllocator(), out.issues);
+  convert_resource(out.resource, "", ctx);
+  return out;
+}
+
+}  // namespace gw::fhir
