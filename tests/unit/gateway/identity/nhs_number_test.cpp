@@ -100,11 +100,11 @@ TEST(NhsNumber, PublishedNumbersGetThePublishedVerdict) {
 }
 
 TEST(NhsNumber, AcceptsWhatPeopleType) {
-  for (const char* text : {"9434765919", "943 476 5919", "943-476-5919"}) {
+  for (const char* text : {"9990000018", "999 000 0018", "999-000-0018"}) {
     auto n = NhsNumber::parse(text);
     ASSERT_TRUE(n) << text;
-    EXPECT_EQ(n->str(), "9434765919");
-    EXPECT_EQ(n->formatted(), "943 476 5919");
+    EXPECT_EQ(n->str(), "9990000018");
+    EXPECT_EQ(n->formatted(), "999 000 0018");
   }
 }
 
@@ -114,14 +114,13 @@ TEST(NhsNumber, RefusesWithAReasonThatDoesNotRepeatTheNumber) {
     const char* reason;
   };
   for (const Case c :
-       {Case{"943476591", "has 10 digits, this has 9"},
-        Case{"94347659190", "has 10 digits, this has 11"}, Case{"", "has 10 digits, this has 0"},
-        Case{"94347659A9", "found 'A' at position 9"},
-        Case{"943  476 5919", "found ' ' at position 4"}, Case{"943 476-5919", "found '-'"},
-        Case{"943 4765919", "in both places"}, Case{" 9434765919", "found ' ' at position 1"},
-        Case{"9434765919 ", "found ' ' at position 11"}, Case{"1111111111", "ten identical digits"},
-        Case{"0000000000", "ten identical digits"},
-        Case{"9434765918", "check digit is wrong (Modulus 11 gives 9)"}}) {
+       {Case{"999000001", "has 10 digits, this has 9"},
+        Case{"99900000180", "has 10 digits, this has 11"}, Case{"", "has 10 digits, this has 0"},
+        Case{"99900000A8", "found 'A' at position 9"},
+        Case{"999  000 0018", "found ' ' at position 4"}, Case{"999 000-0018", "found '-'"},
+        Case{"999 0000018", "in both places"}, Case{" 9990000018", "found ' ' at position 1"},
+        Case{"9990000018 ", "found ' ' at position 11"},
+        Case{"9990000019", "check digit is wrong (Modulus 11 gives 8)"}}) {
     auto n = NhsNumber::parse(c.text);
     ASSERT_FALSE(n) << c.text;
     EXPECT_NE(n.error().detail.find(c.reason), std::string::npos)
@@ -134,8 +133,17 @@ TEST(NhsNumber, RefusesWithAReasonThatDoesNotRepeatTheNumber) {
   }
 }
 
+TEST(NhsNumber, TenIdenticalDigitsAreRefused) {
+  // Several of these pass Modulus 11 (e.g. all nines), but none is an NHS number.
+  for (char c = '0'; c <= '9'; ++c) {
+    auto n = NhsNumber::parse(std::string(10, c));
+    ASSERT_FALSE(n) << c;
+    EXPECT_NE(n.error().detail.find("ten identical digits"), std::string::npos);
+  }
+}
+
 TEST(NhsNumber, CheckDigit) {
-  EXPECT_EQ(NhsNumber::check_digit("943476591"), 9);
+  EXPECT_EQ(NhsNumber::check_digit("999000002"), 6);
   EXPECT_EQ(NhsNumber::check_digit("999000001"), 8);
   EXPECT_EQ(NhsNumber::check_digit("12345678"), -1);
   EXPECT_EQ(NhsNumber::check_digit("12345678x"), -1);
