@@ -1,7 +1,10 @@
 // The stage chain. Errors stop the chain and become OperationOutcome responses.
 #include "gateway/pipeline/pipeline.hpp"
 
+#include "gateway/fhir/format.hpp"
+#include "gateway/fhir/json.hpp"
 #include "gateway/fhir/operation_outcome.hpp"
+#include "gateway/fhir/xml.hpp"
 #include "gateway/pipeline/stages/stages.hpp"
 
 namespace gw::pipeline {
@@ -15,6 +18,13 @@ Pipeline::Pipeline(Services services) {
 boost::asio::awaitable<http::Response> Pipeline::handle(const http::Request& req,
                                                         RequestContext& ctx) {
   http::Response res;
+  {
+    // Errors answer in the format the client asked for, when it asked for one we serve.
+    std::string format;
+    (void)http::query_param(req.query(), "_format", format);
+    auto fmt = fhir::response_format(format, req.headers.get("Accept"));
+    ctx.xml = fmt && *fmt == fhir::Format::kXml;
+  }
   for (const auto& stage : stages_) {
     auto r = co_await stage->run(req, ctx, res);
     if (!r) {
@@ -38,6 +48,14 @@ http::Response Pipeline::render_error(const Error& e, const RequestContext& ctx)
     res.headers.set("Allow", std::move(allow));
   }
   res.body = fhir::operation_outcome_json(e, ctx.request_id);
+  if (ctx.xml) {
+    if (auto doc = fhir::parse_json(res.body)) {
+      if (auto xml = fhir::json_to_xml(*doc, fhir::FhirVersion::kR4)) {
+        res.body = std::move(*xml);
+        res.headers.set("Content-Type", std::string(fhir::media_type(fhir::Format::kXml)));
+      }
+    }
+  }
   return res;
 }
 

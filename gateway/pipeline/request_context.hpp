@@ -27,6 +27,7 @@ struct RequestContext {
   const config::Organisation* organisation = nullptr;  // authenticate: the calling organisation
   std::optional<http::RouteMatch> route;               // route
   std::vector<http::Method> allowed;                   // route: for a 405's Allow header
+  bool xml = false;  // the client prefers FHIR XML (for OperationOutcomes and FHIR responses)
 };
 
 }  // namespace gw::pipeline

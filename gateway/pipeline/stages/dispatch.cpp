@@ -3,7 +3,9 @@
 
 #include "gateway/fhir/capability.hpp"
 #include "gateway/fhir/format.hpp"
+#include "gateway/fhir/json.hpp"
 #include "gateway/fhir/operation_outcome.hpp"
+#include "gateway/fhir/xml.hpp"
 #include "gateway/pipeline/stages/stages.hpp"
 
 namespace gw::pipeline {
@@ -65,14 +67,20 @@ private:
         fhir::CapabilityInfo info{
             kVersion, fhir_datetime(ctx.received),
             "https://" + std::string(host.empty() ? "localhost" : host) + "/fhir", interactions_,
-            false};
-        if (*fmt == fhir::Format::kXml) {
-          return make_error(Errc::kNotAcceptable,
-                            "application/fhir+xml is not served yet; use application/fhir+json");
-        }
+            true};
         res.status = 200;
         res.headers.set("Content-Type", std::string(fhir::media_type(*fmt)));
         res.body = fhir::capability_statement_json(info);
+        if (*fmt == fhir::Format::kXml) {
+          auto doc = fhir::parse_json(res.body);
+          auto xml = doc ? fhir::json_to_xml(*doc, fhir::FhirVersion::kR4)
+                         : Result<std::string>(doc.error());
+          if (!xml) {
+            return make_error(Errc::kInternal,
+                              "the CapabilityStatement could not be written as XML");
+          }
+          res.body = std::move(*xml);
+        }
         return {};
       }
     }

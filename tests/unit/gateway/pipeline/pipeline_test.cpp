@@ -347,8 +347,16 @@ TEST_F(PipelineTest, MetadataWithoutHostUsesLocalhost) {
   EXPECT_THAT(res.body, HasSubstr(R"("url":"https://localhost/fhir")"));
 }
 
-TEST_F(PipelineTest, MetadataFormatXmlIsNotAcceptable) {
+TEST_F(PipelineTest, MetadataFormatXmlIsServedAsXml) {
   const auto res = handle(http::Method::kGet, "/fhir/metadata?_format=xml");
+  EXPECT_EQ(res.status, 200U);
+  EXPECT_EQ(res.headers.get("Content-Type"), "application/fhir+xml; charset=utf-8");
+  EXPECT_THAT(res.body, HasSubstr(R"(<CapabilityStatement xmlns="http://hl7.org/fhir">)"));
+  EXPECT_THAT(res.body, HasSubstr(R"(<format value="application/fhir+xml"/>)"));
+}
+
+TEST_F(PipelineTest, MetadataFormatHtmlIsNotAcceptable) {
+  const auto res = handle(http::Method::kGet, "/fhir/metadata?_format=html");
   EXPECT_EQ(res.status, 406U);
   const Outcome o = outcome_of(res.body);
   EXPECT_EQ(o.code, "not-supported");
@@ -364,11 +372,23 @@ TEST_F(PipelineTest, MetadataFormatJsonIsServed) {
   }
 }
 
-TEST_F(PipelineTest, AcceptFhirXmlIsNotAcceptable) {
+TEST_F(PipelineTest, AcceptFhirXmlIsServedAndErrorsFollowIt) {
   headers_.add("Accept", "application/fhir+xml");
+  auto res = handle(http::Method::kGet, "/fhir/metadata");
+  EXPECT_EQ(res.status, 200U);
+  EXPECT_EQ(res.headers.get("Content-Type"), "application/fhir+xml; charset=utf-8");
+  res = handle(http::Method::kGet, "/fhir/Nothing");
+  EXPECT_EQ(res.status, 404U);
+  EXPECT_EQ(res.headers.get("Content-Type"), "application/fhir+xml; charset=utf-8");
+  EXPECT_THAT(res.body, HasSubstr(R"(<OperationOutcome xmlns="http://hl7.org/fhir">)"));
+  EXPECT_THAT(res.body, HasSubstr(R"(<code value="not-found"/>)"));
+}
+
+TEST_F(PipelineTest, AcceptHtmlIsNotAcceptableAndAnsweredInJson) {
+  headers_.add("Accept", "text/html");
   const auto res = handle(http::Method::kGet, "/fhir/metadata");
   EXPECT_EQ(res.status, 406U);
-  EXPECT_EQ(res.headers.get("Content-Type"), fhir::kFhirJson);  // errors stay JSON
+  EXPECT_EQ(res.headers.get("Content-Type"), fhir::kFhirJson);
   EXPECT_EQ(outcome_of(res.body).code, "not-supported");
 }
 
@@ -389,7 +409,9 @@ TEST_F(PipelineTest, FormatParameterWinsOverAccept) {
   EXPECT_EQ(handle(http::Method::kGet, "/fhir/metadata?_format=json").status, 200U);
   headers_ = {};
   headers_.add("Accept", "application/fhir+json");
-  EXPECT_EQ(handle(http::Method::kGet, "/fhir/metadata?_format=xml").status, 406U);
+  const auto res = handle(http::Method::kGet, "/fhir/metadata?_format=xml");
+  EXPECT_EQ(res.status, 200U);
+  EXPECT_EQ(res.headers.get("Content-Type"), "application/fhir+xml; charset=utf-8");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,84 @@
+// Strict JSON parsing: hostile input is refused with a clear error, bounded in time and memory.
+#include "gateway/fhir/json.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace gw::fhir {
+namespace {
+
+std::string error_of(std::string_view text, const ParseLimits& limits = {}) {
+  auto r = parse_json(text, limits);
+  return r ? std::string{} : r.error().detail;
+}
+
+TEST(ParseJson, ParsesAResource) {
+  auto r = parse_json(R"({"resourceType":"Patient","active":true,"multipleBirthInteger":2})");
+  ASSERT_TRUE(r);
+  EXPECT_STREQ((*r)["resourceType"].GetString(), "Patient");
+  EXPECT_TRUE((*r)["active"].GetBool());
+}
+
+TEST(ParseJson, RefusesSyntaxErrorsWithTheOffset) {
+  EXPECT_EQ(error_of(R"({"a":1,})").rfind("invalid JSON at byte 7", 0), 0U)
+      << error_of(R"({"a":1,})");
+  EXPECT_NE(error_of("").find("invalid JSON at byte 0"), std::string::npos);
+  EXPECT_NE(error_of("{} {}").find("invalid JSON"), std::string::npos);
+}
+
+TEST(ParseJson, RefusesDeepNestingWithoutRecursing) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_NE(error_of(deep).find("nesting deeper than 100 levels"), std::string::npos);
+  std::string ok = std::string(99, '[') + std::string(99, ']');
+  EXPECT_EQ(error_of(ok), "");
+}
+
+TEST(ParseJson, RefusesDuplicateKeys) {
+  EXPECT_NE(error_of(R"({"a":{"b":1,"b":2}})").find("key 'b' appears twice in one object"),
+            std::string::npos);
+  // The same key in sibling objects is fine.
+  EXPECT_EQ(error_of(R"([{"b":1},{"b":2}])"), "");
+}
+
+TEST(ParseJson, RefusesInvalidUtf8) {
+  EXPECT_NE(error_of("{\"a\":\"\xC3\x28\"}").find("invalid JSON"), std::string::npos);
+  EXPECT_NE(error_of("{\"a\":\"\xED\xA0\x80\"}").find("invalid JSON"),
+            std::string::npos);  // surrogate
+}
+
+TEST(ParseJson, RefusesNumbersOutOfRange) {
+  EXPECT_NE(error_of(R"({"n":1e400})").find("invalid JSON"), std::string::npos);
+}
+
+TEST(ParseJson, BoundsSize) {
+  ParseLimits small;
+  small.max_bytes = 16;
+  auto r = parse_json(R"({"resourceType":"Patient"})", small);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kPayloadTooLarge);
+}
+
+TEST(ParseJson, HugeFlatArrayIsFine) {
+  std::string big = "[";
+  for (int i = 0; i < 200000; ++i) {
+    big += (i ? ",1" : "1");
+  }
+  big += "]";
+  auto r = parse_json(big);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->Size(), 200000U);
+}
+
+TEST(JsonEqual, IgnoresKeyOrderAndNumberSpelling) {
+  auto a = parse_json(R"({"a":1,"b":[1.0,"x"],"c":{"d":null}})");
+  auto b = parse_json(R"({"c":{"d":null},"b":[1,"x"],"a":1.0})");
+  auto c = parse_json(R"({"c":{"d":null},"b":["x",1],"a":1})");
+  ASSERT_TRUE(a && b && c);
+  EXPECT_TRUE(json_equal(*a, *b));
+  EXPECT_FALSE(json_equal(*a, *c));  // array order matters
+  EXPECT_EQ(to_json(*a), R"({"a":1,"b":[1.0,"x"],"c":{"d":null}})");
+}
+
+}  // namespace
+}  // namespace gw::fhir
