@@ -1,8 +1,12 @@
-// Strict JSON parsing in two passes: a SAX pass checks depth and duplicate keys without building
-// anything (iteratively, so deep input cannot exhaust the stack), then the DOM is built.
+// Strict JSON parsing in one pass: the SAX events of RapidJSON's iterative parser (no recursion,
+// so deep input cannot exhaust the stack) are checked for depth and repeated keys on their way
+// into the document.
 #include "gateway/fhir/json.hpp"
 
-#include <set>
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <rapidjson/error/en.h>
@@ -18,44 +22,88 @@ namespace {
 constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag |
                             rapidjson::kParseFullPrecisionFlag;
 
-/** Checker: a SAX handler that stops at excessive depth or a repeated key. */
-class Checker : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Checker> {
+/**
+ * Builder: forwards SAX events into the document while checking nesting depth and repeated keys,
+ * so that the input is read once and a too-deep document is refused before its tree is built.
+ * Keys of small objects are checked by a linear scan of a reused buffer; large objects switch
+ * to a hash set so that an object with a million keys stays linear.
+ */
+class Builder {
 public:
-  explicit Checker(std::size_t max_depth) : max_depth_(max_depth) {}
+  Builder(Json& doc, std::size_t max_depth) : doc_(doc), max_depth_(max_depth) {}
 
-  bool StartObject() { return push(true); }
-  bool EndObject(rapidjson::SizeType /*n*/) { return pop(); }
-  bool StartArray() { return push(false); }
-  bool EndArray(rapidjson::SizeType /*n*/) { return pop(); }
-  bool Key(const char* s, rapidjson::SizeType len, bool /*copy*/) {
-    auto& keys = stack_.back();
-    if (!keys.insert(std::string(s, len)).second) {
-      problem = "key '" + std::string(s, len) + "' appears twice in one object";
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(std::int64_t i) { return doc_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType len, bool copy) {
+    return doc_.RawNumber(s, len, copy);
+  }
+  bool String(const char* s, rapidjson::SizeType len, bool copy) {
+    return doc_.String(s, len, copy);
+  }
+  bool StartObject() { return push() && doc_.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType len, bool copy) {
+    Level& level = levels_[depth_ - 1];
+    const std::string_view key(s, len);
+    bool repeated = false;
+    if (level.keys.size() < kLinearKeys) {
+      repeated = std::find(level.keys.begin(), level.keys.end(), key) != level.keys.end();
+      if (!repeated) {
+        level.keys.emplace_back(key);
+        if (level.keys.size() == kLinearKeys) {
+          level.set.insert(level.keys.begin(), level.keys.end());
+        }
+      }
+    } else {
+      repeated = !level.set.emplace(key).second;
+    }
+    if (repeated) {
+      problem = "key '" + std::string(key) + "' appears twice in one object";
       return false;
     }
-    return true;
+    return doc_.Key(s, len, copy);
   }
-  bool Default() { return true; }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth_;
+    return doc_.EndObject(n);
+  }
+  bool StartArray() { return push() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth_;
+    return doc_.EndArray(n);
+  }
 
   std::string problem;
 
 private:
-  bool push(bool object) {
-    if (stack_.size() >= max_depth_) {
+  static constexpr std::size_t kLinearKeys = 16;
+  struct Level {
+    std::vector<std::string> keys;
+    std::unordered_set<std::string> set;
+  };
+
+  bool push() {
+    if (depth_ >= max_depth_) {
       problem = "nesting deeper than " + std::to_string(max_depth_) + " levels";
       return false;
     }
-    stack_.emplace_back();
-    (void)object;
-    return true;
-  }
-  bool pop() {
-    stack_.pop_back();
+    if (levels_.size() == depth_) {
+      levels_.emplace_back();
+    }
+    levels_[depth_].keys.clear();
+    levels_[depth_].set.clear();
+    ++depth_;
     return true;
   }
 
+  Json& doc_;
   std::size_t max_depth_;
-  std::vector<std::set<std::string>> stack_;
+  std::size_t depth_ = 0;
+  std::vector<Level> levels_;  // reused across objects at the same depth
 };
 
 bool equal_values(const rapidjson::Value& a, const rapidjson::Value& b);
@@ -115,26 +163,23 @@ Result<Json> parse_json(std::string_view text, const ParseLimits& limits) {
     return make_error(Errc::kPayloadTooLarge,
                       "JSON larger than " + std::to_string(limits.max_bytes) + " bytes");
   }
-  {
-    Checker checker(limits.max_depth);
+  Json doc;
+  std::string problem;
+  rapidjson::ParseResult result;
+  auto generate = [&](Json& target) {
+    Builder builder(target, limits.max_depth);
     rapidjson::Reader reader;
     rapidjson::MemoryStream ms(text.data(), text.size());
-    const auto r = reader.Parse<kFlags>(ms, checker);
-    if (r.IsError()) {
-      if (!checker.problem.empty()) {
-        return make_error(Errc::kBadRequest, "invalid JSON at byte " + std::to_string(r.Offset()) +
-                                                 ": " + checker.problem);
-      }
-      return make_error(Errc::kBadRequest, "invalid JSON at byte " + std::to_string(r.Offset()) +
-                                               ": " + rapidjson::GetParseError_En(r.Code()));
-    }
-  }
-  Json doc;
-  doc.Parse<kFlags>(text.data(), text.size());
-  if (doc.HasParseError()) {
-    return make_error(Errc::kBadRequest, "invalid JSON at byte " +
-                                             std::to_string(doc.GetErrorOffset()) + ": " +
-                                             rapidjson::GetParseError_En(doc.GetParseError()));
+    result = reader.Parse<kFlags>(ms, builder);
+    problem = std::move(builder.problem);
+    return !result.IsError();
+  };
+  doc.Populate(generate);
+  if (result.IsError()) {
+    return make_error(
+        Errc::kBadRequest,
+        "invalid JSON at byte " + std::to_string(result.Offset()) + ": " +
+            (problem.empty() ? std::string(rapidjson::GetParseError_En(result.Code())) : problem));
   }
   return doc;
 }
