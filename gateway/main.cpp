@@ -187,7 +187,8 @@ int translate_cmd(const std::string& from_name, const std::string& to_name, cons
 
 int conformance_cmd(const std::string& dir, const std::string& filter) {
   gw::conformance::RunOptions opts;
-  const char* update = std::getenv("GW_UPDATE_GOLDEN");
+  // Read once on the main thread before anything else runs.
+  const char* update = std::getenv("GW_UPDATE_GOLDEN");  // NOLINT(concurrency-mt-unsafe)
   opts.update_golden = update != nullptr && std::string(update) == "1";
   opts.filter = filter;
   const auto results = gw::conformance::run_cases(dir, opts);
@@ -208,7 +209,7 @@ int conformance_cmd(const std::string& dir, const std::string& filter) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"caregw: interoperability gateway for health and social care records"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "caregw 0.1.0");
@@ -288,4 +289,16 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   }
   return kExitUsage;
+}
+
+int main(int argc, char** argv) {
+  // Startup only: anything thrown while wiring is reported and ends the process (STYLE.md 3.3).
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "caregw: " << e.what() << '\n';
+  } catch (...) {
+    std::cerr << "caregw: unexpected error\n";
+  }
+  return kExitBadInput;
 }

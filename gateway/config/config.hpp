@@ -50,8 +50,8 @@ struct Tls {
 };
 
 struct Limits {
-  std::size_t max_header_bytes = 16 * 1024;
-  std::uint64_t max_body_bytes = 10 * 1024 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
+  std::uint64_t max_body_bytes = std::uint64_t{10} * 1024 * 1024;
   std::uint32_t max_requests_per_connection = 1000;
   std::uint32_t max_connections = 10000;
   std::chrono::milliseconds handshake_timeout{10'000};

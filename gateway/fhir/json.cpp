@@ -30,6 +30,8 @@ constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag | rapidjson::k
  */
 class Builder {
 public:
+  // The SAX handler's member names are RapidJSON's (its Handler concept), hence not snake_case.
+  // NOLINTBEGIN(readability-identifier-naming)
   Builder(Json& doc, std::size_t max_depth) : doc_(doc), max_depth_(max_depth) {}
 
   bool Null() { return doc_.Null(); }
@@ -76,6 +78,7 @@ public:
     --depth_;
     return doc_.EndArray(n);
   }
+  // NOLINTEND(readability-identifier-naming)
 
   std::string problem;
 

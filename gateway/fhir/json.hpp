@@ -16,7 +16,7 @@ using Json = rapidjson::Document;
 
 /** ParseLimits: bounds that keep hostile input cheap to refuse. */
 struct ParseLimits {
-  std::size_t max_bytes = 64 * 1024 * 1024;
+  std::size_t max_bytes = std::size_t{64} * 1024 * 1024;
   std::size_t max_depth = 100;
 };
 

@@ -139,8 +139,8 @@ std::vector<std::string_view> PatientView::given() const {
   const Value* name = preferred(member(*v_, "name"), "official");
   const Value* given = name != nullptr ? member(*name, "given") : nullptr;
   if (given != nullptr && given->IsArray()) {
-    for (const auto& g : given->GetArray()) {
-      out.push_back(as_string(&g));
+    for (rapidjson::SizeType i = 0; i < given->Size(); ++i) {
+      out.push_back(as_string(&(*given)[i]));
     }
   }
   return out;

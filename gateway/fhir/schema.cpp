@@ -453,11 +453,11 @@ Schema load(FhirVersion version) {
 const Schema& schema_for(FhirVersion version) {
   // Function-local statics: built once, thread-safe, immutable afterwards.
   if (version == FhirVersion::kR4) {
-    static const Schema r4 = load(FhirVersion::kR4);
-    return r4;
+    static const Schema kR4Schema = load(FhirVersion::kR4);
+    return kR4Schema;
   }
-  static const Schema stu3 = load(FhirVersion::kStu3);
-  return stu3;
+  static const Schema kStu3Schema = load(FhirVersion::kStu3);
+  return kStu3Schema;
 }
 
 }  // namespace

@@ -131,6 +131,7 @@ public:
 
   std::vector<BoundListener> bound() const {
     std::vector<BoundListener> out;
+    out.reserve(listeners_.size());
     for (const auto& l : listeners_) {
       out.push_back(l->bound);
     }

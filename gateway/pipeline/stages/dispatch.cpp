@@ -35,6 +35,9 @@ public:
 
 private:
   Result<void> handle(const http::Request& req, RequestContext& ctx, http::Response& res) const {
+    if (!ctx.route) {
+      return make_error(Errc::kInternal, "dispatch ran without a matched route");
+    }
     switch (ctx.route->op) {
       case http::Operation::kHealth:
         res.status = 200;

@@ -125,7 +125,7 @@ TEST(OperationOutcome, EmbeddedNulIsKept) {
 // CapabilityStatement
 
 CapabilityInfo info() {
-  return CapabilityInfo{"9.8.7", "2024-05-01T12:00:00Z", "https://gw.example:8443/fhir"};
+  return CapabilityInfo{"9.8.7", "2024-05-01T12:00:00Z", "https://gw.example:8443/fhir", {}, false};
 }
 
 /** find_empty_array: the JSON path of the first empty array under v, or "" if there is none. */
