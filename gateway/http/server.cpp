@@ -40,6 +40,8 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+/** kKeepReadBuffer: read buffers up to this size are reused across keep-alive requests. */
+constexpr std::size_t kKeepReadBuffer = 4096;
 
 /** Snapshot: the config and the TLS contexts built from it; replaced whole on reload. */
 struct Snapshot {
@@ -302,6 +304,10 @@ private:
         stats_.connections_refused.with({l.bound.name, "connection_limit"}).inc();
         continue;  // the socket closes as it goes out of scope
       }
+      // Nagle would hold the first response behind the client's delayed ACK of the TLS 1.3
+      // session tickets (~40 ms); responses are written whole, so there is nothing to coalesce.
+      boost::system::error_code nodelay_ec;
+      (void)sock.set_option(tcp::no_delay(true), nodelay_ec);
       auto ex = sock.get_executor();
       net::co_spawn(ex, session(std::move(sock), l.bound, snap),
                     [this](const std::exception_ptr& e) { on_crash(e); });
@@ -435,7 +441,9 @@ private:
         if (draining_.load()) {
           break;
         }
-        buffer.shrink_to_fit();  // an idle connection holds no read buffer
+        if (buffer.capacity() > kKeepReadBuffer) {
+          buffer.shrink_to_fit();  // a large request's buffer is not kept for an idle connection
+        }
         beast::get_lowest_layer(stream).expires_after(served == 0 ? lim.header_timeout
                                                                   : lim.idle_timeout);
         handle.idle = true;
