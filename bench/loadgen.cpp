@@ -47,7 +47,7 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
-constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{64} * 1024;
 constexpr std::size_t kReadChunk = 4096;
 
 struct Options {
@@ -413,7 +413,8 @@ private:
     std::cout << "rps=" << fixed(rps, 1) << " p50_us=" << p50 << " p90_us=" << p90
               << " p99_us=" << p99 << " max_us=" << max << " requests=" << latencies_.size()
               << " errors=" << errors_ << " bad_status=" << bad_status_
-              << " reconnects=" << reconnects_ << " resp_bytes=" << fixed(resp_bytes, 0)
+              << " reconnects=" << reconnects_ << " all_requests=" << completed_
+              << " resp_bytes=" << fixed(resp_bytes, 0)
               << " client_cpu_pct=" << fixed(client_cpu, 0)
               << " client_cpu_s=" << fixed(static_cast<double>(cpu_micros()) / 1e6, 2) << '\n';
     return errors_ == 0 && !latencies_.empty() ? 0 : 1;
@@ -478,6 +479,7 @@ private:
           break;
         }
         const auto done = Clock::now();
+        ++completed_;
         if (res.status != opt_.expect_status) {
           ++bad_status_;
           ++errors_;
@@ -637,6 +639,7 @@ private:
   Clock::time_point start_, end_;
   std::vector<std::uint32_t> latencies_;
   std::uint64_t measured_bytes_ = 0;
+  std::uint64_t completed_ = 0;  // responses in all phases, warm-up included
   std::uint64_t cpu_start_ = 0, cpu_end_ = 0;
   net::steady_timer* watchdog_ = nullptr;
 
@@ -652,9 +655,7 @@ private:
   std::uint64_t errors_ = 0, bad_status_ = 0, timeouts_ = 0, reconnects_ = 0;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_main(int argc, char** argv) {
   CLI::App app{"caregw-loadgen: HTTP/1.1 keep-alive load over TLS with a client certificate"};
   Options o;
   app.add_option("--host", o.host, "Server address or name")->capture_default_str();
@@ -692,4 +693,17 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   LoadGen gen(std::move(o));
   return gen.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "caregw-loadgen: " << e.what() << '\n';
+  } catch (...) {
+    std::cerr << "caregw-loadgen: unknown exception\n";
+  }
+  return 2;
 }

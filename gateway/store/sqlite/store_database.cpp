@@ -1,0 +1,290 @@
+// caregw.db: its place under the data dir, its file modes, and its migrations. Migration 1 is
+// the master patient index (tables, indexes and the triggers that make history undeletable).
+#include "gateway/store/sqlite/store_database.hpp"
+
+#include <array>
+#include <cerrno>
+#include <string>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace gw::store::sqlite {
+namespace {
+
+// Times are INTEGER microseconds since 1970-01-01T00:00:00Z (from gw::Clock); birth dates are
+// 'YYYY-MM-DD' text; list-valued demographics are JSON arrays. Enumerations are stored as the
+// text codes of gateway/store/mpi_types.hpp so the data reads without the code. JSON columns are
+// checked in C++ before writing: json_valid() may not run from a schema under trusted_schema=OFF
+// in SQLite 3.40.
+constexpr std::string_view kMpiSchema = R"sql(
+CREATE TABLE person (
+  id INTEGER PRIMARY KEY,
+  nhs_number TEXT CHECK (nhs_number IS NULL OR
+                         (length(nhs_number) = 10 AND nhs_number NOT GLOB '*[^0-9]*')),
+  nhs_verification INTEGER CHECK (nhs_verification BETWEEN 1 AND 8),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  superseded_by INTEGER REFERENCES person (id),
+  CHECK (superseded_by IS NULL OR superseded_by <> id)
+);
+CREATE UNIQUE INDEX person_nhs_number ON person (nhs_number) WHERE nhs_number IS NOT NULL;
+CREATE INDEX person_superseded_by ON person (superseded_by) WHERE superseded_by IS NOT NULL;
+
+CREATE TABLE person_nhs_history (
+  id INTEGER PRIMARY KEY,
+  person_id INTEGER NOT NULL REFERENCES person (id),
+  nhs_number TEXT NOT NULL,
+  nhs_verification INTEGER NOT NULL CHECK (nhs_verification BETWEEN 1 AND 8),
+  source_ods TEXT NOT NULL,
+  message_id TEXT,
+  recorded_at INTEGER NOT NULL
+);
+CREATE INDEX person_nhs_history_person ON person_nhs_history (person_id, id);
+
+CREATE TABLE local_identifier (
+  id INTEGER PRIMARY KEY,
+  source_ods TEXT NOT NULL,
+  id_type TEXT NOT NULL,
+  value TEXT NOT NULL,
+  person_id INTEGER NOT NULL REFERENCES person (id),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX local_identifier_key ON local_identifier (source_ods, id_type, value);
+CREATE INDEX local_identifier_person ON local_identifier (person_id);
+
+CREATE TABLE review_item (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('possible-match', 'nhs-number-conflict')),
+  status TEXT NOT NULL CHECK (status IN ('open', 'linked', 'not-duplicate', 'new-person')),
+  source_ods TEXT NOT NULL,
+  local_source_ods TEXT,
+  local_id_type TEXT,
+  local_value TEXT,
+  message_id TEXT,
+  incoming TEXT NOT NULL,
+  scores TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  opened_by TEXT NOT NULL,
+  resolved_by TEXT,
+  resolved_at INTEGER,
+  resolved_person_id INTEGER REFERENCES person (id),
+  note TEXT
+);
+CREATE INDEX review_item_status ON review_item (status, id);
+CREATE INDEX review_item_open_local ON review_item (local_source_ods, local_id_type, local_value)
+  WHERE status = 'open';
+
+CREATE TABLE review_candidate (
+  review_item_id INTEGER NOT NULL REFERENCES review_item (id),
+  rank INTEGER NOT NULL,
+  person_id INTEGER NOT NULL REFERENCES person (id),
+  score REAL,
+  PRIMARY KEY (review_item_id, rank)
+) WITHOUT ROWID;
+
+CREATE TABLE review_action (
+  id INTEGER PRIMARY KEY,
+  review_item_id INTEGER NOT NULL REFERENCES review_item (id),
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  person_id INTEGER REFERENCES person (id),
+  note TEXT,
+  at INTEGER NOT NULL
+);
+CREATE INDEX review_action_item ON review_action (review_item_id, id);
+
+CREATE TABLE link (
+  id INTEGER PRIMARY KEY,
+  local_identifier_id INTEGER NOT NULL REFERENCES local_identifier (id),
+  person_id INTEGER NOT NULL REFERENCES person (id),
+  method TEXT NOT NULL
+    CHECK (method IN ('exact-identifier', 'verified-nhs-number', 'probabilistic', 'manual')),
+  score REAL,
+  reviewer TEXT,
+  review_item_id INTEGER REFERENCES review_item (id),
+  message_id TEXT,
+  created_at INTEGER NOT NULL,
+  CHECK (method <> 'probabilistic' OR score IS NOT NULL),
+  CHECK (method <> 'manual' OR reviewer IS NOT NULL)
+);
+CREATE INDEX link_local_identifier ON link (local_identifier_id, id);
+CREATE INDEX link_person ON link (person_id, id);
+
+CREATE TABLE demographics (
+  id INTEGER PRIMARY KEY,
+  person_id INTEGER NOT NULL REFERENCES person (id),
+  source_ods TEXT NOT NULL,
+  family TEXT NOT NULL,
+  given TEXT NOT NULL,
+  previous_names TEXT NOT NULL,
+  birth_date TEXT CHECK (birth_date IS NULL OR
+                         birth_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  gender TEXT NOT NULL CHECK (gender IN ('unknown', 'male', 'female', 'other')),
+  address_lines TEXT NOT NULL,
+  postcode TEXT NOT NULL,
+  telecom TEXT NOT NULL,
+  valid_from INTEGER NOT NULL,
+  valid_to INTEGER,
+  message_id TEXT,
+  recorded_at INTEGER NOT NULL,
+  CHECK (valid_to IS NULL OR valid_to >= valid_from)
+);
+CREATE INDEX demographics_timeline ON demographics (person_id, source_ods, valid_from);
+CREATE INDEX demographics_current ON demographics (person_id) WHERE valid_to IS NULL;
+
+CREATE TABLE blocking_key (
+  key TEXT NOT NULL,
+  person_id INTEGER NOT NULL REFERENCES person (id),
+  PRIMARY KEY (key, person_id)
+) WITHOUT ROWID;
+
+CREATE TABLE person_merge (
+  id INTEGER PRIMARY KEY,
+  survivor_id INTEGER NOT NULL REFERENCES person (id),
+  superseded_id INTEGER NOT NULL REFERENCES person (id),
+  reason TEXT NOT NULL,
+  merged_by TEXT NOT NULL,
+  message_id TEXT,
+  merged_at INTEGER NOT NULL,
+  unmerged_at INTEGER,
+  unmerged_by TEXT,
+  unmerge_reason TEXT,
+  unmerge_message_id TEXT,
+  CHECK (survivor_id <> superseded_id)
+);
+CREATE UNIQUE INDEX person_merge_open ON person_merge (superseded_id) WHERE unmerged_at IS NULL;
+CREATE INDEX person_merge_superseded ON person_merge (superseded_id);
+CREATE INDEX person_merge_survivor ON person_merge (survivor_id);
+
+-- Nothing is ever deleted, and history rows are never rewritten.
+CREATE TRIGGER person_no_delete BEFORE DELETE ON person
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI rows are never deleted'); END;
+CREATE TRIGGER person_nhs_history_no_delete BEFORE DELETE ON person_nhs_history
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI rows are never deleted'); END;
+CREATE TRIGGER local_identifier_no_delete BEFORE DELETE ON local_identifier
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI rows are never deleted'); END;
+CREATE TRIGGER review_item_no_delete BEFORE DELETE ON review_item
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI rows are never deleted'); END;
+CREATE TRIGGER review_candidate_no_delete BEFORE DELETE ON review_candidate
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI rows are never deleted'); END;
+CREATE TRIGGER review_action_no_delete BEFORE DELETE ON review_action
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI rows are never deleted'); END;
+CREATE TRIGGER link_no_delete BEFORE DELETE ON link
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI rows are never deleted'); END;
+CREATE TRIGGER demographics_no_delete BEFORE DELETE ON demographics
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI rows are never deleted'); END;
+CREATE TRIGGER blocking_key_no_delete BEFORE DELETE ON blocking_key
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI rows are never deleted'); END;
+CREATE TRIGGER person_merge_no_delete BEFORE DELETE ON person_merge
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI rows are never deleted'); END;
+
+CREATE TRIGGER person_nhs_history_append_only BEFORE UPDATE ON person_nhs_history
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI history rows are append-only'); END;
+CREATE TRIGGER review_candidate_append_only BEFORE UPDATE ON review_candidate
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI history rows are append-only'); END;
+CREATE TRIGGER review_action_append_only BEFORE UPDATE ON review_action
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI history rows are append-only'); END;
+CREATE TRIGGER link_append_only BEFORE UPDATE ON link
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI history rows are append-only'); END;
+CREATE TRIGGER blocking_key_append_only BEFORE UPDATE ON blocking_key
+  BEGIN SELECT RAISE(ABORT, 'caregw: MPI history rows are append-only'); END;
+
+CREATE TRIGGER person_fixed BEFORE UPDATE OF id, created_at ON person
+  BEGIN SELECT RAISE(ABORT, 'caregw: a person''s id and creation time are fixed'); END;
+CREATE TRIGGER person_nhs_number_fixed BEFORE UPDATE OF nhs_number ON person
+  WHEN OLD.nhs_number IS NOT NULL AND NEW.nhs_number IS NOT OLD.nhs_number
+  BEGIN SELECT RAISE(ABORT, 'caregw: a person''s NHS number is never overwritten'); END;
+CREATE TRIGGER local_identifier_fixed
+  BEFORE UPDATE OF id, source_ods, id_type, value, created_at ON local_identifier
+  BEGIN SELECT RAISE(ABORT, 'caregw: a local identifier is fixed once stored'); END;
+CREATE TRIGGER demographics_fixed
+  BEFORE UPDATE OF id, person_id, source_ods, family, given, previous_names, birth_date, gender,
+                   address_lines, postcode, telecom, valid_from, message_id, recorded_at
+  ON demographics
+  BEGIN SELECT RAISE(ABORT, 'caregw: demographics versions are never rewritten'); END;
+CREATE TRIGGER person_merge_fixed
+  BEFORE UPDATE OF id, survivor_id, superseded_id, reason, merged_by, message_id, merged_at
+  ON person_merge
+  BEGIN SELECT RAISE(ABORT, 'caregw: a merge record is never rewritten'); END;
+CREATE TRIGGER person_merge_unmerge_once BEFORE UPDATE ON person_merge
+  WHEN OLD.unmerged_at IS NOT NULL
+  BEGIN SELECT RAISE(ABORT, 'caregw: an unmerge is final'); END;
+CREATE TRIGGER review_item_fixed
+  BEFORE UPDATE OF id, kind, source_ods, local_source_ods, local_id_type, local_value, message_id,
+                   incoming, scores, created_at, opened_by
+  ON review_item
+  BEGIN SELECT RAISE(ABORT, 'caregw: a review item''s content is fixed'); END;
+CREATE TRIGGER review_item_resolved_once BEFORE UPDATE ON review_item
+  WHEN OLD.status <> 'open'
+  BEGIN SELECT RAISE(ABORT, 'caregw: a resolved review item is final'); END;
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations{{
+    {1, "mpi", kMpiSchema},
+}};
+
+}  // namespace
+
+std::span<const Migration> store_migrations() { return kMigrations; }
+
+std::filesystem::path database_path(const std::filesystem::path& data_dir) {
+  return data_dir / "db" / "caregw.db";
+}
+
+Result<Database> open_store_file(const std::filesystem::path& file, const OpenOptions& options) {
+  if (options.create && !options.read_only) {
+    // Made here with 0600 before SQLite sees it; SQLite then creates -wal/-shm alike.
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return make_error(Errc::kUnavailable,
+                        "store: cannot create the database file: " +
+                            std::error_code(errno, std::generic_category()).message());
+    }
+    ::close(fd);
+  }
+  auto db = Database::open(file, options);
+  if (!db) {
+    return db.error();
+  }
+  if (!options.read_only) {
+    if (auto r = migrate(*db, store_migrations()); !r) {
+      return r.error();
+    }
+  } else {
+    // A read-only connection never migrates, but must not read a schema it does not know.
+    auto v = schema_version(*db);
+    if (!v) {
+      return v.error();
+    }
+    if (*v != static_cast<int>(store_migrations().size())) {
+      return make_error(Errc::kUnavailable, "store: database schema version " + std::to_string(*v) +
+                                                " is not the one this build reads (" +
+                                                std::to_string(store_migrations().size()) + ")");
+    }
+  }
+  return db;
+}
+
+Result<Database> open_store_database(const std::filesystem::path& data_dir,
+                                     const OpenOptions& options) {
+  const auto file = database_path(data_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec) {
+    return make_error(Errc::kUnavailable,
+                      "store: cannot create the database directory: " + ec.message());
+  }
+  std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) {
+    return make_error(Errc::kUnavailable,
+                      "store: cannot restrict the database directory: " + ec.message());
+  }
+  return open_store_file(file, options);
+}
+
+}  // namespace gw::store::sqlite
