@@ -28,6 +28,14 @@ Result<void> check_message_id(const std::string& id) {
   return validate_short_text(id, kMaxActorBytes, "message id", false);
 }
 
+Result<void> check_verification(VerificationStatus v) {
+  const auto code = static_cast<int>(v);
+  if (code < 1 || code > 8) {
+    return make_error(Errc::kBadRequest, "NHS number verification status: not 01 to 08");
+  }
+  return {};
+}
+
 ReviewActionKind action_for(ReviewStatus s) {
   switch (s) {
     case ReviewStatus::kLinked:
@@ -517,6 +525,7 @@ Result<std::vector<ReviewAction>> MpiQueries::review_actions(ReviewItemId id) {
 
 Result<PersonId> MpiQueries::create_person(const NewPerson& p) {
   GW_STORE_TRY(check_message_id(p.message_id));
+  GW_STORE_TRY(check_verification(p.verification));
   if (p.nhs_number) {
     GW_STORE_ASSIGN(auto st, db_.cached(sql::kPersonByNhsNumber));
     st->bind(1, p.nhs_number->str());
@@ -554,6 +563,7 @@ Result<PersonId> MpiQueries::create_person(const NewPerson& p) {
 Result<void> MpiQueries::set_nhs_number(PersonId id, const NhsNumber& n, VerificationStatus status,
                                         const OdsCode& source, const std::string& message_id) {
   GW_STORE_TRY(check_message_id(message_id));
+  GW_STORE_TRY(check_verification(status));
   GW_STORE_ASSIGN(auto person, resolved_person(id));
   if (person.nhs_number) {
     if (*person.nhs_number != n) {

@@ -63,6 +63,9 @@ TEST_F(SqliteMpiRepository, OnePersonPerNhsNumber) {
   auto r = tx->create_person(NewPerson{.nhs_number = nhs(kNhsA), .source = ods(kAcute)});
   EXPECT_EQ(outcome(r), "conflict");
   EXPECT_EQ(r.error().detail.find(kNhsA), std::string::npos);  // never the number itself
+  EXPECT_EQ(outcome(tx->create_person(NewPerson{.verification = static_cast<VerificationStatus>(9),
+                                                .source = ods(kAcute)})),
+            "bad_request");
 }
 
 TEST_F(SqliteMpiRepository, SetNhsNumberFillsAGapOrUpgradesTheStatusButNeverOverwrites) {
