@@ -258,11 +258,12 @@ Result<std::vector<Link>> MpiQueries::links(PersonId id) {
   return out;
 }
 
-Result<std::vector<DemographicsVersion>> MpiQueries::demographics_history(PersonId id) {
+Result<std::vector<DemographicsVersion>> MpiQueries::demographics_of_family(
+    PersonId id, std::string_view query) {
   std::vector<DemographicsVersion> out;
   GW_STORE_ASSIGN(auto family, family_of(id));
   for (auto m : family) {
-    GW_STORE_ASSIGN(auto st, db_.cached(sql::kDemographicsByPerson));
+    GW_STORE_ASSIGN(auto st, db_.cached(query));
     st->bind(1, m.value);
     for (;;) {
       GW_STORE_ASSIGN(bool row, st->step());
@@ -273,6 +274,11 @@ Result<std::vector<DemographicsVersion>> MpiQueries::demographics_history(Person
       out.push_back(std::move(v));
     }
   }
+  return out;
+}
+
+Result<std::vector<DemographicsVersion>> MpiQueries::demographics_history(PersonId id) {
+  GW_STORE_ASSIGN(auto out, demographics_of_family(id, sql::kDemographicsByPerson));
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return std::tie(a.source, a.valid_from, a.id) < std::tie(b.source, b.valid_from, b.id);
   });
@@ -280,20 +286,7 @@ Result<std::vector<DemographicsVersion>> MpiQueries::demographics_history(Person
 }
 
 Result<std::vector<DemographicsVersion>> MpiQueries::current_demographics(PersonId id) {
-  std::vector<DemographicsVersion> out;
-  GW_STORE_ASSIGN(auto family, family_of(id));
-  for (auto m : family) {
-    GW_STORE_ASSIGN(auto st, db_.cached(sql::kCurrentDemographicsByPerson));
-    st->bind(1, m.value);
-    for (;;) {
-      GW_STORE_ASSIGN(bool row, st->step());
-      if (!row) {
-        break;
-      }
-      GW_STORE_ASSIGN(auto v, read_demographics(*st));
-      out.push_back(std::move(v));
-    }
-  }
+  GW_STORE_ASSIGN(auto out, demographics_of_family(id, sql::kCurrentDemographicsByPerson));
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return std::tie(b.valid_from, b.id) < std::tie(a.valid_from, a.id);
   });

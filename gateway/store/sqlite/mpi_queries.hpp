@@ -78,6 +78,9 @@ private:
   [[nodiscard]] Result<std::vector<PersonId>> merged_set(PersonId survivor);
   /** family_of: merged_set(resolve(id)); empty if there is no such person. */
   [[nodiscard]] Result<std::vector<PersonId>> family_of(PersonId id);
+  /** demographics_of_family: the rows `query` returns for each person of the merged set. */
+  [[nodiscard]] Result<std::vector<DemographicsVersion>> demographics_of_family(
+      PersonId id, std::string_view query);
   [[nodiscard]] Result<std::optional<std::int64_t>> local_identifier_row(const LocalId& id,
                                                                          PersonId* person);
   [[nodiscard]] Result<void> insert_link(std::int64_t local_row, PersonId person,
