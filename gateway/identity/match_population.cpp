@@ -633,7 +633,9 @@ std::uint64_t Rng::next() {
 std::uint64_t Rng::below(std::uint64_t n) { return n == 0 ? 0 : next() % n; }
 
 int Rng::between(int lo, int hi) {
-  return lo + static_cast<int>(below(static_cast<std::uint64_t>(hi - lo + 1)));
+  // The span is computed in 64 bits so that a full int range cannot overflow.
+  const auto span = static_cast<std::uint64_t>(static_cast<std::int64_t>(hi) - lo + 1);
+  return lo + static_cast<int>(below(span));
 }
 
 double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
