@@ -64,8 +64,12 @@ bool all_space(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-/** escape_text: XML character data; \r is kept as a reference so it survives re-parsing. */
-void escape_text(std::string_view s, std::string& out) {
+/**
+ * escape: XML character data (`attribute` false) or a double-quoted attribute value (true).
+ * \r is always kept as a reference so it survives re-parsing; in attributes \n, \t and " are
+ * too, because attribute-value normalisation would otherwise turn the whitespace into spaces.
+ */
+void escape(std::string_view s, std::string& out, bool attribute) {
   for (char c : s) {
     switch (c) {
       case '&':
@@ -79,6 +83,15 @@ void escape_text(std::string_view s, std::string& out) {
         break;
       case '\r':
         out += "&#xD;";
+        break;
+      case '"':
+        out += attribute ? "&quot;" : "\"";
+        break;
+      case '\n':
+        out += attribute ? "&#xA;" : "\n";
+        break;
+      case '\t':
+        out += attribute ? "&#x9;" : "\t";
         break;
       default:
         out += c;
@@ -86,37 +99,8 @@ void escape_text(std::string_view s, std::string& out) {
   }
 }
 
-/** escape_attr: an attribute value in double quotes; whitespace other than space kept as refs
- *  because attribute-value normalisation would turn it into spaces. */
-void escape_attr(std::string_view s, std::string& out) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\n':
-        out += "&#xA;";
-        break;
-      case '\r':
-        out += "&#xD;";
-        break;
-      case '\t':
-        out += "&#x9;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
+void escape_text(std::string_view s, std::string& out) { escape(s, out, false); }
+void escape_attr(std::string_view s, std::string& out) { escape(s, out, true); }
 
 /** xml_safe: XML 1.0 cannot carry C0 controls other than tab, LF and CR, nor NUL. */
 bool xml_safe(std::string_view s) {
