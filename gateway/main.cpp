@@ -18,7 +18,9 @@
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/validate.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/identity/mpi_service.hpp"
 #include "gateway/identity/nhs_number.hpp"
+#include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/tls/context_factory.hpp"
 #include "gateway/translate/translate.hpp"
 
@@ -82,10 +84,20 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   (void)gw::log::parse_level(cfg->log_level, level);
   gw::log::init(level);
 
+  const gw::SystemClock clock;
+  auto repo = gw::store::sqlite::SqliteMpiRepository::open_in_data_dir(cfg->data_dir, clock);
+  if (!repo) {
+    std::cerr << "caregw: cannot open the store in " << cfg->data_dir << ": " << repo.error().detail
+              << '\n';
+    return kExitBadInput;
+  }
+  gw::identity::MpiService mpi(**repo, gw::identity::MpiSettings{});
+
   std::vector<gw::config::Diagnostic> errors;
   auto contexts = gw::tls::make_server_contexts(*cfg, errors);
-  gw::http::Server server(cfg, std::move(contexts),
-                          [file, demo, data_dir] { return load(file, demo, data_dir); });
+  gw::http::Server server(
+      cfg, std::move(contexts), [file, demo, data_dir] { return load(file, demo, data_dir); },
+      gw::pipeline::Backends{&mpi});
   if (auto started = server.start(); !started) {
     std::cerr << "caregw: " << started.error().detail << '\n';
     return kExitBadInput;

@@ -2,6 +2,8 @@
 // also checks the calendar (days per month, leap years), which the spec's regexes do not.
 #include "gateway/fhir/datetime.hpp"
 
+#include <cstdio>
+
 namespace gw::fhir {
 namespace {
 
@@ -144,6 +146,26 @@ std::string check_datetime(std::string_view s, Temporal t) {
     return "the timezone offset is out of range";
   }
   return {};
+}
+
+std::string format_instant(std::chrono::system_clock::time_point t, bool micros) {
+  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  const auto day = std::chrono::floor<std::chrono::days>(secs);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{secs - day};
+  char buf[40];
+  int n = std::snprintf(
+      buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", int(ymd.year()), unsigned(ymd.month()),
+      unsigned(ymd.day()), static_cast<int>(hms.hours().count()),
+      static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
+  const auto frac = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
+  if (micros && frac != 0 && n > 0) {
+    n += std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), ".%06lld",
+                       static_cast<long long>(frac));
+  }
+  std::string out(buf, static_cast<std::size_t>(n));
+  out += 'Z';
+  return out;
 }
 
 }  // namespace gw::fhir

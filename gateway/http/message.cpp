@@ -72,21 +72,33 @@ std::string_view Request::query() const {
 }
 
 bool query_param(std::string_view query, std::string_view name, std::string& out) {
-  if (query.empty()) {
-    return false;  // also keeps a null string_view away from Boost.URL, which would strlen() it
-  }
-  // Boost.URL does the RFC 3986 parsing and percent-decoding.
-  auto parsed = boost::urls::parse_query(query);
-  if (!parsed) {
+  auto all = query_params(query);
+  if (!all) {
     return false;
   }
-  for (const auto& p : boost::urls::params_view(*parsed)) {
-    if (p.key == name) {
-      out = p.has_value ? p.value : std::string{};
+  for (auto& [key, value] : *all) {
+    if (key == name) {
+      out = std::move(value);
       return true;
     }
   }
   return false;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> query_params(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (query.empty()) {
+    return out;  // also keeps a null string_view away from Boost.URL, which would strlen() it
+  }
+  // Boost.URL does the RFC 3986 parsing and percent-decoding.
+  auto parsed = boost::urls::parse_query(query);
+  if (!parsed) {
+    return make_error(Errc::kBadRequest, "the query string is not well formed (RFC 3986)");
+  }
+  for (const auto& p : boost::urls::params_view(*parsed)) {
+    out.emplace_back(p.key, p.has_value ? p.value : std::string{});
+  }
+  return out;
 }
 
 }  // namespace gw::http

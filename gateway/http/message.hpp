@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/core/error.hpp"
+
 namespace gw::http {
 
 enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
@@ -53,5 +55,9 @@ struct Response {
 
 /** query_param: the percent-decoded value of the first `name=` in a query string, if present. */
 [[nodiscard]] bool query_param(std::string_view query, std::string_view name, std::string& out);
+
+/** query_params: every parameter of a query string, percent-decoded, in order (repeats kept). */
+[[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> query_params(
+    std::string_view query);
 
 }  // namespace gw::http

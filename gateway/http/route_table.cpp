@@ -35,6 +35,10 @@ std::string_view operation_name(Operation op) {
       return "metrics";
     case Operation::kCapabilities:
       return "fhir_metadata";
+    case Operation::kPatientSearch:
+      return "fhir_patient_search";
+    case Operation::kPatientRead:
+      return "fhir_patient_read";
   }
   return "unknown";
 }
@@ -105,6 +109,14 @@ RouteTable RouteTable::builtin() {
   t.add(Method::kGet, "/readyz", Operation::kReady);
   t.add(Method::kGet, "/metrics", Operation::kMetrics);
   t.add(Method::kGet, "/fhir/metadata", Operation::kCapabilities);
+  t.add(Method::kGet, "/fhir/Patient", Operation::kPatientSearch,
+        FhirInteraction{"Patient",
+                        "search-type",
+                        "",
+                        {"identifier", "family", "given", "birthdate", "gender",
+                         "address-postalcode", "_count"}});
+  t.add(Method::kGet, "/fhir/Patient/{id}", Operation::kPatientRead,
+        FhirInteraction{"Patient", "read", "", {}});
   return t;
 }
 

@@ -14,10 +14,12 @@ namespace gw::http {
 
 /** Operation: everything the gateway serves. Add one here and in the table in route_table.cpp. */
 enum class Operation : std::uint8_t {
-  kHealth,        // GET /healthz
-  kReady,         // GET /readyz
-  kMetrics,       // GET /metrics
-  kCapabilities,  // GET /fhir/metadata
+  kHealth,         // GET /healthz
+  kReady,          // GET /readyz
+  kMetrics,        // GET /metrics
+  kCapabilities,   // GET /fhir/metadata
+  kPatientSearch,  // GET /fhir/Patient?identifier=... | family=...&birthdate=...
+  kPatientRead,    // GET /fhir/Patient/{id}
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

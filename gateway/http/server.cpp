@@ -20,6 +20,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -88,13 +89,15 @@ std::int64_t micros_since(std::chrono::steady_clock::time_point t) {
 
 class Server::Impl {
 public:
-  Impl(config::ConfigPtr cfg, tls::ServerContexts contexts, Reloader reload)
+  Impl(config::ConfigPtr cfg, tls::ServerContexts contexts, Reloader reload,
+       pipeline::Backends backends)
       : threads_(cfg->threads != 0 ? cfg->threads
                                    : std::max(1U, std::thread::hardware_concurrency())),
         ioc_(static_cast<int>(threads_)),
+        blocking_(std::max<std::size_t>(4, std::size_t{2} * threads_)),
         reload_(std::move(reload)),
         stats_(registry_),
-        pipeline_(pipeline::Services{registry_, stats_}),
+        pipeline_(pipeline::Services{registry_, stats_, blocking_.get_executor(), backends.mpi}),
         snapshot_(std::make_shared<Snapshot>(Snapshot{std::move(cfg), std::move(contexts)})) {}
 
   Result<void> start() {
@@ -576,6 +579,7 @@ private:
 
   unsigned threads_;
   net::io_context ioc_;
+  net::thread_pool blocking_;  // store work, off the I/O threads; joined after the I/O threads
   Reloader reload_;
   metrics::Registry registry_;
   ServerStats stats_;
@@ -589,8 +593,10 @@ private:
   std::list<std::shared_ptr<Handle>> handles_;
 };
 
-Server::Server(config::ConfigPtr cfg, tls::ServerContexts contexts, Reloader reload)
-    : impl_(std::make_unique<Impl>(std::move(cfg), std::move(contexts), std::move(reload))) {}
+Server::Server(config::ConfigPtr cfg, tls::ServerContexts contexts, Reloader reload,
+               pipeline::Backends backends)
+    : impl_(std::make_unique<Impl>(std::move(cfg), std::move(contexts), std::move(reload),
+                                   backends)) {}
 Server::~Server() = default;
 Result<void> Server::start() { return impl_->start(); }
 std::vector<BoundListener> Server::bound() const { return impl_->bound(); }

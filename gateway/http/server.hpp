@@ -13,6 +13,7 @@
 #include "gateway/core/error.hpp"
 #include "gateway/http/server_stats.hpp"
 #include "gateway/metrics/metrics.hpp"
+#include "gateway/pipeline/pipeline.hpp"
 #include "gateway/tls/context_factory.hpp"
 
 namespace gw::http {
@@ -34,7 +35,8 @@ public:
    * Server: takes a validated config and the TLS contexts built from it.
    * @param reload called on SIGHUP; a result with errors leaves the running config in place.
    */
-  Server(config::ConfigPtr cfg, tls::ServerContexts contexts, Reloader reload);
+  Server(config::ConfigPtr cfg, tls::ServerContexts contexts, Reloader reload,
+         pipeline::Backends backends = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -5,22 +5,34 @@
 #include <memory>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/route_table.hpp"
 #include "gateway/http/server_stats.hpp"
+#include "gateway/identity/mpi_service.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/request_context.hpp"
 #include "gateway/pipeline/stage.hpp"
 
 namespace gw::pipeline {
 
+/** Backends: the stateful components handlers call, owned by the caller (main wires them). Each
+ * may be absent; the routes that need an absent one answer 503. */
+struct Backends {
+  identity::MpiService* mpi = nullptr;
+};
+
 /** Services: what the built-in handlers need from the rest of the gateway. Outlives the pipeline.
  */
 struct Services {
   const metrics::Registry& registry;
   http::ServerStats& stats;
+  /** blocking: where handlers that touch the store run, off the I/O threads (STYLE.md 3.7). */
+  boost::asio::any_io_executor blocking{};
+  /** mpi: the patient index; absent in a gateway started without a store (Patient routes 503). */
+  identity::MpiService* mpi = nullptr;
 };
 
 class Pipeline {

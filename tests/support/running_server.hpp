@@ -18,7 +18,8 @@ namespace gw::test {
 /** RunningServer: starts a Server from config text on its own threads; stops and joins on exit. */
 class RunningServer {
 public:
-  explicit RunningServer(const std::string& yaml, http::Reloader reload = {}) {
+  explicit RunningServer(const std::string& yaml, http::Reloader reload = {},
+                         pipeline::Backends backends = {}) {
     auto lr = config::load_text(yaml, "test.yaml", "/tmp");
     if (lr.errors.empty()) {
       contexts_ = tls::make_server_contexts(*lr.config, lr.errors);
@@ -26,7 +27,7 @@ public:
     if (!lr.errors.empty()) {
       throw std::runtime_error("test config: " + lr.errors.front().str());
     }
-    server_ = std::make_unique<http::Server>(lr.config, contexts_, std::move(reload));
+    server_ = std::make_unique<http::Server>(lr.config, contexts_, std::move(reload), backends);
     if (auto s = server_->start(); !s) {
       throw std::runtime_error("start: " + s.error().detail);
     }

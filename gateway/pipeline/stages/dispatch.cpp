@@ -1,26 +1,20 @@
 // Dispatch: run the handler of the matched operation.
-#include <ctime>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "gateway/fhir/capability.hpp"
+#include "gateway/fhir/datetime.hpp"
 #include "gateway/fhir/format.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/operation_outcome.hpp"
 #include "gateway/fhir/xml.hpp"
+#include "gateway/pipeline/handlers/handlers.hpp"
 #include "gateway/pipeline/stages/stages.hpp"
 
 namespace gw::pipeline {
 namespace {
 
 constexpr std::string_view kVersion = "0.1.0";
-
-std::string fhir_datetime(std::chrono::system_clock::time_point t) {
-  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return {buf, n};
-}
 
 class Dispatch final : public Stage {
 public:
@@ -30,10 +24,40 @@ public:
 
   boost::asio::awaitable<Result<void>> run(const http::Request& req, RequestContext& ctx,
                                            http::Response& res) override {
+    if (ctx.route && touches_store(ctx.route->op) && services_.blocking) {
+      // The store blocks on disk: run the handler on the blocking executor and come back.
+      co_return co_await boost::asio::co_spawn(
+          services_.blocking,
+          [&]() -> boost::asio::awaitable<Result<void>> { co_return handle_stored(req, ctx, res); },
+          boost::asio::use_awaitable);
+    }
+    if (ctx.route && touches_store(ctx.route->op)) {
+      co_return handle_stored(req, ctx, res);  // no blocking executor (tests): run here
+    }
     co_return handle(req, ctx, res);
   }
 
 private:
+  static bool touches_store(http::Operation op) {
+    return op == http::Operation::kPatientSearch || op == http::Operation::kPatientRead;
+  }
+
+  Result<void> handle_stored(const http::Request& req, RequestContext& ctx,
+                             http::Response& res) const {
+    if (services_.mpi == nullptr) {
+      return make_error(Errc::kUnavailable, "the patient index is not available on this gateway");
+    }
+    switch (ctx.route->op) {
+      case http::Operation::kPatientSearch:
+        return patient_search(req, ctx, res, *services_.mpi);
+      case http::Operation::kPatientRead:
+        return patient_read(req, ctx, res, *services_.mpi);
+      default:
+        break;
+    }
+    return make_error(Errc::kInternal, "no stored handler for the matched operation");
+  }
+
   Result<void> handle(const http::Request& req, RequestContext& ctx, http::Response& res) const {
     if (!ctx.route) {
       return make_error(Errc::kInternal, "dispatch ran without a matched route");
@@ -60,32 +84,17 @@ private:
         res.body = services_.registry.render();
         return {};
       case http::Operation::kCapabilities: {
-        std::string format;
-        (void)http::query_param(req.query(), "_format", format);
-        auto fmt = fhir::response_format(format, req.headers.get("Accept"));
+        auto fmt = negotiated_format(req);
         if (!fmt) {
           return fmt.error();
         }
-        const std::string_view host = req.headers.get("Host");
-        fhir::CapabilityInfo info{
-            kVersion, fhir_datetime(ctx.received),
-            "https://" + std::string(host.empty() ? "localhost" : host) + "/fhir", interactions_,
-            true};
-        res.status = 200;
-        res.headers.set("Content-Type", std::string(fhir::media_type(*fmt)));
-        res.body = fhir::capability_statement_json(info);
-        if (*fmt == fhir::Format::kXml) {
-          auto doc = fhir::parse_json(res.body);
-          auto xml = doc ? fhir::json_to_xml(*doc, fhir::FhirVersion::kR4)
-                         : Result<std::string>(doc.error());
-          if (!xml) {
-            return make_error(Errc::kInternal,
-                              "the CapabilityStatement could not be written as XML");
-          }
-          res.body = std::move(*xml);
-        }
-        return {};
+        fhir::CapabilityInfo info{kVersion, fhir::format_instant(ctx.received), base_url(req),
+                                  interactions_, true};
+        return set_fhir_body(res, fhir::capability_statement_json(info), *fmt);
       }
+      case http::Operation::kPatientSearch:
+      case http::Operation::kPatientRead:
+        break;  // handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
   }

@@ -257,7 +257,7 @@ TEST_F(PipelineTest, UnknownOrganisationOnOptionalListenerIsStillForbidden) {
 // Route
 
 TEST_F(PipelineTest, UnknownPathIsNotFoundWithoutEchoingIt) {
-  const auto res = handle(http::Method::kGet, "/fhir/Patient/9990000018");
+  const auto res = handle(http::Method::kGet, "/fhir/Nowhere/9990000018");
   EXPECT_EQ(res.status, 404U);
   const Outcome o = outcome_of(res.body);
   EXPECT_EQ(o.code, "not-found");

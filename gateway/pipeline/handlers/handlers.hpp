@@ -1,0 +1,41 @@
+// Handlers for the operations that read or write the gateway's state. Plain functions (no Asio):
+// the dispatch stage runs them on the blocking executor, off the I/O threads.
+#pragma once
+
+#include <string>
+
+#include "gateway/core/error.hpp"
+#include "gateway/fhir/format.hpp"
+#include "gateway/http/message.hpp"
+#include "gateway/identity/mpi_service.hpp"
+#include "gateway/pipeline/request_context.hpp"
+
+namespace gw::pipeline {
+
+/**
+ * set_fhir_body: a FHIR resource (as JSON text) as the response body in the negotiated format,
+ * with the matching Content-Type and status 200.
+ */
+[[nodiscard]] Result<void> set_fhir_body(http::Response& res, std::string json, fhir::Format fmt);
+
+/** negotiated_format: the response format from _format and Accept (406 when none fits). */
+[[nodiscard]] Result<fhir::Format> negotiated_format(const http::Request& req);
+
+/** base_url: "https://<Host>/fhir" for fullUrls and links. */
+[[nodiscard]] std::string base_url(const http::Request& req);
+
+/**
+ * patient_search: GET /fhir/Patient. identifier=<system>|<value> (the NHS number system or a
+ * caregw local identifier system) answers exactly; family/given/birthdate/gender/
+ * address-postalcode answer with scored candidates (search.score, match-grade). _count (1..50,
+ * default 10). Unknown parameters are refused (400) rather than ignored.
+ */
+[[nodiscard]] Result<void> patient_search(const http::Request& req, RequestContext& ctx,
+                                          http::Response& res, identity::MpiService& mpi);
+
+/** patient_read: GET /fhir/Patient/{id}: by NHS number or mpi-<n>; a merged id answers with the
+ * survivor. 404 when unknown. */
+[[nodiscard]] Result<void> patient_read(const http::Request& req, RequestContext& ctx,
+                                        http::Response& res, identity::MpiService& mpi);
+
+}  // namespace gw::pipeline
