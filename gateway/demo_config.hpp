@@ -8,4 +8,8 @@ namespace gw {
 /** demo_config_yaml: the text of examples/demo/caregw.yaml at build time. */
 [[nodiscard]] std::string_view demo_config_yaml();
 
+/** demo_patients_json: the text of examples/demo/patients.json (synthetic patients) at build time.
+ */
+[[nodiscard]] std::string_view demo_patients_json();
+
 }  // namespace gw

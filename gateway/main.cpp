@@ -18,6 +18,7 @@
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/validate.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/identity/identity_json.hpp"
 #include "gateway/identity/mpi_service.hpp"
 #include "gateway/identity/nhs_number.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
@@ -92,6 +93,18 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
     return kExitBadInput;
   }
   gw::identity::MpiService mpi(**repo, gw::identity::MpiSettings{});
+  if (demo) {
+    // The synthetic patients, linked by the MPI as messages would be (idempotent on restart).
+    auto ids = gw::identity::parse_identities_json(gw::demo_patients_json(), "patients.json");
+    auto loaded = ids ? gw::identity::load_identities(mpi, *ids)
+                      : gw::Result<gw::identity::LoadSummary>(ids.error());
+    if (!loaded) {
+      std::cerr << "caregw: demo patients: " << loaded.error().detail << '\n';
+      return kExitBadInput;
+    }
+    std::cout << "caregw: demo patients: " << loaded->loaded << " identities from 5 organisations ("
+              << loaded->held_for_review << " held for review)\n";
+  }
 
   std::vector<gw::config::Diagnostic> errors;
   auto contexts = gw::tls::make_server_contexts(*cfg, errors);

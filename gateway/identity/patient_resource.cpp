@@ -159,16 +159,41 @@ void write_details(Writer& w, const store::DemographicsVersion& v) {
   }
 }
 
+/** completeness: how many of the details a version carries. */
+int completeness(const store::Demographics& d) {
+  return static_cast<int>(!d.family.empty()) + static_cast<int>(!d.given.empty()) +
+         static_cast<int>(d.birth_date.has_value()) +
+         static_cast<int>(d.gender != store::Gender::kUnknown) +
+         static_cast<int>(!d.address_lines.empty()) + static_cast<int>(!d.postcode.empty()) +
+         static_cast<int>(!d.telecom.empty());
+}
+
+/**
+ * primary_details: the version the Patient shows: the most complete current one (a GP
+ * registration rather than an ambulance crew's few words), the most recent among equals.
+ * current_demographics is latest first, so the first of the most complete wins.
+ */
+const store::DemographicsVersion* primary_details(const store::PersonView& view) {
+  const store::DemographicsVersion* best = nullptr;
+  for (const auto& v : view.current_demographics) {
+    if (best == nullptr || completeness(v.data) > completeness(best->data)) {
+      best = &v;
+    }
+  }
+  return best;
+}
+
 void write_patient(Writer& w, const store::PersonView& view) {
   const auto& p = view.person;
+  const store::DemographicsVersion* details = primary_details(view);
   w.StartObject();
   field(w, "resourceType", "Patient");
   field(w, "id", patient_id(p));
   key(w, "meta");
   w.StartObject();
   field(w, "lastUpdated", fhir::format_instant(p.updated_at));
-  if (!view.current_demographics.empty()) {
-    field(w, "source", "urn:caregw:ods:" + view.current_demographics.front().source.str());
+  if (details != nullptr) {
+    field(w, "source", "urn:caregw:ods:" + details->source.str());
   }
   key(w, "profile");
   w.StartArray();
@@ -176,8 +201,8 @@ void write_patient(Writer& w, const store::PersonView& view) {
   w.EndArray();
   w.EndObject();
   write_identifiers(w, view);
-  if (!view.current_demographics.empty()) {
-    write_details(w, view.current_demographics.front());
+  if (details != nullptr) {
+    write_details(w, *details);
   }
   if (!view.merged.empty()) {
     key(w, "link");

@@ -39,8 +39,8 @@ struct PatientRef {
 
 /**
  * patient_json: the person as a UK Core Patient: the NHS number with its verification status,
- * every local identifier (with the organisation that assigned it), the most recent source's
- * name, gender, birth date, address and telecom, earlier surnames as "old" names, and a
+ * every local identifier (with the organisation that assigned it), the most complete current
+ * source's name, gender, birth date, address and telecom, earlier surnames as "old" names, and a
  * "replaces" link for every person merged into it. meta.source names the source of the details.
  */
 [[nodiscard]] std::string patient_json(const store::PersonView& view);
