@@ -21,8 +21,9 @@
 #include "gateway/fhir/validate.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/identity/nhs_number.hpp"
-#include "gateway/policy/agreement.hpp"
 #include "gateway/policy/embedded.hpp"
+#include "gateway/policy/policy_cli.hpp"
+#include "gateway/policy/policy_set.hpp"
 #include "gateway/tls/context_factory.hpp"
 #include "gateway/translate/translate.hpp"
 
@@ -54,12 +55,11 @@ gw::config::LoadResult load(const std::string& file, bool demo, const std::strin
 /** check_policy: the agreements and token issuers a loaded config names (gateway/policy, auth). */
 std::size_t check_policy(const gw::config::Config& cfg, bool demo,
                          std::vector<gw::config::Diagnostic>& errors) {
-  auto agreements = gw::policy::load_agreements(
+  const auto set = gw::policy::load_policy_set(
       cfg, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk,
-      std::chrono::system_clock::now());
-  errors.insert(errors.end(), agreements.errors.begin(), agreements.errors.end());
+      std::chrono::system_clock::now(), errors);
   (void)gw::auth::load_verifier(cfg, errors);
-  return agreements.agreements.size();
+  return set ? set->index->agreements().size() : 0;
 }
 
 int check_config(const std::string& file) {
@@ -287,6 +287,8 @@ int run(int argc, char** argv) {
 
   gw::auth::DemoTokenOptions demo_token;
   auto* demo_token_cmd = gw::auth::add_demo_token_command(app, demo_token);
+  gw::policy::PolicyCliOptions policy_opts;
+  (void)gw::policy::add_policy_command(app, policy_opts);
 
   try {
     app.parse(argc, argv);
@@ -319,6 +321,9 @@ int run(int argc, char** argv) {
     }
     if (*demo_token_cmd) {
       return gw::auth::run_demo_token(demo_token, std::cout, std::cerr);
+    }
+    if (*policy_opts.dry_run) {
+      return gw::policy::run_policy_command(policy_opts, std::cout, std::cerr);
     }
   } catch (const std::exception& e) {
     // Startup only: the data plane never throws (STYLE.md 3.3).

@@ -138,6 +138,37 @@ std::optional<BreakGlassReason> parse_break_glass_reason(std::string_view s) {
   return parse_in<BreakGlassReason>(kBreakGlassNames, s);
 }
 
+std::optional<DataCategory> category_for_resource_type(std::string_view type) {
+  struct Entry {
+    std::string_view type;
+    DataCategory category;
+  };
+  static constexpr std::array<Entry, 16> kTypes = {{
+      {"Patient", DataCategory::kDemographics},
+      {"RelatedPerson", DataCategory::kDemographics},
+      {"EpisodeOfCare", DataCategory::kRegistration},
+      {"Condition", DataCategory::kProblems},
+      {"MedicationStatement", DataCategory::kMedications},
+      {"MedicationRequest", DataCategory::kMedications},
+      {"MedicationDispense", DataCategory::kMedications},
+      {"MedicationAdministration", DataCategory::kMedications},
+      {"Immunization", DataCategory::kMedications},
+      {"AllergyIntolerance", DataCategory::kAllergies},
+      {"Encounter", DataCategory::kEncounters},
+      {"Observation", DataCategory::kObservations},
+      {"DiagnosticReport", DataCategory::kObservations},
+      {"CarePlan", DataCategory::kCarePlans},
+      {"DocumentReference", DataCategory::kDocuments},
+      {"Composition", DataCategory::kDocuments},
+  }};
+  for (const auto& e : kTypes) {
+    if (e.type == type) {
+      return e.category;
+    }
+  }
+  return std::nullopt;
+}
+
 std::span<const RoleInfo> known_roles() { return kRoles; }
 
 const RoleInfo* find_role(std::string_view code) {

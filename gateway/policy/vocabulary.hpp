@@ -93,6 +93,13 @@ struct RoleInfo {
 [[nodiscard]] std::string_view break_glass_reason_name(BreakGlassReason r);
 [[nodiscard]] std::optional<BreakGlassReason> parse_break_glass_reason(std::string_view s);
 
+/**
+ * category_for_resource_type: the usual category of a FHIR R4 resource type (Patient ->
+ * demographics, Condition -> problems, ...), or nullopt where it depends on the content (Flag,
+ * an Observation from a social care assessment, ...) and the adapter must say.
+ */
+[[nodiscard]] std::optional<DataCategory> category_for_resource_type(std::string_view type);
+
 /** known_roles: the RBAC job role codes caregw accepts (sources in gateway/policy/README.md). */
 [[nodiscard]] std::span<const RoleInfo> known_roles();
 /** find_role: the known role with this code, or nullptr. */

@@ -89,3 +89,44 @@ TEST(DemoToken, ListsUsersAndPrintsSignedTokens) {
 
 }  // namespace
 }  // namespace gw::test
+
+namespace gw::test {
+namespace {
+
+TEST(PolicyDryRun, ListsTheRecordedRequestsAProposedAgreementChanges) {
+  TempDir dir;
+  dir.write("dsa.yaml", kAgreement);
+  const auto config = dir.write("caregw.yaml", config_yaml() + "agreements: [dsa.yaml]\n");
+  std::string narrower = kAgreement;
+  narrower.replace(narrower.find("roles: [R8000, R0050]"), 21, "roles: [R8000]");
+  const auto proposed = dir.write("proposed.yaml", narrower);
+  // Synthetic patient 9990000018; one request by an A&E consultant, one by a GP.
+  const std::string ae =
+      R"({"id":"a1","at":"2026-06-01T12:00:00Z","requester":{"system":"Z9A01","user":"u1",)"
+      R"("role":"R0050","organisation":"Z9A01","purpose":"direct-care"},"patient":{"nhsNumber":)"
+      R"("9990000018","registeredPractice":"Z90001","objection":false,"episodes":[{"kind":)"
+      R"("admission","org":"Z9A01","open":true,"start":"2026-05-30T08:00:00Z"}]},"resources":)"
+      R"([{"type":"Condition","id":"c1","category":"problems","sensitivity":[],"source":"Z90001"}]})";
+  const std::string gp =
+      R"({"id":"a2","at":"2026-06-01T12:00:00Z","requester":{"system":"Z90001","user":"u2",)"
+      R"("role":"R8000","organisation":"Z90001","purpose":"direct-care"},"patient":{"nhsNumber":)"
+      R"("9990000018","registeredPractice":"Z90001","objection":false},"resources":)"
+      R"([{"type":"Condition","id":"c1","category":"problems","sensitivity":[],"source":"Z9A01"}]})";
+  const auto inputs = dir.write("inputs.jsonl", ae + "\n" + gp + "\n");
+  const auto r = run_command({caregw_binary(), "policy", "dry-run", "--config", config,
+                              "--proposed", proposed, "--inputs", inputs});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("2 recorded requests, 1 would change"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find(R"("input":"a1","before":"permit","after":"deny")"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("\"a2\""), std::string::npos) << r.out;
+  // A bad line is reported with its number.
+  const auto bad = dir.write("bad.jsonl", ae + "\n{\"id\":\"x\"}\n");
+  const auto rb = run_command({caregw_binary(), "policy", "dry-run", "--config", config,
+                               "--proposed", proposed, "--inputs", bad});
+  EXPECT_EQ(rb.exit_code, 1);
+  EXPECT_NE(rb.err.find(bad + ":2: recorded input"), std::string::npos) << rb.err;
+}
+
+}  // namespace
+}  // namespace gw::test
