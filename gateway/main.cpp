@@ -1,4 +1,5 @@
 // The `caregw` command: parses the command line and wires the parts together. No logic lives here.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "conformance/runner.hpp"
+#include "gateway/auth/demo_issuer.hpp"
 #include "gateway/config/loader.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/demo_config.hpp"
@@ -21,6 +23,9 @@
 #include "gateway/identity/identity_json.hpp"
 #include "gateway/identity/mpi_service.hpp"
 #include "gateway/identity/nhs_number.hpp"
+#include "gateway/policy/embedded.hpp"
+#include "gateway/policy/policy_cli.hpp"
+#include "gateway/policy/policy_set.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/tls/context_factory.hpp"
 #include "gateway/translate/translate.hpp"
@@ -50,10 +55,22 @@ gw::config::LoadResult load(const std::string& file, bool demo, const std::strin
   return gw::config::load_file(file, opts);
 }
 
+/** check_policy: the agreements and token issuers a loaded config names (gateway/policy, auth). */
+std::size_t check_policy(const gw::config::Config& cfg, bool demo,
+                         std::vector<gw::config::Diagnostic>& errors) {
+  const auto set = gw::policy::load_policy_set(
+      cfg, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk,
+      std::chrono::system_clock::now(), errors);
+  (void)gw::auth::load_verifier(cfg, errors);
+  return set ? set->index->agreements().size() : 0;
+}
+
 int check_config(const std::string& file) {
   auto lr = gw::config::load_file(file);
+  std::size_t agreements = 0;
   if (lr.errors.empty()) {
     (void)gw::tls::make_server_contexts(*lr.config, lr.errors);
+    agreements = check_policy(*lr.config, false, lr.errors);
   }
   if (!lr.errors.empty()) {
     print_errors(lr.errors);
@@ -62,7 +79,12 @@ int check_config(const std::string& file) {
     return kExitBadInput;
   }
   std::cout << file << ": ok (" << lr.config->listeners.size() << " listeners, "
-            << lr.config->organisations.size() << " organisations)\n";
+            << lr.config->organisations.size() << " organisations";
+  if (agreements > 0 || !lr.config->token_issuers.empty()) {
+    std::cout << ", " << agreements << " agreements, " << lr.config->token_issuers.size()
+              << " token issuers";
+  }
+  std::cout << ")\n";
   return kExitOk;
 }
 
@@ -70,6 +92,15 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   auto lr = load(file, demo, data_dir);
   if (lr.errors.empty()) {
     (void)gw::tls::make_server_contexts(*lr.config, lr.errors);
+  }
+  if (lr.errors.empty() && demo) {
+    // The demo issuer's key and JWKS are made on first start (gateway/auth/README.md).
+    if (auto issuer = gw::auth::ensure_demo_issuer(lr.config->data_dir); !issuer) {
+      lr.errors.push_back({"<demo>", 0, issuer.error().detail});
+    }
+  }
+  if (lr.errors.empty()) {
+    (void)check_policy(*lr.config, demo, lr.errors);
   }
   if (!lr.errors.empty()) {
     print_errors(lr.errors);
@@ -279,6 +310,11 @@ int run(int argc, char** argv) {
   conformance_sub->add_option("--cases", cases_dir, "Cases directory (default: conformance/cases)");
   conformance_sub->add_option("--filter", case_filter, "Only cases whose name contains this");
 
+  gw::auth::DemoTokenOptions demo_token;
+  auto* demo_token_cmd = gw::auth::add_demo_token_command(app, demo_token);
+  gw::policy::PolicyCliOptions policy_opts;
+  (void)gw::policy::add_policy_command(app, policy_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -307,6 +343,12 @@ int run(int argc, char** argv) {
     }
     if (*conformance_sub) {
       return conformance_cmd(cases_dir, case_filter);
+    }
+    if (*demo_token_cmd) {
+      return gw::auth::run_demo_token(demo_token, std::cout, std::cerr);
+    }
+    if (*policy_opts.dry_run) {
+      return gw::policy::run_policy_command(policy_opts, std::cout, std::cerr);
     }
   } catch (const std::exception& e) {
     // Startup only: the data plane never throws (STYLE.md 3.3).

@@ -62,6 +62,34 @@ struct Limits {
   std::chrono::milliseconds shutdown_grace{30'000};
 };
 
+/** FileRef: a file named in the config: as written (for embedded demo lookups) and resolved. */
+struct FileRef {
+  std::string raw;   // as written in the config
+  std::string path;  // ${data_dir} expanded, absolute against the config file's folder
+  int line = 0;
+};
+
+/** TokenIssuer: a trusted issuer of bearer JWTs (gateway/auth): its keys and our audience. */
+struct TokenIssuer {
+  std::string issuer;  // the token's "iss", compared exactly
+  FileRef jwks_file;   // RFC 7517 JWK Set (RS256 and ES256 keys)
+  std::string audience;
+  int line = 0;
+};
+
+/** PolicySettings: the tunable parts of the policy engine (gateway/policy/README.md). */
+struct PolicySettings {
+  std::uint32_t recent_encounter_days = 28;  // a closed admission/attendance still counts this long
+  std::uint32_t ambulance_incident_hours = 24;
+  std::uint32_t break_glass_hours = 4;
+  std::uint32_t token_clock_skew_seconds = 60;
+  bool relationship_registered_practice = true;
+  bool relationship_encounter = true;
+  bool relationship_mental_health = true;
+  bool relationship_social_care = true;
+  bool relationship_ambulance = true;
+};
+
 struct Config {
   std::string source;  // the file it was read from ("<demo>" for the built-in demo config)
   std::string node_id = "caregw-1";
@@ -72,6 +100,9 @@ struct Config {
   std::vector<Listener> listeners;
   Limits limits;
   std::vector<Organisation> organisations;
+  std::vector<FileRef> agreements;  // data-sharing agreement files (gateway/policy)
+  std::vector<TokenIssuer> token_issuers;
+  PolicySettings policy;
 
   /** find_organisation: the configured organisation with this ODS code, or nullptr. */
   [[nodiscard]] const Organisation* find_organisation(const OdsCode& ods) const;

@@ -174,7 +174,7 @@ public:
   void read(const YAML::Node& root, Config& c) {
     if (!keys(root, "the config",
               {"node_id", "data_dir", "log_level", "threads", "tls", "listeners", "limits",
-               "organisations"})) {
+               "organisations", "agreements", "token_issuers", "policy"})) {
       return;
     }
     string(root, "node_id", c.node_id, false);
@@ -194,6 +194,106 @@ public:
     read_listeners(root, c);
     read_limits(root, c);
     read_organisations(root, c);
+    read_agreements(root, c);
+    read_token_issuers(root, c);
+    read_policy(root, c);
+  }
+
+  /** file_ref: a path value as written and resolved; the file is read later by its user. */
+  bool file_ref(const YAML::Node& n, std::string_view what, const std::string& data_dir,
+                FileRef& out) {
+    if (!n.IsScalar() || n.Scalar().empty()) {
+      error(line_of(n), std::string(what) + " must be a file path");
+      return false;
+    }
+    out = FileRef{n.Scalar(), path(n.Scalar(), data_dir), line_of(n)};
+    return true;
+  }
+
+  void read_agreements(const YAML::Node& root, Config& c) {
+    const YAML::Node as = root["agreements"];
+    if (!as) {
+      return;
+    }
+    if (!as.IsSequence()) {
+      error(line_of(as), "'agreements' must be a list of data-sharing agreement files");
+      return;
+    }
+    for (const auto& n : as) {
+      FileRef f;
+      if (file_ref(n, "an agreement", c.data_dir, f)) {
+        c.agreements.push_back(std::move(f));
+      }
+    }
+  }
+
+  void read_token_issuers(const YAML::Node& root, Config& c) {
+    const YAML::Node is = root["token_issuers"];
+    if (!is) {
+      return;
+    }
+    if (!is.IsSequence()) {
+      error(line_of(is), "'token_issuers' must be a list of {issuer, jwks_file, audience}");
+      return;
+    }
+    std::set<std::string> seen;
+    for (const auto& n : is) {
+      if (!keys(n, "a token issuer", {"issuer", "jwks_file", "audience"})) {
+        continue;
+      }
+      TokenIssuer t;
+      t.line = line_of(n);
+      string(n, "issuer", t.issuer, true);
+      string(n, "audience", t.audience, true);
+      if (!n["jwks_file"]) {
+        error(t.line, "missing required key 'jwks_file'");
+        continue;
+      }
+      if (!file_ref(n["jwks_file"], "'jwks_file'", c.data_dir, t.jwks_file)) {
+        continue;
+      }
+      if (!t.issuer.empty() && !seen.insert(t.issuer).second) {
+        error(line_of(n["issuer"]), "token issuer '" + t.issuer + "' is configured twice");
+        continue;
+      }
+      c.token_issuers.push_back(std::move(t));
+    }
+  }
+
+  void flag(const YAML::Node& parent, const char* key, bool& out) {
+    const YAML::Node n = parent[key];
+    if (!n) {
+      return;
+    }
+    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
+      out = n.Scalar() == "true";
+    } else {
+      error(line_of(n), std::string("'") + key + "' must be true or false");
+    }
+  }
+
+  void read_policy(const YAML::Node& root, Config& c) {
+    const YAML::Node n = root["policy"];
+    if (!n) {
+      return;
+    }
+    if (!keys(n, "policy",
+              {"recent_encounter_days", "ambulance_incident_hours", "break_glass_hours",
+               "token_clock_skew_seconds", "relationship_registered_practice",
+               "relationship_encounter", "relationship_mental_health", "relationship_social_care",
+               "relationship_ambulance"})) {
+      return;
+    }
+    PolicySettings& p = c.policy;
+    number(n, "recent_encounter_days", p.recent_encounter_days, 0, 3650);
+    number(n, "ambulance_incident_hours", p.ambulance_incident_hours, 0, 24 * 365);
+    number(n, "break_glass_hours", p.break_glass_hours, 1, 72);
+    number(n, "token_clock_skew_seconds", p.token_clock_skew_seconds, 0, 600);
+    flag(n, "relationship_registered_practice", p.relationship_registered_practice);
+    flag(n, "relationship_encounter", p.relationship_encounter);
+    flag(n, "relationship_mental_health", p.relationship_mental_health);
+    flag(n, "relationship_social_care", p.relationship_social_care);
+    flag(n, "relationship_ambulance", p.relationship_ambulance);
   }
 
   void read_tls(const YAML::Node& root, Config& c) {

@@ -1,0 +1,32 @@
+// Everything the policy engine needs from the config, loaded and compiled in one call: the
+// agreements (checked), their index and the sensitive code classifier. Startup and reload only.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "gateway/config/config.hpp"
+#include "gateway/config/loader.hpp"
+#include "gateway/policy/agreement.hpp"
+#include "gateway/policy/engine.hpp"
+#include "gateway/policy/sensitive_codes.hpp"
+
+namespace gw::policy {
+
+/** PolicySet: the compiled policy for one config snapshot. Immutable; share it. */
+struct PolicySet {
+  std::shared_ptr<const PolicyIndex> index;
+  std::shared_ptr<const SensitiveCodeClassifier> classifier;
+};
+
+/**
+ * load_policy_set: reads the config's agreements through `read` (read_from_disk, or
+ * read_demo_file for the built-in demo), checks them at `now`, compiles the index with the
+ * config's relationship rules, and loads the compiled-in sensitive code lists. Problems are
+ * appended to `errors` (file:line); the set is returned only when there were none.
+ */
+[[nodiscard]] std::optional<PolicySet> load_policy_set(const config::Config& config,
+                                                       const FileReader& read, TimePoint now,
+                                                       std::vector<config::Diagnostic>& errors);
+
+}  // namespace gw::policy

@@ -1,0 +1,299 @@
+// RecordedInput to and from JSON.
+#include "gateway/policy/recorded_input.hpp"
+
+#include <array>
+#include <cstdio>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "gateway/fhir/json.hpp"
+
+namespace gw::policy {
+
+namespace {
+
+using rapidjson::Value;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr std::array<std::string_view, 5> kEpisodeKinds = {
+    "admission", "attendance", "mental-health-episode", "social-care-case", "ambulance-incident"};
+
+Error bad(const std::string& field) {
+  return make_error(Errc::kBadRequest, "recorded input: '" + field + "' is missing or not valid");
+}
+
+const Value* find(const Value& o, const char* key) {
+  if (!o.IsObject()) {
+    return nullptr;
+  }
+  const auto it = o.FindMember(key);
+  return it == o.MemberEnd() ? nullptr : &it->value;
+}
+
+bool text(const Value& o, const char* key, std::string& out, bool required = true) {
+  const Value* v = find(o, key);
+  if (v == nullptr) {
+    return !required;
+  }
+  if (!v->IsString()) {
+    return false;
+  }
+  out.assign(v->GetString(), v->GetStringLength());
+  return !required || !out.empty();
+}
+
+bool instant(const Value& o, const char* key, TimePoint& out) {
+  std::string s;
+  if (!text(o, key, s)) {
+    return false;
+  }
+  const auto t = parse_instant(s);
+  if (!t) {
+    return false;
+  }
+  out = *t;
+  return true;
+}
+
+bool flag(const Value& o, const char* key, bool& out) {
+  const Value* v = find(o, key);
+  if (v == nullptr) {
+    return true;
+  }
+  if (!v->IsBool()) {
+    return false;
+  }
+  out = v->GetBool();
+  return true;
+}
+
+Result<Episode> episode(const Value& e) {
+  Episode out;
+  std::string kind;
+  if (!text(e, "kind", kind)) {
+    return bad("episodes[].kind");
+  }
+  bool known = false;
+  for (std::size_t i = 0; i < kEpisodeKinds.size(); ++i) {
+    if (kEpisodeKinds[i] == kind) {
+      out.kind = static_cast<EpisodeKind>(i);
+      known = true;
+    }
+  }
+  if (!known || !text(e, "org", out.org) || !flag(e, "open", out.open) ||
+      !instant(e, "start", out.start) || !text(e, "careCoordinator", out.care_coordinator, false)) {
+    return bad("episodes[]");
+  }
+  if (find(e, "end") != nullptr) {
+    TimePoint end{};
+    if (!instant(e, "end", end)) {
+      return bad("episodes[].end");
+    }
+    out.end = end;
+  }
+  return out;
+}
+
+Result<RecordedResource> resource(const Value& r) {
+  RecordedResource out;
+  std::string category;
+  if (!text(r, "type", out.resource_type) || !text(r, "id", out.id) ||
+      !text(r, "category", category) || !text(r, "source", out.source_org)) {
+    return bad("resources[]");
+  }
+  const auto c = parse_category(category);
+  if (!c) {
+    return bad("resources[].category");
+  }
+  out.category = *c;
+  if (const Value* s = find(r, "sensitivity"); s != nullptr) {
+    if (!s->IsArray()) {
+      return bad("resources[].sensitivity");
+    }
+    for (const auto& item : s->GetArray()) {
+      const auto cls = item.IsString() ? parse_sensitivity(item.GetString()) : std::nullopt;
+      if (!cls) {
+        return bad("resources[].sensitivity");
+      }
+      out.sensitivity = static_cast<SensitivitySet>(out.sensitivity | sensitivity_bit(*cls));
+    }
+  }
+  return out;
+}
+
+void kv(Writer& w, const char* key, std::string_view v) {
+  w.Key(key);
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+}  // namespace
+
+std::optional<TimePoint> parse_instant(std::string_view s) {
+  int y = 0;
+  unsigned mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  char z = 0;
+  const std::string str(s);
+  if (s.size() != 20 ||
+      std::sscanf(str.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 ||
+      z != 'Z' || h > 23 || mi > 59 || se > 59) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{mo},
+                                        std::chrono::day{d}};
+  if (!ymd.ok()) {
+    return std::nullopt;
+  }
+  return std::chrono::sys_days{ymd} + std::chrono::hours{h} + std::chrono::minutes{mi} +
+         std::chrono::seconds{se};
+}
+
+std::string format_instant(TimePoint t) {
+  const auto days = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{days};
+  const std::chrono::hh_mm_ss hms{std::chrono::floor<std::chrono::seconds>(t - days)};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+                static_cast<long>(hms.seconds().count()));
+  return buf;
+}
+
+Result<RecordedInput> parse_recorded_input(std::string_view json) {
+  fhir::ParseLimits limits;
+  limits.max_bytes = std::size_t{4} * 1024 * 1024;
+  limits.max_depth = 16;
+  auto doc = fhir::parse_json(json, limits);
+  if (!doc || !doc->IsObject()) {
+    return make_error(Errc::kBadRequest, "recorded input: not a JSON object");
+  }
+  RecordedInput in;
+  if (!text(*doc, "id", in.id) || !instant(*doc, "at", in.at)) {
+    return bad("id/at");
+  }
+  const Value* rq = find(*doc, "requester");
+  std::string purpose;
+  if (rq == nullptr || !text(*rq, "system", in.requester.system_ods) ||
+      !text(*rq, "user", in.requester.user.id) || !text(*rq, "role", in.requester.user.role_code) ||
+      !text(*rq, "organisation", in.requester.user.ods) || !text(*rq, "purpose", purpose) ||
+      !parse_purpose(purpose)) {
+    return bad("requester");
+  }
+  in.requester.user.purpose = *parse_purpose(purpose);
+  const Value* p = find(*doc, "patient");
+  if (p == nullptr || !text(*p, "nhsNumber", in.patient.nhs_number) ||
+      !text(*p, "registeredPractice", in.patient.registered_practice, false) ||
+      !flag(*p, "objection", in.patient.objection)) {
+    return bad("patient");
+  }
+  if (const Value* es = find(*p, "episodes"); es != nullptr) {
+    if (!es->IsArray()) {
+      return bad("patient.episodes");
+    }
+    for (const auto& e : es->GetArray()) {
+      auto ep = episode(e);
+      if (!ep) {
+        return ep.error();
+      }
+      in.patient.episodes.push_back(std::move(*ep));
+    }
+  }
+  const Value* rs = find(*doc, "resources");
+  if (rs == nullptr || !rs->IsArray()) {
+    return bad("resources");
+  }
+  for (const auto& r : rs->GetArray()) {
+    auto res = resource(r);
+    if (!res) {
+      return res.error();
+    }
+    in.resources.push_back(std::move(*res));
+  }
+  if (const Value* bg = find(*doc, "breakGlass"); bg != nullptr) {
+    BreakGlassGrant g;
+    std::string reason;
+    if (!text(*bg, "reason", reason) || !parse_break_glass_reason(reason) ||
+        !instant(*bg, "grantedAt", g.granted_at) || !instant(*bg, "expiresAt", g.expires_at)) {
+      return bad("breakGlass");
+    }
+    g.reason = *parse_break_glass_reason(reason);
+    g.user_id = in.requester.user.id;
+    g.nhs_number = in.patient.nhs_number;
+    in.break_glass = std::move(g);
+  }
+  return in;
+}
+
+std::string recorded_input_json(const RecordedInput& in) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  w.StartObject();
+  kv(w, "id", in.id);
+  kv(w, "at", format_instant(in.at));
+  w.Key("requester");
+  w.StartObject();
+  kv(w, "system", in.requester.system_ods);
+  kv(w, "user", in.requester.user.id);
+  kv(w, "role", in.requester.user.role_code);
+  kv(w, "organisation", in.requester.user.ods);
+  kv(w, "purpose", purpose_name(in.requester.user.purpose));
+  w.EndObject();
+  w.Key("patient");
+  w.StartObject();
+  kv(w, "nhsNumber", in.patient.nhs_number);
+  kv(w, "registeredPractice", in.patient.registered_practice);
+  w.Key("objection");
+  w.Bool(in.patient.objection);
+  w.Key("episodes");
+  w.StartArray();
+  for (const auto& e : in.patient.episodes) {
+    w.StartObject();
+    kv(w, "kind", kEpisodeKinds[static_cast<std::size_t>(e.kind)]);
+    kv(w, "org", e.org);
+    w.Key("open");
+    w.Bool(e.open);
+    kv(w, "start", format_instant(e.start));
+    if (e.end) {
+      kv(w, "end", format_instant(*e.end));
+    }
+    if (!e.care_coordinator.empty()) {
+      kv(w, "careCoordinator", e.care_coordinator);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  w.Key("resources");
+  w.StartArray();
+  for (const auto& r : in.resources) {
+    w.StartObject();
+    kv(w, "type", r.resource_type);
+    kv(w, "id", r.id);
+    kv(w, "category", category_name(r.category));
+    w.Key("sensitivity");
+    w.StartArray();
+    for (std::size_t i = 0; i < kSensitivityCount; ++i) {
+      if ((r.sensitivity & (1U << i)) != 0) {
+        const auto n = sensitivity_name(static_cast<Sensitivity>(i));
+        w.String(n.data(), static_cast<rapidjson::SizeType>(n.size()));
+      }
+    }
+    w.EndArray();
+    kv(w, "source", r.source_org);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (in.break_glass) {
+    w.Key("breakGlass");
+    w.StartObject();
+    kv(w, "reason", break_glass_reason_name(in.break_glass->reason));
+    kv(w, "grantedAt", format_instant(in.break_glass->granted_at));
+    kv(w, "expiresAt", format_instant(in.break_glass->expires_at));
+    w.EndObject();
+  }
+  w.EndObject();
+  return {sb.GetString(), sb.GetSize()};
+}
+
+}  // namespace gw::policy
