@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conformance/runner.hpp"
+#include "gateway/audit/cli.hpp"
 #include "gateway/config/loader.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/demo_config.hpp"
@@ -254,6 +255,8 @@ int run(int argc, char** argv) {
   conformance_sub->add_option("--cases", cases_dir, "Cases directory (default: conformance/cases)");
   conformance_sub->add_option("--filter", case_filter, "Only cases whose name contains this");
 
+  gw::audit::AuditCommands audit_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -282,6 +285,9 @@ int run(int argc, char** argv) {
     }
     if (*conformance_sub) {
       return conformance_cmd(cases_dir, case_filter);
+    }
+    if (audit_commands.selected()) {
+      return audit_commands.run();
     }
   } catch (const std::exception& e) {
     // Startup only: the data plane never throws (STYLE.md 3.3).
