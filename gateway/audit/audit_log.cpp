@@ -118,24 +118,30 @@ void AuditLog::append(AuditRecord r, Done done) {
                     "without audit"));
     return;
   }
+  // Encoded here, on the appending thread, so the writer thread only numbers, hashes and inserts.
+  r.seq = 0;
+  if (r.recorded_us == 0) {
+    r.recorded_us = now_us();
+  }
+  if (r.node_id.empty()) {
+    r.node_id = options_.node_id;
+  }
+  Pending p;
+  p.body = canonical_body(r);
+  p.disclosed_json = encode_disclosed(r.disclosed);
+  p.withheld_json = encode_withheld(r.withheld);
+  p.record = std::move(r);
+  p.done = std::move(done);
   {
     std::lock_guard lk(queue_mutex_);
     if (!stopping_ && queue_.size() < options_.queue_bound) {
-      r.seq = 0;
-      if (r.recorded_us == 0) {
-        // Taken under the queue lock so recorded times never go backwards along the chain.
-        r.recorded_us = now_us();
-      }
-      if (r.node_id.empty()) {
-        r.node_id = options_.node_id;
-      }
-      queue_.push_back({std::move(r), std::move(done)});
+      queue_.push_back(std::move(p));
       queue_cv_.notify_one();
       return;
     }
   }
   ++refused_;
-  done(unavailable("audit: the audit queue is full or closed"));
+  p.done(unavailable("audit: the audit queue is full or closed"));
 }
 
 Result<std::uint64_t> AuditLog::append_sync(AuditRecord r) {
@@ -271,8 +277,8 @@ Result<void> AuditLog::commit_batch(std::vector<Pending>& batch, ChainHead& head
   GW_STORE_ASSIGN(head, writer_.head());
   for (auto& p : batch) {
     p.record.seq = ++head.seq;
-    const Hash h = chain_hash(head.hash, canonical_bytes(p.record));
-    GW_STORE_TRY(writer_.insert(p.record, h));
+    const Hash h = chain_hash(head.hash, with_seq(p.record.seq, p.body));
+    GW_STORE_TRY(writer_.insert(p.record, h, p.disclosed_json, p.withheld_json));
     head.hash = h;
   }
   since_checkpoint_ += batch.size();

@@ -157,6 +157,10 @@ private:
   struct Pending {
     AuditRecord record;
     Done done;
+    // Encoded on the appending thread, so the writer thread only numbers, hashes and inserts.
+    std::string body;  // canonical_body(record)
+    std::string disclosed_json;
+    std::string withheld_json;
   };
 
   AuditLog(AuditLogOptions options, const Clock& clock, AuditKey key, AuditStore writer,

@@ -271,11 +271,20 @@ std::optional<Decision> parse_decision(std::string_view s) {
   return std::nullopt;
 }
 
-std::string canonical_bytes(const AuditRecord& r) {
+std::string with_seq(std::uint64_t seq, std::string_view body) {
   std::string out;
-  out.reserve(256);
+  out.reserve(9 + body.size());
   out.push_back(static_cast<char>(kCanonicalVersion));
-  put_u64(out, r.seq);
+  put_u64(out, seq);
+  out.append(body);
+  return out;
+}
+
+std::string canonical_bytes(const AuditRecord& r) { return with_seq(r.seq, canonical_body(r)); }
+
+std::string canonical_body(const AuditRecord& r) {
+  std::string out;
+  out.reserve(512);
   put_u64(out, static_cast<std::uint64_t>(r.recorded_us));
   put_text(out, r.node_id);
   put_text(out, event_type_name(r.type));

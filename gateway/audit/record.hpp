@@ -153,6 +153,15 @@ inline constexpr std::uint8_t kCanonicalVersion = 1;
 [[nodiscard]] std::string canonical_bytes(const AuditRecord& r);
 
 /**
+ * canonical_body: canonical_bytes() without its first 9 bytes (version and seq), so the costly
+ * part can be encoded before the seq is known (on the appending thread, not the writer's).
+ * canonical_bytes(r) == with_seq(r.seq, canonical_body(r)).
+ */
+[[nodiscard]] std::string canonical_body(const AuditRecord& r);
+/** with_seq: the version byte and 8-byte big-endian `seq`, then `body`. */
+[[nodiscard]] std::string with_seq(std::uint64_t seq, std::string_view body);
+
+/**
  * validate_record: checks a record before it is accepted: NHS number (10 digits, Modulus 11) if
  * present, digests 64 hex digits, field lengths bounded (4 KiB each, 1,000 disclosed items,
  * 64 withheld categories), and text is valid UTF-8 without control characters.

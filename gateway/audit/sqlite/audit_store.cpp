@@ -5,6 +5,9 @@
 #include <array>
 #include <string>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "gateway/fhir/json.hpp"
 #include "gateway/store/sqlite/store_database.hpp"
 #include "gateway/store/sqlite/try.hpp"
@@ -56,7 +59,9 @@ CREATE INDEX audit_user ON audit_record (user_id, seq) WHERE user_id IS NOT NULL
 CREATE INDEX audit_org ON audit_record (org_ods, seq) WHERE org_ods IS NOT NULL;
 CREATE INDEX audit_time ON audit_record (recorded_us);
 CREATE INDEX audit_type ON audit_record (event_type, seq);
-CREATE INDEX audit_decision ON audit_record (decision, seq) WHERE decision IS NOT NULL;
+CREATE INDEX audit_denied ON audit_record (seq) WHERE decision = 'deny';
+CREATE INDEX audit_break_glass ON audit_record (seq)
+  WHERE decision = 'break-glass' OR event_type = 'break-glass';
 CREATE INDEX audit_related ON audit_record (related_seq) WHERE related_seq IS NOT NULL;
 
 CREATE TABLE audit_checkpoint (
@@ -102,38 +107,6 @@ constexpr std::string_view kInsert =
 
 constexpr std::string_view kCheckpointColumns =
     "id, kind, seq, head, time_us, node_id, key_id, signature";
-
-rapidjson::Value json_text(std::string_view s, rapidjson::Document::AllocatorType& a) {
-  return {s.data(), static_cast<rapidjson::SizeType>(s.size()), a};
-}
-
-std::string disclosed_json(const std::vector<DisclosedItem>& items) {
-  if (items.empty()) {
-    return "[]";
-  }
-  rapidjson::Document doc(rapidjson::kArrayType);
-  auto& a = doc.GetAllocator();
-  for (const auto& d : items) {
-    rapidjson::Value row(rapidjson::kArrayType);
-    row.PushBack(json_text(d.resource_type, a), a);
-    row.PushBack(json_text(d.resource_id, a), a);
-    row.PushBack(json_text(d.sha256_hex, a), a);
-    doc.PushBack(row, a);
-  }
-  return fhir::to_json(doc);
-}
-
-std::string withheld_json(const std::vector<std::string>& items) {
-  if (items.empty()) {
-    return "[]";
-  }
-  rapidjson::Document doc(rapidjson::kArrayType);
-  auto& a = doc.GetAllocator();
-  for (const auto& w : items) {
-    doc.PushBack(json_text(w, a), a);
-  }
-  return fhir::to_json(doc);
-}
 
 bool read_disclosed(std::string_view text, std::vector<DisclosedItem>& out) {
   if (text == "[]") {
@@ -259,6 +232,38 @@ Result<std::optional<Checkpoint>> one_checkpoint(Database& db, std::string_view 
 
 std::span<const Migration> audit_migrations() { return kMigrations; }
 
+std::string encode_disclosed(const std::vector<DisclosedItem>& items) {
+  if (items.empty()) {
+    return "[]";
+  }
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  for (const auto& d : items) {
+    w.StartArray();
+    w.String(d.resource_type.data(), static_cast<rapidjson::SizeType>(d.resource_type.size()));
+    w.String(d.resource_id.data(), static_cast<rapidjson::SizeType>(d.resource_id.size()));
+    w.String(d.sha256_hex.data(), static_cast<rapidjson::SizeType>(d.sha256_hex.size()));
+    w.EndArray();
+  }
+  w.EndArray();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string encode_withheld(const std::vector<std::string>& items) {
+  if (items.empty()) {
+    return "[]";
+  }
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  for (const auto& i : items) {
+    w.String(i.data(), static_cast<rapidjson::SizeType>(i.size()));
+  }
+  w.EndArray();
+  return {buf.GetString(), buf.GetSize()};
+}
+
 std::filesystem::path audit_database_path(const std::filesystem::path& data_dir) {
   return data_dir / "db" / "audit.db";
 }
@@ -297,6 +302,11 @@ Result<ChainHead> AuditStore::head() {
 }
 
 Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash) {
+  return insert(r, hash, encode_disclosed(r.disclosed), encode_withheld(r.withheld));
+}
+
+Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash,
+                                std::string_view disclosed_json, std::string_view withheld_json) {
   GW_STORE_ASSIGN(auto st, db_.cached(kInsert));
   st->bind(1, static_cast<std::int64_t>(r.seq))
       .bind(2, r.recorded_us)
@@ -311,8 +321,8 @@ Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash) {
       .bind_text_or_null(11, r.client_system)
       .bind_text_or_null(12, r.purpose_of_use)
       .bind_text_or_null(13, r.nhs_number)
-      .bind(14, disclosed_json(r.disclosed))
-      .bind(15, withheld_json(r.withheld))
+      .bind(14, disclosed_json)
+      .bind(15, withheld_json)
       .bind_text_or_null(16, r.dsa_id)
       .bind_text_or_null(17, r.dsa_version)
       .bind_text_or_null(18, r.dsa_rule)
@@ -462,11 +472,10 @@ Result<Page> AuditStore::query(const QueryFilter& f, const PageRequest& page) {
     int_binds.emplace_back(n, static_cast<std::int64_t>(*f.outcome));
   }
   if (f.decision) {
-    if (*f.decision == Decision::kNone) {
-      sql += " AND decision IS NULL";
-    } else {
-      text("decision", std::string(decision_name(*f.decision)));
-    }
+    // A literal from the closed enum (never user text), so the partial indexes can serve it.
+    sql += *f.decision == Decision::kNone
+               ? std::string(" AND decision IS NULL")
+               : " AND decision = '" + std::string(decision_name(*f.decision)) + "'";
   }
   if (f.break_glass_only) {
     sql += " AND (decision = 'break-glass' OR event_type = 'break-glass')";

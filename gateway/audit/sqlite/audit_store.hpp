@@ -24,6 +24,10 @@ namespace gw::audit {
 /** audit_database_path: <data_dir>/db/audit.db. */
 [[nodiscard]] std::filesystem::path audit_database_path(const std::filesystem::path& data_dir);
 
+/** encode_disclosed / encode_withheld: the stored JSON of the list columns. */
+[[nodiscard]] std::string encode_disclosed(const std::vector<DisclosedItem>& items);
+[[nodiscard]] std::string encode_withheld(const std::vector<std::string>& items);
+
 /** ChainHead: the last record's seq and hash (0 and the genesis hash for an empty log). */
 struct ChainHead {
   std::uint64_t seq = 0;
@@ -51,6 +55,10 @@ public:
   [[nodiscard]] Result<ChainHead> head();
   /** insert: one record with its chain hash (inside the caller's transaction). */
   [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash);
+  /** insert: as above, with the list columns already encoded (encode_disclosed/_withheld). */
+  [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash,
+                                    std::string_view disclosed_json,
+                                    std::string_view withheld_json);
   /** insert_checkpoint: one signed checkpoint; sets cp.id. */
   [[nodiscard]] Result<void> insert_checkpoint(Checkpoint& cp);
   /** checkpoints: all checkpoints in the order written. */

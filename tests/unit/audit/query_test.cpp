@@ -162,7 +162,10 @@ TEST_F(AuditQueryTest, FilteredQueriesUseTheirIndexes) {
   EXPECT_NE(plan("nhs_number = '9990000018'").find("audit_patient"), std::string::npos);
   EXPECT_NE(plan("user_id = 'u1'").find("audit_user"), std::string::npos);
   EXPECT_NE(plan("org_ods = 'Z90001'").find("audit_org"), std::string::npos);
-  EXPECT_NE(plan("decision = 'deny'").find("audit_decision"), std::string::npos);
+  EXPECT_NE(plan("decision = 'deny'").find("audit_denied"), std::string::npos);
+  EXPECT_NE(
+      plan("(decision = 'break-glass' OR event_type = 'break-glass')").find("audit_break_glass"),
+      std::string::npos);
 }
 
 }  // namespace
