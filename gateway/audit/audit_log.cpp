@@ -470,6 +470,11 @@ Result<ArchiveReport> verify_archive(const std::filesystem::path& archive, const
                 "the archive's purge checkpoint is not validly signed for its last "
                 "hash");
   }
+  if (meta.HasMember("csv_sha256") && meta["csv_sha256"].IsString() &&
+      sha256_hex(csv) != meta["csv_sha256"].GetString()) {
+    // Not the file that was archived; the chain walk below says which record differs.
+    rep.problem = "the CSV is not the one archived (its SHA-256 differs)";
+  }
   GW_STORE_ASSIGN(auto rows, read_csv(csv));
   Hash h = *prev;
   std::uint64_t expected = rows.empty() ? 0 : rows.front().record.seq;
@@ -494,6 +499,9 @@ Result<ArchiveReport> verify_archive(const std::filesystem::path& archive, const
                 "(truncated)");
   }
   rep.last_seq = expected - 1;
+  if (!rep.problem.empty()) {
+    rep.ok = false;  // the records chain, but the file differs (e.g. reformatted)
+  }
   return rep;
 }
 
