@@ -121,6 +121,13 @@ bool setup(const CliOptions& o, Setup& s, const char* verb) {
 }
 
 std::unique_ptr<AuditLog> open_log(const Setup& s, const char* verb) {
+  // Never make a new, empty log in a mistyped directory: only the gateway starts one.
+  std::error_code ec;
+  if (!std::filesystem::exists(audit_database_path(s.log.data_dir), ec)) {
+    std::cerr << "caregw audit " << verb << ": no audit log at "
+              << audit_database_path(s.log.data_dir).string() << '\n';
+    return nullptr;
+  }
   static SystemClock clock;
   auto log = AuditLog::open(s.log, clock);
   if (!log) {

@@ -1,5 +1,7 @@
 // `caregw audit ...`: verify's exit codes and messages on an intact and a tampered log, queries
 // that are themselves audited, CSV export that reads back, purge that leaves a verifiable log.
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "gateway/audit/audit_log.hpp"
@@ -92,6 +94,16 @@ TEST_F(AuditCli, UsageErrorsExitTwo) {
   const auto help = run_command({caregw_binary(), "audit", "verify", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--data-dir"), std::string::npos);
+}
+
+TEST_F(AuditCli, NoLogInTheDirectoryIsAnErrorAndNothingIsCreated) {
+  const auto empty = dir.file("empty");
+  for (const std::string verb : {"verify", "query"}) {
+    const auto r = run_command({caregw_binary(), "audit", verb, "--data-dir", empty});
+    EXPECT_EQ(r.exit_code, 1) << verb;
+    EXPECT_NE(r.err.find("no audit log at"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(empty + "/db/audit.db"));
 }
 
 TEST_F(AuditCli, PurgeLeavesAVerifiableLogAndArchive) {
