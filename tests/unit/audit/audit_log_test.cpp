@@ -57,8 +57,8 @@ TEST_F(AuditLogTest, InvalidRecordIsRefusedAtOnce) {
 
 TEST_F(AuditLogTest, GroupCommitUnderManyProducersKeepsEveryAckedRecord) {
   auto log = open();
-  constexpr int kThreads = 16;
-  constexpr int kPerThread = 300;
+  constexpr int kThreads = 64;
+  constexpr int kPerThread = 100;
   std::mutex m;
   std::vector<std::uint64_t> acked;
   std::vector<std::thread> threads;
