@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conformance/runner.hpp"
+#include "gateway/audit/cli.hpp"
 #include "gateway/auth/demo_issuer.hpp"
 #include "gateway/config/loader.hpp"
 #include "gateway/core/log.hpp"
@@ -314,6 +315,7 @@ int run(int argc, char** argv) {
   auto* demo_token_cmd = gw::auth::add_demo_token_command(app, demo_token);
   gw::policy::PolicyCliOptions policy_opts;
   (void)gw::policy::add_policy_command(app, policy_opts);
+  gw::audit::AuditCommands audit_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -349,6 +351,9 @@ int run(int argc, char** argv) {
     }
     if (*policy_opts.dry_run) {
       return gw::policy::run_policy_command(policy_opts, std::cout, std::cerr);
+    }
+    if (audit_commands.selected()) {
+      return audit_commands.run();
     }
   } catch (const std::exception& e) {
     // Startup only: the data plane never throws (STYLE.md 3.3).

@@ -90,6 +90,25 @@ struct PolicySettings {
   bool relationship_ambulance = true;
 };
 
+/** UnusualActivity: thresholds of the audit log's unusual-activity report. */
+struct UnusualActivity {
+  std::uint32_t distinct_patients = 50;  // a user opening this many different patients ...
+  std::uint32_t window_minutes = 60;     // ... within this many minutes is flagged
+  bool match_surname = true;  // flag a user opening a record of a patient sharing their surname
+  bool match_address = true;  // ... or their address (postcode and first line)
+};
+
+/** AuditConfig: the `audit:` section (gateway/audit/README.md). */
+struct AuditConfig {
+  std::string key_file;                      // absolute; default <data_dir>/keys/audit-ed25519.pem
+  std::uint64_t checkpoint_every = 10000;    // records between signed checkpoints
+  std::uint32_t checkpoint_interval_s = 60;  // or this many seconds, if any record was written
+  std::uint32_t queue_bound = 65536;         // appends waiting beyond this fail (503)
+  std::uint32_t max_batch = 8192;            // records per group commit at most
+  std::uint32_t retention_days = 2922;       // 8 years; purge's default cut-off
+  UnusualActivity unusual_activity;
+};
+
 struct Config {
   std::string source;  // the file it was read from ("<demo>" for the built-in demo config)
   std::string node_id = "caregw-1";
@@ -103,6 +122,7 @@ struct Config {
   std::vector<FileRef> agreements;  // data-sharing agreement files (gateway/policy)
   std::vector<TokenIssuer> token_issuers;
   PolicySettings policy;
+  AuditConfig audit;
 
   /** find_organisation: the configured organisation with this ODS code, or nullptr. */
   [[nodiscard]] const Organisation* find_organisation(const OdsCode& ods) const;

@@ -174,7 +174,7 @@ public:
   void read(const YAML::Node& root, Config& c) {
     if (!keys(root, "the config",
               {"node_id", "data_dir", "log_level", "threads", "tls", "listeners", "limits",
-               "organisations", "agreements", "token_issuers", "policy"})) {
+               "organisations", "agreements", "token_issuers", "policy", "audit"})) {
       return;
     }
     string(root, "node_id", c.node_id, false);
@@ -197,6 +197,7 @@ public:
     read_agreements(root, c);
     read_token_issuers(root, c);
     read_policy(root, c);
+    read_audit(root, c);
   }
 
   /** file_ref: a path value as written and resolved; the file is read later by its user. */
@@ -260,18 +261,6 @@ public:
     }
   }
 
-  void flag(const YAML::Node& parent, const char* key, bool& out) {
-    const YAML::Node n = parent[key];
-    if (!n) {
-      return;
-    }
-    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
-      out = n.Scalar() == "true";
-    } else {
-      error(line_of(n), std::string("'") + key + "' must be true or false");
-    }
-  }
-
   void read_policy(const YAML::Node& root, Config& c) {
     const YAML::Node n = root["policy"];
     if (!n) {
@@ -289,11 +278,63 @@ public:
     number(n, "ambulance_incident_hours", p.ambulance_incident_hours, 0, 24 * 365);
     number(n, "break_glass_hours", p.break_glass_hours, 1, 72);
     number(n, "token_clock_skew_seconds", p.token_clock_skew_seconds, 0, 600);
-    flag(n, "relationship_registered_practice", p.relationship_registered_practice);
-    flag(n, "relationship_encounter", p.relationship_encounter);
-    flag(n, "relationship_mental_health", p.relationship_mental_health);
-    flag(n, "relationship_social_care", p.relationship_social_care);
-    flag(n, "relationship_ambulance", p.relationship_ambulance);
+    (void)boolean(n, "relationship_registered_practice", p.relationship_registered_practice);
+    (void)boolean(n, "relationship_encounter", p.relationship_encounter);
+    (void)boolean(n, "relationship_mental_health", p.relationship_mental_health);
+    (void)boolean(n, "relationship_social_care", p.relationship_social_care);
+    (void)boolean(n, "relationship_ambulance", p.relationship_ambulance);
+  }
+
+  bool boolean(const YAML::Node& parent, const char* key, bool& out) {
+    const YAML::Node n = parent[key];
+    if (!n) {
+      return false;
+    }
+    const std::string& s = n.IsScalar() ? n.Scalar() : std::string();
+    if (s == "true") {
+      out = true;
+    } else if (s == "false") {
+      out = false;
+    } else {
+      error(line_of(n), std::string("'") + key + "' must be true or false, got '" + s + "'");
+      return false;
+    }
+    return true;
+  }
+
+  void read_audit(const YAML::Node& root, Config& c) {
+    AuditConfig& a = c.audit;
+    a.key_file = (fs::path(c.data_dir) / "keys" / "audit-ed25519.pem").lexically_normal().string();
+    const YAML::Node n = root["audit"];
+    if (!n) {
+      return;
+    }
+    if (!keys(n, "audit",
+              {"key_file", "checkpoint_every", "checkpoint_interval_s", "queue_bound", "max_batch",
+               "retention_days", "unusual_activity"})) {
+      return;
+    }
+    std::string key_file;
+    if (string(n, "key_file", key_file, false)) {
+      a.key_file = path(key_file, c.data_dir);
+    }
+    number(n, "checkpoint_every", a.checkpoint_every, 1, 100'000'000);
+    number(n, "checkpoint_interval_s", a.checkpoint_interval_s, 1, 86'400);
+    number(n, "queue_bound", a.queue_bound, 1, 10'000'000);
+    number(n, "max_batch", a.max_batch, 1, 1'000'000);
+    number(n, "retention_days", a.retention_days, 1, 36'500);
+    const YAML::Node u = n["unusual_activity"];
+    if (!u) {
+      return;
+    }
+    if (!keys(u, "audit.unusual_activity",
+              {"distinct_patients", "window_minutes", "match_surname", "match_address"})) {
+      return;
+    }
+    number(u, "distinct_patients", a.unusual_activity.distinct_patients, 2, 1'000'000);
+    number(u, "window_minutes", a.unusual_activity.window_minutes, 1, 10'080);
+    boolean(u, "match_surname", a.unusual_activity.match_surname);
+    boolean(u, "match_address", a.unusual_activity.match_address);
   }
 
   void read_tls(const YAML::Node& root, Config& c) {

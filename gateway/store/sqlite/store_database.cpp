@@ -236,6 +236,12 @@ std::filesystem::path database_path(const std::filesystem::path& data_dir) {
 }
 
 Result<Database> open_store_file(const std::filesystem::path& file, const OpenOptions& options) {
+  return open_database_file(file, store_migrations(), options);
+}
+
+Result<Database> open_database_file(const std::filesystem::path& file,
+                                    std::span<const Migration> migrations,
+                                    const OpenOptions& options) {
   if (options.create && !options.read_only) {
     // Made here with 0600 before SQLite sees it; SQLite then creates -wal/-shm alike.
     const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -251,7 +257,7 @@ Result<Database> open_store_file(const std::filesystem::path& file, const OpenOp
     return db.error();
   }
   if (!options.read_only) {
-    if (auto r = migrate(*db, store_migrations()); !r) {
+    if (auto r = migrate(*db, migrations); !r) {
       return r.error();
     }
   } else {
@@ -260,10 +266,10 @@ Result<Database> open_store_file(const std::filesystem::path& file, const OpenOp
     if (!v) {
       return v.error();
     }
-    if (*v != static_cast<int>(store_migrations().size())) {
+    if (*v != static_cast<int>(migrations.size())) {
       return make_error(Errc::kUnavailable, "store: database schema version " + std::to_string(*v) +
                                                 " is not the one this build reads (" +
-                                                std::to_string(store_migrations().size()) + ")");
+                                                std::to_string(migrations.size()) + ")");
     }
   }
   return db;
@@ -271,7 +277,14 @@ Result<Database> open_store_file(const std::filesystem::path& file, const OpenOp
 
 Result<Database> open_store_database(const std::filesystem::path& data_dir,
                                      const OpenOptions& options) {
-  const auto file = database_path(data_dir);
+  return open_database_in(data_dir, database_path(data_dir).filename().string(), store_migrations(),
+                          options);
+}
+
+Result<Database> open_database_in(const std::filesystem::path& data_dir, std::string_view file_name,
+                                  std::span<const Migration> migrations,
+                                  const OpenOptions& options) {
+  const auto file = data_dir / "db" / file_name;
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);
   if (ec) {
@@ -284,7 +297,7 @@ Result<Database> open_store_database(const std::filesystem::path& data_dir,
     return make_error(Errc::kUnavailable,
                       "store: cannot restrict the database directory: " + ec.message());
   }
-  return open_store_file(file, options);
+  return open_database_file(file, migrations, options);
 }
 
 }  // namespace gw::store::sqlite

@@ -31,4 +31,22 @@ namespace gw::store::sqlite {
 [[nodiscard]] Result<Database> open_store_file(const std::filesystem::path& file,
                                                const OpenOptions& options = {});
 
+/**
+ * open_database_file: opens `file` with its own schema `migrations` (another database than
+ * caregw.db, e.g. the audit log's audit.db): made with mode 0600 if missing, migrated when
+ * writable, and refused read-only if its schema version is not the code's.
+ * @return as open_store_file.
+ */
+[[nodiscard]] Result<Database> open_database_file(const std::filesystem::path& file,
+                                                  std::span<const Migration> migrations,
+                                                  const OpenOptions& options = {});
+
+/**
+ * open_database_in: <data_dir>/db/<file_name> (db/ made with mode 0700), as open_database_file.
+ */
+[[nodiscard]] Result<Database> open_database_in(const std::filesystem::path& data_dir,
+                                                std::string_view file_name,
+                                                std::span<const Migration> migrations,
+                                                const OpenOptions& options = {});
+
 }  // namespace gw::store::sqlite

@@ -1,0 +1,252 @@
+// caregw-audit-bench: durable audit appends per second with group commit from 64 producer
+// threads, against a baseline of one commit (one fsync) per record, in the same run and on the
+// same disk; and the latency an append adds when 64 clients each wait for their record.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "gateway/audit/audit_log.hpp"
+#include "gateway/core/clock.hpp"
+#include "gateway/identity/nhs_number.hpp"
+
+namespace {
+
+using gw::audit::AuditLog;
+using gw::audit::AuditLogOptions;
+using gw::audit::AuditRecord;
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> synthetic_nhs_numbers(int n) {
+  std::vector<std::string> out;
+  for (int stem = 999000000; static_cast<int>(out.size()) < n; ++stem) {
+    const std::string nine = std::to_string(stem);
+    const int check = gw::NhsNumber::check_digit(nine);
+    if (check >= 0) {
+      out.push_back(nine + std::to_string(check));
+    }
+  }
+  return out;
+}
+
+AuditRecord record(const std::string& nhs, int thread) {
+  AuditRecord r;
+  r.type = gw::audit::EventType::kRecordRead;
+  r.decision = gw::audit::Decision::kPermit;
+  r.user_id = "bench-user-" + std::to_string(thread);
+  r.user_name = "Bench User";
+  r.user_role = "R8000";
+  r.org_ods = "Z90001";
+  r.client_system = "CN=Z90001,O=caregw dev";
+  r.purpose_of_use = "TREAT";
+  r.nhs_number = nhs;
+  r.disclosed = {{"MedicationStatement", "ms-1", std::string(64, 'a')},
+                 {"AllergyIntolerance", "al-1", std::string(64, 'b')}};
+  r.dsa_id = "dsa-borough-direct-care";
+  r.dsa_version = "3";
+  r.dsa_rule = "gp-read-all";
+  r.request_id = "req-bench";
+  r.source_address = "192.0.2.10";
+  return r;
+}
+
+struct Run {
+  std::uint64_t records = 0;
+  double seconds = 0;
+  std::uint64_t batches = 0;
+  std::vector<double> latency_us;  // closed-loop runs only
+  [[nodiscard]] double rate() const {
+    return seconds > 0 ? static_cast<double>(records) / seconds : 0;
+  }
+};
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty()) {
+    return 0;
+  }
+  const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+std::unique_ptr<AuditLog> open_log(const std::filesystem::path& dir, std::size_t max_batch) {
+  static gw::SystemClock clock;
+  AuditLogOptions o;
+  o.data_dir = dir;
+  o.node_id = "bench";
+  o.max_batch = max_batch;
+  o.queue_bound = 1 << 20;
+  auto log = AuditLog::open(o, clock);
+  if (!log) {
+    std::cerr << "caregw-audit-bench: " << log.error().detail << '\n';
+    std::exit(1);
+  }
+  return std::move(*log);
+}
+
+/** pipelined: each thread keeps up to `inflight` appends outstanding (as many coroutines would). */
+Run pipelined(AuditLog& log, int threads, int inflight, double seconds,
+              const std::vector<std::string>& nhs) {
+  std::atomic<std::uint64_t> done{0};
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> failed{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      std::atomic<int> outstanding{0};
+      std::mutex m;
+      std::condition_variable cv;
+      std::size_t i = static_cast<std::size_t>(t);
+      while (!stop.load()) {
+        {
+          std::unique_lock lk(m);
+          cv.wait(lk, [&] { return outstanding.load() < inflight; });
+        }
+        ++outstanding;
+        log.append(record(nhs[i++ % nhs.size()], t), [&](gw::Result<std::uint64_t> r) {
+          if (r) {
+            ++done;
+          } else {
+            ++failed;
+          }
+          std::lock_guard lk(m);
+          --outstanding;
+          cv.notify_one();
+        });
+      }
+      std::unique_lock lk(m);
+      cv.wait(lk, [&] { return outstanding.load() == 0; });
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : ts) {
+    t.join();
+  }
+  Run r;
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.records = done.load();
+  if (failed.load() != 0) {
+    std::cerr << "caregw-audit-bench: " << failed.load() << " appends failed\n";
+  }
+  return r;
+}
+
+/** closed_loop: each of `threads` clients appends and waits for durability, again and again. */
+Run closed_loop(AuditLog& log, int threads, double seconds, const std::vector<std::string>& nhs) {
+  std::atomic<bool> stop{false};
+  std::mutex m;
+  Run r;
+  const auto start = Clock::now();
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      std::vector<double> lat;
+      std::size_t i = static_cast<std::size_t>(t);
+      while (!stop.load()) {
+        const auto a = Clock::now();
+        auto res = log.append_sync(record(nhs[i++ % nhs.size()], t));
+        if (res) {
+          lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
+        }
+      }
+      std::lock_guard lk(m);
+      r.latency_us.insert(r.latency_us.end(), lat.begin(), lat.end());
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : ts) {
+    t.join();
+  }
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.records = r.latency_us.size();
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"caregw-audit-bench: durable audit appends/s, group commit vs one commit each"};
+  int threads = 64;
+  int inflight = 64;
+  double seconds = 5;
+  std::string dir = (std::filesystem::temp_directory_path() / "caregw-audit-bench").string();
+  bool keep = false;
+  app.add_option("--threads", threads, "Producer threads (default 64)");
+  app.add_option("--inflight", inflight, "Outstanding appends per thread, pipelined run (64)");
+  app.add_option("--seconds", seconds, "Seconds per run (default 5)");
+  app.add_option("--dir", dir, "Scratch directory (removed unless --keep)");
+  app.add_flag("--keep", keep, "Keep the scratch databases");
+  CLI11_PARSE(app, argc, argv);
+
+  const auto nhs = synthetic_nhs_numbers(100000);
+  std::filesystem::remove_all(dir);
+  std::printf(
+      "caregw-audit-bench: %d producer threads, %.1f s per run, SQLite WAL synchronous=FULL "
+      "in %s\n",
+      threads, seconds, dir.c_str());
+
+  Run baseline;
+  {
+    auto log = open_log(std::filesystem::path(dir) / "baseline", 1);
+    baseline = closed_loop(*log, threads, seconds, nhs);
+    baseline.batches = log->stats().batches;
+    log->close();
+  }
+  Run group;
+  {
+    auto log = open_log(std::filesystem::path(dir) / "group", 8192);
+    group = pipelined(*log, threads, inflight, seconds, nhs);
+    group.batches = log->stats().batches;
+    log->close();
+    auto v = log->verify();
+    if (!v || !v->ok) {
+      std::cerr << "caregw-audit-bench: the chain does not verify after the run\n";
+      return 1;
+    }
+  }
+  Run latency;
+  {
+    auto log = open_log(std::filesystem::path(dir) / "latency", 8192);
+    latency = closed_loop(*log, threads, seconds, nhs);
+    latency.batches = log->stats().batches;
+    log->close();
+  }
+  std::printf(
+      "baseline, one commit per record (%d clients):  %9.0f appends/s  (%llu records, "
+      "%llu commits)\n",
+      threads, baseline.rate(), static_cast<unsigned long long>(baseline.records),
+      static_cast<unsigned long long>(baseline.batches));
+  std::printf(
+      "group commit, %d threads x %d in flight:       %9.0f appends/s  (%llu records, "
+      "%llu commits, %.0f records per commit)\n",
+      threads, inflight, group.rate(), static_cast<unsigned long long>(group.records),
+      static_cast<unsigned long long>(group.batches),
+      group.batches ? static_cast<double>(group.records) / static_cast<double>(group.batches) : 0);
+  std::printf("ratio group / baseline:                         %9.1fx\n",
+              baseline.rate() > 0 ? group.rate() / baseline.rate() : 0);
+  auto& l = latency.latency_us;
+  const double p50 = percentile(l, 0.50), p99 = percentile(l, 0.99), mx = percentile(l, 1.0);
+  auto& b = baseline.latency_us;
+  const double bp50 = percentile(b, 0.50), bp99 = percentile(b, 0.99);
+  std::printf(
+      "latency of a durable append, %d clients each waiting: group commit p50 %.0f us, "
+      "p99 %.0f us, max %.0f us (%.0f appends/s); one commit each: p50 %.0f us, p99 %.0f "
+      "us\n",
+      threads, p50, p99, mx, latency.rate(), bp50, bp99);
+  if (!keep) {
+    std::filesystem::remove_all(dir);
+  }
+  return 0;
+}

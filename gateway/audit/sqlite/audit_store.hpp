@@ -1,0 +1,99 @@
+// The audit log's SQLite file, <data_dir>/db/audit.db: its own migrations, and the reads and
+// writes of records and checkpoints on one connection (the SQLite wrapper of gateway/store).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "gateway/audit/chain.hpp"
+#include "gateway/audit/query.hpp"
+#include "gateway/audit/record.hpp"
+#include "gateway/core/error.hpp"
+#include "gateway/store/sqlite/database.hpp"
+#include "gateway/store/sqlite/migrations.hpp"
+
+namespace gw::audit {
+
+/** audit_migrations: audit.db's schema, version 1..N. Append only. */
+[[nodiscard]] std::span<const store::sqlite::Migration> audit_migrations();
+
+/** audit_database_path: <data_dir>/db/audit.db. */
+[[nodiscard]] std::filesystem::path audit_database_path(const std::filesystem::path& data_dir);
+
+/** encode_disclosed / encode_withheld: the stored JSON of the list columns. */
+[[nodiscard]] std::string encode_disclosed(const std::vector<DisclosedItem>& items);
+[[nodiscard]] std::string encode_withheld(const std::vector<std::string>& items);
+
+/** ChainHead: the last record's seq and hash (0 and the genesis hash for an empty log). */
+struct ChainHead {
+  std::uint64_t seq = 0;
+  Hash hash = kGenesisHash;
+};
+
+/**
+ * AuditStore: one connection to audit.db. Records are append-only by database rule: UPDATE is
+ * refused, and DELETE is refused for any record after the latest purge checkpoint.
+ * Thread safety: none; one thread at a time (AuditLog keeps one store per thread role).
+ */
+class AuditStore {
+public:
+  /** open: <data_dir>/db/audit.db (db/ 0700, file 0600), migrated unless read-only. */
+  [[nodiscard]] static Result<AuditStore> open(const std::filesystem::path& data_dir,
+                                               const store::sqlite::OpenOptions& options = {});
+  /** open_file: an explicit audit.db path (tests, archives). */
+  [[nodiscard]] static Result<AuditStore> open_file(const std::filesystem::path& file,
+                                                    const store::sqlite::OpenOptions& options = {});
+
+  /** db: the connection (transactions, and raw SQL in tests). */
+  [[nodiscard]] store::sqlite::Database& db() { return db_; }
+
+  /** head: the chain head: the last record, else the latest purge anchor, else genesis. */
+  [[nodiscard]] Result<ChainHead> head();
+  /** insert: one record with its chain hash (inside the caller's transaction). */
+  [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash);
+  /** insert: as above, with the list columns already encoded (encode_disclosed/_withheld). */
+  [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash,
+                                    std::string_view disclosed_json,
+                                    std::string_view withheld_json);
+  /** insert_checkpoint: one signed checkpoint; sets cp.id. */
+  [[nodiscard]] Result<void> insert_checkpoint(Checkpoint& cp);
+  /** checkpoints: all checkpoints in the order written. */
+  [[nodiscard]] Result<std::vector<Checkpoint>> checkpoints();
+  /** latest_checkpoint: the last written, if any. */
+  [[nodiscard]] Result<std::optional<Checkpoint>> latest_checkpoint();
+  /** latest_purge_anchor: the last purge checkpoint, if any. */
+  [[nodiscard]] Result<std::optional<Checkpoint>> latest_purge_anchor();
+
+  /**
+   * scan: calls `fn` for every record with seq >= from_seq in seq order, in pages of 4096 rows;
+   * `fn` returns false to stop. Rows whose stored text is unreadable are still passed, with
+   * what could be read (verify then reports the hash mismatch).
+   */
+  [[nodiscard]] Result<void> scan(std::uint64_t from_seq,
+                                  const std::function<bool(const StoredRecord&)>& fn);
+  /** get: one record by seq (kNotFound if absent). */
+  [[nodiscard]] Result<StoredRecord> get(std::uint64_t seq);
+  /** count: the number of records held. */
+  [[nodiscard]] Result<std::uint64_t> count();
+  /** query: one page of records matching `filter` (see Page). kBadRequest for a bad cursor. */
+  [[nodiscard]] Result<Page> query(const QueryFilter& filter, const PageRequest& page);
+  /**
+   * last_seq_before: the highest seq K such that every record up to K was recorded before
+   * `before_us` (the prefix a purge may remove); 0 if none.
+   */
+  [[nodiscard]] Result<std::uint64_t> last_seq_before(std::int64_t before_us);
+  /** delete_through: removes records seq <= `seq` (a purge anchor at `seq` must exist). */
+  [[nodiscard]] Result<std::uint64_t> delete_through(std::uint64_t seq);
+  /** probe_write: a small real write (BEGIN IMMEDIATE, upsert, COMMIT): can the store write? */
+  [[nodiscard]] Result<void> probe_write(std::int64_t now_us);
+
+private:
+  explicit AuditStore(store::sqlite::Database db) : db_(std::move(db)) {}
+  store::sqlite::Database db_;
+};
+
+}  // namespace gw::audit
