@@ -81,6 +81,12 @@ struct OutboundMessage {
   std::string payload{};
 };
 
+/** AcceptOutcome: the journal outcome and, for a new message, the ids queued with it. */
+struct AcceptOutcome {
+  JournalOutcome journal;
+  std::vector<OutboxId> queued{};
+};
+
 /**
  * OutboxState: waiting (behind an earlier message for the same recipient and patient), ready
  * (the head of its line: due at next_attempt_at), delivered, dead (dead-letter queue), discarded
@@ -171,6 +177,17 @@ public:
    */
   [[nodiscard]] virtual Result<std::vector<OutboxId>> complete(
       JournalId id, const std::optional<Acknowledgement>& ack,
+      const std::vector<OutboundMessage>& outbound) = 0;
+
+  /**
+   * accept: journal() and complete() in one durable write, for a message parsed and routed
+   * before it is acknowledged: the row is stored as processed with `ack`, and `outbound` is
+   * queued. A repeat (same sender, same sender message id) writes nothing and queues nothing:
+   * the earlier entry comes back with journal.duplicate = true (answer with its ack). One write
+   * instead of two: the faster path when processing cannot fail after parsing.
+   */
+  [[nodiscard]] virtual Result<AcceptOutcome> accept(
+      const InboundMessage& m, const std::optional<Acknowledgement>& ack,
       const std::vector<OutboundMessage>& outbound) = 0;
 
   /** fail: marks the entry failed with an operator-safe error (and the ack sent, if any). */

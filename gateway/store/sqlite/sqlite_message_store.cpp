@@ -23,7 +23,8 @@ namespace message_sql {
   "FROM outbox "
 const std::string_view kJournalInsert =
     "INSERT INTO journal (sender_ods, adapter, sender_message_id, content_type, body, sha256, "
-    "received_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'received') "
+    "received_at, status, ack, ack_content_type, finished_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
     "ON CONFLICT (sender_ods, sender_message_id) DO NOTHING";
 const std::string_view kJournalBySenderId =
     GW_JOURNAL_COLUMNS "WHERE sender_ods = ?1 AND sender_message_id = ?2";
@@ -186,8 +187,14 @@ Result<std::optional<OutboxEntry>> q_outbox_by_id(Database& db, OutboxId id) {
   return std::optional<OutboxEntry>{std::move(e)};
 }
 
+/**
+ * q_journal: inserts the message (status received, or processed with `ack` when `processed`),
+ * or finds the earlier one from the same sender with the same message id.
+ */
 Result<JournalOutcome> q_journal(Database& db, const InboundMessage& m, const std::string& sha,
-                                 std::int64_t now_us) {
+                                 std::int64_t now_us, bool processed = false,
+                                 const std::optional<Acknowledgement>& ack = std::nullopt) {
+  const auto status = processed ? JournalStatus::kProcessed : JournalStatus::kReceived;
   {
     GW_STORE_ASSIGN(auto st, db.cached(sql::kJournalInsert));
     st->bind(1, m.sender.str())
@@ -196,10 +203,37 @@ Result<JournalOutcome> q_journal(Database& db, const InboundMessage& m, const st
         .bind(4, m.content_type)
         .bind(5, m.body)
         .bind(6, sha)
-        .bind(7, now_us);
+        .bind(7, now_us)
+        .bind(8, journal_status_code(status));
+    if (ack) {
+      st->bind(9, ack->body).bind(10, ack->content_type);
+    } else {
+      st->bind_null(9).bind_null(10);
+    }
+    if (processed) {
+      st->bind(11, now_us);
+    } else {
+      st->bind_null(11);
+    }
     GW_STORE_TRY(st->run());
   }
-  const bool inserted = db.changes() > 0;
+  if (db.changes() > 0) {
+    // New: the entry is what was written (not read back: the body may be megabytes).
+    return JournalOutcome{
+        JournalEntry{JournalId{db.last_insert_rowid()},
+                     m.sender,
+                     m.adapter,
+                     m.sender_message_id,
+                     m.content_type,
+                     m.body,
+                     sha,
+                     from_us(now_us),
+                     status,
+                     {},
+                     ack,
+                     processed ? std::optional<TimePoint>(from_us(now_us)) : std::nullopt},
+        false};
+  }
   GW_STORE_ASSIGN(auto st, db.cached(sql::kJournalBySenderId));
   st->bind(1, m.sender.str()).bind(2, m.sender_message_id);
   GW_STORE_ASSIGN(bool row, st->step());
@@ -207,7 +241,7 @@ Result<JournalOutcome> q_journal(Database& db, const InboundMessage& m, const st
     return make_error(Errc::kInternal, "message store: journal row missing after insert");
   }
   GW_STORE_ASSIGN(auto e, row_to_journal(*st));
-  return JournalOutcome{std::move(e), !inserted};
+  return JournalOutcome{std::move(e), true};
 }
 
 Result<bool> q_line_live(Database& db, const std::string& recipient, const std::string& key) {
@@ -501,6 +535,25 @@ Result<JournalOutcome> SqliteMessageStore::journal(const InboundMessage& m) {
   const auto sha = sha256_hex(m.body);  // hashed here, off the writer thread
   const auto now = to_us(clock_.now());
   return writer_->run<JournalOutcome>([&](Database& db) { return q_journal(db, m, sha, now); });
+}
+
+Result<AcceptOutcome> SqliteMessageStore::accept(const InboundMessage& m,
+                                                 const std::optional<Acknowledgement>& ack,
+                                                 const std::vector<OutboundMessage>& outbound) {
+  GW_STORE_TRY(check_inbound(m));
+  for (const auto& o : outbound) {
+    GW_STORE_TRY(check_outbound(o));
+  }
+  const auto sha = sha256_hex(m.body);
+  const auto now = to_us(clock_.now());
+  return writer_->run<AcceptOutcome>([&](Database& db) -> Result<AcceptOutcome> {
+    GW_STORE_ASSIGN(auto j, q_journal(db, m, sha, now, /*processed=*/true, ack));
+    if (j.duplicate) {
+      return AcceptOutcome{std::move(j), {}};
+    }
+    GW_STORE_ASSIGN(auto ids, q_enqueue_all(db, j.entry.id, outbound, now));
+    return AcceptOutcome{std::move(j), std::move(ids)};
+  });
 }
 
 Result<std::vector<OutboxId>> SqliteMessageStore::complete(

@@ -64,6 +64,9 @@ public:
   SqliteMessageStore& operator=(const SqliteMessageStore&) = delete;
 
   [[nodiscard]] Result<JournalOutcome> journal(const InboundMessage& m) override;
+  [[nodiscard]] Result<AcceptOutcome> accept(const InboundMessage& m,
+                                             const std::optional<Acknowledgement>& ack,
+                                             const std::vector<OutboundMessage>& outbound) override;
   [[nodiscard]] Result<std::vector<OutboxId>> complete(
       JournalId id, const std::optional<Acknowledgement>& ack,
       const std::vector<OutboundMessage>& outbound) override;

@@ -99,6 +99,24 @@ TEST_F(MessageStoreTest, ARepeatedMessageIdReturnsTheEarlierEntryAndItsAck) {
   EXPECT_FALSE(ok(store_->journal(other)).duplicate);
 }
 
+TEST_F(MessageStoreTest, AcceptJournalsAndQueuesInOneWriteAndOnlyOnce) {
+  const Acknowledgement ack{"application/fhir+json", R"({"resourceType":"Bundle"})"};
+  auto first = ok(store_->accept(
+      inbound("MSG0002"), ack,
+      {outbound(kRecipient, "9990000018", "p1"), outbound(kOther, "9990000018", "p2")}));
+  EXPECT_FALSE(first.journal.duplicate);
+  EXPECT_EQ(first.journal.entry.status, JournalStatus::kProcessed);
+  EXPECT_EQ(first.queued.size(), 2U);
+  auto again =
+      ok(store_->accept(inbound("MSG0002"), ack, {outbound(kRecipient, "9990000018", "p1")}));
+  EXPECT_TRUE(again.journal.duplicate);
+  EXPECT_TRUE(again.queued.empty());
+  ASSERT_TRUE(again.journal.entry.ack);
+  EXPECT_EQ(again.journal.entry.ack->body, ack.body);
+  EXPECT_EQ(due_payloads().size(), 2U);
+  EXPECT_TRUE(ok(store_->unfinished(10)).empty());
+}
+
 TEST_F(MessageStoreTest, ConcurrentRepeatsAreJournalledOnce) {
   std::vector<std::thread> threads;
   std::atomic<int> fresh{0};
