@@ -3,6 +3,7 @@
 #include "gateway/routing/delivery_worker.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace gw::routing {
 
@@ -104,8 +105,22 @@ Result<std::size_t> DeliveryWorker::run_once() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::vector<store::DeliveryOutcome> outcomes;
   outcomes.reserve(batch->size());
+  // A recipient that just failed is not tried again in this batch: its other messages are put
+  // back for the time its failed one will be retried, so a recipient that is down (or slow to
+  // time out) costs one attempt per batch, not one per message, and does not hold up the rest.
+  std::map<std::string, store::TimePoint> failing;
   for (const auto& m : *batch) {
+    if (const auto f = failing.find(m.recipient.str()); f != failing.end()) {
+      store::DeliveryOutcome o{m.id, false, {}, f->second, clock_.now()};
+      o.deferred = true;
+      outcomes.push_back(std::move(o));
+      continue;
+    }
     outcomes.push_back(attempt(m, rng));
+    const auto& o = outcomes.back();
+    if (!o.delivered && o.retry_at) {
+      failing.emplace(m.recipient.str(), *o.retry_at);
+    }
   }
   auto recorded = store_.record_outcomes(outcomes);
   // Released only after the outcomes are durable, so no other thread sends a message twice.

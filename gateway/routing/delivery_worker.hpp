@@ -39,7 +39,10 @@ struct DeliveryOptions {
  * patient reach a recipient in the order they were accepted, whatever the thread count.
  *
  * A transport result of kRetry schedules the next attempt (retry.hpp) or, out of attempts or
- * age, dead-letters; kPermanent dead-letters at once. Store errors are retried on the next pass.
+ * age, dead-letters; kPermanent dead-letters at once. After a kRetry the thread sends nothing
+ * more to that recipient in the batch: the recipient's other messages are deferred to the same
+ * retry time without counting an attempt, so one recipient that is down or slow to time out
+ * does not hold up deliveries to the others. Store errors are retried on the next pass.
  *
  * Thread safety: start(), stop() and wake() may be called from any thread. The store, transport,
  * clock and stats must outlive the worker. The destructor stops it.

@@ -127,6 +127,9 @@ struct DeliveryOutcome {
   std::string error{};                  // operator-safe, when not delivered
   std::optional<TimePoint> retry_at{};  // when to try again (failure only)
   TimePoint attempted_at{};
+  /** deferred: not sent at all (its recipient just failed): only retry_at is applied; the
+   * attempt count, last error and last attempt time are left as they were. */
+  bool deferred = false;
 };
 
 /** DeadLetterFilter: one page of the dead-letter queue, by id. */

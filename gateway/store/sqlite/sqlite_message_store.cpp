@@ -362,6 +362,11 @@ Result<void> q_outcome(Database& db, const DeliveryOutcome& o) {
     GW_STORE_TRY(st->run());
     return q_promote(db, line->recipient, line->key);
   }
+  if (o.deferred && o.retry_at) {
+    GW_STORE_ASSIGN(auto st, db.cached("UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1"));
+    st->bind(1, o.id.value).bind(2, to_us(*o.retry_at));
+    return st->run();
+  }
   if (o.retry_at) {
     GW_STORE_ASSIGN(auto st,
                     db.cached("UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?2, "

@@ -129,11 +129,16 @@ TEST_F(DeliveryWorkerTest, RecipientDownThenUpGetsEachMessageExactlyOnce) {
   auto w = worker(clock_);
   recipient_.set_down(true);
   drain(*w);
-  EXPECT_EQ(recipient_.attempts(), 2);  // the two heads; a2 waits behind a1
-  EXPECT_EQ(counter(stats_.retries, kGp), 2U);
+  // a1 fails; b1 (the other line's head) is deferred with it, untried; a2 waits behind a1.
+  EXPECT_EQ(recipient_.attempts(), 1);
+  EXPECT_EQ(counter(stats_.retries, kGp), 1U);
+  auto b1 = ok(store_->outbox_entry(ids[1]));
+  ASSERT_TRUE(b1);
+  EXPECT_EQ(b1->attempts, 0);
+  EXPECT_GT(b1->next_attempt_at, clock_.now());
   clock_.advance(milliseconds(400));  // the first backoff is 0.5-1 s (1 s less jitter)
   drain(*w);
-  EXPECT_EQ(recipient_.attempts(), 2);  // not due yet
+  EXPECT_EQ(recipient_.attempts(), 1);  // not due yet
   recipient_.set_down(false);
   clock_.advance(seconds(1));
   drain(*w);
@@ -148,6 +153,47 @@ TEST_F(DeliveryWorkerTest, RecipientDownThenUpGetsEachMessageExactlyOnce) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->state, store::OutboxState::kDelivered);
   EXPECT_EQ(e->attempts, 2);
+}
+
+/** Split: one recipient down, another up. */
+class SplitRecipient final : public Transport {
+public:
+  SendResult send(const store::OutboxEntry& m) override {
+    std::lock_guard lock(mutex_);
+    ++attempts_[m.recipient.str()];
+    if (m.recipient.str() == kGp) {
+      return {SendStatus::kRetry, "connection timed out"};
+    }
+    return {SendStatus::kDelivered, {}};
+  }
+  int attempts(std::string_view r) {
+    std::lock_guard lock(mutex_);
+    return attempts_[std::string(r)];
+  }
+
+private:
+  std::mutex mutex_;
+  std::map<std::string, int> attempts_;
+};
+
+TEST_F(DeliveryWorkerTest, ARecipientThatIsDownDoesNotHoldUpTheOthers) {
+  std::vector<store::OutboundMessage> out;
+  for (int i = 0; i < 10; ++i) {
+    out.push_back(message("patient-" + std::to_string(i), "gp", kGp));
+    out.push_back(message("patient-" + std::to_string(i), "council", kCouncil));
+  }
+  ok(store_->enqueue(out));
+  SplitRecipient split;
+  DeliveryWorker w(*store_, split, clock_, &stats_, options_);
+  while (ok(w.run_once()) > 0) {
+  }
+  EXPECT_EQ(split.attempts(kGp), 1);  // one try per batch for the recipient that is down
+  EXPECT_EQ(split.attempts(kCouncil), 10);
+  EXPECT_EQ(counter(stats_.deliveries, kCouncil), 10U);
+  for (const auto& q : ok(store_->queues())) {
+    EXPECT_EQ(q.recipient.str(), kGp);
+    EXPECT_EQ(q.queued, 10);
+  }
 }
 
 TEST_F(DeliveryWorkerTest, AlwaysFailingGoesToDeadLettersThenReplayDelivers) {

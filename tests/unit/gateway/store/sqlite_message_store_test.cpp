@@ -3,6 +3,7 @@
 // discard and the pull mailbox; everything survives reopening the database.
 #include "gateway/store/sqlite/sqlite_message_store.hpp"
 
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -280,7 +281,12 @@ TEST_F(MessageStoreTest, HotStatementsUseIndexes) {
                          sql::kJournalUnfinished, sql::kLineLive, sql::kDue, sql::kNextDue,
                          sql::kPromote, sql::kOutboxById, sql::kMailboxFetch, sql::kDeadByRecipient,
                          sql::kDeadAll, sql::kOldestQueued, sql::kPurge}) {
-    for (const auto& line : ok(sqlite::explain_query_plan(db, statement))) {
+    const auto plan = ok(sqlite::explain_query_plan(db, statement));
+    std::cout << "[ plan ] " << statement << "\n";
+    for (const auto& line : plan) {
+      std::cout << "           " << line << "\n";
+    }
+    for (const auto& line : plan) {
       // "SCAN t USING INDEX i" walks a (partial) index in order; a bare "SCAN t" reads the table.
       const bool table_scan =
           line.rfind("SCAN ", 0) == 0 && line.find(" USING ") == std::string::npos;

@@ -4,6 +4,7 @@
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
 
 #include <atomic>
+#include <iostream>
 #include <map>
 #include <set>
 #include <thread>
@@ -282,7 +283,12 @@ TEST_F(RecordStoreTest, HotReadsUseIndexes) {
   for (auto statement :
        {sqlite::record_sql::kCurrent, sqlite::record_sql::kHistory, sqlite::record_sql::kPageByType,
         sqlite::record_sql::kPageAllTypes, sqlite::record_sql::kPersonByNhsNumber}) {
-    for (const auto& line : ok(sqlite::explain_query_plan(db, statement))) {
+    const auto plan = ok(sqlite::explain_query_plan(db, statement));
+    std::cout << "[ plan ] " << statement << "\n";
+    for (const auto& line : plan) {
+      std::cout << "           " << line << "\n";
+    }
+    for (const auto& line : plan) {
       // "SCAN fam" is the merge family CTE's own rows; any other table access must be a SEARCH
       // (or a scan of an index, which is ordered and bounded by the query).
       const bool scan = line.rfind("SCAN ", 0) == 0 && line != "SCAN fam" &&
