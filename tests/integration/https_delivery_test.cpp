@@ -250,5 +250,52 @@ TEST(HttpsDelivery, RecipientDownThenUpIsDeliveredExactlyOnceThroughTheOutbox) {
   EXPECT_EQ(stats.deliveries.find({"Z90001"})->value(), out.size());
 }
 
+TEST(HttpsDelivery, AlwaysFailingGoesToDeadLettersAndAReplayAfterTheFixDelivers) {
+  gw::test::TempDir dir;
+  SystemClock clock;
+  auto store = store::sqlite::SqliteMessageStore::open_in_data_dir(dir.file("data"), clock);
+  ASSERT_TRUE(store);
+  Recipient r(0);
+  r.set_status(500);
+  auto t = HttpsTransport::create(options(r.port()));
+  ASSERT_TRUE(t);
+  auto ids = (*store)->enqueue({store::OutboundMessage{
+      OdsCode::parse("Z90001").value(), store::TransportKind::kHttps, "9990000018",
+      "discharge-summary", "application/fhir+json", R"({"resourceType":"Bundle"})"}});
+  ASSERT_TRUE(ids);
+  DeliveryOptions o;
+  o.retry.max_attempts = 3;
+  o.retry.initial_backoff = std::chrono::milliseconds(1);
+  o.retry.max_backoff = std::chrono::milliseconds(2);
+  DeliveryWorker w(**store, **t, clock, nullptr, o);
+  for (int i = 0; i < 500; ++i) {
+    auto dead = (*store)->dead_letters(store::DeadLetterFilter{});
+    ASSERT_TRUE(dead);
+    if (!dead->empty()) {
+      break;
+    }
+    ASSERT_TRUE(w.run_once());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  auto dead = (*store)->dead_letters(store::DeadLetterFilter{});
+  ASSERT_TRUE(dead);
+  ASSERT_EQ(dead->size(), 1U);
+  EXPECT_EQ((*dead)[0].attempts, 3);
+  EXPECT_EQ((*dead)[0].last_error, "the endpoint answered HTTP 500");
+  EXPECT_TRUE(r.keys().empty());
+
+  r.set_status(200);  // the recipient is fixed
+  auto replayed = (*store)->replay({(*dead)[0].id}, "operator-1");
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(*replayed, 1U);
+  ASSERT_TRUE(w.run_once());
+  auto keys = r.keys();
+  ASSERT_EQ(keys.size(), 1U);
+  EXPECT_EQ(keys.begin()->first, (*dead)[0].idempotency_key);
+  auto e = (*store)->outbox_entry((*dead)[0].id);
+  ASSERT_TRUE(e && *e);
+  EXPECT_EQ((*e)->state, store::OutboxState::kDelivered);
+}
+
 }  // namespace
 }  // namespace gw::routing
