@@ -108,6 +108,46 @@ struct AuditConfig {
   std::uint32_t retention_days = 2922;       // 8 years; purge's default cut-off
   UnusualActivity unusual_activity;
 };
+/** PatientScope: for which patients a subscriber wants a message. */
+enum class PatientScope : std::uint8_t {
+  kAll,                 // every patient
+  kRegisteredPractice,  // only patients registered with the recipient (a GP practice)
+  kOpenCase,            // only patients the recipient has an open case or episode for
+};
+
+/** SubscriptionTransport: how the recipient receives: pushed over HTTPS or MLLP, or pulled. */
+enum class SubscriptionTransport : std::uint8_t { kHttps, kMllp, kMailbox };
+
+/** Subscription: who receives what, how, and in which format (the `subscriptions:` section). */
+struct Subscription {
+  std::string name;
+  OdsCode recipient;
+  std::vector<std::string> message_kinds;   // e.g. "discharge-summary"; empty: any
+  std::vector<std::string> events;          // adapter event types, e.g. "ADT^A03"; empty: any
+  std::vector<std::string> resource_types;  // e.g. "Encounter"; empty: any
+  PatientScope patients = PatientScope::kAll;
+  SubscriptionTransport transport = SubscriptionTransport::kHttps;
+  std::string endpoint;  // https URL, or host:port for MLLP; empty for a mailbox
+  std::string format;    // a translate KIND: fhir-r4, fhir-stu3, hl7v2, ...
+  int line = 0;
+};
+
+/** Delivery: retry policy and the gateway's client identity for outbound TLS (`delivery:`). */
+struct Delivery {
+  std::uint32_t max_attempts = 10;
+  std::chrono::seconds max_age{std::chrono::hours(24)};
+  std::chrono::milliseconds initial_backoff{1000};
+  std::chrono::milliseconds max_backoff{std::chrono::minutes(10)};
+  std::chrono::milliseconds timeout{30'000};  // per attempt: connect, handshake, exchange
+  std::uint32_t workers = 2;
+  Located<std::string> client_certificate;  // PEM; empty: no client certificate
+  Located<std::string> client_key;
+  Located<std::string> ca;  // PEM bundle recipients' server certificates must chain to
+};
+
+/** subscription_transport_name / patient_scope_name: the config spellings. */
+[[nodiscard]] std::string_view subscription_transport_name(SubscriptionTransport t);
+[[nodiscard]] std::string_view patient_scope_name(PatientScope p);
 
 struct Config {
   std::string source;  // the file it was read from ("<demo>" for the built-in demo config)
@@ -123,6 +163,8 @@ struct Config {
   std::vector<TokenIssuer> token_issuers;
   PolicySettings policy;
   AuditConfig audit;
+  Delivery delivery;
+  std::vector<Subscription> subscriptions;
 
   /** find_organisation: the configured organisation with this ODS code, or nullptr. */
   [[nodiscard]] const Organisation* find_organisation(const OdsCode& ods) const;

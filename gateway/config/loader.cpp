@@ -31,6 +31,30 @@ std::string_view org_kind_name(OrgKind k) {
   return "gp";
 }
 
+std::string_view subscription_transport_name(SubscriptionTransport t) {
+  switch (t) {
+    case SubscriptionTransport::kHttps:
+      return "https";
+    case SubscriptionTransport::kMllp:
+      return "mllp";
+    case SubscriptionTransport::kMailbox:
+      return "mailbox";
+  }
+  return "https";
+}
+
+std::string_view patient_scope_name(PatientScope p) {
+  switch (p) {
+    case PatientScope::kAll:
+      return "all";
+    case PatientScope::kRegisteredPractice:
+      return "registered-practice";
+    case PatientScope::kOpenCase:
+      return "open-case";
+  }
+  return "all";
+}
+
 const Organisation* Config::find_organisation(const OdsCode& ods) const {
   for (const auto& o : organisations) {
     if (o.ods == ods) {
@@ -174,7 +198,8 @@ public:
   void read(const YAML::Node& root, Config& c) {
     if (!keys(root, "the config",
               {"node_id", "data_dir", "log_level", "threads", "tls", "listeners", "limits",
-               "organisations", "agreements", "token_issuers", "policy", "audit"})) {
+               "organisations", "agreements", "token_issuers", "policy", "audit", "delivery",
+               "subscriptions"})) {
       return;
     }
     string(root, "node_id", c.node_id, false);
@@ -198,6 +223,8 @@ public:
     read_token_issuers(root, c);
     read_policy(root, c);
     read_audit(root, c);
+    read_delivery(root, c);
+    read_subscriptions(root, c);
   }
 
   /** file_ref: a path value as written and resolved; the file is read later by its user. */
@@ -461,6 +488,194 @@ public:
       c.organisations.push_back(Organisation{*ods, std::move(name), k.value_or(OrgKind::kGp),
                                              std::move(subject), line_of(n)});
     }
+  }
+
+  void read_delivery(const YAML::Node& root, Config& c) {
+    const YAML::Node n = root["delivery"];
+    if (!n || !keys(n, "'delivery'",
+                    {"max_attempts", "max_age_s", "initial_backoff_ms", "max_backoff_ms",
+                     "timeout_ms", "workers", "client_certificate", "client_key", "ca"})) {
+      return;
+    }
+    auto& d = c.delivery;
+    number(n, "max_attempts", d.max_attempts, 1, 1000);
+    std::uint64_t age = 0;
+    if (number(n, "max_age_s", age, 1, std::uint64_t{30} * 24 * 3600)) {
+      d.max_age = std::chrono::seconds(age);
+    }
+    millis(n, "initial_backoff_ms", d.initial_backoff);
+    millis(n, "max_backoff_ms", d.max_backoff);
+    millis(n, "timeout_ms", d.timeout);
+    number(n, "workers", d.workers, 1, 64);
+    if (d.max_backoff < d.initial_backoff) {
+      error(line_of(n), "'max_backoff_ms' must not be less than 'initial_backoff_ms'");
+    }
+    const bool has_cert = static_cast<bool>(n["client_certificate"]);
+    if (has_cert != static_cast<bool>(n["client_key"])) {
+      error(line_of(n), "'client_certificate' and 'client_key' come together");
+    }
+    if (has_cert) {
+      file(n, "client_certificate", d.client_certificate, c.data_dir);
+      file(n, "client_key", d.client_key, c.data_dir);
+    }
+    if (n["ca"]) {
+      file(n, "ca", d.ca, c.data_dir);
+    }
+  }
+
+  /** list: a list of non-empty text values (or one value) into `out`. */
+  void list(const YAML::Node& parent, const char* key, std::vector<std::string>& out) {
+    const YAML::Node n = parent[key];
+    if (!n) {
+      return;
+    }
+    if (n.IsScalar() && !n.Scalar().empty()) {
+      out.push_back(n.Scalar());
+      return;
+    }
+    if (!n.IsSequence() || n.size() == 0) {
+      error(line_of(n), std::string("'") + key + "' must be a non-empty list of text values");
+      return;
+    }
+    for (const auto& v : n) {
+      if (!v.IsScalar() || v.Scalar().empty()) {
+        error(line_of(v), std::string("'") + key + "' entries must be non-empty text values");
+        continue;
+      }
+      out.push_back(v.Scalar());
+    }
+  }
+
+  void read_subscriptions(const YAML::Node& root, Config& c) {
+    const YAML::Node subs = root["subscriptions"];
+    if (!subs) {
+      return;
+    }
+    if (!subs.IsSequence()) {
+      error(line_of(subs), "'subscriptions' must be a list");
+      return;
+    }
+    std::set<std::string> names;
+    for (const auto& n : subs) {
+      if (!keys(n, "a subscription",
+                {"name", "recipient", "message_kinds", "events", "resource_types", "patients",
+                 "transport", "endpoint", "format"})) {
+        continue;
+      }
+      auto s = read_subscription(n, c);
+      if (!s) {
+        continue;
+      }
+      if (!names.insert(s->name).second) {
+        error(line_of(n["name"]), "subscription name '" + s->name + "' is used twice");
+        continue;
+      }
+      c.subscriptions.push_back(std::move(*s));
+    }
+  }
+
+  std::optional<Subscription> read_subscription(const YAML::Node& n, const Config& c) {
+    // OdsCode has no empty value: the recipient is parsed first, a placeholder stands in
+    // while the other keys are still checked (and reported) when it is bad.
+    Subscription s{.name = {},
+                   .recipient = *OdsCode::parse("X00"),
+                   .message_kinds = {},
+                   .events = {},
+                   .resource_types = {},
+                   .patients = PatientScope::kAll,
+                   .transport = SubscriptionTransport::kHttps,
+                   .endpoint = {},
+                   .format = {},
+                   .line = 0};
+    s.line = line_of(n);
+    std::string recipient, patients = "all", transport, format;
+    const bool ok_name = string(n, "name", s.name, true);
+    const bool ok_recipient = string(n, "recipient", recipient, true);
+    const bool ok_transport = string(n, "transport", transport, true);
+    const bool ok_format = string(n, "format", format, true);
+    string(n, "patients", patients, false);
+    string(n, "endpoint", s.endpoint, false);
+    list(n, "message_kinds", s.message_kinds);
+    list(n, "events", s.events);
+    list(n, "resource_types", s.resource_types);
+    if (s.message_kinds.empty() && s.events.empty() && s.resource_types.empty()) {
+      error(s.line, "a subscription must name message_kinds, events or resource_types");
+    }
+    if (!ok_name || !ok_recipient || !ok_transport || !ok_format) {
+      return std::nullopt;
+    }
+    auto ods = OdsCode::parse(recipient);
+    if (!ods) {
+      error(line_of(n["recipient"]), ods.error().detail + " ('" + recipient + "')");
+      return std::nullopt;
+    }
+    if (c.find_organisation(*ods) == nullptr) {
+      error(line_of(n["recipient"]),
+            "recipient " + ods->str() + " is not one of the configured organisations");
+    }
+    s.recipient = *ods;
+    if (patients == "all") {
+      s.patients = PatientScope::kAll;
+    } else if (patients == "registered-practice") {
+      s.patients = PatientScope::kRegisteredPractice;
+    } else if (patients == "open-case") {
+      s.patients = PatientScope::kOpenCase;
+    } else {
+      error(line_of(n["patients"]), "'patients' must be all, registered-practice or open-case");
+    }
+    read_transport(n, transport, s);
+    static constexpr std::string_view kFormats[] = {
+        "fhir-r4", "fhir-r4-xml", "fhir-stu3", "fhir-stu3-xml", "hl7v2",
+        "itk",     "emis-xml",    "mh-json",   "las-json",      "ambulance-json"};
+    if (std::find(std::begin(kFormats), std::end(kFormats), format) == std::end(kFormats)) {
+      error(line_of(n["format"]), "unknown format '" + format +
+                                      "' (expected one of the translate kinds: fhir-r4, "
+                                      "fhir-r4-xml, fhir-stu3, fhir-stu3-xml, hl7v2, itk, "
+                                      "emis-xml, mh-json, las-json, ambulance-json)");
+    }
+    s.format = std::move(format);
+    return s;
+  }
+
+  void read_transport(const YAML::Node& n, const std::string& transport, Subscription& s) {
+    const int line = line_of(n["transport"]);
+    if (transport == "mailbox") {
+      s.transport = SubscriptionTransport::kMailbox;
+      if (!s.endpoint.empty()) {
+        error(line_of(n["endpoint"]), "a mailbox subscription has no 'endpoint'");
+      }
+      return;
+    }
+    if (transport == "https") {
+      s.transport = SubscriptionTransport::kHttps;
+      if (s.endpoint.empty()) {
+        error(line, "an https subscription needs an 'endpoint' (https://host[:port]/path)");
+      } else if (s.endpoint.rfind("https://", 0) != 0 || s.endpoint.size() <= 8 ||
+                 s.endpoint[8] == '/') {
+        error(
+            line_of(n["endpoint"]),
+            "'endpoint' must be an https URL (https://host[:port]/path), got '" + s.endpoint + "'");
+      }
+      return;
+    }
+    if (transport == "mllp") {
+      s.transport = SubscriptionTransport::kMllp;
+      const auto colon = s.endpoint.rfind(':');
+      std::uint64_t port = 0;
+      const std::string port_text = colon == std::string::npos ? "" : s.endpoint.substr(colon + 1);
+      const bool digits = !port_text.empty() && port_text.size() <= 5 &&
+                          std::all_of(port_text.begin(), port_text.end(),
+                                      [](char ch) { return ch >= '0' && ch <= '9'; });
+      if (digits) {
+        port = std::stoull(port_text);
+      }
+      if (colon == std::string::npos || colon == 0 || port == 0 || port > 65535) {
+        error(s.endpoint.empty() ? line : line_of(n["endpoint"]),
+              "an mllp subscription needs an 'endpoint' of host:port");
+      }
+      return;
+    }
+    error(line, "'transport' must be https, mllp or mailbox, got '" + transport + "'");
   }
 
   static std::optional<OrgKind> parse_kind(std::string_view s) {

@@ -223,8 +223,117 @@ CREATE TRIGGER review_item_resolved_once BEFORE UPDATE ON review_item
   BEGIN SELECT RAISE(ABORT, 'caregw: a resolved review item is final'); END;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Migration 2: the record store. record_version keeps every version of every resource a source
+// sent (its id is the global change sequence that read cursors page by); record_current is one
+// row per (source, resource type, resource id) pointing at the latest version. Entered-in-error
+// and deleted resources keep their history and a current row whose status hides them.
+constexpr std::string_view kRecordSchema = R"sql(
+CREATE TABLE record_version (
+  seq INTEGER PRIMARY KEY,
+  person_id INTEGER NOT NULL REFERENCES person (id),
+  source_ods TEXT NOT NULL,
+  resource_type TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  status TEXT NOT NULL CHECK (status IN ('active', 'entered-in-error', 'deleted')),
+  source_message_id TEXT NOT NULL,
+  last_updated INTEGER NOT NULL,
+  resource TEXT
+);
+CREATE UNIQUE INDEX record_version_key
+  ON record_version (source_ods, resource_type, resource_id, version);
+
+CREATE TABLE record_current (
+  source_ods TEXT NOT NULL,
+  resource_type TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  person_id INTEGER NOT NULL REFERENCES person (id),
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'entered-in-error', 'deleted')),
+  seq INTEGER NOT NULL REFERENCES record_version (seq),
+  last_updated INTEGER NOT NULL,
+  PRIMARY KEY (source_ods, resource_type, resource_id)
+) WITHOUT ROWID;
+CREATE INDEX record_current_person_type ON record_current (person_id, resource_type, seq)
+  WHERE status = 'active';
+CREATE INDEX record_current_person ON record_current (person_id, seq) WHERE status = 'active';
+
+CREATE TRIGGER record_version_no_update BEFORE UPDATE ON record_version
+  BEGIN SELECT RAISE(ABORT, 'caregw: a record version is fixed'); END;
+CREATE TRIGGER record_version_no_delete BEFORE DELETE ON record_version
+  BEGIN SELECT RAISE(ABORT, 'caregw: record history is kept'); END;
+CREATE TRIGGER record_current_no_delete BEFORE DELETE ON record_current
+  BEGIN SELECT RAISE(ABORT, 'caregw: record history is kept'); END;
+)sql";
+
+// Migration 3: the message journal (every inbound message as received) and the outbox (one row
+// per message per recipient). Bodies are stored as bytes (TEXT with an explicit length).
+constexpr std::string_view kMessagingSchema = R"sql(
+CREATE TABLE journal (
+  id INTEGER PRIMARY KEY,
+  sender_ods TEXT NOT NULL,
+  adapter TEXT NOT NULL,
+  sender_message_id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+  received_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('received', 'processed', 'failed')),
+  error TEXT,
+  ack TEXT,
+  ack_content_type TEXT,
+  finished_at INTEGER
+);
+CREATE UNIQUE INDEX journal_sender_message ON journal (sender_ods, sender_message_id);
+CREATE INDEX journal_unfinished ON journal (id) WHERE status = 'received';
+CREATE INDEX journal_received_at ON journal (received_at);
+CREATE TRIGGER journal_body_fixed BEFORE UPDATE OF
+    sender_ods, adapter, sender_message_id, content_type, body, sha256, received_at ON journal
+  BEGIN SELECT RAISE(ABORT, 'caregw: a journalled message is kept as received'); END;
+
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  journal_id INTEGER REFERENCES journal (id),
+  recipient_ods TEXT NOT NULL,
+  transport TEXT NOT NULL CHECK (transport IN ('https', 'mllp', 'mailbox')),
+  patient_key TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('waiting', 'ready', 'delivered', 'dead', 'discarded')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  queued_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  last_attempt_at INTEGER,
+  last_error TEXT,
+  finished_at INTEGER,
+  discard_reason TEXT,
+  discarded_by TEXT,
+  replays INTEGER NOT NULL DEFAULT 0,
+  replayed_by TEXT,
+  replayed_at INTEGER
+);
+CREATE UNIQUE INDEX outbox_idempotency_key ON outbox (idempotency_key);
+CREATE INDEX outbox_due ON outbox (next_attempt_at, id)
+  WHERE state = 'ready' AND transport <> 'mailbox';
+CREATE INDEX outbox_line ON outbox (recipient_ods, patient_key, id)
+  WHERE state IN ('waiting', 'ready');
+CREATE INDEX outbox_live ON outbox (recipient_ods, id) WHERE state IN ('waiting', 'ready');
+CREATE INDEX outbox_dead ON outbox (recipient_ods, id) WHERE state = 'dead';
+CREATE INDEX outbox_dead_all ON outbox (id) WHERE state = 'dead';
+CREATE INDEX outbox_journal ON outbox (journal_id);
+CREATE INDEX outbox_finished ON outbox (finished_at) WHERE state IN ('delivered', 'discarded');
+CREATE TRIGGER outbox_content_fixed BEFORE UPDATE OF
+    journal_id, recipient_ods, transport, patient_key, idempotency_key, kind, content_type,
+    payload, queued_at ON outbox
+  BEGIN SELECT RAISE(ABORT, 'caregw: an outbound message is kept as queued'); END;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "mpi", kMpiSchema},
+    {2, "record-store", kRecordSchema},
+    {3, "journal-outbox", kMessagingSchema},
 }};
 
 }  // namespace

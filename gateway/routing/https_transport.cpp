@@ -1,0 +1,258 @@
+// HttpsTransport on Boost.Beast + Asio SSL: one io_context thread; each send is a coroutine that
+// takes an idle connection for the endpoint (or connects: resolve, TCP, TLS with SNI and host
+// name verification), writes the POST and reads the answer, each step under a deadline.
+#include "gateway/routing/https_transport.hpp"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url/parse.hpp>
+
+namespace gw::routing {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+using StreamPtr = std::unique_ptr<Stream>;
+
+/** Target: one endpoint URL, parsed once. */
+struct Target {
+  std::string host;
+  std::string port;
+  std::string path;  // origin-form request target
+  std::string key() const { return host + ":" + port; }
+};
+
+Result<Target> parse_target(const std::string& url) {
+  auto u = boost::urls::parse_uri(url);
+  if (!u || u->scheme() != "https" || u->encoded_host().empty()) {
+    return make_error(Errc::kBadRequest, "https transport: endpoint is not an https URL");
+  }
+  Target t;
+  t.host = u->host();
+  t.port = u->has_port() ? std::string(u->port()) : "443";
+  t.path = u->encoded_path().empty() ? "/" : std::string(u->encoded_path());
+  if (u->has_query()) {
+    t.path += "?" + std::string(u->encoded_query());
+  }
+  return t;
+}
+
+bool retryable_status(unsigned s) { return s == 408 || s == 425 || s == 429 || s >= 500; }
+
+}  // namespace
+
+struct HttpsTransport::Impl {
+  HttpsTransportOptions options;
+  net::io_context ioc{1};
+  ssl::context tls{ssl::context::tls_client};
+  std::map<std::string, Target> targets;  // by recipient ODS code
+  // Touched only on the io_context thread.
+  std::map<std::string, std::vector<StreamPtr>> idle;
+  std::atomic<std::size_t> opened{0};
+  net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
+  std::thread thread;
+
+  ~Impl() {
+    work.reset();
+    ioc.stop();
+    if (thread.joinable()) {
+      thread.join();
+    }
+    idle.clear();
+  }
+
+  net::awaitable<std::pair<StreamPtr, std::string>> connect(const Target& t) {
+    auto ex = co_await net::this_coro::executor;
+    tcp::resolver resolver(ex);
+    auto [rec, results] = co_await resolver.async_resolve(t.host, t.port, kTuple);
+    if (rec) {
+      co_return std::pair{StreamPtr{}, std::string("cannot resolve the endpoint's host")};
+    }
+    auto s = std::make_unique<Stream>(ex, tls);
+    boost::system::error_code aec;
+    net::ip::make_address(t.host, aec);
+    if (aec) {  // SNI only for names (RFC 6066 3: literal addresses are not sent)
+      // SSL_set_tlsext_host_name is a macro with an old-style cast; this is its expansion.
+      SSL_ctrl(s->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(t.host.c_str()));
+    }
+    s->set_verify_callback(ssl::host_name_verification(t.host));
+    beast::get_lowest_layer(*s).expires_after(options.timeout);
+    auto [cec, ep] = co_await beast::get_lowest_layer(*s).async_connect(results, kTuple);
+    if (cec) {
+      co_return std::pair{StreamPtr{}, "cannot connect to the endpoint: " + cec.message()};
+    }
+    auto [hec] = co_await s->async_handshake(ssl::stream_base::client, kTuple);
+    if (hec) {
+      co_return std::pair{StreamPtr{}, "TLS handshake with the endpoint failed: " + hec.message()};
+    }
+    opened.fetch_add(1);
+    co_return std::pair{std::move(s), std::string()};
+  }
+
+  /** exchange: one POST on `s`; the status, or 0 and an error if the exchange failed. */
+  net::awaitable<std::pair<unsigned, std::string>> exchange(Stream& s, const Target& t,
+                                                            const store::OutboxEntry& m,
+                                                            bool& keep_alive) {
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post, t.path, 11};
+    req.set(bhttp::field::host, t.host);
+    req.set(bhttp::field::content_type, m.content_type);
+    req.set(bhttp::field::user_agent, "caregw");
+    req.set("Idempotency-Key", m.idempotency_key);
+    req.set("X-Caregw-Message-Kind", m.kind);
+    req.keep_alive(true);
+    req.body() = m.payload;
+    req.prepare_payload();
+    beast::get_lowest_layer(s).expires_after(options.timeout);
+    auto [wec, wn] = co_await bhttp::async_write(s, req, kTuple);
+    if (wec) {
+      co_return std::pair{0U, "writing to the endpoint failed: " + wec.message()};
+    }
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(options.max_response_bytes);
+    beast::get_lowest_layer(s).expires_after(options.timeout);
+    auto [rec, rn] = co_await bhttp::async_read(s, buffer, parser, kTuple);
+    if (rec) {
+      co_return std::pair{0U, "reading the endpoint's answer failed: " + rec.message()};
+    }
+    keep_alive = parser.get().keep_alive();
+    co_return std::pair{parser.get().result_int(), std::string()};
+  }
+
+  net::awaitable<SendResult> send(const Target& t, const store::OutboxEntry& m) {
+    auto& pool = idle[t.key()];
+    for (int round = 0; round < 2; ++round) {
+      StreamPtr s;
+      const bool reused = !pool.empty();
+      if (reused) {
+        s = std::move(pool.back());
+        pool.pop_back();
+      } else {
+        auto [fresh, err] = co_await connect(t);
+        if (!fresh) {
+          co_return SendResult{SendStatus::kRetry, err};
+        }
+        s = std::move(fresh);
+      }
+      bool keep_alive = false;
+      auto [status, err] = co_await exchange(*s, t, m, keep_alive);
+      if (status == 0) {
+        if (reused) {
+          continue;  // the recipient closed an idle connection: once more on a new one
+        }
+        co_return SendResult{SendStatus::kRetry, err};
+      }
+      if (keep_alive && pool.size() < options.max_idle_per_recipient) {
+        beast::get_lowest_layer(*s).expires_never();
+        pool.push_back(std::move(s));
+      }
+      if (status >= 200 && status < 300) {
+        co_return SendResult{SendStatus::kDelivered, {}};
+      }
+      const auto why = "the endpoint answered HTTP " + std::to_string(status);
+      co_return SendResult{retryable_status(status) ? SendStatus::kRetry : SendStatus::kPermanent,
+                           why};
+    }
+    co_return SendResult{SendStatus::kRetry, "the endpoint closed the connection"};
+  }
+};
+
+HttpsTransportOptions HttpsTransportOptions::from_config(const config::Config& c) {
+  HttpsTransportOptions o;
+  o.client_certificate = c.delivery.client_certificate.value;
+  o.client_key = c.delivery.client_key.value;
+  o.ca = c.delivery.ca.value;
+  o.timeout = c.delivery.timeout;
+  for (const auto& s : c.subscriptions) {
+    if (s.transport == config::SubscriptionTransport::kHttps) {
+      o.endpoints.emplace(s.recipient.str(), s.endpoint);  // the first https one per recipient
+    }
+  }
+  return o;
+}
+
+HttpsTransport::HttpsTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpsTransport::~HttpsTransport() = default;
+
+Result<std::unique_ptr<HttpsTransport>> HttpsTransport::create(HttpsTransportOptions options) {
+  auto impl = std::make_unique<Impl>();
+  for (const auto& [recipient, url] : options.endpoints) {
+    auto t = parse_target(url);
+    if (!t) {
+      return make_error(Errc::kBadRequest, t.error().detail + " (recipient " + recipient + ")");
+    }
+    impl->targets.emplace(recipient, std::move(*t));
+  }
+  boost::system::error_code ec;
+  auto& tls = impl->tls;
+  // Mozilla "intermediate": TLS 1.2 and 1.3 only (DESIGN.md, security defaults).
+  SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+  tls.set_verify_mode(ssl::verify_peer, ec);
+  if (!ec) {
+    if (options.ca.empty()) {
+      tls.set_default_verify_paths(ec);
+    } else {
+      tls.load_verify_file(options.ca, ec);
+    }
+  }
+  if (!ec && !options.client_certificate.empty()) {
+    tls.use_certificate_chain_file(options.client_certificate, ec);
+    if (!ec) {
+      tls.use_private_key_file(options.client_key, ssl::context::pem, ec);
+    }
+  }
+  if (ec) {
+    return make_error(Errc::kInternal,
+                      "https transport: cannot load the TLS files: " + ec.message());
+  }
+  impl->options = std::move(options);
+  auto* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->ioc.run(); });
+  return std::unique_ptr<HttpsTransport>(new HttpsTransport(std::move(impl)));
+}
+
+SendResult HttpsTransport::send(const store::OutboxEntry& message) {
+  const auto it = impl_->targets.find(message.recipient.str());
+  if (it == impl_->targets.end()) {
+    return SendResult{SendStatus::kRetry, "no https endpoint is configured for the recipient"};
+  }
+  auto done = net::co_spawn(
+      impl_->ioc,
+      [impl = impl_.get(), &target = it->second, &message]() -> net::awaitable<SendResult> {
+        co_return co_await impl->send(target, message);
+      },
+      net::use_future);
+  try {
+    return done.get();
+  } catch (const std::exception&) {
+    // Only an allocation failure or a bug gets here (every I/O call uses as_tuple).
+    return SendResult{SendStatus::kRetry, "https transport: internal error"};
+  }
+}
+
+std::size_t HttpsTransport::connections_opened() const { return impl_->opened.load(); }
+
+}  // namespace gw::routing

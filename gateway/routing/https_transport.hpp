@@ -1,0 +1,67 @@
+// The HTTPS transport: POSTs each queued message to its recipient's endpoint over TLS 1.2+ with
+// the gateway's client certificate (mTLS), reusing keep-alive connections per recipient. Beast
+// and Asio stay inside https_transport.cpp; this header shows neither.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "gateway/config/config.hpp"
+#include "gateway/routing/transport.hpp"
+
+namespace gw::routing {
+
+/** HttpsTransportOptions: the client identity, trust, timeouts and pool bounds. */
+struct HttpsTransportOptions {
+  std::string client_certificate;  // PEM chain file; empty: no client certificate
+  std::string client_key;          // PEM private key file
+  std::string ca;                  // PEM bundle to verify recipients; empty: system defaults
+  std::chrono::milliseconds timeout{30'000};  // each of connect+handshake, write, read
+  std::size_t max_idle_per_recipient = 8;
+  std::size_t max_response_bytes = std::size_t{1} * 1024 * 1024;
+  /** endpoints: recipient ODS code -> https URL (https://host[:port]/path). */
+  std::map<std::string, std::string> endpoints;
+
+  /** from_config: the `delivery:` identity and the https subscriptions' endpoints. */
+  [[nodiscard]] static HttpsTransportOptions from_config(const config::Config& c);
+};
+
+/**
+ * HttpsTransport: Transport over HTTPS. Each send() is one POST of the payload with headers
+ * `Content-Type`, `Idempotency-Key` (the outbox's key) and `X-Caregw-Message-Kind`. 2xx is
+ * delivered; 408, 425, 429, 5xx and network or TLS failures are retried; any other status is
+ * permanent (the recipient refused this message; it goes to the dead-letter queue). The peer's
+ * certificate must chain to `ca` and name the endpoint's host.
+ *
+ * Thread safety: send() may be called from many threads; the I/O runs on the transport's own
+ * thread (one io_context), each send waiting for its own exchange. Idle connections are kept
+ * per recipient host and reused; a reused connection that fails is replaced once at once.
+ */
+class HttpsTransport final : public Transport {
+public:
+  /**
+   * create: loads the certificate, key and CA and checks every endpoint URL.
+   * @return kBadRequest for an unusable URL; kInternal if the files cannot be loaded.
+   */
+  [[nodiscard]] static Result<std::unique_ptr<HttpsTransport>> create(
+      HttpsTransportOptions options);
+  ~HttpsTransport() override;
+  HttpsTransport(const HttpsTransport&) = delete;
+  HttpsTransport& operator=(const HttpsTransport&) = delete;
+
+  [[nodiscard]] SendResult send(const store::OutboxEntry& message) override;
+
+  /** connections_opened: TLS connections made so far (reuse shows as fewer than sends). */
+  [[nodiscard]] std::size_t connections_opened() const;
+
+  struct Impl;
+
+private:
+  explicit HttpsTransport(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gw::routing
