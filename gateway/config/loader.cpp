@@ -174,7 +174,7 @@ public:
   void read(const YAML::Node& root, Config& c) {
     if (!keys(root, "the config",
               {"node_id", "data_dir", "log_level", "threads", "tls", "listeners", "limits",
-               "organisations"})) {
+               "organisations", "mappings"})) {
       return;
     }
     string(root, "node_id", c.node_id, false);
@@ -194,6 +194,17 @@ public:
     read_listeners(root, c);
     read_limits(root, c);
     read_organisations(root, c);
+    read_mappings(root, c);
+  }
+
+  /** read_mappings: the mappings directory, relative to the config file like every path. */
+  void read_mappings(const YAML::Node& root, Config& c) {
+    std::string raw;
+    if (string(root, "mappings", raw, false)) {
+      c.mappings = {path(raw, c.data_dir), line_of(root["mappings"])};
+    } else {
+      c.mappings = {path("mappings", c.data_dir), 0};
+    }
   }
 
   void read_tls(const YAML::Node& root, Config& c) {

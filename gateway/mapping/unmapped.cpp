@@ -1,0 +1,114 @@
+// The unmapped-code table and the per-message Mapper that feeds it.
+#include "gateway/mapping/unmapped.hpp"
+
+#include <algorithm>
+
+namespace gw::mapping {
+
+UnmappedTracker::UnmappedTracker(metrics::Registry* metrics, UnmappedLimits limits)
+    : limits_(limits) {
+  if (metrics != nullptr) {
+    family_ = &metrics->counter("caregw_mapping_unmapped_total",
+                                "Codes that had no mapping and were passed on as they came",
+                                {"adapter", "system", "code"});
+  }
+}
+
+void UnmappedTracker::record(Adapter adapter, const Coding& native) {
+  const std::string a(adapter_name(adapter));
+  std::lock_guard lock(mu_);
+  ++total_;
+  Key key{a, native.system, native.code};
+  auto it = counts_.find(key);
+  if (it == counts_.end()) {
+    if (counts_.size() >= limits_.tracked_codes) {
+      key = Key{a, std::string(kOther), std::string(kOther)};
+    }
+    it = counts_
+             .try_emplace(key, Counts{key == Key{a, std::string(kOther), std::string(kOther)}
+                                          ? std::string()
+                                          : native.display,
+                                      0, 0})
+             .first;
+  }
+  ++it->second.total;
+  ++it->second.pending;
+  if (family_ == nullptr) {
+    return;
+  }
+  auto s = series_.find(it->first);
+  if (s == series_.end()) {
+    const bool own = labelled_ < limits_.labelled_series;
+    labelled_ += own ? 1 : 0;
+    const auto& [ka, ks, kc] = it->first;
+    auto& counter = own ? family_->with({ka, ks, kc}) : family_->with({ka, kOther, kOther});
+    s = series_.emplace(it->first, &counter).first;
+  }
+  s->second->inc();
+}
+
+std::vector<UnmappedEntry> UnmappedTracker::top(std::size_t n) const {
+  std::vector<UnmappedEntry> out;
+  {
+    std::lock_guard lock(mu_);
+    out.reserve(counts_.size());
+    for (const auto& [k, c] : counts_) {
+      out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), c.display, c.total});
+    }
+  }
+  // counts_ is ordered by key, so a stable sort leaves ties in (adapter, system, code) order.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& x, const auto& y) { return x.count > y.count; });
+  if (out.size() > n) {
+    out.resize(n);
+  }
+  return out;
+}
+
+std::vector<UnmappedEntry> UnmappedTracker::take_pending() {
+  std::vector<UnmappedEntry> out;
+  std::lock_guard lock(mu_);
+  for (auto& [k, c] : counts_) {
+    if (c.pending > 0) {
+      out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), c.display, c.pending});
+      c.pending = 0;
+    }
+  }
+  return out;
+}
+
+void UnmappedTracker::give_back(const std::vector<UnmappedEntry>& pending) {
+  std::lock_guard lock(mu_);
+  for (const auto& e : pending) {
+    auto& c = counts_[Key{e.adapter, e.system, e.code}];
+    if (c.display.empty()) {
+      c.display = e.display;
+    }
+    c.pending += e.count;
+  }
+}
+
+std::uint64_t UnmappedTracker::total() const {
+  std::lock_guard lock(mu_);
+  return total_;
+}
+
+Mapped Mapper::value(Adapter adapter, std::string_view sender, std::string_view map,
+                     std::string_view code, std::string_view display,
+                     std::string_view native_system) const {
+  auto m = set_->map_value(adapter, sender, map, code, display, native_system);
+  if (!m.mapped && tracker_ != nullptr) {
+    tracker_->record(adapter, m.coding);
+  }
+  return m;
+}
+
+Mapped Mapper::code(Adapter adapter, const Coding& native, std::string_view target_system) const {
+  auto m = set_->map_code(native, target_system);
+  if (!m.mapped && tracker_ != nullptr) {
+    tracker_->record(adapter, m.coding);
+  }
+  return m;
+}
+
+}  // namespace gw::mapping
