@@ -74,10 +74,10 @@ gw::mapping::LoadResult load_mappings(const std::string& dir, const gw::config::
   return gw::mapping::load_directory(dir, opts);
 }
 
-/** mappings_summary: "N value maps, N code table rows from DIR". */
+/** mappings_summary: "N value maps, N code table rows". */
 std::string mappings_summary(const gw::mapping::MappingSet& set) {
   return std::to_string(set.value_map_count()) + " value maps, " + std::to_string(set.code_rows()) +
-         " code table rows from " + set.directory();
+         " code table rows";
 }
 
 int check_config(const std::string& file) {
@@ -85,12 +85,25 @@ int check_config(const std::string& file) {
   if (lr.errors.empty()) {
     (void)gw::tls::make_server_contexts(*lr.config, lr.errors);
   }
-  std::string mappings = "no mappings directory";
-  if (lr.config) {
-    if (const auto dir = config_mappings_dir(*lr.config); !dir.empty()) {
-      auto ml = load_mappings(dir, lr.config.get());
+  std::string mappings;
+  // The mappings are checked even when a certificate file is missing, so one run says it all.
+  auto cfg = lr.config;
+  if (!cfg) {
+    gw::config::LoadOptions no_files;
+    no_files.check_files = false;
+    cfg = gw::config::load_file(file, no_files).config;
+  }
+  if (cfg) {
+    std::error_code ec;
+    const auto dir = config_mappings_dir(*cfg);
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+      lr.errors.push_back({file, cfg->mappings.line, "'mappings': no such directory " + dir});
+    } else if (!dir.empty()) {
+      auto ml = load_mappings(dir, cfg.get());
       lr.errors.insert(lr.errors.end(), ml.errors.begin(), ml.errors.end());
-      mappings = ml.set ? "mappings: " + mappings_summary(*ml.set) : mappings;
+      if (ml.set) {
+        mappings = dir + ": ok (" + mappings_summary(*ml.set) + ")\n";
+      }
     }
   }
   if (!lr.errors.empty()) {
@@ -100,7 +113,8 @@ int check_config(const std::string& file) {
     return kExitBadInput;
   }
   std::cout << file << ": ok (" << lr.config->listeners.size() << " listeners, "
-            << lr.config->organisations.size() << " organisations; " << mappings << ")\n";
+            << lr.config->organisations.size() << " organisations)\n"
+            << mappings;
   return kExitOk;
 }
 

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 namespace gw::mapping {
 
 UnmappedTracker::UnmappedTracker(metrics::Registry* metrics, UnmappedLimits limits)
@@ -91,6 +94,34 @@ void UnmappedTracker::give_back(const std::vector<UnmappedEntry>& pending) {
 std::uint64_t UnmappedTracker::total() const {
   std::lock_guard lock(mu_);
   return total_;
+}
+
+std::string unmapped_json(const std::vector<UnmappedEntry>& entries) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  const auto str = [&w](std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  };
+  w.StartObject();
+  w.Key("unmapped");
+  w.StartArray();
+  for (const auto& e : entries) {
+    w.StartObject();
+    w.Key("adapter");
+    str(e.adapter);
+    w.Key("system");
+    str(e.system);
+    w.Key("code");
+    str(e.code);
+    w.Key("display");
+    str(e.display);
+    w.Key("count");
+    w.Uint64(e.count);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
 }
 
 Mapped Mapper::value(Adapter adapter, std::string_view sender, std::string_view map,

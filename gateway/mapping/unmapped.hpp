@@ -80,6 +80,14 @@ private:
 };
 
 /**
+ * unmapped_json: the body for `GET /mappings/unmapped` (the HTTP wiring is the integrator's):
+ * {"unmapped": [{"adapter", "system", "code", "display", "count"}, ...]}, in the given order
+ * (pass UnmappedTracker::top(n), or UnmappedStore::top(n) for counts since the store began).
+ * Integrator-only (IG / admin role): codes carry no patient data, but displays are clinical text.
+ */
+[[nodiscard]] std::string unmapped_json(const std::vector<UnmappedEntry>& entries);
+
+/**
  * Mapper: one message's view of the mappings: the set that was current when the message began
  * (held for the whole message, so a reload never changes it half-way) and the tracker that
  * counts what it could not map. Cheap to copy. Thread safety: as MappingSet and UnmappedTracker.

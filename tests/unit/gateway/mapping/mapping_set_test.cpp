@@ -185,5 +185,14 @@ TEST(UnmappedTracker, PendingCountsAreTakenOnceAndCanBeGivenBack) {
   EXPECT_EQ(tracker.top(1).at(0).count, 2U);  // totals are not changed by a failed flush
 }
 
+TEST(UnmappedTracker, JsonForTheEndpoint) {
+  UnmappedTracker tracker;
+  tracker.record(Adapter::kAcute, Coding{"urn:x", "Z\"1", "Quote \" in display"});
+  EXPECT_EQ(unmapped_json(tracker.top(5)),
+            R"({"unmapped":[{"adapter":"acute","system":"urn:x","code":"Z\"1",)"
+            R"("display":"Quote \" in display","count":1}]})");
+  EXPECT_EQ(unmapped_json({}), R"({"unmapped":[]})");
+}
+
 }  // namespace
 }  // namespace gw::mapping
