@@ -240,7 +240,8 @@ private:
       const auto& s = rep.IsScalar() ? rep.Scalar() : std::string();
       if (s == "any") {
         rule.repetition = 0;
-      } else if (!s.empty() && s.size() < 4 && std::all_of(s.begin(), s.end(), ::isdigit) &&
+      } else if (!s.empty() && s.size() < 4 &&
+                 std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
                  std::stoi(s) >= 1) {
         rule.repetition = std::stoi(s);
       } else {
@@ -255,6 +256,10 @@ private:
         ok = false;
       } else {
         for (const auto& c : tc) {
+          if (!c.IsScalar() && !c.IsNull()) {
+            error(line_of(c), "each type code must be a text value (\"\" for none)");
+            ok = false;
+          }
           rule.type_codes.push_back(c.IsScalar() ? c.Scalar() : std::string());
         }
       }
@@ -372,8 +377,8 @@ private:
     return true;
   }
 
-  bool read_codes(const YAML::Node& codes, const SystemRef& from, const SystemRef& to,
-                  ValueMap& vm, std::set<std::string, std::less<>>& listed) {
+  bool read_codes(const YAML::Node& codes, const SystemRef& from, const SystemRef& to, ValueMap& vm,
+                  std::set<std::string, std::less<>>& listed) {
     if (!codes.IsMap()) {
       error(line_of(codes), "'codes' must map each native code to a target code");
       return false;

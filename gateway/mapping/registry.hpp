@@ -46,7 +46,7 @@ public:
   /** current: the set in use (nullptr before the first successful reload). */
   [[nodiscard]] std::shared_ptr<const MappingSet> current() const;
 
-  /** mapper: a Mapper over current() (precondition: a set has been loaded). */
+  /** mapper: a Mapper over current() (before the first good reload: one that maps nothing). */
   [[nodiscard]] Mapper mapper() const { return Mapper(current(), tracker_); }
 
   /** generation: how many sets have been swapped in (0: none yet). */

@@ -6,7 +6,18 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "gateway/mapping/systems.hpp"
+
 namespace gw::mapping {
+namespace {
+
+/** uri_of: the URI of a system alias (or the text itself when it names no known system). */
+std::string uri_of(std::string_view system) {
+  auto s = resolve_system(system);
+  return s ? s->uri : std::string(system);
+}
+
+}  // namespace
 
 UnmappedTracker::UnmappedTracker(metrics::Registry* metrics, UnmappedLimits limits)
     : limits_(limits) {
@@ -21,33 +32,33 @@ void UnmappedTracker::record(Adapter adapter, const Coding& native) {
   const std::string a(adapter_name(adapter));
   std::lock_guard lock(mu_);
   ++total_;
-  Key key{a, native.system, native.code};
-  auto it = counts_.find(key);
+  auto it = counts_.find(Key{a, native.system, native.code});
   if (it == counts_.end()) {
-    if (counts_.size() >= limits_.tracked_codes) {
-      key = Key{a, std::string(kOther), std::string(kOther)};
-    }
-    it = counts_
-             .try_emplace(key, Counts{key == Key{a, std::string(kOther), std::string(kOther)}
-                                          ? std::string()
-                                          : native.display,
-                                      0, 0})
+    // A new code: tracked with its display while there is room, else in the adapter's overflow.
+    const bool room = counts_.size() < limits_.tracked_codes;
+    Key key = room ? Key{a, native.system, native.code}
+                   : Key{a, std::string(kOther), std::string(kOther)};
+    it = counts_.try_emplace(std::move(key), Counts{room ? native.display : std::string(), 0, 0})
              .first;
   }
   ++it->second.total;
   ++it->second.pending;
-  if (family_ == nullptr) {
-    return;
+  if (family_ != nullptr) {
+    series_for(it->first).inc();
   }
-  auto s = series_.find(it->first);
+}
+
+metrics::Counter& UnmappedTracker::series_for(const Key& key) {
+  auto s = series_.find(key);
   if (s == series_.end()) {
+    // The first labelled_series codes get a series each; the rest share the adapter's "other".
     const bool own = labelled_ < limits_.labelled_series;
     labelled_ += own ? 1 : 0;
-    const auto& [ka, ks, kc] = it->first;
+    const auto& [ka, ks, kc] = key;
     auto& counter = own ? family_->with({ka, ks, kc}) : family_->with({ka, kOther, kOther});
-    s = series_.emplace(it->first, &counter).first;
+    s = series_.emplace(key, &counter).first;
   }
-  s->second->inc();
+  return *s->second;
 }
 
 std::vector<UnmappedEntry> UnmappedTracker::top(std::size_t n) const {
@@ -127,7 +138,10 @@ std::string unmapped_json(const std::vector<UnmappedEntry>& entries) {
 Mapped Mapper::value(Adapter adapter, std::string_view sender, std::string_view map,
                      std::string_view code, std::string_view display,
                      std::string_view native_system) const {
-  auto m = set_->map_value(adapter, sender, map, code, display, native_system);
+  // No set loaded (the first load failed): nothing maps, everything is kept and counted.
+  auto m =
+      set_ ? set_->map_value(adapter, sender, map, code, display, native_system)
+           : Mapped{Coding{uri_of(native_system), std::string(code), std::string(display)}, false};
   if (!m.mapped && tracker_ != nullptr) {
     tracker_->record(adapter, m.coding);
   }
@@ -135,7 +149,7 @@ Mapped Mapper::value(Adapter adapter, std::string_view sender, std::string_view 
 }
 
 Mapped Mapper::code(Adapter adapter, const Coding& native, std::string_view target_system) const {
-  auto m = set_->map_code(native, target_system);
+  auto m = set_ ? set_->map_code(native, target_system) : Mapped{native, false};
   if (!m.mapped && tracker_ != nullptr) {
     tracker_->record(adapter, m.coding);
   }

@@ -70,6 +70,9 @@ private:
     std::uint64_t total = 0;
     std::uint64_t pending = 0;
   };
+  /** series_for: the metric series that counts `key` (caller holds mu_). */
+  metrics::Counter& series_for(const Key& key);
+
   metrics::CounterFamily* family_ = nullptr;
   UnmappedLimits limits_;
   mutable std::mutex mu_;
@@ -90,7 +93,9 @@ private:
 /**
  * Mapper: one message's view of the mappings: the set that was current when the message began
  * (held for the whole message, so a reload never changes it half-way) and the tracker that
- * counts what it could not map. Cheap to copy. Thread safety: as MappingSet and UnmappedTracker.
+ * counts what it could not map. Without a set (none loaded yet) nothing maps: every code comes
+ * back as it came and is counted. Cheap to copy. Thread safety: as MappingSet and
+ * UnmappedTracker.
  */
 class Mapper {
 public:
@@ -107,9 +112,10 @@ public:
   /** identifier_rules: MappingSet::identifier_rules. */
   [[nodiscard]] std::vector<IdentifierRule> identifier_rules(Adapter adapter,
                                                              std::string_view sender) const {
-    return set_->identifier_rules(adapter, sender);
+    return set_ ? set_->identifier_rules(adapter, sender) : std::vector<IdentifierRule>{};
   }
-  [[nodiscard]] const MappingSet& set() const { return *set_; }
+  /** set: the snapshot (nullptr when no set has been loaded yet). */
+  [[nodiscard]] const MappingSet* set() const { return set_.get(); }
 
 private:
   std::shared_ptr<const MappingSet> set_;

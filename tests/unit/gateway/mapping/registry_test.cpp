@@ -48,6 +48,11 @@ TEST(MappingRegistry, ReloadSwapsInAGoodSetAndRefusesABadOne) {
   metrics::Registry metrics;
   MappingRegistry registry(dir.path(), {}, nullptr, &metrics);
   EXPECT_EQ(registry.current(), nullptr);
+  // Before any set is loaded a Mapper maps nothing and keeps the code as it came.
+  const auto none =
+      registry.mapper().value(Adapter::kAcute, "Z9A01", "sex", "M", "Male", "hl7v2-0001");
+  EXPECT_FALSE(none.mapped);
+  EXPECT_EQ(none.coding, (Coding{"http://terminology.hl7.org/CodeSystem/v2-0001", "M", "Male"}));
   ASSERT_TRUE(registry.reload().swapped);
   const auto first = registry.current();
   EXPECT_EQ(registry.generation(), 1U);
