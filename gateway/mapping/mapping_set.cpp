@@ -50,6 +50,20 @@ std::optional<Adapter> parse_adapter(std::string_view name) {
 
 std::span<const Adapter> all_adapters() { return kAdapters; }
 
+std::string identifier_system(const IdentifierRule& rule, std::string_view message_ods,
+                              std::string_view sender_ods) {
+  constexpr std::string_view kOds = "{ods}";
+  std::string_view ods = message_ods;
+  if (ods.empty()) {
+    ods = rule.default_ods.empty() ? sender_ods : std::string_view(rule.default_ods);
+  }
+  std::string out = rule.system;
+  for (auto at = out.find(kOds); at != std::string::npos; at = out.find(kOds, at + ods.size())) {
+    out.replace(at, kOds.size(), ods);
+  }
+  return out;
+}
+
 const ValueMap* MappingSet::value_map(Adapter adapter, std::string_view sender,
                                       std::string_view map) const {
   const auto& am = this->adapter(adapter);

@@ -57,6 +57,15 @@ struct IdentifierRule {
   int line = 0;
 };
 
+/**
+ * identifier_system: the rule's target Identifier.system with "{ods}" replaced by the assigning
+ * organisation: `message_ods` (what the message names) if not empty, else the rule's
+ * default_ods, else `sender_ods` (the organisation the client certificate proved).
+ */
+[[nodiscard]] std::string identifier_system(const IdentifierRule& rule,
+                                            std::string_view message_ods,
+                                            std::string_view sender_ods);
+
 /** ValueMap: native codes of one element to target codings (one FHIR element). */
 struct ValueMap {
   std::string name;     // e.g. "sex", "ethnic_category"

@@ -141,6 +141,19 @@ TEST(MappingLookup, IdentifierRulesWithASendersOverride) {
   EXPECT_EQ(own[1].default_ods, "Z9A01");
 }
 
+TEST(MappingLookup, IdentifierSystemNamesTheAssigningOrganisation) {
+  auto set = shipped();
+  ASSERT_NE(set, nullptr);
+  const auto own = set->identifier_rules(Adapter::kAcute, "Z9A01");
+  // The message names no assigner: Z9A01's rule says Z9A01.
+  EXPECT_EQ(identifier_system(own[1], "", "Z9A01"), "urn:caregw:id:Z9A01:mrn");
+  // Another trust's PAS: no default, so the sender the certificate proved.
+  const auto base = set->identifier_rules(Adapter::kAcute, "Z9A99");
+  EXPECT_EQ(identifier_system(base[1], "", "Z9A99"), "urn:caregw:id:Z9A99:mrn");
+  EXPECT_EQ(identifier_system(base[1], "Z9A02", "Z9A99"), "urn:caregw:id:Z9A02:mrn");
+  EXPECT_EQ(identifier_system(base[0], "", "Z9A99"), "https://fhir.nhs.uk/Id/nhs-number");
+}
+
 TEST(MappingLookup, UnknownMapKeepsTheCodeWithTheGivenSystem) {
   test::MappingDir dir;
   auto set = load(dir);
