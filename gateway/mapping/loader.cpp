@@ -66,7 +66,12 @@ public:
 
   void error(int line, std::string msg) { errors_.push_back({path_, line, std::move(msg)}); }
 
-  void read(const YAML::Node& root, AdapterMappings& out) {
+  /**
+   * read_base: the file's adapter-wide identifiers and value maps. Every file of an adapter is
+   * read this way before any override (read_overrides), so an override finds the adapter's map
+   * whatever order the files sort in.
+   */
+  void read_base(const YAML::Node& root, AdapterMappings& out) {
     if (root.IsNull()) {
       return;  // an empty file configures nothing
     }
@@ -81,7 +86,13 @@ public:
       }
     }
     read_rules(root, "", out.base, nullptr);
-    read_overrides(root, out);
+  }
+
+  /** read_overrides: the file's per-sender overrides (after every file's read_base). */
+  void read_overrides(const YAML::Node& root, AdapterMappings& out) {
+    if (root.IsMap()) {
+      read_sender_overrides(root, out);
+    }
   }
 
 private:
@@ -140,7 +151,7 @@ private:
 
   std::string where(int line) const { return path_ + ":" + std::to_string(line); }
 
-  void read_overrides(const YAML::Node& root, AdapterMappings& out) {
+  void read_sender_overrides(const YAML::Node& root, AdapterMappings& out) {
     const YAML::Node os = root["overrides"];
     if (!os) {
       return;
@@ -475,24 +486,63 @@ Tables load_tables(const fs::path& dir, std::vector<Diagnostic>& errors) {
   return tables;
 }
 
-void load_adapter_file(const fs::path& p, Adapter a, const Tables& tables, const LoadOptions& opts,
-                       std::vector<Diagnostic>& errors, Seen& seen, SetBuilder& builder) {
+/** ParsedFile: one adapter file's YAML, parsed (null root when it could not be read). */
+struct ParsedFile {
+  fs::path path;
+  YAML::Node root;
+  bool ok = false;
+};
+
+ParsedFile parse_file(const fs::path& p, std::vector<Diagnostic>& errors) {
+  ParsedFile out{p, {}, false};
   std::ifstream f(p, std::ios::binary);
   if (!f) {
     errors.push_back({p.string(), 0, "cannot read the file"});
-    return;
+    return out;
   }
   std::stringstream ss;
   ss << f.rdbuf();
-  FileReader reader(p.string(), a, tables, opts, errors, seen);
   try {
-    const YAML::Node root = YAML::Load(ss.str());
-    reader.read(root, builder.adapter(a));
+    out.root = YAML::Load(ss.str());
+    out.ok = true;
   } catch (const YAML::Exception& e) {
-    // Startup-time parsing of local files (STYLE.md 3.3): yaml-cpp reports by throwing.
-    reader.error(e.mark.line >= 0 ? e.mark.line + 1 : 0, "not valid YAML: " + e.msg);
+    // Start-up / reload parsing of local files (STYLE.md 3.3): yaml-cpp reports by throwing.
+    errors.push_back(
+        {p.string(), e.mark.line >= 0 ? e.mark.line + 1 : 0, "not valid YAML: " + e.msg});
   }
-  builder.adapter(a).files.push_back(p.string());
+  return out;
+}
+
+/** load_adapter: every YAML file of one adapter folder: all base rules, then all overrides. */
+void load_adapter(const fs::path& folder, Adapter a, const Tables& tables, const LoadOptions& opts,
+                  std::vector<Diagnostic>& errors, SetBuilder& builder) {
+  std::vector<ParsedFile> files;
+  for (const auto& f : sorted_entries(folder, errors)) {
+    if (is_yaml(f)) {
+      files.push_back(parse_file(f, errors));
+      builder.adapter(a).files.push_back(f.string());
+    } else if (f.extension() != ".md") {
+      errors.push_back({f.string(), 0, "not a mapping file (expected .yaml)"});
+    }
+  }
+  Seen seen;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& f : files) {
+      if (!f.ok) {
+        continue;
+      }
+      FileReader reader(f.path.string(), a, tables, opts, errors, seen);
+      try {
+        if (pass == 0) {
+          reader.read_base(f.root, builder.adapter(a));
+        } else {
+          reader.read_overrides(f.root, builder.adapter(a));
+        }
+      } catch (const YAML::Exception& e) {
+        reader.error(e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -510,7 +560,6 @@ LoadResult load_directory(const std::string& dir, const LoadOptions& opts) {
   if (fs::is_directory(root / "terminology", ec)) {
     tables = load_tables(root / "terminology", out.errors);
   }
-  std::array<Seen, kAdapterCount> seen;
   for (const auto& p : sorted_entries(root, out.errors)) {
     const auto name = p.filename().string();
     if (!fs::is_directory(p, ec)) {
@@ -532,14 +581,7 @@ LoadResult load_directory(const std::string& dir, const LoadOptions& opts) {
                                 "ambulance or terminology)"});
       continue;
     }
-    for (const auto& f : sorted_entries(p, out.errors)) {
-      if (is_yaml(f)) {
-        load_adapter_file(f, *a, tables, opts, out.errors, seen[static_cast<std::size_t>(*a)],
-                          builder);
-      } else if (f.extension() != ".md") {
-        out.errors.push_back({f.string(), 0, "not a mapping file (expected .yaml)"});
-      }
-    }
+    load_adapter(p, *a, tables, opts, out.errors, builder);
   }
   for (auto& [name, t] : tables) {
     builder.add_table(std::move(t));

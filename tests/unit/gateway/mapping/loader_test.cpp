@@ -202,6 +202,20 @@ TEST(MappingLoader, OverrideForASenderTheConfigDoesNotKnow) {
               ::testing::ElementsAre(f + ":2: sender Z9A02 is not an organisation in the config"));
 }
 
+TEST(MappingLoader, AnOverrideFindsTheAdaptersMapWhateverTheFileOrder) {
+  MappingDir dir;
+  // "0-" sorts before "a.yaml": the override still inherits target/from/to from the base map.
+  dir.write("acute/0-override.yaml",
+            "overrides:\n"
+            "  - sender: Z9A02\n"
+            "    value_maps:\n"
+            "      encounter_class:\n"
+            "        codes: { P: PRENC }\n");
+  const auto r = load_directory(dir.path());
+  ASSERT_TRUE(r.errors.empty()) << joined(r);
+  EXPECT_TRUE(r.set->map_value(Adapter::kAcute, "Z9A02", "encounter_class", "P", "").mapped);
+}
+
 TEST(MappingLoader, TableImportNeedsRowsOfTheMapsSystems) {
   MappingDir dir;
   const auto f = dir.write("emis/e.yaml",
