@@ -24,6 +24,8 @@
 #include "gateway/identity/identity_json.hpp"
 #include "gateway/identity/mpi_service.hpp"
 #include "gateway/identity/nhs_number.hpp"
+#include "gateway/mapping/loader.hpp"
+#include "gateway/mapping/unmapped_store.hpp"
 #include "gateway/policy/embedded.hpp"
 #include "gateway/policy/policy_cli.hpp"
 #include "gateway/policy/policy_set.hpp"
@@ -50,8 +52,10 @@ gw::config::LoadResult load(const std::string& file, bool demo, const std::strin
     opts.data_dir = data_dir;
   }
   if (demo) {
+    // Relative paths in the demo config are relative to where its file lives in the repository.
     return gw::config::load_text(gw::demo_config_yaml(), "<demo>",
-                                 std::filesystem::current_path().string(), opts);
+                                 (std::filesystem::current_path() / "examples/demo").string(),
+                                 opts);
   }
   return gw::config::load_file(file, opts);
 }
@@ -66,12 +70,59 @@ std::size_t check_policy(const gw::config::Config& cfg, bool demo,
   return set ? set->index->agreements().size() : 0;
 }
 
+/** config_mappings_dir: the config's mappings directory, or "" when it names none that exists. */
+std::string config_mappings_dir(const gw::config::Config& cfg) {
+  std::error_code ec;
+  if (cfg.mappings.line > 0 || std::filesystem::is_directory(cfg.mappings.value, ec)) {
+    return cfg.mappings.value;
+  }
+  return {};
+}
+
+/** load_mappings: loads and validates a mappings directory, checking senders against `cfg`. */
+gw::mapping::LoadResult load_mappings(const std::string& dir, const gw::config::Config* cfg) {
+  gw::mapping::LoadOptions opts;
+  if (cfg != nullptr) {
+    for (const auto& o : cfg->organisations) {
+      opts.known_senders.push_back(o.ods.str());
+    }
+  }
+  return gw::mapping::load_directory(dir, opts);
+}
+
+/** mappings_summary: "N value maps, N code table rows". */
+std::string mappings_summary(const gw::mapping::MappingSet& set) {
+  return std::to_string(set.value_map_count()) + " value maps, " + std::to_string(set.code_rows()) +
+         " code table rows";
+}
+
 int check_config(const std::string& file) {
   auto lr = gw::config::load_file(file);
   std::size_t agreements = 0;
   if (lr.errors.empty()) {
     (void)gw::tls::make_server_contexts(*lr.config, lr.errors);
     agreements = check_policy(*lr.config, false, lr.errors);
+  }
+  std::string mappings;
+  // The mappings are checked even when a certificate file is missing, so one run says it all.
+  auto cfg = lr.config;
+  if (!cfg) {
+    gw::config::LoadOptions no_files;
+    no_files.check_files = false;
+    cfg = gw::config::load_file(file, no_files).config;
+  }
+  if (cfg) {
+    std::error_code ec;
+    const auto dir = config_mappings_dir(*cfg);
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+      lr.errors.push_back({file, cfg->mappings.line, "'mappings': no such directory " + dir});
+    } else if (!dir.empty()) {
+      auto ml = load_mappings(dir, cfg.get());
+      lr.errors.insert(lr.errors.end(), ml.errors.begin(), ml.errors.end());
+      if (ml.set) {
+        mappings = dir + ": ok (" + mappings_summary(*ml.set) + ")\n";
+      }
+    }
   }
   if (!lr.errors.empty()) {
     print_errors(lr.errors);
@@ -86,6 +137,7 @@ int check_config(const std::string& file) {
               << " token issuers";
   }
   std::cout << ")\n";
+  std::cout << mappings;
   return kExitOk;
 }
 
@@ -184,6 +236,42 @@ int nhs_number_validate(const std::vector<std::string>& numbers) {
   return rc;
 }
 
+/**
+ * translate_mappings: the mapping set translate uses, the same one the server would: --mappings
+ * DIR, else the config's (--config FILE), else ./mappings if it exists. False (errors printed)
+ * when the set named does not load.
+ */
+bool translate_mappings(const std::string& mappings_dir, const std::string& config_file) {
+  std::string dir = mappings_dir;
+  gw::config::ConfigPtr cfg;
+  if (!config_file.empty()) {
+    auto lr = gw::config::load_file(config_file);
+    if (!lr.config) {
+      print_errors(lr.errors);
+      return false;
+    }
+    cfg = lr.config;
+    if (dir.empty()) {
+      dir = config_mappings_dir(*cfg);
+    }
+  }
+  std::error_code ec;
+  if (dir.empty() && config_file.empty() && std::filesystem::is_directory("mappings", ec)) {
+    dir = "mappings";
+  }
+  if (dir.empty()) {
+    return true;  // no mappings to use (FHIR-to-FHIR translations need none)
+  }
+  auto ml = load_mappings(dir, cfg.get());
+  if (!ml.set) {
+    print_errors(ml.errors);
+    std::cerr << "caregw translate: the mappings in " << dir << " have " << ml.errors.size()
+              << (ml.errors.size() == 1 ? " problem" : " problems") << '\n';
+    return false;
+  }
+  return true;
+}
+
 int translate_cmd(const std::string& from_name, const std::string& to_name, const std::string& in,
                   bool check) {
   auto from = gw::translate::parse_kind(from_name);
@@ -242,6 +330,45 @@ int translate_cmd(const std::string& from_name, const std::string& to_name, cons
   return kExitOk;
 }
 
+int mappings_check(const std::string& dir) {
+  auto ml = load_mappings(dir, nullptr);
+  if (!ml.set) {
+    print_errors(ml.errors);
+    std::cerr << ml.errors.size() << (ml.errors.size() == 1 ? " problem" : " problems") << " in "
+              << dir << '\n';
+    return kExitBadInput;
+  }
+  std::cout << dir << ": ok (" << mappings_summary(*ml.set) << ")\n";
+  return kExitOk;
+}
+
+int mappings_unmapped(std::string data_dir, const std::string& config_file, std::size_t limit) {
+  if (data_dir.empty()) {
+    auto lr = gw::config::load_file(config_file);
+    if (!lr.config) {
+      print_errors(lr.errors);
+      return kExitBadInput;
+    }
+    data_dir = lr.config->data_dir;
+  }
+  auto store = gw::mapping::UnmappedStore::open(data_dir, /*read_only=*/true);
+  if (!store) {
+    std::cerr << "caregw mappings unmapped: " << store.error().detail << '\n';
+    return store.error().code == gw::Errc::kNotFound ? kExitOk : kExitBadInput;
+  }
+  auto top = store->top(limit);
+  if (!top) {
+    std::cerr << "caregw mappings unmapped: " << top.error().detail << '\n';
+    return kExitBadInput;
+  }
+  std::cout << "count\tadapter\tsystem\tcode\tdisplay\n";
+  for (const auto& e : *top) {
+    std::cout << e.count << '\t' << e.adapter << '\t' << e.system << '\t' << e.code << '\t'
+              << e.display << '\n';
+  }
+  return kExitOk;
+}
+
 int conformance_cmd(const std::string& dir, const std::string& filter) {
   gw::conformance::RunOptions opts;
   // Read once on the main thread before anything else runs.
@@ -292,7 +419,7 @@ int run(int argc, char** argv) {
   validate_cmd->add_option("N", numbers, "NHS numbers, e.g. 9434765919 or \"943 476 5919\"")
       ->required();
 
-  std::string from_kind, to_kind, in_file;
+  std::string from_kind, to_kind, in_file, translate_mappings_dir, translate_config;
   bool check = false;
   auto* translate_sub = app.add_subcommand(
       "translate", "Translate one message offline (stdin by default); prints the result");
@@ -304,6 +431,28 @@ int run(int argc, char** argv) {
   translate_sub->add_flag(
       "--check", check,
       "Also run the UK Core checks on an R4 output; issues on stderr, exit 1 on errors");
+  translate_sub->add_option(
+      "--mappings", translate_mappings_dir,
+      "Mappings directory (default: the config's with --config, else ./mappings if present)");
+  translate_sub->add_option("--config", translate_config,
+                            "Config file whose mappings directory to use");
+
+  std::string mappings_dir_arg = "mappings", unmapped_data_dir, unmapped_config;
+  std::size_t unmapped_limit = 20;
+  auto* mappings_sub = app.add_subcommand("mappings", "Mapping and terminology tools");
+  mappings_sub->require_subcommand(1);
+  auto* mappings_check_sub = mappings_sub->add_subcommand(
+      "check", "Validate a mappings directory; errors as file:line: message");
+  mappings_check_sub->add_option("DIR", mappings_dir_arg, "Mappings directory (default: mappings)");
+  auto* unmapped_sub = mappings_sub->add_subcommand(
+      "unmapped", "The most frequent codes that had no mapping (from the data directory)");
+  auto* unmapped_dd =
+      unmapped_sub->add_option("--data-dir", unmapped_data_dir, "Data directory of the gateway");
+  auto* unmapped_cfg =
+      unmapped_sub->add_option("--config", unmapped_config, "Config file naming the data_dir");
+  unmapped_dd->excludes(unmapped_cfg);
+  unmapped_sub->add_option("--limit", unmapped_limit, "How many codes to list (default 20)")
+      ->check(CLI::Range(1, 100000));
 
   std::string cases_dir = "conformance/cases", case_filter;
   auto* conformance_sub =
@@ -341,7 +490,20 @@ int run(int argc, char** argv) {
       return nhs_number_validate(numbers);
     }
     if (*translate_sub) {
+      if (!translate_mappings(translate_mappings_dir, translate_config)) {
+        return kExitBadInput;
+      }
       return translate_cmd(from_kind, to_kind, in_file, check);
+    }
+    if (*mappings_check_sub) {
+      return mappings_check(mappings_dir_arg);
+    }
+    if (*unmapped_sub) {
+      if (unmapped_data_dir.empty() && unmapped_config.empty()) {
+        std::cerr << "caregw mappings unmapped: give --data-dir DIR or --config FILE\n";
+        return kExitUsage;
+      }
+      return mappings_unmapped(unmapped_data_dir, unmapped_config, unmapped_limit);
     }
     if (*conformance_sub) {
       return conformance_cmd(cases_dir, case_filter);

@@ -165,6 +165,11 @@ struct Config {
   AuditConfig audit;
   Delivery delivery;
   std::vector<Subscription> subscriptions;
+  /**
+   * The mappings directory (mappings/README.md): `mappings:` in the file (line > 0), else
+   * `mappings/` next to the config file (line 0; used only if that folder exists).
+   */
+  Located<std::string> mappings;
 
   /** find_organisation: the configured organisation with this ODS code, or nullptr. */
   [[nodiscard]] const Organisation* find_organisation(const OdsCode& ods) const;

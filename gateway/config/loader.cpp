@@ -199,7 +199,7 @@ public:
     if (!keys(root, "the config",
               {"node_id", "data_dir", "log_level", "threads", "tls", "listeners", "limits",
                "organisations", "agreements", "token_issuers", "policy", "audit", "delivery",
-               "subscriptions"})) {
+               "subscriptions", "mappings"})) {
       return;
     }
     string(root, "node_id", c.node_id, false);
@@ -225,6 +225,7 @@ public:
     read_audit(root, c);
     read_delivery(root, c);
     read_subscriptions(root, c);
+    read_mappings(root, c);
   }
 
   /** file_ref: a path value as written and resolved; the file is read later by its user. */
@@ -362,6 +363,16 @@ public:
     number(u, "window_minutes", a.unusual_activity.window_minutes, 1, 10'080);
     boolean(u, "match_surname", a.unusual_activity.match_surname);
     boolean(u, "match_address", a.unusual_activity.match_address);
+  }
+
+  /** read_mappings: the mappings directory, relative to the config file like every path. */
+  void read_mappings(const YAML::Node& root, Config& c) {
+    std::string raw;
+    if (string(root, "mappings", raw, false)) {
+      c.mappings = {path(raw, c.data_dir), line_of(root["mappings"])};
+    } else {
+      c.mappings = {path("mappings", c.data_dir), 0};
+    }
   }
 
   void read_tls(const YAML::Node& root, Config& c) {

@@ -48,6 +48,12 @@ const std::string_view kPromote =
     "(SELECT id FROM outbox WHERE recipient_ods = ?1 AND patient_key = ?2 "
     "AND state IN ('waiting', 'ready') ORDER BY id LIMIT 1)";
 const std::string_view kOutboxById = GW_OUTBOX_COLUMNS "WHERE id = ?1";
+const std::string_view kFinishDelivered =
+    "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_attempt_at = ?2, "
+    "finished_at = ?2 WHERE id = ?1 AND state = 'ready' RETURNING recipient_ods, patient_key";
+const std::string_view kFinishDead =
+    "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_attempt_at = ?2, "
+    "last_error = ?3 WHERE id = ?1 AND state = 'ready' RETURNING recipient_ods, patient_key";
 const std::string_view kMailboxFetch = GW_OUTBOX_COLUMNS
     "WHERE recipient_ods = ?1 AND state IN ('waiting', 'ready') AND transport = 'mailbox' "
     "ORDER BY id LIMIT ?2";
@@ -349,36 +355,36 @@ std::string clip_error(const std::string& e) {
 }
 
 Result<void> q_outcome(Database& db, const DeliveryOutcome& o) {
-  GW_STORE_ASSIGN(auto line, q_line_row(db, o.id));
-  if (!line || line->state != "ready") {
-    return {};  // already recorded, replayed or discarded meanwhile
-  }
   const auto at = to_us(o.attempted_at);
-  if (o.delivered) {
-    GW_STORE_ASSIGN(auto st,
-                    db.cached("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, "
-                              "last_attempt_at = ?2, finished_at = ?2 WHERE id = ?1"));
+  if (o.delivered || !o.retry_at) {
+    // Finished, delivered or dead: RETURNING names the line that moves on. A row no longer
+    // ready (recorded already, replayed or discarded meanwhile) is left alone.
+    GW_STORE_ASSIGN(auto st, db.cached(o.delivered ? sql::kFinishDelivered : sql::kFinishDead));
     st->bind(1, o.id.value).bind(2, at);
-    GW_STORE_TRY(st->run());
-    return q_promote(db, line->recipient, line->key);
+    if (!o.delivered) {
+      st->bind(3, clip_error(o.error));
+    }
+    GW_STORE_ASSIGN(bool row, st->step());
+    if (!row) {
+      return {};
+    }
+    const std::string recipient(st->column_text(0));
+    const std::string key(st->column_text(1));
+    GW_STORE_TRY(st->step());  // runs the statement to its end before the next one
+    return q_promote(db, recipient, key);
   }
-  if (o.deferred && o.retry_at) {
-    GW_STORE_ASSIGN(auto st, db.cached("UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1"));
+  if (o.deferred) {
+    GW_STORE_ASSIGN(auto st, db.cached("UPDATE outbox SET next_attempt_at = ?2 "
+                                       "WHERE id = ?1 AND state = 'ready'"));
     st->bind(1, o.id.value).bind(2, to_us(*o.retry_at));
     return st->run();
   }
-  if (o.retry_at) {
-    GW_STORE_ASSIGN(auto st,
-                    db.cached("UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?2, "
-                              "last_error = ?3, next_attempt_at = ?4 WHERE id = ?1"));
-    st->bind(1, o.id.value).bind(2, at).bind(3, clip_error(o.error)).bind(4, to_us(*o.retry_at));
-    return st->run();
-  }
-  GW_STORE_ASSIGN(auto st, db.cached("UPDATE outbox SET state = 'dead', attempts = attempts + 1, "
-                                     "last_attempt_at = ?2, last_error = ?3 WHERE id = ?1"));
-  st->bind(1, o.id.value).bind(2, at).bind(3, clip_error(o.error));
-  GW_STORE_TRY(st->run());
-  return q_promote(db, line->recipient, line->key);
+  GW_STORE_ASSIGN(
+      auto st,
+      db.cached("UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?2, "
+                "last_error = ?3, next_attempt_at = ?4 WHERE id = ?1 AND state = 'ready'"));
+  st->bind(1, o.id.value).bind(2, at).bind(3, clip_error(o.error)).bind(4, to_us(*o.retry_at));
+  return st->run();
 }
 
 Result<std::size_t> q_mailbox_ack(Database& db, const OdsCode& recipient,

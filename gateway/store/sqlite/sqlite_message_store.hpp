@@ -26,6 +26,8 @@ extern const std::string_view kDue;
 extern const std::string_view kNextDue;
 extern const std::string_view kPromote;
 extern const std::string_view kOutboxById;
+extern const std::string_view kFinishDelivered;
+extern const std::string_view kFinishDead;
 extern const std::string_view kMailboxFetch;
 extern const std::string_view kDeadByRecipient;
 extern const std::string_view kDeadAll;

@@ -286,7 +286,6 @@ CREATE TABLE journal (
 );
 CREATE UNIQUE INDEX journal_sender_message ON journal (sender_ods, sender_message_id);
 CREATE INDEX journal_unfinished ON journal (id) WHERE status = 'received';
-CREATE INDEX journal_received_at ON journal (received_at);
 CREATE TRIGGER journal_body_fixed BEFORE UPDATE OF
     sender_ods, adapter, sender_message_id, content_type, body, sha256, received_at ON journal
   BEGIN SELECT RAISE(ABORT, 'caregw: a journalled message is kept as received'); END;
@@ -322,7 +321,6 @@ CREATE INDEX outbox_line ON outbox (recipient_ods, patient_key, id)
 CREATE INDEX outbox_live ON outbox (recipient_ods, id) WHERE state IN ('waiting', 'ready');
 CREATE INDEX outbox_dead ON outbox (recipient_ods, id) WHERE state = 'dead';
 CREATE INDEX outbox_dead_all ON outbox (id) WHERE state = 'dead';
-CREATE INDEX outbox_journal ON outbox (journal_id);
 CREATE INDEX outbox_finished ON outbox (finished_at) WHERE state IN ('delivered', 'discarded');
 CREATE TRIGGER outbox_content_fixed BEFORE UPDATE OF
     journal_id, recipient_ods, transport, patient_key, idempotency_key, kind, content_type,

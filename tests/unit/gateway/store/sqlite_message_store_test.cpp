@@ -277,10 +277,11 @@ TEST_F(MessageStoreTest, QueuedMessagesSurviveReopening) {
 TEST_F(MessageStoreTest, HotStatementsUseIndexes) {
   auto db = ok(sqlite::open_store_database(dir_.file("data")));
   namespace sql = sqlite::message_sql;
-  for (auto statement : {sql::kJournalInsert, sql::kJournalBySenderId, sql::kJournalById,
-                         sql::kJournalUnfinished, sql::kLineLive, sql::kDue, sql::kNextDue,
-                         sql::kPromote, sql::kOutboxById, sql::kMailboxFetch, sql::kDeadByRecipient,
-                         sql::kDeadAll, sql::kOldestQueued, sql::kPurge}) {
+  for (auto statement :
+       {sql::kJournalInsert, sql::kJournalBySenderId, sql::kJournalById, sql::kJournalUnfinished,
+        sql::kLineLive, sql::kDue, sql::kNextDue, sql::kPromote, sql::kOutboxById,
+        sql::kFinishDelivered, sql::kFinishDead, sql::kMailboxFetch, sql::kDeadByRecipient,
+        sql::kDeadAll, sql::kOldestQueued, sql::kPurge}) {
     const auto plan = ok(sqlite::explain_query_plan(db, statement));
     std::cout << "[ plan ] " << statement << "\n";
     for (const auto& line : plan) {
