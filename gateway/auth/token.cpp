@@ -21,6 +21,9 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
+constexpr std::size_t kMaxTokenBytes = 16 * 1024;
+constexpr int kMinRsaBits = 2048;
+
 constexpr std::array<std::string_view, 10> kTokenErrcNames = {
     "missing", "malformed",     "unknown-issuer", "unknown-key",   "bad-signature",
     "expired", "not-yet-valid", "wrong-audience", "missing-claim", "organisation-mismatch"};
@@ -350,6 +353,10 @@ Result<std::vector<Jwk>> parse_jwks(std::string_view json) {
     if (!jwk.key) {
       return make_error(Errc::kBadRequest, "JWKS key '" + jwk.kid + "' has bad parameters");
     }
+    if (jwk.alg == "RS256" && EVP_PKEY_get_bits(jwk.key.get()) < kMinRsaBits) {
+      return make_error(Errc::kBadRequest,
+                        "JWKS key '" + jwk.kid + "' is an RSA key shorter than 2048 bits");
+    }
     out.push_back(std::move(jwk));
   }
   if (out.empty()) {
@@ -366,6 +373,9 @@ TokenResult<VerifiedUser> TokenVerifier::verify(std::string_view token,
                                                 Clock::time_point now) const {
   if (token.empty()) {
     return fail(TokenErrc::kMissing, "no bearer token");
+  }
+  if (token.size() > kMaxTokenBytes) {
+    return fail(TokenErrc::kMalformed, "the token is longer than 16 KiB");
   }
   const auto d1 = token.find('.');
   const auto d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
@@ -389,6 +399,11 @@ TokenResult<VerifiedUser> TokenVerifier::verify(std::string_view token,
   const auto alg = member(*header, "alg");
   if (alg != "RS256" && alg != "ES256") {
     return fail(TokenErrc::kMalformed, "unsupported JWT alg (RS256 and ES256 are accepted)");
+  }
+  // RFC 7515 section 4.1.11: a "crit" header names extensions the recipient must understand;
+  // caregw understands none, so such a token is refused.
+  if (header->HasMember("crit")) {
+    return fail(TokenErrc::kMalformed, "the JWT header has 'crit' extensions caregw does not know");
   }
   const auto iss = member(*payload, "iss");
   const auto issuer = issuers_.find(iss);

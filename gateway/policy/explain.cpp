@@ -62,7 +62,13 @@ Explanation explain(const PolicyIndex& index, const Requester& requester,
     e.agreement = g.agreement->id + " v" + g.agreement->version;
   }
   if (resource) {
-    const ResourceDecision d = decide(g, *resource);
+    // A question about a resource type names no source organisation: answer it for data held
+    // by the requester's own organisation, which is a party of any agreement that applied.
+    ResourceFacts facts = *resource;
+    if (facts.source_org.empty()) {
+      facts.source_org = requester.user.ods;
+    }
+    const ResourceDecision d = decide(g, facts);
     e.category = resource->category;
     e.resource_type = std::string(resource->resource_type);
     e.effect = d.effect;

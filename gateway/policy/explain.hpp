@@ -30,7 +30,8 @@ struct Explanation {
 
 /**
  * explain: authorise (and decide `resource`, if given) and record every step. Pure.
- * @param resource facts of a resource or of a resource type (id may be empty)
+ * @param resource facts of a resource, or of a resource type (empty id; an empty source_org
+ *        means data held by the requester's own organisation)
  */
 [[nodiscard]] Explanation explain(const PolicyIndex& index, const Requester& requester,
                                   const PatientContext& patient,

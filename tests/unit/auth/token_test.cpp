@@ -141,6 +141,14 @@ TEST_F(TokenTest, MalformedToken) {
             TokenErrc::kMalformed);
 }
 
+TEST_F(TokenTest, CriticalExtensionsAndHugeTokensAreRefused) {
+  const std::string payload = base64url_encode(Claims{}.json());
+  EXPECT_EQ(refusal(base64url_encode(R"({"alg":"ES256","kid":"ec-1","crit":["exp"]})") + "." +
+                    payload + ".c2ln"),
+            TokenErrc::kMalformed);
+  EXPECT_EQ(refusal(std::string(20000, 'a') + ".b.c"), TokenErrc::kMalformed);
+}
+
 TEST_F(TokenTest, UnknownIssuer) {
   Claims c;
   c.strings["iss"] = "https://elsewhere.test";
@@ -246,6 +254,15 @@ TEST(Base64Url, RoundTripsEveryLength) {
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
   EXPECT_FALSE(base64url_decode("a").has_value());
   EXPECT_FALSE(base64url_decode("ab+c").has_value());
+}
+
+TEST(Jwks, RefusesShortRsaKeys) {
+  const KeyPtr weak(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(1024)));
+  const auto jwk = public_jwk_json(weak.get(), "weak", "RS256");
+  ASSERT_TRUE(jwk.has_value());
+  const auto r = parse_jwks("{\"keys\":[" + *jwk + "]}");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().detail.find("shorter than 2048 bits"), std::string::npos);
 }
 
 TEST(Jwks, RefusesASetWithoutUsableKeys) {

@@ -3,6 +3,7 @@
 #include "gateway/policy/engine.hpp"
 
 #include <cctype>
+#include <cstdio>
 #include <functional>
 
 #include <gtest/gtest.h>
@@ -273,6 +274,25 @@ TEST(Policy, RelationshipWindowsAreConfigurable) {
   u.ods = "Z9L01";
   p.episodes = {Episode{EpisodeKind::kAmbulanceIncident, "Z9L01", false, kNow - hours{30}, {}, ""}};
   EXPECT_EQ(find_relationship(rules, u, p, kNow), Relationship::kAmbulanceIncident);
+}
+
+TEST(Policy, ManyOrganisationsDecideAsFew) {
+  // Above 16 organisations the index looks codes up by hash rather than by scanning.
+  std::vector<config::Organisation> orgs = {org("Z9A01", config::OrgKind::kAcute)};
+  for (int i = 1; i <= 20; ++i) {
+    char ods[8];
+    std::snprintf(ods, sizeof ods, "Z9G%02d", i);
+    orgs.push_back(org(ods, config::OrgKind::kGp));
+  }
+  const PolicyIndex index({parse(kDirectCareYaml)}, orgs, RelationshipRules{});
+  EXPECT_EQ(index.org_index("Z9G17"), 17);
+  EXPECT_EQ(index.org_index("Z9G99"), -1);
+  const auto g = authorise(index, requester("Z9G17", "R8000"), patient("Z9G17"), kNow);
+  ASSERT_EQ(g.effect, Effect::kPermit);
+  EXPECT_EQ(decide(g, resource(DataCategory::kProblems, "Z9G03")).effect, Effect::kPermit);
+  EXPECT_EQ(decide(g, resource(DataCategory::kProblems, "Z9A01")).effect, Effect::kPermit);
+  EXPECT_EQ(decide(g, resource(DataCategory::kProblems, "Z9G99")).rule,
+            Rule::kSourceNotInAgreement);
 }
 
 TEST(Policy, RecordSummaryIsPermitWithRedaction) {

@@ -31,6 +31,18 @@ TEST(Explain, GivesTheDecisionAndTheChainOfReasons) {
                                               "resource"}));
 }
 
+TEST(Explain, AnswersForAResourceTypeWithoutASource) {
+  const PolicyIndex index = demo_index();
+  const ResourceFacts type_only{"Flag", "", DataCategory::kSafeguarding, 0, ""};
+  const auto e = explain(index, requester("Z90001", "R8000"), patient(), type_only, kNow);
+  EXPECT_EQ(e.effect, Effect::kDeny);
+  EXPECT_EQ(e.rule, Rule::kCategoryNotInAgreement);
+  EXPECT_EQ(e.resource_type, "Flag");
+  const ResourceFacts problems{"Condition", "", DataCategory::kProblems, 0, ""};
+  EXPECT_EQ(explain(index, requester("Z90001", "R8000"), patient(), problems, kNow).effect,
+            Effect::kPermit);
+}
+
 TEST(Explain, DenialSaysWhatWasMissing) {
   const PolicyIndex index = demo_index();
   const auto e = explain(index, requester("Z90001", "R8002"), patient(), std::nullopt, kNow);
