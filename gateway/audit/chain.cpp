@@ -140,10 +140,14 @@ std::optional<Hash> hash_from_hex(std::string_view hex) {
 std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
 
 Hash chain_hash(const Hash& prev, std::string_view canonical) {
+  // Fetched once: OpenSSL 3's implicit fetch (EVP_sha256() on every init) costs a lookup under
+  // a lock per call (OpenSSL 3 migration guide, "Fetching algorithms"); the writer hashes every
+  // record, so the algorithm and the context are kept.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const MdCtxPtr ctx(EVP_MD_CTX_new());
   Hash h{};
-  MdCtxPtr ctx(EVP_MD_CTX_new());
   unsigned int len = 0;
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx.get(), kSha256, nullptr);
   EVP_DigestUpdate(ctx.get(), prev.data(), prev.size());
   EVP_DigestUpdate(ctx.get(), canonical.data(), canonical.size());
   EVP_DigestFinal_ex(ctx.get(), h.data(), &len);

@@ -83,8 +83,12 @@ std::string login_name(const std::string& given) {
   if (!given.empty()) {
     return given;
   }
-  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
-    return std::string("os:") + pw->pw_name;
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwuid_r(::geteuid(), &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr &&
+      pw.pw_name != nullptr) {
+    return std::string("os:") + pw.pw_name;
   }
   return "os:uid-" + std::to_string(::geteuid());
 }

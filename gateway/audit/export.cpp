@@ -673,14 +673,14 @@ Result<std::vector<StoredRecord>> read_csv(std::string_view text) {
 }
 
 std::string render_table(const std::vector<StoredRecord>& records) {
-  std::string out = clip("SEQ", 9) + " " + clip("RECORDED (UTC)", 20) + " " + clip("EVENT", 21) +
-                    " " + clip("OUTCOME", 8) + " " + clip("DECISION", 15) + " " + clip("USER", 16) +
-                    " " + clip("ORG", 8) + " " + clip("PURPOSE", 8) + " " + clip("NHS NUMBER", 10) +
-                    " DETAIL\n";
+  std::string out = clip("SEQ", 9) + " " + clip("RECORDED (UTC)", 27) + " " + clip("EVENT", 21) +
+                    " " + clip("OUTCOME", 15) + " " + clip("DECISION", 15) + " " +
+                    clip("USER", 16) + " " + clip("ORG", 8) + " " + clip("PURPOSE", 8) + " " +
+                    clip("NHS NUMBER", 10) + " DETAIL\n";
   for (const auto& sr : records) {
     const AuditRecord& r = sr.record;
-    out += clip(std::to_string(r.seq), 9) + " " + clip(format_time_utc(r.recorded_us), 20) + " " +
-           clip(event_type_name(r.type), 21) + " " + clip(outcome_name(r.outcome), 8) + " " +
+    out += clip(std::to_string(r.seq), 9) + " " + clip(format_time_utc(r.recorded_us), 27) + " " +
+           clip(event_type_name(r.type), 21) + " " + clip(outcome_name(r.outcome), 15) + " " +
            clip(decision_name(r.decision), 15) + " " + clip(r.user_id, 16) + " " +
            clip(r.org_ods, 8) + " " + clip(r.purpose_of_use, 8) + " " + clip(r.nhs_number, 10) +
            " " + r.detail + "\n";

@@ -380,11 +380,11 @@ Result<void> validate_record(const AuditRecord& r) {
 }
 
 std::string format_time_utc(std::int64_t us) {
-  using namespace std::chrono;
-  const sys_time<microseconds> tp{microseconds{us}};
-  const auto day = floor<days>(tp);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{tp - day};
+  namespace chr = std::chrono;
+  const chr::sys_time<chr::microseconds> tp{chr::microseconds{us}};
+  const auto day = chr::floor<chr::days>(tp);
+  const chr::year_month_day ymd{day};
+  const chr::hh_mm_ss hms{tp - day};
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ",
                 static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
@@ -438,7 +438,7 @@ Result<std::int64_t> parse_time_utc(std::string_view s) {
           !read_int(zone, 1, 2, oh) || !read_int(zone, 4, 2, om)) {
         return bad();
       }
-      offset_min = (zone[0] == '-' ? -1 : 1) * (oh * 60 + om);
+      offset_min = std::int64_t{zone[0] == '-' ? -1 : 1} * (oh * 60 + om);
     }
     us += ((static_cast<std::int64_t>(h) * 60 + mi - offset_min) * 60 + sec) * 1'000'000;
   }

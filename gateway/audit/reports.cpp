@@ -57,14 +57,14 @@ Result<std::optional<StoredRecord>> latest_review(AuditStore& store, std::uint64
 }
 
 std::string date_words(std::int64_t us) {
-  using namespace std::chrono;
+  namespace chr = std::chrono;
   static constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
                                             "May",       "June",     "July",     "August",
                                             "September", "October",  "November", "December"};
-  const sys_time<microseconds> tp{microseconds{us}};
-  const auto day = floor<days>(tp);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{floor<minutes>(tp - day)};
+  const chr::sys_time<chr::microseconds> tp{chr::microseconds{us}};
+  const auto day = chr::floor<chr::days>(tp);
+  const chr::year_month_day ymd{day};
+  const chr::hh_mm_ss hms{chr::floor<chr::minutes>(tp - day)};
   char buf[80];
   std::snprintf(buf, sizeof buf, "On %u %s %d at %02d:%02d (UTC)", static_cast<unsigned>(ymd.day()),
                 kMonths[static_cast<unsigned>(ymd.month()) - 1], static_cast<int>(ymd.year()),

@@ -163,6 +163,8 @@ TEST_F(AuditQueryTest, FilteredQueriesUseTheirIndexes) {
   EXPECT_NE(plan("user_id = 'u1'").find("audit_user"), std::string::npos);
   EXPECT_NE(plan("org_ods = 'Z90001'").find("audit_org"), std::string::npos);
   EXPECT_NE(plan("decision = 'deny'").find("audit_denied"), std::string::npos);
+  EXPECT_NE(plan("event_type IN ('audit-purge')").find("audit_type"), std::string::npos);
+  EXPECT_NE(plan("recorded_us >= 1 AND recorded_us < 2").find("audit_time"), std::string::npos);
   EXPECT_NE(
       plan("(decision = 'break-glass' OR event_type = 'break-glass')").find("audit_break_glass"),
       std::string::npos);
