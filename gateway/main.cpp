@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conformance/runner.hpp"
+#include "gateway/audit/audit_log.hpp"
 #include "gateway/audit/cli.hpp"
 #include "gateway/auth/demo_issuer.hpp"
 #include "gateway/config/loader.hpp"
@@ -190,11 +191,32 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
               << loaded->held_for_review << " held for review)\n";
   }
 
+  // The audit log: every disclosure is on disk before its response leaves (gateway/audit).
+  gw::audit::AuditLogOptions audit_options;
+  audit_options.data_dir = cfg->data_dir;
+  audit_options.key_file = cfg->audit.key_file;
+  audit_options.node_id = cfg->node_id;
+  audit_options.queue_bound = cfg->audit.queue_bound;
+  audit_options.max_batch = cfg->audit.max_batch;
+  audit_options.checkpoint_every = cfg->audit.checkpoint_every;
+  audit_options.checkpoint_interval = std::chrono::seconds(cfg->audit.checkpoint_interval_s);
+  auto audit_log = gw::audit::AuditLog::open(audit_options, clock);
+  if (!audit_log) {
+    std::cerr << "caregw: cannot open the audit log in " << cfg->data_dir << ": "
+              << audit_log.error().detail << '\n';
+    return kExitBadInput;
+  }
+
   std::vector<gw::config::Diagnostic> errors;
+  const auto tokens = gw::auth::load_verifier(*cfg, errors);
   auto contexts = gw::tls::make_server_contexts(*cfg, errors);
+  if (!errors.empty()) {
+    print_errors(errors);
+    return kExitBadInput;
+  }
   gw::http::Server server(
       cfg, std::move(contexts), [file, demo, data_dir] { return load(file, demo, data_dir); },
-      gw::pipeline::Backends{&mpi});
+      gw::pipeline::Backends{&mpi, tokens.get(), audit_log->get()});
   if (auto started = server.start(); !started) {
     std::cerr << "caregw: " << started.error().detail << '\n';
     return kExitBadInput;
@@ -219,6 +241,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   }
   std::cout.flush();
   server.run();
+  (*audit_log)->close();  // after the listeners drained: every queued record is written
   return kExitOk;
 }
 

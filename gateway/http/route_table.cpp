@@ -39,6 +39,12 @@ std::string_view operation_name(Operation op) {
       return "fhir_patient_search";
     case Operation::kPatientRead:
       return "fhir_patient_read";
+    case Operation::kReviewList:
+      return "mpi_review_list";
+    case Operation::kReviewInspect:
+      return "mpi_review_inspect";
+    case Operation::kReviewDecide:
+      return "mpi_review_decide";
   }
   return "unknown";
 }
@@ -117,6 +123,9 @@ RouteTable RouteTable::builtin() {
                          "address-postalcode", "_count"}});
   t.add(Method::kGet, "/fhir/Patient/{id}", Operation::kPatientRead,
         FhirInteraction{"Patient", "read", "", {}});
+  t.add(Method::kGet, "/mpi/review", Operation::kReviewList);
+  t.add(Method::kGet, "/mpi/review/{id}", Operation::kReviewInspect);
+  t.add(Method::kPost, "/mpi/review/{id}/decision", Operation::kReviewDecide);
   return t;
 }
 

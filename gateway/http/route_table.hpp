@@ -20,6 +20,9 @@ enum class Operation : std::uint8_t {
   kCapabilities,   // GET /fhir/metadata
   kPatientSearch,  // GET /fhir/Patient?identifier=... | family=...&birthdate=...
   kPatientRead,    // GET /fhir/Patient/{id}
+  kReviewList,     // GET /mpi/review
+  kReviewInspect,  // GET /mpi/review/{id}
+  kReviewDecide,   // POST /mpi/review/{id}/decision
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

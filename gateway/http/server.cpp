@@ -97,7 +97,7 @@ public:
         blocking_(std::max<std::size_t>(4, std::size_t{2} * threads_)),
         reload_(std::move(reload)),
         stats_(registry_),
-        pipeline_(pipeline::Services{registry_, stats_, blocking_.get_executor(), backends.mpi}),
+        pipeline_(pipeline::Services{registry_, stats_, blocking_.get_executor(), backends}),
         snapshot_(std::make_shared<Snapshot>(Snapshot{std::move(cfg), std::move(contexts)})) {}
 
   Result<void> start() {
@@ -469,6 +469,7 @@ private:
       ctx.peer = peer;
       ctx.config = snapshot()->config;
       ctx.received = std::chrono::system_clock::now();
+      ctx.remote_address = remote;
 
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));

@@ -8,6 +8,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "gateway/audit/audit_log.hpp"
+#include "gateway/auth/token.hpp"
 #include "gateway/http/message.hpp"
 #include "gateway/http/route_table.hpp"
 #include "gateway/http/server_stats.hpp"
@@ -22,6 +24,10 @@ namespace gw::pipeline {
  * may be absent; the routes that need an absent one answer 503. */
 struct Backends {
   identity::MpiService* mpi = nullptr;
+  /** tokens: verifies users' bearer JWTs; without it, routes that need a user answer 401. */
+  const auth::TokenVerifier* tokens = nullptr;
+  /** audit: the Caldicott audit log; without it, routes that disclose patient data answer 503. */
+  audit::AuditLog* audit = nullptr;
 };
 
 /** Services: what the built-in handlers need from the rest of the gateway. Outlives the pipeline.
@@ -31,8 +37,7 @@ struct Services {
   http::ServerStats& stats;
   /** blocking: where handlers that touch the store run, off the I/O threads (STYLE.md 3.7). */
   boost::asio::any_io_executor blocking{};
-  /** mpi: the patient index; absent in a gateway started without a store (Patient routes 503). */
-  identity::MpiService* mpi = nullptr;
+  Backends backends{};
 };
 
 class Pipeline {

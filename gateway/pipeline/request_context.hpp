@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/audit/record.hpp"
+#include "gateway/auth/token.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/http/message.hpp"
 #include "gateway/http/route_table.hpp"
@@ -22,12 +24,17 @@ struct RequestContext {
   config::ConfigPtr config;  // the config snapshot this request runs under
   bool draining = false;     // the server is shutting down
   std::chrono::system_clock::time_point received;
+  std::string remote_address;  // the peer's IP address (for the audit record)
 
   // Set by the stages.
   const config::Organisation* organisation = nullptr;  // authenticate: the calling organisation
   std::optional<http::RouteMatch> route;               // route
   std::vector<http::Method> allowed;                   // route: for a 405's Allow header
   bool xml = false;  // the client prefers FHIR XML (for OperationOutcomes and FHIR responses)
+  std::optional<auth::VerifiedUser> user;  // dispatch: the person, from the bearer token
+  /** Set by handlers that read patient data: what they disclosed, one record per patient (the
+   * dispatch stage completes the common fields and writes them before the response leaves). */
+  std::vector<audit::AuditRecord> audit;
 };
 
 }  // namespace gw::pipeline

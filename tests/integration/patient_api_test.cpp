@@ -1,8 +1,15 @@
-// GET /fhir/Patient over real TLS against a real SQLite MPI: lookup by NHS number and by local
-// identifier, demographic search with scores and grades, read by id (a merged NHS number answers
-// with the survivor), and the errors a client gets. Synthetic people only (999 test range).
+// GET /fhir/Patient and the identity review worklist over real TLS against a real SQLite MPI,
+// with bearer tokens from the demo issuer and the real audit log: lookup by NHS number and by
+// local identifier, demographic search with scores and grades, read by id (a merged NHS number
+// answers with the survivor), who may ask, what is audited before the answer, and the errors a
+// client gets. Synthetic people only (999 test range).
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
+#include "gateway/audit/audit_log.hpp"
+#include "gateway/auth/demo_issuer.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/identity/mpi_service.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
@@ -25,8 +32,56 @@ protected:
     repo_ = std::move(*repo);
     mpi_ = std::make_unique<identity::MpiService>(*repo_, identity::MpiSettings{});
     seed();
-    server_ = std::make_unique<RunningServer>(config_yaml(), http::Reloader{},
-                                              pipeline::Backends{mpi_.get()});
+    // The demo issuer's key, and a verifier trusting its JWKS (as `serve --demo` does).
+    auto issuer = auth::ensure_demo_issuer(dir_.file("data"));
+    ASSERT_TRUE(issuer) << issuer.error().detail;
+    issuer_ = std::move(*issuer);
+    std::ifstream jwks(issuer_.jwks_path);
+    std::stringstream text;
+    text << jwks.rdbuf();
+    auto keys = auth::parse_jwks(text.str());
+    ASSERT_TRUE(keys) << keys.error().detail;
+    std::map<std::string, auth::TokenVerifier::Issuer, std::less<>> issuers;
+    issuers.emplace(std::string(auth::kDemoIssuer),
+                    auth::TokenVerifier::Issuer{std::string(auth::kDemoAudience), *keys});
+    tokens_ = std::make_unique<auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60));
+    audit::AuditLogOptions options;
+    options.data_dir = dir_.file("data");
+    options.node_id = "test-1";
+    auto log = audit::AuditLog::open(options, clock_);
+    ASSERT_TRUE(log) << log.error().detail;
+    audit_ = std::move(*log);
+    server_ = std::make_unique<RunningServer>(
+        config_yaml(), http::Reloader{},
+        pipeline::Backends{mpi_.get(), tokens_.get(), audit_.get()});
+  }
+
+  void TearDown() override {
+    server_.reset();
+    if (audit_) {
+      audit_->close();
+    }
+  }
+
+  std::string token(std::string_view login) const {
+    const auto* user = auth::find_demo_user(login);
+    EXPECT_NE(user, nullptr);
+    auto t = auth::mint_demo_token(issuer_, *user, std::chrono::system_clock::now());
+    EXPECT_TRUE(t);
+    return t ? *t : std::string();
+  }
+
+  /** audited: the audit records written so far, oldest first. */
+  std::vector<audit::AuditRecord> audited() {
+    auto page = audit_->query(audit::QueryFilter{}, audit::PageRequest{});
+    EXPECT_TRUE(page) << page.error().detail;
+    std::vector<audit::AuditRecord> out;
+    if (page) {
+      for (auto& r : page->records) {
+        out.push_back(std::move(r.record));
+      }
+    }
+    return out;
   }
 
   identity::IdentifyResult add(std::string_view source, store::LocalIdType type, std::string id,
@@ -69,8 +124,11 @@ protected:
         {1950, 1, 30}, std::nullopt);
   }
 
-  HttpResponse get(const std::string& target, const std::string& accept = "") {
-    TlsClient client(client_for("Z90001"));
+  /** call: one request as `login` (a demo user; "" for no token) with `cert`'s certificate. */
+  HttpResponse call(const std::string& method, const std::string& target,
+                    std::string_view login = "gp", const std::string& cert = "Z90001",
+                    const std::string& body = "", const std::string& accept = "") {
+    TlsClient client(client_for(cert));
     HttpResponse out;
     if (client.connect(server_->port("provider"))) {
       ADD_FAILURE() << "cannot connect";
@@ -80,8 +138,18 @@ protected:
     if (!accept.empty()) {
       headers.emplace_back("Accept", accept);
     }
-    (void)client.request("GET", target, out, "", headers);
+    if (!login.empty()) {
+      headers.emplace_back("Authorization", "Bearer " + token(login));
+    }
+    if (!body.empty()) {
+      headers.emplace_back("Content-Type", "application/json");
+    }
+    (void)client.request(method, target, out, body, headers);
     return out;
+  }
+
+  HttpResponse get(const std::string& target, const std::string& accept = "") {
+    return call("GET", target, "gp", "Z90001", "", accept);
   }
 
   static fhir::Json json(const HttpResponse& r) {
@@ -94,6 +162,9 @@ protected:
   SystemClock clock_;
   std::unique_ptr<store::sqlite::SqliteMpiRepository> repo_;
   std::unique_ptr<identity::MpiService> mpi_;
+  auth::DemoIssuer issuer_;
+  std::unique_ptr<auth::TokenVerifier> tokens_;
+  std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<RunningServer> server_;
   identity::IdentifyResult olivia_;
 };
@@ -182,6 +253,113 @@ TEST_F(PatientApiTest, TheCapabilityStatementListsPatientSearchAndRead) {
   ASSERT_EQ(r.status, 200U);
   EXPECT_NE(r.body.find(R"("type":"Patient")"), std::string::npos);
   EXPECT_NE(r.body.find("address-postalcode"), std::string::npos);
+}
+
+TEST_F(PatientApiTest, EveryReadIsAuditedBeforeTheAnswerWithWhoWhatAndADigest) {
+  const auto r = get("/fhir/Patient/" + std::string(kNhsOlivia));
+  ASSERT_EQ(r.status, 200U) << r.body;
+  const auto records = audited();
+  ASSERT_EQ(records.size(), 1U);
+  const auto& a = records[0];
+  EXPECT_EQ(a.type, audit::EventType::kRecordRead);
+  EXPECT_EQ(a.decision, audit::Decision::kPermit);
+  EXPECT_EQ(a.nhs_number, kNhsOlivia);
+  EXPECT_EQ(a.user_id, "demo-user-gp");
+  EXPECT_EQ(a.user_role, "R8000");
+  EXPECT_EQ(a.org_ods, "Z90001");
+  EXPECT_EQ(a.purpose_of_use, "direct-care");
+  EXPECT_EQ(a.request_id, r.header("X-Request-ID"));
+  EXPECT_EQ(a.source_address, "127.0.0.1");
+  EXPECT_NE(a.client_system.find("CN=Z90001"), std::string::npos);
+  ASSERT_EQ(a.disclosed.size(), 1U);
+  EXPECT_EQ(a.disclosed[0].resource_type, "Patient");
+  EXPECT_EQ(a.disclosed[0].sha256_hex.size(), 64U);
+  // A search writes one record per patient it returned.
+  const auto s = get("/fhir/Patient?family=testwood&birthdate=1984-07-12&given=olivia");
+  ASSERT_EQ(s.status, 200U);
+  const auto total = json(s)["total"].GetUint();
+  EXPECT_EQ(audited().size(), 1U + total);
+  auto verified = audit_->verify();
+  ASSERT_TRUE(verified);
+  EXPECT_TRUE(verified->ok);
+}
+
+TEST_F(PatientApiTest, NoTokenIsRefusedAndTheRefusalIsAudited) {
+  const auto r = call("GET", "/fhir/Patient/" + std::string(kNhsOlivia), "");
+  EXPECT_EQ(r.status, 401U);
+  EXPECT_NE(r.body.find("OperationOutcome"), std::string::npos);
+  EXPECT_NE(r.body.find("Authorization"), std::string::npos) << r.body;
+  const auto records = audited();
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].decision, audit::Decision::kDeny);
+  EXPECT_EQ(records[0].outcome, audit::Outcome::kMinorFailure);
+  EXPECT_TRUE(records[0].disclosed.empty());
+  // A bad signature is refused too.
+  TlsClient client(client_for("Z90001"));
+  ASSERT_FALSE(client.connect(server_->port("provider")));
+  HttpResponse out;
+  std::string forged = token("gp");
+  // Change a character inside the signature (not the last, whose low bits are padding).
+  char& c = forged[forged.size() - 10];
+  c = c == 'A' ? 'B' : 'A';
+  (void)client.request("GET", "/fhir/Patient/" + std::string(kNhsOlivia), out, "",
+                       {{"Authorization", "Bearer " + forged}});
+  EXPECT_EQ(out.status, 401U);
+}
+
+TEST_F(PatientApiTest, ATokenFromAnotherOrganisationThanTheCertificateIsRefused) {
+  // The A&E doctor's token (Z9A01) presented over the GP practice's certificate (Z90001).
+  const auto r = call("GET", "/fhir/Patient/" + std::string(kNhsOlivia), "ae-doctor", "Z90001");
+  EXPECT_EQ(r.status, 403U) << r.body;
+  EXPECT_EQ(audited().back().decision, audit::Decision::kDeny);
+}
+
+TEST_F(PatientApiTest, NothingIsServedWhenTheAuditLogCannotWrite) {
+  audit_->close();  // the log refuses every append from now on
+  const auto r = get("/fhir/Patient/" + std::string(kNhsOlivia));
+  EXPECT_EQ(r.status, 503U);
+  EXPECT_EQ(r.body.find("Testwood"), std::string::npos);
+  EXPECT_NE(r.body.find("audit"), std::string::npos) << r.body;
+}
+
+TEST_F(PatientApiTest, TheReviewWorklistIsForInformationGovernanceOnly) {
+  // A possible match: an initial instead of a given name.
+  identity::IncomingIdentity in{.source = OdsCode::parse("Z9A01").value()};
+  in.local_id = store::LocalId{in.source, store::LocalIdType::kHospitalMrn, "MRN-9"};
+  in.match.family = "Testwood";
+  in.match.given = {"O"};
+  in.match.birth_date = identity::Date{1984, 7, 12};
+  in.match.gender = "female";
+  in.match.postcode = "SE1 7PB";
+  auto held = mpi_->identify(in);
+  ASSERT_TRUE(held && held->review);
+  const std::string item = std::to_string(held->review->value);
+
+  EXPECT_EQ(call("GET", "/mpi/review").status, 403U);  // a GP's direct-care token
+  auto list = call("GET", "/mpi/review", "ig-lead", "Z9A01");
+  ASSERT_EQ(list.status, 200U) << list.body;
+  EXPECT_NE(list.body.find(R"("kind":"possible-match")"), std::string::npos) << list.body;
+  auto look = call("GET", "/mpi/review/" + item, "ig-lead", "Z9A01");
+  ASSERT_EQ(look.status, 200U) << look.body;
+  EXPECT_NE(look.body.find(R"("resourceType":"Patient")"), std::string::npos);
+  auto decided =
+      call("POST", "/mpi/review/" + item + "/decision", "ig-lead", "Z9A01",
+           R"({"decision":"link","person":")" + std::string(kNhsOlivia) + R"(","note":"same"})");
+  ASSERT_EQ(decided.status, 200U) << decided.body;
+  auto again = call("POST", "/mpi/review/" + item + "/decision", "ig-lead", "Z9A01",
+                    R"({"decision":"not-duplicate"})");
+  EXPECT_EQ(again.status, 409U);
+  // MRN-9 now finds Olivia.
+  const auto r = get("/fhir/Patient?identifier=urn:caregw:id:Z9A01:mrn%7CMRN-9");
+  EXPECT_STREQ(json(r)["entry"][0]["resource"]["id"].GetString(), std::string(kNhsOlivia).c_str());
+  // Each step is in the audit log under the reviewer's name.
+  std::size_t reviews = 0;
+  for (const auto& a : audited()) {
+    if (a.type == audit::EventType::kMpiReview && a.user_id == "demo-user-ig") {
+      ++reviews;
+    }
+  }
+  EXPECT_EQ(reviews, 4U);  // list, inspect, link, the refused second decision
 }
 
 }  // namespace

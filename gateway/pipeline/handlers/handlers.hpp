@@ -42,12 +42,12 @@ namespace gw::pipeline {
  * review_list: GET /mpi/review?status=open|linked|not-duplicate|new-person|any&kind=&after=&_count=
  * One page of the worklist, oldest first, with a "next" cursor (after=<id>).
  */
-[[nodiscard]] Result<void> review_list(const http::Request& req, http::Response& res,
-                                       identity::MpiService& mpi);
+[[nodiscard]] Result<void> review_list(const http::Request& req, RequestContext& ctx,
+                                       http::Response& res, identity::MpiService& mpi);
 
 /** review_inspect: GET /mpi/review/{id}: the item and each candidate as a Patient; records that
  * `actor` looked. */
-[[nodiscard]] Result<void> review_inspect(const RequestContext& ctx, http::Response& res,
+[[nodiscard]] Result<void> review_inspect(RequestContext& ctx, http::Response& res,
                                           identity::MpiService& mpi, const std::string& actor);
 
 /**
@@ -55,7 +55,7 @@ namespace gw::pipeline {
  * "new-person", "person": "<Patient id>" (for link), "note": "..."}: applies it (MpiService::
  * resolve) and answers with the patient the identity now belongs to.
  */
-[[nodiscard]] Result<void> review_decide(const http::Request& req, const RequestContext& ctx,
+[[nodiscard]] Result<void> review_decide(const http::Request& req, RequestContext& ctx,
                                          http::Response& res, identity::MpiService& mpi,
                                          const std::string& actor);
 

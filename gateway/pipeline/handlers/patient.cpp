@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/audit/chain.hpp"
 #include "gateway/fhir/datetime.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/xml.hpp"
@@ -59,6 +60,20 @@ Result<std::optional<store::PersonView>> by_identifier(std::string_view token,
   return make_error(Errc::kBadRequest,
                     "identifier: unknown identifier system (use https://fhir.nhs.uk/Id/nhs-number "
                     "or urn:caregw:id:<ODS>:<type>)");
+}
+
+/** disclosed: the audit record of one Patient leaving in a response (its content digest only). */
+audit::AuditRecord disclosed(audit::EventType type, const store::PersonView& p,
+                             std::string detail) {
+  audit::AuditRecord r;
+  r.type = type;
+  if (p.person.nhs_number) {
+    r.nhs_number = p.person.nhs_number->str();
+  }
+  r.disclosed.push_back(
+      {"Patient", identity::patient_id(p.person), audit::sha256_hex(identity::patient_json(p))});
+  r.detail = std::move(detail);
+  return r;
 }
 
 }  // namespace
@@ -187,6 +202,7 @@ Result<void> patient_read(const http::Request& req, RequestContext& ctx, http::R
   if (!found->has_value()) {
     return make_error(Errc::kNotFound, "no patient with that id is known to this gateway");
   }
+  ctx.audit.push_back(disclosed(audit::EventType::kRecordRead, **found, "Patient read"));
   return set_fhir_body(res, identity::patient_json(**found), *fmt);
 }
 

@@ -85,7 +85,7 @@ void set_json(http::Response& res, unsigned status, std::string body) {
 
 }  // namespace
 
-Result<void> review_list(const http::Request& req, http::Response& res,
+Result<void> review_list(const http::Request& req, RequestContext& ctx, http::Response& res,
                          identity::MpiService& mpi) {
   auto params = http::query_params(req.query());
   if (!params) {
@@ -119,12 +119,17 @@ Result<void> review_list(const http::Request& req, http::Response& res,
       if (!n) {
         return n.error();
       }
-      filter.limit = std::clamp<std::size_t>(static_cast<std::size_t>(*n), 1, store::kMaxReviewPage);
+      filter.limit =
+          std::clamp<std::size_t>(static_cast<std::size_t>(*n), 1, store::kMaxReviewPage);
     } else {
-      return make_error(Errc::kBadRequest, "unknown parameter '" + name +
-                                               "' (status, kind, after, _count)");
+      return make_error(Errc::kBadRequest,
+                        "unknown parameter '" + name + "' (status, kind, after, _count)");
     }
   }
+  audit::AuditRecord r;
+  r.type = audit::EventType::kMpiReview;
+  r.detail = "listed the review worklist";
+  ctx.audit.push_back(std::move(r));
   auto items = mpi.review_items(filter);
   if (!items) {
     return items.error();
@@ -147,12 +152,16 @@ Result<void> review_list(const http::Request& req, http::Response& res,
   return {};
 }
 
-Result<void> review_inspect(const RequestContext& ctx, http::Response& res,
-                            identity::MpiService& mpi, const std::string& actor) {
+Result<void> review_inspect(RequestContext& ctx, http::Response& res, identity::MpiService& mpi,
+                            const std::string& actor) {
   auto id = parse_positive(ctx.route->params.front(), "the review item id");
   if (!id) {
     return id.error();
   }
+  audit::AuditRecord r;
+  r.type = audit::EventType::kMpiReview;
+  r.detail = "inspected review item " + std::to_string(*id);
+  ctx.audit.push_back(std::move(r));
   auto found = mpi.inspect(store::ReviewItemId{*id}, actor);
   if (!found) {
     return found.error();
@@ -177,9 +186,8 @@ Result<void> review_inspect(const RequestContext& ctx, http::Response& res,
   return {};
 }
 
-Result<void> review_decide(const http::Request& req, const RequestContext& ctx,
-                           http::Response& res, identity::MpiService& mpi,
-                           const std::string& actor) {
+Result<void> review_decide(const http::Request& req, RequestContext& ctx, http::Response& res,
+                           identity::MpiService& mpi, const std::string& actor) {
   auto id = parse_positive(ctx.route->params.front(), "the review item id");
   if (!id) {
     return id.error();
@@ -227,6 +235,10 @@ Result<void> review_decide(const http::Request& req, const RequestContext& ctx,
       decision.person = (*holder)->person.id;
     }
   }
+  audit::AuditRecord r;
+  r.type = audit::EventType::kMpiReview;
+  r.detail = "review item " + std::to_string(*id) + ": " + (*doc)["decision"].GetString();
+  ctx.audit.push_back(std::move(r));
   auto person = mpi.resolve(store::ReviewItemId{*id}, decision);
   if (!person) {
     return person.error();
@@ -242,6 +254,9 @@ Result<void> review_decide(const http::Request& req, const RequestContext& ctx,
   field(w, "decision", (*doc)["decision"].GetString());
   if (view->has_value()) {
     raw(w, "patient", identity::patient_json(**view));
+    if ((*view)->person.nhs_number) {
+      ctx.audit.back().nhs_number = (*view)->person.nhs_number->str();
+    }
   }
   w.EndObject();
   set_json(res, 200, {buf.GetString(), buf.GetSize()});

@@ -8,6 +8,7 @@
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/operation_outcome.hpp"
 #include "gateway/fhir/xml.hpp"
+#include "gateway/pipeline/audit_async.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
 #include "gateway/pipeline/stages/stages.hpp"
 
@@ -24,38 +25,166 @@ public:
 
   boost::asio::awaitable<Result<void>> run(const http::Request& req, RequestContext& ctx,
                                            http::Response& res) override {
-    if (ctx.route && touches_store(ctx.route->op) && services_.blocking) {
+    if (!ctx.route || !touches_store(ctx.route->op)) {
+      co_return handle(req, ctx, res);
+    }
+    // Patient data: who is asking (bearer token), the handler off the I/O threads, then the
+    // audit record on disk before the response leaves (issue 5: "durable before the answer").
+    if (services_.backends.audit == nullptr) {
+      co_return make_error(Errc::kUnavailable,
+                           "the audit log is not available, so patient data cannot be served");
+    }
+    Result<void> result = identify_user(req, ctx);
+    if (result) {
+      result = co_await run_stored(req, ctx, res);
+    }
+    auto records = complete_audit(ctx, result, res);
+    auto written = co_await async_audit_all(*services_.backends.audit, std::move(records),
+                                            boost::asio::use_awaitable);
+    if (!written) {
+      co_return make_error(Errc::kUnavailable,
+                           "the audit log cannot record this access, so it was not served (" +
+                               written.error().detail + ")");
+    }
+    co_return result;
+  }
+
+private:
+  static bool touches_store(http::Operation op) {
+    switch (op) {
+      case http::Operation::kPatientSearch:
+      case http::Operation::kPatientRead:
+      case http::Operation::kReviewList:
+      case http::Operation::kReviewInspect:
+      case http::Operation::kReviewDecide:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  static bool is_review(http::Operation op) {
+    return op == http::Operation::kReviewList || op == http::Operation::kReviewInspect ||
+           op == http::Operation::kReviewDecide;
+  }
+
+  /** identify_user: the bearer token's user, of the certificate's organisation. */
+  Result<void> identify_user(const http::Request& req, RequestContext& ctx) const {
+    if (services_.backends.tokens == nullptr) {
+      return make_error(Errc::kUnauthenticated,
+                        "this gateway has no token issuer configured, so it cannot tell who is "
+                        "asking (token_issuers in the config)");
+    }
+    auto raw = auth::bearer_token(req.headers.get("Authorization"));
+    if (!raw) {
+      return raw.error().to_error();
+    }
+    auto user = services_.backends.tokens->verify(*raw, std::chrono::system_clock::now());
+    if (!user) {
+      return user.error().to_error();
+    }
+    if (ctx.organisation == nullptr) {
+      return make_error(Errc::kForbidden, "the calling organisation is not known");
+    }
+    if (auto same = auth::check_organisation(*user, ctx.organisation->ods.str()); !same) {
+      return same.error().to_error();
+    }
+    ctx.user = std::move(*user);
+    if (is_review(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
+      return make_error(Errc::kForbidden,
+                        "the identity review worklist is for information governance and records "
+                        "staff: the token's purpose of use must be " +
+                            std::string(policy::purpose_name(policy::Purpose::kIgAudit)));
+    }
+    return {};
+  }
+
+  boost::asio::awaitable<Result<void>> run_stored(const http::Request& req, RequestContext& ctx,
+                                                  http::Response& res) const {
+    if (services_.blocking) {
       // The store blocks on disk: run the handler on the blocking executor and come back.
       co_return co_await boost::asio::co_spawn(
           services_.blocking,
           [&]() -> boost::asio::awaitable<Result<void>> { co_return handle_stored(req, ctx, res); },
           boost::asio::use_awaitable);
     }
-    if (ctx.route && touches_store(ctx.route->op)) {
-      co_return handle_stored(req, ctx, res);  // no blocking executor (tests): run here
-    }
-    co_return handle(req, ctx, res);
-  }
-
-private:
-  static bool touches_store(http::Operation op) {
-    return op == http::Operation::kPatientSearch || op == http::Operation::kPatientRead;
+    co_return handle_stored(req, ctx, res);  // no blocking executor (tests): run here
   }
 
   Result<void> handle_stored(const http::Request& req, RequestContext& ctx,
                              http::Response& res) const {
-    if (services_.mpi == nullptr) {
+    identity::MpiService* mpi = services_.backends.mpi;
+    if (mpi == nullptr) {
       return make_error(Errc::kUnavailable, "the patient index is not available on this gateway");
     }
+    const std::string actor = ctx.user ? ctx.user->user.id : std::string();
     switch (ctx.route->op) {
       case http::Operation::kPatientSearch:
-        return patient_search(req, ctx, res, *services_.mpi);
+        return patient_search(req, ctx, res, *mpi);
       case http::Operation::kPatientRead:
-        return patient_read(req, ctx, res, *services_.mpi);
+        return patient_read(req, ctx, res, *mpi);
+      case http::Operation::kReviewList:
+        return review_list(req, ctx, res, *mpi);
+      case http::Operation::kReviewInspect:
+        return review_inspect(ctx, res, *mpi, actor);
+      case http::Operation::kReviewDecide:
+        return review_decide(req, ctx, res, *mpi, actor);
       default:
         break;
     }
     return make_error(Errc::kInternal, "no stored handler for the matched operation");
+  }
+
+  /**
+   * complete_audit: the records to write for this request: the handler's (one per patient
+   * disclosed), or one for a refusal or failure, each completed with who, from where and why.
+   */
+  std::vector<audit::AuditRecord> complete_audit(RequestContext& ctx, const Result<void>& result,
+                                                 const http::Response& res) const {
+    std::vector<audit::AuditRecord> records = std::move(ctx.audit);
+    if (!result || records.empty()) {
+      audit::AuditRecord r;
+      r.type = ctx.route->op == http::Operation::kPatientSearch ? audit::EventType::kRecordSearch
+               : is_review(ctx.route->op)                       ? audit::EventType::kMpiReview
+                                                                : audit::EventType::kRecordRead;
+      if (!records.empty()) {
+        r = records.front();  // keep the patient a failed request was about
+        r.disclosed.clear();
+      }
+      records.assign(1, std::move(r));
+    }
+    const Errc code = result ? Errc::kBadRequest : result.error().code;
+    for (auto& r : records) {
+      r.node_id = ctx.config ? ctx.config->node_id : std::string();
+      r.request_id = ctx.request_id;
+      r.source_address = ctx.remote_address;
+      r.client_system = ctx.peer.subject;
+      if (ctx.user) {
+        r.user_id = ctx.user->user.id;
+        r.user_name = ctx.user->user.name;
+        r.user_role = ctx.user->user.role_code;
+        r.org_ods = ctx.user->user.ods;
+        r.purpose_of_use = std::string(policy::purpose_name(ctx.user->user.purpose));
+      } else if (ctx.organisation != nullptr) {
+        r.org_ods = ctx.organisation->ods.str();
+      }
+      if (result) {
+        r.outcome = audit::Outcome::kSuccess;
+        r.decision = audit::Decision::kPermit;
+      } else {
+        const unsigned status = http_status(code);
+        r.outcome = status >= 500 ? audit::Outcome::kSeriousFailure : audit::Outcome::kMinorFailure;
+        r.decision = code == Errc::kUnauthenticated || code == Errc::kForbidden ||
+                             code == Errc::kPolicyDenied
+                         ? audit::Decision::kDeny
+                         : audit::Decision::kNone;
+        r.disclosed.clear();
+        r.detail = (r.detail.empty() ? std::string() : r.detail + ": ") + "refused (" +
+                   std::string(errc_name(code)) + ")";
+      }
+    }
+    (void)res;
+    return records;
   }
 
   Result<void> handle(const http::Request& req, RequestContext& ctx, http::Response& res) const {
@@ -94,7 +223,10 @@ private:
       }
       case http::Operation::kPatientSearch:
       case http::Operation::kPatientRead:
-        break;  // handle_stored
+      case http::Operation::kReviewList:
+      case http::Operation::kReviewInspect:
+      case http::Operation::kReviewDecide:
+        break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
   }
