@@ -85,13 +85,42 @@ bool query_param(std::string_view query, std::string_view name, std::string& out
   return false;
 }
 
+namespace {
+
+/**
+ * lenient_query: the query with the characters RFC 3986 does not allow unencoded ('|', '^',
+ * '{', '}', '"', ...) percent-encoded. FHIR token searches are written "system|code" and clients
+ * such as curl send the '|' as it is; refusing that would refuse ordinary FHIR requests.
+ */
+std::string lenient_query(std::string_view query) {
+  static constexpr std::string_view kAllowed =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?%";
+  std::string out;
+  out.reserve(query.size());
+  for (const char c : query) {
+    if (kAllowed.find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      static constexpr std::string_view kHex = "0123456789ABCDEF";
+      const auto b = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[b >> 4U];
+      out += kHex[b & 0xFU];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<std::pair<std::string, std::string>>> query_params(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> out;
   if (query.empty()) {
     return out;  // also keeps a null string_view away from Boost.URL, which would strlen() it
   }
   // Boost.URL does the RFC 3986 parsing and percent-decoding.
-  auto parsed = boost::urls::parse_query(query);
+  const std::string text = lenient_query(query);
+  auto parsed = boost::urls::parse_query(text);
   if (!parsed) {
     return make_error(Errc::kBadRequest, "the query string is not well formed (RFC 3986)");
   }

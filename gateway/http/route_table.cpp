@@ -45,6 +45,8 @@ std::string_view operation_name(Operation op) {
       return "mpi_review_inspect";
     case Operation::kReviewDecide:
       return "mpi_review_decide";
+    case Operation::kUnmerge:
+      return "mpi_unmerge";
   }
   return "unknown";
 }
@@ -126,6 +128,7 @@ RouteTable RouteTable::builtin() {
   t.add(Method::kGet, "/mpi/review", Operation::kReviewList);
   t.add(Method::kGet, "/mpi/review/{id}", Operation::kReviewInspect);
   t.add(Method::kPost, "/mpi/review/{id}/decision", Operation::kReviewDecide);
+  t.add(Method::kPost, "/mpi/unmerge", Operation::kUnmerge);
   return t;
 }
 

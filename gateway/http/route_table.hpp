@@ -23,6 +23,7 @@ enum class Operation : std::uint8_t {
   kReviewList,     // GET /mpi/review
   kReviewInspect,  // GET /mpi/review/{id}
   kReviewDecide,   // POST /mpi/review/{id}/decision
+  kUnmerge,        // POST /mpi/unmerge
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

@@ -621,6 +621,22 @@ Result<store::MergeId> MpiService::merge_local_ids(const store::LocalId& survivo
   return in_transaction<store::MergeId>(repo_, settings_.write_attempts, unit);
 }
 
+Result<void> MpiService::unmerge(store::PersonId superseded, const std::string& reason,
+                                 const std::string& actor, const std::string& message_id) {
+  std::function<Result<bool>(MpiTransaction&)> unit = [&](MpiTransaction& tx) -> Result<bool> {
+    auto r = tx.unmerge(superseded, {reason, actor, message_id});
+    if (!r) {
+      return r.error();
+    }
+    return true;
+  };
+  auto done = in_transaction<bool>(repo_, settings_.write_attempts, unit);
+  if (!done) {
+    return done.error();
+  }
+  return {};
+}
+
 Result<std::vector<store::ReviewItem>> MpiService::review_items(const store::ReviewFilter& filter) {
   return repo_.list_review_items(filter);
 }

@@ -131,6 +131,14 @@ public:
                                                        const std::string& actor,
                                                        const std::string& message_id);
 
+  /**
+   * unmerge: undoes the open merge of `superseded` (a reviewer found the merge wrong, or an HL7
+   * A37): it is its own person again with what it had; the merge record keeps who and why.
+   * @return kConflict if it is not currently merged; kNotFound for an unknown person.
+   */
+  [[nodiscard]] Result<void> unmerge(store::PersonId superseded, const std::string& reason,
+                                     const std::string& actor, const std::string& message_id);
+
   /** review_items: one page of the worklist. */
   [[nodiscard]] Result<std::vector<store::ReviewItem>> review_items(
       const store::ReviewFilter& filter);

@@ -362,5 +362,25 @@ TEST_F(PatientApiTest, TheReviewWorklistIsForInformationGovernanceOnly) {
   EXPECT_EQ(reviews, 4U);  // list, inspect, link, the refused second decision
 }
 
+TEST_F(PatientApiTest, AReviewerUndoesAWrongMergeAndTheOldNumberIsItsOwnPersonAgain) {
+  // MRN-2 (the old number) was merged into Olivia by ADT^A40 in seed().
+  auto merged = json(get("/fhir/Patient/" + std::string(kNhsOld)));
+  ASSERT_STREQ(merged["id"].GetString(), std::string(kNhsOlivia).c_str());
+  const std::string superseded = merged["link"][0]["other"]["reference"].GetString();
+  const std::string id = superseded.substr(superseded.find('/') + 1);  // mpi-<n>
+  EXPECT_EQ(call("POST", "/mpi/unmerge", "gp", "Z90001", R"({"person":")" + id + R"("})").status,
+            403U);
+  auto bad = call("POST", "/mpi/unmerge", "ig-lead", "Z9A01", R"({"person":")" + id + R"("})");
+  EXPECT_EQ(bad.status, 400U);  // a reason is required
+  auto r = call("POST", "/mpi/unmerge", "ig-lead", "Z9A01",
+                R"({"person":")" + id + R"(","reason":"two different people"})");
+  ASSERT_EQ(r.status, 200U) << r.body;
+  EXPECT_STREQ(json(get("/fhir/Patient/" + std::string(kNhsOld)))["id"].GetString(),
+               std::string(kNhsOld).c_str());
+  auto again = call("POST", "/mpi/unmerge", "ig-lead", "Z9A01",
+                    R"({"person":")" + id + R"(","reason":"again"})");
+  EXPECT_EQ(again.status, 409U);
+}
+
 }  // namespace
 }  // namespace gw::test

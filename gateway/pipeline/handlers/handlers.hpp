@@ -59,4 +59,10 @@ namespace gw::pipeline {
                                          http::Response& res, identity::MpiService& mpi,
                                          const std::string& actor);
 
+/** review_unmerge: POST /mpi/unmerge with {"person": "mpi-<n>", "reason": "..."}: undoes the
+ * merge of that record (MpiService::unmerge) and answers with it as a Patient again. */
+[[nodiscard]] Result<void> review_unmerge(const http::Request& req, RequestContext& ctx,
+                                          http::Response& res, identity::MpiService& mpi,
+                                          const std::string& actor);
+
 }  // namespace gw::pipeline

@@ -263,4 +263,47 @@ Result<void> review_decide(const http::Request& req, RequestContext& ctx, http::
   return {};
 }
 
+Result<void> review_unmerge(const http::Request& req, RequestContext& ctx, http::Response& res,
+                            identity::MpiService& mpi, const std::string& actor) {
+  auto doc = fhir::parse_json(req.body, fhir::ParseLimits{64 * 1024, 10});
+  if (!doc || !doc->IsObject() || !doc->HasMember("person") || !(*doc)["person"].IsString() ||
+      !doc->HasMember("reason") || !(*doc)["reason"].IsString() ||
+      std::string_view((*doc)["reason"].GetString()).empty()) {
+    return make_error(Errc::kBadRequest,
+                      R"(the body must be {"person": "mpi-<n>" (the merged record), )"
+                      R"("reason": "why the merge was wrong"})");
+  }
+  auto ref = identity::parse_patient_id((*doc)["person"].GetString());
+  if (!ref) {
+    return ref.error();
+  }
+  if (!ref->person) {
+    return make_error(Errc::kBadRequest,
+                      "name the merged record by its mpi-<n> id (an NHS number resolves to the "
+                      "surviving person)");
+  }
+  audit::AuditRecord r;
+  r.type = audit::EventType::kMpiReview;
+  r.detail = "unmerged mpi-" + std::to_string(ref->person->value);
+  ctx.audit.push_back(std::move(r));
+  if (auto done = mpi.unmerge(*ref->person, (*doc)["reason"].GetString(), actor, ctx.request_id);
+      !done) {
+    return done.error();
+  }
+  auto view = mpi.person(*ref->person);
+  if (!view) {
+    return view.error();
+  }
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  field(w, "unmerged", "mpi-" + std::to_string(ref->person->value));
+  if (view->has_value()) {
+    raw(w, "patient", identity::patient_json(**view));
+  }
+  w.EndObject();
+  set_json(res, 200, {buf.GetString(), buf.GetSize()});
+  return {};
+}
+
 }  // namespace gw::pipeline

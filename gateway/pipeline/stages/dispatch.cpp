@@ -57,6 +57,7 @@ private:
       case http::Operation::kReviewList:
       case http::Operation::kReviewInspect:
       case http::Operation::kReviewDecide:
+      case http::Operation::kUnmerge:
         return true;
       default:
         return false;
@@ -65,7 +66,7 @@ private:
 
   static bool is_review(http::Operation op) {
     return op == http::Operation::kReviewList || op == http::Operation::kReviewInspect ||
-           op == http::Operation::kReviewDecide;
+           op == http::Operation::kReviewDecide || op == http::Operation::kUnmerge;
   }
 
   /** identify_user: the bearer token's user, of the certificate's organisation. */
@@ -129,6 +130,8 @@ private:
         return review_inspect(ctx, res, *mpi, actor);
       case http::Operation::kReviewDecide:
         return review_decide(req, ctx, res, *mpi, actor);
+      case http::Operation::kUnmerge:
+        return review_unmerge(req, ctx, res, *mpi, actor);
       default:
         break;
     }
@@ -226,6 +229,7 @@ private:
       case http::Operation::kReviewList:
       case http::Operation::kReviewInspect:
       case http::Operation::kReviewDecide:
+      case http::Operation::kUnmerge:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");

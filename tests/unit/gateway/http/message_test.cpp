@@ -156,3 +156,24 @@ TEST(MethodName, Spellings) {
 
 }  // namespace
 }  // namespace gw::http
+
+namespace gw::http {
+namespace {
+
+TEST(QueryParams, FhirTokenSearchesMayCarryAnUnencodedBar) {
+  // curl sends "system|code" as it is; the encoded form means the same.
+  for (const char* q : {"identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018&_count=2",
+                        "identifier=https://fhir.nhs.uk/Id/nhs-number%7C9990000018&_count=2"}) {
+    auto p = query_params(q);
+    ASSERT_TRUE(p) << q;
+    ASSERT_EQ(p->size(), 2U);
+    EXPECT_EQ((*p)[0].second, "https://fhir.nhs.uk/Id/nhs-number|9990000018");
+    EXPECT_EQ((*p)[1].first, "_count");
+  }
+  auto spaced = query_params("family=de la cruz&given=Ann+Marie");
+  ASSERT_TRUE(spaced);
+  EXPECT_EQ((*spaced)[0].second, "de la cruz");
+}
+
+}  // namespace
+}  // namespace gw::http
