@@ -31,7 +31,7 @@ constexpr std::array<DemoUser, 6> kUsers = {{
      "direct-care"},
     {"mh-nurse", "demo-user-mh", "Jo Sample (mental health nurse, invented)", "Z9M01", "R8001",
      "direct-care"},
-    {"social-worker", "demo-user-sw", "Chris Placeholder (social worker, invented)", "Z9S01",
+    {"social-worker", "demo-user-sw", "Chris Exampleton (social worker, invented)", "Z9S01",
      "R1330", "direct-care"},
     {"paramedic", "demo-user-para", "Pat Fictional (paramedic, invented)", "Z9L01", "R1070",
      "direct-care"},

@@ -586,7 +586,7 @@ public:
   }
 
   std::optional<Subscription> read_subscription(const YAML::Node& n, const Config& c) {
-    // OdsCode has no empty value: the recipient is parsed first, a placeholder stands in
+    // OdsCode has no empty value: the recipient is parsed first and "X00" stands in
     // while the other keys are still checked (and reported) when it is bad.
     Subscription s{.name = {},
                    .recipient = *OdsCode::parse("X00"),

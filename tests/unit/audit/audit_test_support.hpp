@@ -17,31 +17,17 @@
 #include "gateway/core/clock.hpp"
 #include "gateway/core/error.hpp"
 #include "gateway/identity/nhs_number.hpp"
+#include "tests/support/fake_clock.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace gw::audit::test {
 
-/** FakeClock: wall time that moves only when the test says so. Thread-safe. */
-class FakeClock final : public Clock {
+/** FakeClock: the shared test clock, starting at 2026-11-02T09:00:00Z. */
+class FakeClock final : public gw::test::FakeClock {
 public:
-  // 2026-11-02T09:00:00Z: an arbitrary fixed start.
   FakeClock()
-      : now_(std::chrono::sys_days{std::chrono::year{2026} / 11 / 2} + std::chrono::hours{9}) {}
-  [[nodiscard]] std::chrono::system_clock::time_point now() const override {
-    std::lock_guard lock(mutex_);
-    return now_;
-  }
-  [[nodiscard]] std::chrono::steady_clock::time_point steady_now() const override {
-    return std::chrono::steady_clock::time_point{} + now().time_since_epoch();
-  }
-  void advance(std::chrono::system_clock::duration d) {
-    std::lock_guard lock(mutex_);
-    now_ += d;
-  }
-
-private:
-  mutable std::mutex mutex_;
-  std::chrono::system_clock::time_point now_;
+      : gw::test::FakeClock(std::chrono::sys_days{std::chrono::year{2026} / 11 / 2} +
+                            std::chrono::hours{9}) {}
 };
 
 template <class T>

@@ -17,6 +17,7 @@
 #include "gateway/core/ids.hpp"
 #include "gateway/identity/nhs_number.hpp"
 #include "gateway/store/mpi_types.hpp"
+#include "tests/support/fake_clock.hpp"
 
 namespace gw::store {
 
@@ -30,28 +31,7 @@ void PrintTo(const RowId<Tag>& id, std::ostream* os) {
 
 namespace gw::store::test {
 
-/** FakeClock: wall time that only moves when the test says so. Thread-safe. */
-class FakeClock final : public Clock {
-public:
-  // 2024-03-01T09:00:00Z: an arbitrary, fixed start.
-  FakeClock()
-      : now_(std::chrono::sys_days{std::chrono::year{2024} / 3 / 1} + std::chrono::hours{9}) {}
-  [[nodiscard]] std::chrono::system_clock::time_point now() const override {
-    std::lock_guard lock(mutex_);
-    return now_;
-  }
-  [[nodiscard]] std::chrono::steady_clock::time_point steady_now() const override {
-    return std::chrono::steady_clock::time_point{} + now().time_since_epoch();
-  }
-  void advance(std::chrono::system_clock::duration d) {
-    std::lock_guard lock(mutex_);
-    now_ += d;
-  }
-
-private:
-  mutable std::mutex mutex_;
-  std::chrono::system_clock::time_point now_;
-};
+using gw::test::FakeClock;
 
 /** ok: the value of a Result, failing the test (with the error detail) if there is none. */
 template <class T>
