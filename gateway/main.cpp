@@ -1,13 +1,16 @@
 // The `caregw` command: parses the command line and wires the parts together. No logic lives here.
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -26,6 +29,7 @@
 #include "gateway/identity/mpi_service.hpp"
 #include "gateway/identity/nhs_number.hpp"
 #include "gateway/mapping/loader.hpp"
+#include "gateway/mapping/registry.hpp"
 #include "gateway/mapping/unmapped_store.hpp"
 #include "gateway/policy/embedded.hpp"
 #include "gateway/policy/policy_cli.hpp"
@@ -214,9 +218,66 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
     print_errors(errors);
     return kExitBadInput;
   }
+  // Mappings (gateway/mapping): loaded now, reloaded with the config on SIGHUP; a bad set is
+  // refused with its errors (and the config reload with it) while the old set stays in use.
+  std::unique_ptr<gw::mapping::UnmappedTracker> unmapped;
+  std::unique_ptr<gw::mapping::MappingRegistry> mappings;
   gw::http::Server server(
-      cfg, std::move(contexts), [file, demo, data_dir] { return load(file, demo, data_dir); },
+      cfg, std::move(contexts),
+      [file, demo, data_dir, &mappings] {
+        auto reloaded = load(file, demo, data_dir);
+        if (reloaded.errors.empty() && mappings) {
+          auto r = mappings->reload();
+          reloaded.errors.insert(reloaded.errors.end(), r.errors.begin(), r.errors.end());
+        }
+        return reloaded;
+      },
       gw::pipeline::Backends{&mpi, tokens.get(), audit_log->get()});
+  if (const auto dir = config_mappings_dir(*cfg); !dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      std::cerr << "caregw: mappings directory " << dir << " does not exist"
+                << (demo ? "; running without mappings\n" : "\n");
+      if (!demo) {
+        return kExitBadInput;
+      }
+    } else {
+      gw::mapping::LoadOptions mopts;
+      for (const auto& o : cfg->organisations) {
+        mopts.known_senders.push_back(o.ods.str());
+      }
+      unmapped = std::make_unique<gw::mapping::UnmappedTracker>(&server.registry());
+      mappings = std::make_unique<gw::mapping::MappingRegistry>(dir, mopts, unmapped.get(),
+                                                                &server.registry());
+      if (auto r = mappings->reload(); !r.swapped) {
+        print_errors(r.errors);
+        return kExitBadInput;
+      }
+    }
+  }
+  // Unmapped codes are counted in memory and flushed to db/mappings.db every 30 s and at the
+  // end, so `caregw mappings unmapped --data-dir DIR` reads them from a running gateway.
+  std::mutex flush_mu;
+  std::condition_variable flush_cv;
+  bool stopping = false;
+  std::thread flusher;
+  if (unmapped) {
+    flusher = std::thread([&] {
+      auto store = gw::mapping::UnmappedStore::open(cfg->data_dir);
+      if (!store) {
+        return;
+      }
+      std::unique_lock lock(flush_mu);
+      while (true) {
+        const bool stop =
+            flush_cv.wait_for(lock, std::chrono::seconds(30), [&] { return stopping; });
+        (void)gw::mapping::flush_unmapped(*unmapped, *store);
+        if (stop) {
+          return;
+        }
+      }
+    });
+  }
   if (auto started = server.start(); !started) {
     std::cerr << "caregw: " << started.error().detail << '\n';
     return kExitBadInput;
@@ -242,6 +303,14 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   std::cout.flush();
   server.run();
   (*audit_log)->close();  // after the listeners drained: every queued record is written
+  if (flusher.joinable()) {
+    {
+      std::lock_guard lock(flush_mu);
+      stopping = true;
+    }
+    flush_cv.notify_all();
+    flusher.join();
+  }
   return kExitOk;
 }
 

@@ -1,5 +1,6 @@
 // The caregw process and its signals: SIGTERM drains in-flight requests and exits 0; SIGHUP
 // reloads the config, and a broken config leaves the running one in place.
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -79,6 +80,38 @@ TEST(Signals, SighupWithBrokenConfigKeepsServingThenAGoodOneApplies) {
       [&] { return metric_line(port, R"(caregw_config_reloads_total{result="applied"} 1)"); }));
   EXPECT_EQ(https_get(port, "/healthz", client_for("unknown-org")).status, 200U);
 
+  child.signal(SIGTERM);
+  EXPECT_EQ(child.wait_exit(10s), 0);
+}
+
+TEST(Signals, SighupReloadsTheMappingsAndABadSetKeepsTheOldOne) {
+  TempDir dir;
+  std::filesystem::copy(std::string(CAREGW_SOURCE_DIR) + "/mappings", dir.file("maps"),
+                        std::filesystem::copy_options::recursive);
+  std::string yaml = config_yaml();
+  yaml.replace(yaml.find("data_dir: /tmp/caregw-test"), 26, "data_dir: " + dir.file("data"));
+  const auto path = dir.write("caregw.yaml", yaml + "mappings: maps\n");
+  Child child({caregw_binary(), "serve", "--config", path});
+  ASSERT_TRUE(child.wait_listening(2, 10s));
+  const auto port = child.port("provider");
+  EXPECT_TRUE(eventually(
+      [&] { return metric_line(port, R"(caregw_mapping_reloads_total{result="ok"} 1)"); }));
+
+  // A value map that no longer parses: refused, with the config reload, and the old set stays.
+  const auto sex_map = dir.file("maps/acute/broken.yaml");
+  dir.write("maps/acute/broken.yaml", "value_maps: [\n");
+  child.signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] {
+    return metric_line(port, R"(caregw_mapping_reloads_total{result="rejected"} 1)") &&
+           metric_line(port, R"(caregw_config_reloads_total{result="rejected"} 1)");
+  }));
+  EXPECT_TRUE(metric_line(port, "caregw_mapping_generation 1"));
+
+  std::filesystem::remove(sex_map);
+  child.signal(SIGHUP);
+  EXPECT_TRUE(eventually(
+      [&] { return metric_line(port, R"(caregw_mapping_reloads_total{result="ok"} 2)"); }));
+  EXPECT_TRUE(metric_line(port, "caregw_mapping_generation 2"));
   child.signal(SIGTERM);
   EXPECT_EQ(child.wait_exit(10s), 0);
 }
