@@ -47,6 +47,8 @@ std::string_view operation_name(Operation op) {
       return "mpi_review_decide";
     case Operation::kUnmerge:
       return "mpi_unmerge";
+    case Operation::kAuditSearch:
+      return "fhir_auditevent_search";
   }
   return "unknown";
 }
@@ -129,6 +131,12 @@ RouteTable RouteTable::builtin() {
   t.add(Method::kGet, "/mpi/review/{id}", Operation::kReviewInspect);
   t.add(Method::kPost, "/mpi/review/{id}/decision", Operation::kReviewDecide);
   t.add(Method::kPost, "/mpi/unmerge", Operation::kUnmerge);
+  t.add(Method::kGet, "/fhir/AuditEvent", Operation::kAuditSearch,
+        FhirInteraction{"AuditEvent",
+                        "search-type",
+                        "",
+                        {"patient", "agent", "organization", "purpose", "date", "subtype",
+                         "outcome", "_count"}});
   return t;
 }
 

@@ -24,6 +24,7 @@ enum class Operation : std::uint8_t {
   kReviewInspect,  // GET /mpi/review/{id}
   kReviewDecide,   // POST /mpi/review/{id}/decision
   kUnmerge,        // POST /mpi/unmerge
+  kAuditSearch,    // GET /fhir/AuditEvent
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

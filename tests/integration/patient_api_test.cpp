@@ -382,5 +382,37 @@ TEST_F(PatientApiTest, AReviewerUndoesAWrongMergeAndTheOldNumberIsItsOwnPersonAg
   EXPECT_EQ(again.status, 409U);
 }
 
+TEST_F(PatientApiTest, TheIgLeadSearchesTheAuditLogAsAuditEventsAndTheSearchIsAudited) {
+  ASSERT_EQ(get("/fhir/Patient/" + std::string(kNhsOlivia)).status, 200U);
+  ASSERT_EQ(get("/fhir/Patient/" + std::string(kNhsOlivia)).status, 200U);
+  EXPECT_EQ(call("GET", "/fhir/AuditEvent").status, 403U);  // a GP's direct-care token
+  const std::string query =
+      "/fhir/AuditEvent?patient=" + std::string(kNhsOlivia) + "&subtype=record-read&_count=1";
+  auto first = call("GET", query, "ig-lead", "Z9A01");
+  ASSERT_EQ(first.status, 200U) << first.body;
+  auto doc = json(first);
+  ASSERT_EQ(doc["entry"].Size(), 1U);
+  EXPECT_STREQ(doc["entry"][0]["resource"]["resourceType"].GetString(), "AuditEvent");
+  EXPECT_NE(first.body.find("demo-user-gp"), std::string::npos);
+  // The next page by its cursor: the second read, then no more.
+  std::string next;
+  for (const auto& l : doc["link"].GetArray()) {
+    if (std::string_view(l["relation"].GetString()) == "next") {
+      next = l["url"].GetString();
+    }
+  }
+  ASSERT_FALSE(next.empty()) << first.body;
+  auto second = call("GET", next.substr(next.find("/fhir/")), "ig-lead", "Z9A01");
+  ASSERT_EQ(second.status, 200U) << second.body;
+  EXPECT_EQ(json(second)["entry"].Size(), 1U);
+  EXPECT_EQ(call("GET", "/fhir/AuditEvent?date=zz2026", "ig-lead", "Z9A01").status, 400U);
+  // Each search was itself recorded, under the IG lead's name.
+  std::size_t queries = 0;
+  for (const auto& a : audited()) {
+    queries += a.type == audit::EventType::kAuditQuery && a.user_id == "demo-user-ig" ? 1 : 0;
+  }
+  EXPECT_EQ(queries, 3U);
+}
+
 }  // namespace
 }  // namespace gw::test

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "gateway/audit/audit_log.hpp"
 #include "gateway/core/error.hpp"
 #include "gateway/fhir/format.hpp"
 #include "gateway/http/message.hpp"
@@ -64,5 +65,14 @@ namespace gw::pipeline {
 [[nodiscard]] Result<void> review_unmerge(const http::Request& req, RequestContext& ctx,
                                           http::Response& res, identity::MpiService& mpi,
                                           const std::string& actor);
+
+/**
+ * audit_search: GET /fhir/AuditEvent (IG purpose only): patient (NHS number), agent (user id),
+ * organization, purpose, date (eq/ge/gt/le/lt, repeatable), subtype (event type), outcome,
+ * break-glass, _count (to 1000), _sort=-date, _cursor (from the next link). The query itself is
+ * audited.
+ */
+[[nodiscard]] Result<void> audit_search(const http::Request& req, RequestContext& ctx,
+                                        http::Response& res, audit::AuditLog& log);
 
 }  // namespace gw::pipeline

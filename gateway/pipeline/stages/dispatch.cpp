@@ -58,15 +58,34 @@ private:
       case http::Operation::kReviewInspect:
       case http::Operation::kReviewDecide:
       case http::Operation::kUnmerge:
+      case http::Operation::kAuditSearch:
         return true;
       default:
         return false;
     }
   }
 
-  static bool is_review(http::Operation op) {
+  static bool for_ig_only(http::Operation op) {
     return op == http::Operation::kReviewList || op == http::Operation::kReviewInspect ||
-           op == http::Operation::kReviewDecide || op == http::Operation::kUnmerge;
+           op == http::Operation::kReviewDecide || op == http::Operation::kUnmerge ||
+           op == http::Operation::kAuditSearch;
+  }
+
+  /** event_type_of: the audit event a request of this operation records when it fails. */
+  static audit::EventType event_type_of(http::Operation op) {
+    switch (op) {
+      case http::Operation::kPatientSearch:
+        return audit::EventType::kRecordSearch;
+      case http::Operation::kAuditSearch:
+        return audit::EventType::kAuditQuery;
+      case http::Operation::kReviewList:
+      case http::Operation::kReviewInspect:
+      case http::Operation::kReviewDecide:
+      case http::Operation::kUnmerge:
+        return audit::EventType::kMpiReview;
+      default:
+        return audit::EventType::kRecordRead;
+    }
   }
 
   /** identify_user: the bearer token's user, of the certificate's organisation. */
@@ -91,10 +110,13 @@ private:
       return same.error().to_error();
     }
     ctx.user = std::move(*user);
-    if (is_review(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
+    if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
-                        "the identity review worklist is for information governance and records "
-                        "staff: the token's purpose of use must be " +
+                        std::string(ctx.route->op == http::Operation::kAuditSearch
+                                        ? "the audit log"
+                                        : "the identity review worklist") +
+                            " is for information governance and records staff: the token's "
+                            "purpose of use must be " +
                             std::string(policy::purpose_name(policy::Purpose::kIgAudit)));
     }
     return {};
@@ -132,6 +154,8 @@ private:
         return review_decide(req, ctx, res, *mpi, actor);
       case http::Operation::kUnmerge:
         return review_unmerge(req, ctx, res, *mpi, actor);
+      case http::Operation::kAuditSearch:
+        return audit_search(req, ctx, res, *services_.backends.audit);
       default:
         break;
     }
@@ -147,9 +171,7 @@ private:
     std::vector<audit::AuditRecord> records = std::move(ctx.audit);
     if (!result || records.empty()) {
       audit::AuditRecord r;
-      r.type = ctx.route->op == http::Operation::kPatientSearch ? audit::EventType::kRecordSearch
-               : is_review(ctx.route->op)                       ? audit::EventType::kMpiReview
-                                                                : audit::EventType::kRecordRead;
+      r.type = event_type_of(ctx.route->op);
       if (!records.empty()) {
         r = records.front();  // keep the patient a failed request was about
         r.disclosed.clear();
@@ -230,6 +252,7 @@ private:
       case http::Operation::kReviewInspect:
       case http::Operation::kReviewDecide:
       case http::Operation::kUnmerge:
+      case http::Operation::kAuditSearch:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");

@@ -1,0 +1,133 @@
+// GET /fhir/AuditEvent: the IG lead's view of the audit log as BALP-shaped AuditEvents.
+#include <charconv>
+
+#include "gateway/audit/export.hpp"
+#include "gateway/audit/query.hpp"
+#include "gateway/pipeline/handlers/handlers.hpp"
+
+namespace gw::pipeline {
+namespace {
+
+/** date_bound: a FHIR date search value with its prefix (ge, gt, le, lt, eq or none). */
+Result<void> date_bound(std::string_view value, audit::QueryFilter& f) {
+  std::string_view prefix = "eq";
+  if (value.size() > 2 && std::isalpha(static_cast<unsigned char>(value[0])) != 0) {
+    prefix = value.substr(0, 2);
+    value.remove_prefix(2);
+  }
+  auto t = audit::parse_time_utc(value);
+  if (!t) {
+    return make_error(Errc::kBadRequest, "date: " + t.error().detail);
+  }
+  // A bare date (no time) covers the whole day.
+  const std::int64_t span = value.size() == 10 ? std::int64_t{86'400'000'000} : 1;
+  if (prefix == "ge") {
+    f.from_us = *t;
+  } else if (prefix == "gt") {
+    f.from_us = *t + span;
+  } else if (prefix == "lt") {
+    f.to_us = *t;
+  } else if (prefix == "le") {
+    f.to_us = *t + span;
+  } else if (prefix == "eq") {
+    f.from_us = *t;
+    f.to_us = *t + span;
+  } else {
+    return make_error(Errc::kBadRequest, "date: the prefix must be eq, ge, gt, le or lt");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> audit_search(const http::Request& req, RequestContext& ctx, http::Response& res,
+                          audit::AuditLog& log) {
+  auto fmt = negotiated_format(req);
+  if (!fmt) {
+    return fmt.error();
+  }
+  auto params = http::query_params(req.query());
+  if (!params) {
+    return params.error();
+  }
+  audit::QueryFilter filter;
+  audit::PageRequest page;
+  page.limit = 50;
+  for (const auto& [name, value] : *params) {
+    if (name == "patient" || name == "patient.identifier" || name == "entity.identifier") {
+      std::string_view v = value;
+      if (const auto bar = v.find('|'); bar != std::string_view::npos) {
+        if (v.substr(0, bar) != kNhsNumberSystem) {
+          return make_error(Errc::kBadRequest, name + ": only the NHS number system is searchable");
+        }
+        v.remove_prefix(bar + 1);
+      }
+      auto n = NhsNumber::parse(v);
+      if (!n) {
+        return make_error(Errc::kBadRequest, name + ": " + n.error().detail);
+      }
+      filter.nhs_number = n->str();
+    } else if (name == "agent" || name == "agent.identifier") {
+      filter.user_id = value;
+    } else if (name == "organization" || name == "agent.organization") {
+      filter.org_ods = value;
+    } else if (name == "purpose") {
+      filter.purpose_of_use = value;
+    } else if (name == "date") {
+      if (auto d = date_bound(value, filter); !d) {
+        return d.error();
+      }
+    } else if (name == "subtype") {
+      auto t = audit::parse_event_type(value);
+      if (!t) {
+        return make_error(Errc::kBadRequest, "subtype: not a caregw audit event type");
+      }
+      filter.types.push_back(*t);
+    } else if (name == "outcome") {
+      auto o = audit::parse_outcome(value);
+      if (!o) {
+        return make_error(Errc::kBadRequest, "outcome must be 0, 4, 8 or 12");
+      }
+      filter.outcome = *o;
+    } else if (name == "break-glass") {
+      filter.break_glass_only = value == "true";
+    } else if (name == "_count") {
+      std::size_t n = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc{} || end != value.data() + value.size() || n == 0) {
+        return make_error(Errc::kBadRequest, "_count must be a whole number from 1");
+      }
+      page.limit = std::min(n, audit::kMaxPageSize);
+    } else if (name == "_cursor") {
+      page.cursor = value;
+    } else if (name == "_sort") {
+      page.newest_first = value == "-date";
+    } else if (name != "_format" && name != "_pretty") {
+      return make_error(Errc::kBadRequest,
+                        "unknown search parameter '" + name +
+                            "' (AuditEvent takes patient, agent, organization, purpose, date, "
+                            "subtype, outcome, break-glass, _count, _sort, _cursor)");
+    }
+  }
+  // The query is itself audited (by the dispatch stage, before the answer leaves).
+  audit::AuditRecord r;
+  r.type = audit::EventType::kAuditQuery;
+  r.nhs_number = filter.nhs_number;
+  r.detail = filter.describe();
+  ctx.audit.push_back(std::move(r));
+  auto found = log.query(filter, page);
+  if (!found) {
+    return found.error();
+  }
+  // The self link without the cursor: audit_bundle_json appends the next page's.
+  std::string self = base_url(req) + "/AuditEvent?";
+  for (const auto& [name, value] : *params) {
+    if (name != "_cursor") {
+      self += name + "=" + value + "&";
+    }
+  }
+  self.pop_back();
+  return set_fhir_body(res, audit::audit_bundle_json(*found, self), *fmt);
+}
+
+}  // namespace gw::pipeline
