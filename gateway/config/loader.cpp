@@ -13,6 +13,8 @@
 #include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
+#include "gateway/config/yaml_check.hpp"
+
 namespace gw::config {
 
 std::string_view org_kind_name(OrgKind k) {
@@ -75,7 +77,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+int line_of(const YAML::Node& n) { return config::yaml_line(n); }
 
 class Reader {
 public:
@@ -89,28 +91,9 @@ public:
   /** keys: reports keys of map `n` not in `allowed`; false if `n` is not a map. */
   bool keys(const YAML::Node& n, std::string_view where,
             std::initializer_list<std::string_view> allowed) {
-    if (!n.IsMap()) {
-      error(line_of(n), std::string(where) + " must be a mapping of keys to values");
-      return false;
-    }
-    std::set<std::string> seen;
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      const auto key = it->first.Scalar();
-      // YAML requires unique keys (YAML 1.2, 3.2.1.1); yaml-cpp would keep the first silently.
-      if (!seen.insert(key).second) {
-        error(line_of(it->first), "key '" + key + "' appears twice in " + std::string(where));
-        continue;
-      }
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string list;
-        for (auto a : allowed) {
-          list += (list.empty() ? "" : ", ") + std::string(a);
-        }
-        error(line_of(it->first), "unknown key '" + key + "' in " + std::string(where) +
-                                      " (expected one of: " + list + ")");
-      }
-    }
-    return true;
+    return config::check_keys(n, where, allowed, [this](int line, std::string message) {
+      error(line, std::move(message));
+    });
   }
 
   bool string(const YAML::Node& parent, const char* key, std::string& out, bool required) {

@@ -11,6 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "gateway/config/yaml_check.hpp"
 #include "gateway/core/ids.hpp"
 #include "gateway/mapping/schema.hpp"
 #include "gateway/mapping/systems.hpp"
@@ -42,7 +43,7 @@ private:
 
 namespace {
 
-int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+int line_of(const YAML::Node& n) { return config::yaml_line(n); }
 
 using Tables = std::map<std::string, detail::LoadedTable, std::less<>>;
 
@@ -98,25 +99,9 @@ public:
 private:
   bool keys(const YAML::Node& n, std::string_view where,
             std::initializer_list<std::string_view> allowed) {
-    if (!n.IsMap()) {
-      error(line_of(n), std::string(where) + " must be a mapping of keys to values");
-      return false;
-    }
-    std::set<std::string> seen;
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      const auto key = it->first.Scalar();
-      if (!seen.insert(key).second) {
-        error(line_of(it->first), "key '" + key + "' appears twice in " + std::string(where));
-      } else if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string list;
-        for (auto a : allowed) {
-          list += (list.empty() ? "" : ", ") + std::string(a);
-        }
-        error(line_of(it->first), "unknown key '" + key + "' in " + std::string(where) +
-                                      " (expected one of: " + list + ")");
-      }
-    }
-    return true;
+    return config::check_keys(n, where, allowed, [this](int line, std::string message) {
+      error(line, std::move(message));
+    });
   }
 
   bool text(const YAML::Node& parent, const char* key, std::string& out, bool required) {
