@@ -23,6 +23,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
+#include "gateway/tls/client_context.hpp"
+
 namespace gw::routing {
 namespace {
 
@@ -206,27 +208,10 @@ Result<std::unique_ptr<HttpsTransport>> HttpsTransport::create(HttpsTransportOpt
     }
     impl->targets.emplace(recipient, std::move(*t));
   }
-  boost::system::error_code ec;
-  auto& tls = impl->tls;
-  // Mozilla "intermediate": TLS 1.2 and 1.3 only (DESIGN.md, security defaults).
-  SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
-  tls.set_verify_mode(ssl::verify_peer, ec);
-  if (!ec) {
-    if (options.ca.empty()) {
-      tls.set_default_verify_paths(ec);
-    } else {
-      tls.load_verify_file(options.ca, ec);
-    }
-  }
-  if (!ec && !options.client_certificate.empty()) {
-    tls.use_certificate_chain_file(options.client_certificate, ec);
-    if (!ec) {
-      tls.use_private_key_file(options.client_key, ssl::context::pem, ec);
-    }
-  }
-  if (ec) {
-    return make_error(Errc::kInternal,
-                      "https transport: cannot load the TLS files: " + ec.message());
+  if (auto ready = gw::tls::configure_client_context(
+          impl->tls, options.ca, options.client_certificate, options.client_key);
+      !ready) {
+    return make_error(Errc::kInternal, "https transport: " + ready.error().detail);
   }
   impl->options = std::move(options);
   auto* raw = impl.get();
