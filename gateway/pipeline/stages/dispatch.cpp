@@ -38,7 +38,7 @@ public:
     if (result) {
       result = co_await run_stored(req, ctx, res);
     }
-    auto records = complete_audit(ctx, result, res);
+    auto records = complete_audit(ctx, result);
     auto written = co_await async_audit_all(*services_.backends.audit, std::move(records),
                                             boost::asio::use_awaitable);
     if (!written) {
@@ -166,8 +166,8 @@ private:
    * complete_audit: the records to write for this request: the handler's (one per patient
    * disclosed), or one for a refusal or failure, each completed with who, from where and why.
    */
-  std::vector<audit::AuditRecord> complete_audit(RequestContext& ctx, const Result<void>& result,
-                                                 const http::Response& res) const {
+  std::vector<audit::AuditRecord> complete_audit(RequestContext& ctx,
+                                                 const Result<void>& result) const {
     std::vector<audit::AuditRecord> records = std::move(ctx.audit);
     if (!result || records.empty()) {
       audit::AuditRecord r;
@@ -178,7 +178,6 @@ private:
       }
       records.assign(1, std::move(r));
     }
-    const Errc code = result ? Errc::kBadRequest : result.error().code;
     for (auto& r : records) {
       r.node_id = ctx.config ? ctx.config->node_id : std::string();
       r.request_id = ctx.request_id;
@@ -197,18 +196,17 @@ private:
         r.outcome = audit::Outcome::kSuccess;
         r.decision = audit::Decision::kPermit;
       } else {
+        const Errc code = result.error().code;
         const unsigned status = http_status(code);
         r.outcome = status >= 500 ? audit::Outcome::kSeriousFailure : audit::Outcome::kMinorFailure;
         r.decision = code == Errc::kUnauthenticated || code == Errc::kForbidden ||
                              code == Errc::kPolicyDenied
                          ? audit::Decision::kDeny
                          : audit::Decision::kNone;
-        r.disclosed.clear();
         r.detail = (r.detail.empty() ? std::string() : r.detail + ": ") + "refused (" +
                    std::string(errc_name(code)) + ")";
       }
     }
-    (void)res;
     return records;
   }
 
