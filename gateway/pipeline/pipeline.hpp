@@ -14,6 +14,8 @@
 #include "gateway/http/route_table.hpp"
 #include "gateway/http/server_stats.hpp"
 #include "gateway/identity/mpi_service.hpp"
+#include "gateway/ingest/adapter_set.hpp"
+#include "gateway/ingest/ingest.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/request_context.hpp"
 #include "gateway/pipeline/stage.hpp"
@@ -28,6 +30,12 @@ struct Backends {
   const auth::TokenVerifier* tokens = nullptr;
   /** audit: the Caldicott audit log; without it, routes that disclose patient data answer 503. */
   audit::AuditLog* audit = nullptr;
+  /** ingest: receives pushed messages (with the adapters that read them); without it, the
+   * message routes answer 503. */
+  ingest::Ingest* ingest = nullptr;
+  const ingest::AdapterSet* adapters = nullptr;
+  /** messages: the journal and outbox (the pull mailbox reads it). */
+  store::MessageStore* messages = nullptr;
 };
 
 /** Services: what the built-in handlers need from the rest of the gateway. Outlives the pipeline.
