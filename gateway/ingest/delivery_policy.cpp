@@ -27,7 +27,8 @@ std::optional<policy::DataCategory> resource_category(std::string_view type) {
 namespace {
 
 const policy::Agreement* find_agreement(const policy::PolicyIndex& index, const OdsCode& sender,
-                                        const OdsCode& recipient, policy::TimePoint now, std::string& why) {
+                                        const OdsCode& recipient, policy::TimePoint now,
+                                        std::string& why) {
   const int r = index.org_index(recipient.str());
   const int s = index.org_index(sender.str());
   if (r < 0 || s < 0) {

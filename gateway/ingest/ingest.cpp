@@ -441,4 +441,37 @@ Result<std::size_t> Ingest::resume(
   return resumed;
 }
 
+std::vector<audit::AuditRecord> delivery_audit_records(
+    const std::vector<store::OutboxEntry>& sent, const std::vector<store::DeliveryOutcome>& done,
+    const std::string& node_id) {
+  std::vector<audit::AuditRecord> out;
+  for (std::size_t i = 0; i < sent.size() && i < done.size(); ++i) {
+    const auto& m = sent[i];
+    const auto& o = done[i];
+    audit::AuditRecord r;
+    r.node_id = node_id;
+    r.type = o.delivered  ? audit::EventType::kMessageDelivered
+             : o.retry_at ? audit::EventType::kMessageRetried
+                          : audit::EventType::kMessageDeadLettered;
+    r.outcome = o.delivered  ? audit::Outcome::kSuccess
+                : o.retry_at ? audit::Outcome::kMinorFailure
+                             : audit::Outcome::kSeriousFailure;
+    r.org_ods = m.recipient.str();
+    r.peer_ods = m.recipient.str();
+    r.message_id = m.idempotency_key;
+    r.correlation_id = m.journal ? "journal-" + std::to_string(m.journal->value) : std::string();
+    if (m.patient_key.size() == 10 && NhsNumber::parse(m.patient_key)) {
+      r.nhs_number = m.patient_key;
+    }
+    r.detail = std::string(store::transport_kind_code(m.transport)) + " attempt " +
+               std::to_string(m.attempts + 1) + " of outbound " + std::to_string(m.id.value) +
+               " (" + m.kind + ")" + (o.error.empty() ? std::string() : ": " + o.error);
+    if (r.detail.size() > store::kMaxErrorBytes) {
+      r.detail.resize(store::kMaxErrorBytes);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace gw::ingest

@@ -109,4 +109,13 @@ private:
   IngestDeps deps_;
 };
 
+/**
+ * delivery_audit_records: one audit record per delivery attempt's outcome (delivered, will be
+ * retried, dead-lettered), naming the recipient, the outbound message's idempotency key, the
+ * patient (when its ordering key is an NHS number), the attempt and the operator-safe error.
+ */
+[[nodiscard]] std::vector<audit::AuditRecord> delivery_audit_records(
+    const std::vector<store::OutboxEntry>& sent, const std::vector<store::DeliveryOutcome>& done,
+    const std::string& node_id);
+
 }  // namespace gw::ingest

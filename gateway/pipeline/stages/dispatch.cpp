@@ -291,6 +291,10 @@ private:
         if (ctx.draining) {
           res.status = 503;
           res.body = R"({"status":"fail","output":"shutting down"})";
+        } else if (services_.backends.audit != nullptr && !services_.backends.audit->healthy()) {
+          // Nothing that needs an audit record can be served: take this node out of rotation.
+          res.status = 503;
+          res.body = R"({"status":"fail","output":"the audit log cannot write"})";
         } else {
           res.status = 200;
           res.body = R"({"status":"pass"})";

@@ -255,6 +255,35 @@ TEST_F(IngestTest, AnUnfinishedEntryIsProcessedOnResume) {
   EXPECT_TRUE(ok(messages->unfinished(10)).empty());
 }
 
+TEST_F(IngestTest, DeliveryOutcomesBecomeAuditedMessageMovements) {
+  ASSERT_EQ(send(crisis_plan_message("mh-msg-7")).status, 200);
+  auto queued = ok(messages->mailbox_fetch(ods("Z9L01"), 10));
+  ASSERT_EQ(queued.size(), 1U);
+  const auto& m = queued[0];
+  const std::vector<store::OutboxEntry> sent{m, m, m};
+  const std::vector<store::DeliveryOutcome> done{
+      {m.id, true, {}, std::nullopt, policy::test::kNow},
+      {m.id, false, "HTTP 503 from the recipient", policy::test::kNow, policy::test::kNow},
+      {m.id, false, "HTTP 400 from the recipient", std::nullopt, policy::test::kNow}};
+  const auto recs = delivery_audit_records(sent, done, "node-1");
+  ASSERT_EQ(recs.size(), 3U);
+  EXPECT_EQ(recs[0].type, audit::EventType::kMessageDelivered);
+  EXPECT_EQ(recs[1].type, audit::EventType::kMessageRetried);
+  EXPECT_EQ(recs[2].type, audit::EventType::kMessageDeadLettered);
+  EXPECT_EQ(recs[2].outcome, audit::Outcome::kSeriousFailure);
+  for (const auto& r : recs) {
+    EXPECT_EQ(r.peer_ods, "Z9L01");
+    EXPECT_EQ(r.nhs_number, kPatientA);
+    EXPECT_EQ(r.message_id, m.idempotency_key);
+    EXPECT_FALSE(r.correlation_id.empty());
+  }
+  EXPECT_NE(recs[2].detail.find("HTTP 400"), std::string::npos);
+  // Each is a valid audit record (the log refuses invalid ones, naming the field).
+  for (auto r : recs) {
+    EXPECT_TRUE(log->append_sync(std::move(r)).has_value());
+  }
+}
+
 TEST(DeliveryPolicy, SupportingResourcesTravelWithWhatTheySupport) {
   EXPECT_FALSE(resource_category("Practitioner").has_value());
   EXPECT_EQ(resource_category("Flag"), policy::DataCategory::kSafeguarding);
