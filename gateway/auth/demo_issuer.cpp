@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 // Invented people; ODS codes from examples/demo/caregw.yaml; role codes from
 // gateway/policy/vocabulary.cpp (NHS RBAC, with sources).
-constexpr std::array<DemoUser, 6> kUsers = {{
+constexpr std::array<DemoUser, 7> kUsers = {{
     {"gp", "demo-user-gp", "Dr Alex Demo (GP, invented)", "Z90001", "R8000", "direct-care"},
     {"ae-doctor", "demo-user-ae", "Dr Sam Example (A&E consultant, invented)", "Z9A01", "R0050",
      "direct-care"},
@@ -36,6 +36,8 @@ constexpr std::array<DemoUser, 6> kUsers = {{
     {"paramedic", "demo-user-para", "Pat Fictional (paramedic, invented)", "Z9L01", "R1070",
      "direct-care"},
     {"ig-lead", "demo-user-ig", "Robin Test (IG lead, invented)", "Z9A01", "R5100", "ig-audit"},
+    {"operator", "demo-user-ops", "Kim Placeholder (integration operator, invented)", "Z9A01",
+     "R8008", "operations"},
 }};
 
 struct BioFree {

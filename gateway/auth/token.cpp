@@ -268,7 +268,7 @@ TokenResult<policy::User> user_of(const rapidjson::Value& payload) {
   const auto purpose = policy::parse_purpose(member(payload, "purpose_of_use"));
   if (!purpose) {
     return fail(TokenErrc::kMissingClaim,
-                "'purpose_of_use' must be direct-care, safeguarding or ig-audit");
+                "'purpose_of_use' must be direct-care, safeguarding, ig-audit or operations");
   }
   u.purpose = *purpose;
   return u;

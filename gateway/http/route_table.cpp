@@ -59,6 +59,16 @@ std::string_view operation_name(Operation op) {
       return "mailbox_fetch";
     case Operation::kMailboxAck:
       return "mailbox_ack";
+    case Operation::kAdminQueues:
+      return "admin_queues";
+    case Operation::kAdminDeadLetters:
+      return "admin_dead_letters";
+    case Operation::kAdminOutboxEntry:
+      return "admin_outbox_entry";
+    case Operation::kAdminReplay:
+      return "admin_replay";
+    case Operation::kAdminDiscard:
+      return "admin_discard";
   }
   return "unknown";
 }
@@ -147,6 +157,11 @@ RouteTable RouteTable::builtin() {
   t.add(Method::kPost, "/adapters/{adapter}/messages", Operation::kAdapterPush);
   t.add(Method::kGet, "/mailbox", Operation::kMailboxFetch);
   t.add(Method::kPost, "/mailbox/ack", Operation::kMailboxAck);
+  t.add(Method::kGet, "/admin/queues", Operation::kAdminQueues);
+  t.add(Method::kGet, "/admin/dead-letters", Operation::kAdminDeadLetters);
+  t.add(Method::kGet, "/admin/outbox/{id}", Operation::kAdminOutboxEntry);
+  t.add(Method::kPost, "/admin/dead-letters/replay", Operation::kAdminReplay);
+  t.add(Method::kPost, "/admin/dead-letters/discard", Operation::kAdminDiscard);
   t.add(Method::kGet, "/fhir/AuditEvent", Operation::kAuditSearch,
         FhirInteraction{"AuditEvent",
                         "search-type",

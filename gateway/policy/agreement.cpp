@@ -203,7 +203,7 @@ private:
       auto p = parse_purpose(s);
       if (!p) {
         error(line, "unknown purpose of use '" + s +
-                        "' (expected direct-care, safeguarding or ig-audit)");
+                        "' (expected direct-care, safeguarding, ig-audit or operations)");
         continue;
       }
       a.purposes = static_cast<std::uint8_t>(a.purposes | (1U << static_cast<unsigned>(*p)));

@@ -28,8 +28,8 @@ constexpr std::array<std::string_view, kSensitivityCount> kSensitivityTitles = {
     "third-party safeguarding information",
     "detailed mental health notes"};
 
-constexpr std::array<std::string_view, kPurposeCount> kPurposeNames = {"direct-care",
-                                                                       "safeguarding", "ig-audit"};
+constexpr std::array<std::string_view, kPurposeCount> kPurposeNames = {
+    "direct-care", "safeguarding", "ig-audit", "operations"};
 
 constexpr std::array<std::string_view, 3> kBreakGlassNames = {
     "emergency-treatment", "patient-request", "safeguarding-concern"};

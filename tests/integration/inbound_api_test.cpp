@@ -2,9 +2,13 @@
 // (its client certificate is its identity), journalled, filed, routed within the agreements to
 // the GP practice's mailbox, fetched and acknowledged by the practice; repeats, bad messages,
 // unknown adapters and callers without a certificate. Synthetic patients only (999 range).
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "gateway/audit/audit_log.hpp"
+#include "gateway/auth/demo_issuer.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/ingest/adapter_set.hpp"
 #include "gateway/ingest/fhir_message.hpp"
@@ -95,10 +99,65 @@ protected:
                                                                   audit_.get(),
                                                                   adapters_.renderers(),
                                                                   {}});
+    // Operator tokens from the demo issuer (as `serve --demo` trusts them).
+    auto issuer = auth::ensure_demo_issuer(data);
+    ASSERT_TRUE(issuer) << issuer.error().detail;
+    issuer_ = std::move(*issuer);
+    std::ifstream jwks(issuer_.jwks_path);
+    std::stringstream text;
+    text << jwks.rdbuf();
+    auto keys = auth::parse_jwks(text.str());
+    ASSERT_TRUE(keys) << keys.error().detail;
+    std::map<std::string, auth::TokenVerifier::Issuer, std::less<>> issuers;
+    issuers.emplace(std::string(auth::kDemoIssuer),
+                    auth::TokenVerifier::Issuer{std::string(auth::kDemoAudience), *keys});
+    tokens_ = std::make_unique<auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60));
     server_ = std::make_unique<RunningServer>(
         yaml, http::Reloader{},
-        pipeline::Backends{mpi_.get(), nullptr, audit_.get(), ingest_.get(), &adapters_,
+        pipeline::Backends{mpi_.get(), tokens_.get(), audit_.get(), ingest_.get(), &adapters_,
                            messages_.get()});
+  }
+
+  std::string token(std::string_view login) const {
+    const auto* user = auth::find_demo_user(login);
+    EXPECT_NE(user, nullptr);
+    auto t = auth::mint_demo_token(issuer_, *user, std::chrono::system_clock::now());
+    return t ? *t : std::string();
+  }
+
+  /** as: one request with a user token (an operator's, unless said otherwise). */
+  HttpResponse as(const std::string& login, const std::string& method, const std::string& target,
+                  const std::string& body = "") {
+    TlsClient client(client_for("Z9A01"));
+    HttpResponse out;
+    if (client.connect(server_->port("provider"))) {
+      ADD_FAILURE() << "cannot connect";
+      return out;
+    }
+    std::vector<std::pair<std::string, std::string>> headers{
+        {"Authorization", "Bearer " + token(login)}};
+    if (!body.empty()) {
+      headers.emplace_back("Content-Type", "application/json");
+    }
+    (void)client.request(method, target, out, body, headers);
+    return out;
+  }
+
+  /** dead_letter: one HTTPS message to the practice that the recipient refused. */
+  store::OutboxId dead_letter(const std::string& kind) {
+    auto ids = messages_->enqueue(
+        {store::OutboundMessage{*OdsCode::parse("Z90001"), store::TransportKind::kHttps,
+                                std::string(kNhs), kind, "application/fhir+json", "{}"}});
+    EXPECT_TRUE(ids && ids->size() == 1);
+    auto due = messages_->due(std::chrono::system_clock::now() + std::chrono::hours(1), 10);
+    EXPECT_TRUE(due);
+    for (const auto& m : *due) {
+      if (m.id == ids->front()) {
+        EXPECT_TRUE(messages_->record_outcomes({{m.id, false, "HTTP 400 from the recipient",
+                                                 std::nullopt, std::chrono::system_clock::now()}}));
+      }
+    }
+    return ids->front();
   }
 
   HttpResponse call(const std::string& method, const std::string& target, const std::string& cert,
@@ -128,6 +187,8 @@ protected:
   ingest::Snapshot snapshot_;
   ingest::AdapterSet adapters_;
   std::unique_ptr<ingest::Ingest> ingest_;
+  auth::DemoIssuer issuer_;
+  std::unique_ptr<auth::TokenVerifier> tokens_;
   std::unique_ptr<RunningServer> server_;
 };
 
@@ -203,6 +264,67 @@ TEST_F(InboundApiTest, UnknownAdaptersAndCallersWithoutACertificateAreRefused) {
   EXPECT_EQ(anonymous.status, 403U) << anonymous.body;
   const auto box = call("GET", "/mailbox", "", "", "browser");
   EXPECT_EQ(box.status, 403U);
+}
+
+TEST_F(InboundApiTest, AnOperatorListsInspectsReplaysAndDiscardsDeadLetters) {
+  const auto first = dead_letter("discharge-summary");
+  const auto second = dead_letter("discharge-summary");
+  const auto queues = as("operator", "GET", "/admin/queues");
+  ASSERT_EQ(queues.status, 200U) << queues.body;
+  EXPECT_NE(queues.body.find(R"("recipient":"Z90001","queued":0,"dead":2)"), std::string::npos)
+      << queues.body;
+  const auto list = as("operator", "GET", "/admin/dead-letters?recipient=Z90001");
+  ASSERT_EQ(list.status, 200U) << list.body;
+  EXPECT_NE(list.body.find("HTTP 400 from the recipient"), std::string::npos);
+  EXPECT_EQ(list.body.find("payload"), std::string::npos);  // listing shows no clinical content
+  const auto one = as("operator", "GET", "/admin/outbox/" + std::to_string(first.value));
+  ASSERT_EQ(one.status, 200U) << one.body;
+  EXPECT_NE(one.body.find(R"("payload":"{}")"), std::string::npos) << one.body;
+
+  const auto replay = as("operator", "POST", "/admin/dead-letters/replay",
+                         R"({"ids":[)" + std::to_string(first.value) + "]}");
+  ASSERT_EQ(replay.status, 200U) << replay.body;
+  EXPECT_EQ(replay.body, R"({"replayed":1})");
+  const auto no_reason = as("operator", "POST", "/admin/dead-letters/discard",
+                            R"({"ids":[)" + std::to_string(second.value) + "]}");
+  EXPECT_EQ(no_reason.status, 400U);
+  EXPECT_NE(no_reason.body.find("'reason' is required"), std::string::npos) << no_reason.body;
+  const auto discard =
+      as("operator", "POST", "/admin/dead-letters/discard",
+         R"({"ids":[)" + std::to_string(second.value) + R"(],"reason":"superseded by a resend"})");
+  ASSERT_EQ(discard.status, 200U) << discard.body;
+  EXPECT_EQ(discard.body, R"({"discarded":1})");
+  auto after = messages_->outbox_entry(second);
+  ASSERT_TRUE(after && *after);
+  EXPECT_EQ((*after)->state, store::OutboxState::kDiscarded);
+  EXPECT_EQ((*after)->discarded_by, "demo-user-ops");
+
+  // Each action is in the audit log under the operator's name.
+  audit::QueryFilter f;
+  f.user_id = "demo-user-ops";
+  const auto page = audit_->query(f, {});
+  ASSERT_TRUE(page);
+  bool replayed = false;
+  bool inspected = false;
+  for (const auto& r : page->records) {
+    replayed = replayed || r.record.type == audit::EventType::kMessageReplayed;
+    inspected = inspected ||
+                (r.record.type == audit::EventType::kRecordRead && r.record.nhs_number == kNhs);
+  }
+  EXPECT_TRUE(replayed);
+  EXPECT_TRUE(inspected);
+}
+
+TEST_F(InboundApiTest, DeadLettersAreOnlyForOperators) {
+  (void)dead_letter("discharge-summary");
+  const auto clinician = as("ae-doctor", "GET", "/admin/dead-letters");
+  EXPECT_EQ(clinician.status, 403U);
+  EXPECT_NE(clinician.body.find("operations"), std::string::npos) << clinician.body;
+  TlsClient client(client_for("Z9A01"));
+  ASSERT_FALSE(client.connect(server_->port("provider")));
+  HttpResponse anonymous;
+  (void)client.request("GET", "/admin/dead-letters", anonymous);
+  EXPECT_EQ(anonymous.status, 401U);
 }
 
 }  // namespace

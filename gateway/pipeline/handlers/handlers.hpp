@@ -99,4 +99,29 @@ namespace gw::pipeline {
 [[nodiscard]] Result<void> mailbox_ack(const http::Request& req, RequestContext& ctx,
                                        http::Response& res, store::MessageStore& messages);
 
+// Operator actions (gateway/pipeline/handlers/admin.cpp): a user token with the `operations`
+// purpose; each request audited.
+
+/** admin_queues: GET /admin/queues: per recipient, messages queued, the oldest, dead letters. */
+[[nodiscard]] Result<void> admin_queues(RequestContext& ctx, http::Response& res,
+                                        store::MessageStore& messages);
+/** admin_dead_letters: GET /admin/dead-letters?recipient=&after=&_count=: one page, by id, with
+ * a "next" link; payloads left out. */
+[[nodiscard]] Result<void> admin_dead_letters(const http::Request& req, RequestContext& ctx,
+                                              http::Response& res, store::MessageStore& messages);
+/** admin_outbox_entry: GET /admin/outbox/{id}: one outbound message with its payload (audited as
+ * a read of the patient's record). */
+[[nodiscard]] Result<void> admin_outbox_entry(RequestContext& ctx, http::Response& res,
+                                              store::MessageStore& messages);
+/** admin_replay: POST /admin/dead-letters/replay {"ids": [...]}: back in their queues (same
+ * idempotency keys); answers {"replayed": n}. */
+[[nodiscard]] Result<void> admin_replay(const http::Request& req, RequestContext& ctx,
+                                        http::Response& res, store::MessageStore& messages,
+                                        const std::string& actor);
+/** admin_discard: POST /admin/dead-letters/discard {"ids": [...], "reason": "..."}: given up,
+ * with the reason and who; answers {"discarded": n}. */
+[[nodiscard]] Result<void> admin_discard(const http::Request& req, RequestContext& ctx,
+                                         http::Response& res, store::MessageStore& messages,
+                                         const std::string& actor);
+
 }  // namespace gw::pipeline

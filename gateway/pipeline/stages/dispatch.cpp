@@ -127,8 +127,14 @@ private:
       case http::Operation::kAuditSearch:
         return true;
       default:
-        return false;
+        return is_admin_op(op);
     }
+  }
+
+  static bool is_admin_op(http::Operation op) {
+    return op == http::Operation::kAdminQueues || op == http::Operation::kAdminDeadLetters ||
+           op == http::Operation::kAdminOutboxEntry || op == http::Operation::kAdminReplay ||
+           op == http::Operation::kAdminDiscard;
   }
 
   static bool for_ig_only(http::Operation op) {
@@ -149,6 +155,13 @@ private:
       case http::Operation::kReviewDecide:
       case http::Operation::kUnmerge:
         return audit::EventType::kMpiReview;
+      case http::Operation::kAdminReplay:
+        return audit::EventType::kMessageReplayed;
+      case http::Operation::kAdminDiscard:
+        return audit::EventType::kMessageDeadLettered;
+      case http::Operation::kAdminQueues:
+      case http::Operation::kAdminDeadLetters:
+        return audit::EventType::kRecordSearch;
       default:
         return audit::EventType::kRecordRead;
     }
@@ -176,6 +189,12 @@ private:
       return same.error().to_error();
     }
     ctx.user = std::move(*user);
+    if (is_admin_op(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kOperations) {
+      return make_error(Errc::kForbidden,
+                        "the delivery queues are for the gateway's operators: the token's purpose "
+                        "of use must be " +
+                            std::string(policy::purpose_name(policy::Purpose::kOperations)));
+    }
     if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
                         std::string(ctx.route->op == http::Operation::kAuditSearch
@@ -202,6 +221,9 @@ private:
 
   Result<void> handle_stored(const http::Request& req, RequestContext& ctx,
                              http::Response& res) const {
+    if (is_admin_op(ctx.route->op)) {
+      return handle_admin(req, ctx, res);
+    }
     identity::MpiService* mpi = services_.backends.mpi;
     if (mpi == nullptr) {
       return make_error(Errc::kUnavailable, "the patient index is not available on this gateway");
@@ -226,6 +248,29 @@ private:
         break;
     }
     return make_error(Errc::kInternal, "no stored handler for the matched operation");
+  }
+
+  Result<void> handle_admin(const http::Request& req, RequestContext& ctx,
+                            http::Response& res) const {
+    store::MessageStore* messages = services_.backends.messages;
+    if (messages == nullptr) {
+      return make_error(Errc::kUnavailable, "the message store is not available on this gateway");
+    }
+    const std::string actor = ctx.user->user.id;
+    switch (ctx.route->op) {
+      case http::Operation::kAdminQueues:
+        return admin_queues(ctx, res, *messages);
+      case http::Operation::kAdminDeadLetters:
+        return admin_dead_letters(req, ctx, res, *messages);
+      case http::Operation::kAdminOutboxEntry:
+        return admin_outbox_entry(ctx, res, *messages);
+      case http::Operation::kAdminReplay:
+        return admin_replay(req, ctx, res, *messages, actor);
+      case http::Operation::kAdminDiscard:
+        return admin_discard(req, ctx, res, *messages, actor);
+      default:
+        return make_error(Errc::kInternal, "not an operator action");
+    }
   }
 
   /**
@@ -326,6 +371,11 @@ private:
       case http::Operation::kAdapterPush:
       case http::Operation::kMailboxFetch:
       case http::Operation::kMailboxAck:
+      case http::Operation::kAdminQueues:
+      case http::Operation::kAdminDeadLetters:
+      case http::Operation::kAdminOutboxEntry:
+      case http::Operation::kAdminReplay:
+      case http::Operation::kAdminDiscard:
         break;  // run(): handle_stored / run_system
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
