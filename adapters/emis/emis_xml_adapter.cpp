@@ -58,7 +58,9 @@ public:
   J& opt(std::string_view k, std::string_view v) { return v.empty() ? *this : kv(k, v); }
   J& num(std::string_view k, std::string_view decimal) {
     key(k);
-    w_.RawNumber(decimal.data(), static_cast<rapidjson::SizeType>(decimal.size()));
+    // The parser checked `decimal` against FHIR's decimal syntax, which is JSON number syntax,
+    // so it is written as it came (keeping "1.50", which a double would lose).
+    w_.RawValue(decimal.data(), decimal.size(), rapidjson::kNumberType);
     return *this;
   }
   J& arr(std::string_view k) {

@@ -4,7 +4,6 @@
 // handler. The tree is then read element by element with a sticky first error.
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <climits>
 #include <map>
 #include <memory>
@@ -409,6 +408,43 @@ public:
     return out;
   }
 
+  /** decimal: `v` (when not empty) has FHIR decimal syntax:
+   *  -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? (http://hl7.org/fhir/R4/datatypes.html). */
+  void decimal(std::string_view v, const std::string& path) {
+    if (v.empty()) {
+      return;
+    }
+    std::size_t i = 0;
+    auto digits = [&] {
+      std::size_t b = i;
+      while (i < v.size() && v[i] >= '0' && v[i] <= '9') {
+        ++i;
+      }
+      return i - b;
+    };
+    bool ok = v.size() <= 32;
+    if (ok && v[i] == '-') {
+      ++i;
+    }
+    const std::size_t int_start = i;
+    const std::size_t int_digits = digits();
+    ok = ok && int_digits > 0 && !(int_digits > 1 && v[int_start] == '0');
+    if (ok && i < v.size() && v[i] == '.') {
+      ++i;
+      ok = digits() > 0;
+    }
+    if (ok && i < v.size() && (v[i] == 'e' || v[i] == 'E')) {
+      ++i;
+      if (i < v.size() && (v[i] == '+' || v[i] == '-')) {
+        ++i;
+      }
+      ok = digits() > 0;
+    }
+    if (!ok || i != v.size()) {
+      fail(path, "not a decimal number");
+    }
+  }
+
   void add_person(const std::string& ref_id) { people_.insert(ref_id); }
 
 private:
@@ -548,11 +584,7 @@ void read_events(Reader& rd, const xmlNode* root, Extract& out) {
       NumericValue v;
       v.value = rd.text(nv, path + "/NumericValue", "Value", true);
       v.units = rd.text(nv, path + "/NumericValue", "Units");
-      double d = 0;
-      auto [ptr, ec] = std::from_chars(v.value.data(), v.value.data() + v.value.size(), d);
-      if (!v.value.empty() && (ec != std::errc{} || ptr != v.value.data() + v.value.size())) {
-        rd.fail(path + "/NumericValue/Value", "not a decimal number");
-      }
+      rd.decimal(v.value, path + "/NumericValue/Value");
       e.numeric = std::move(v);
     }
     if (const xmlNode* pr = rd.child(n, path, "Problem", false)) {
@@ -583,6 +615,7 @@ void read_medications(Reader& rd, const xmlNode* root, Extract& out) {
     }
     m.dosage = rd.text(n, path, "Dosage");
     m.quantity = rd.text(n, path, "Quantity");
+    rd.decimal(m.quantity, path + "/Quantity");
     m.units = rd.text(n, path, "QuantityUnits");
     m.prescription_type =
         rd.choice(n, path, "PrescriptionType", {"Acute", "Repeat", "RepeatDispensing"}, true);
@@ -599,6 +632,7 @@ void read_medications(Reader& rd, const xmlNode* root, Extract& out) {
         is.guid = rd.guid(i, ip);
         is.date = rd.date(i, ip, "IssueDate", true);
         is.quantity = rd.text(i, ip, "Quantity");
+        rd.decimal(is.quantity, ip + "/Quantity");
         is.units = rd.text(i, ip, "QuantityUnits");
         is.author_ref = rd.ref(i, ip, "AuthorID", false);
         m.issues.push_back(std::move(is));

@@ -489,14 +489,13 @@ private:
                             .str("code", "ITK007C")
                             .str("display", "ITK GP Connect Send Document")
                             .take());
-    header.val("destination", arr_of(O(a).str("endpoint", r.recipient.str())
-                                         .val("receiver", reference(urn(gp_org), a))
-                                         .take(),
-                                     a));
+    // STU3: the receiving organisation is MessageHeader.receiver (R4 moved it into destination).
+    header.val("destination", arr_of(O(a).str("endpoint", r.recipient.str()).take(), a));
+    header.val("receiver", reference(urn(gp_org), a));
     header.val("sender", reference(urn(header_org), a));
     header.str("timestamp", r.timestamp);
     header.val("source", O(a).str("endpoint", r.sender.str()).take());
-    header.val("focus", reference(urn(doc_id), a));
+    header.val("focus", arr_of(reference(urn(doc_id), a), a));  // 0..* in STU3
 
     Value entries(rapidjson::kArrayType);
     entries.PushBack(entry(urn(header_id), header.take(), a), a);
