@@ -59,7 +59,7 @@ public:
   J& num(std::string_view k, std::string_view decimal) {
     key(k);
     // The parser checked `decimal` against FHIR's decimal syntax, which is JSON number syntax,
-    // so it is written as it came (keeping "1.50", which a double would lose).
+    // so it is written as it came (a number, not a string).
     w_.RawValue(decimal.data(), decimal.size(), rapidjson::kNumberType);
     return *this;
   }
@@ -134,12 +134,27 @@ void head(J& j, const Ctx& c, std::string_view type, std::string_view id, bool c
   }
 }
 
-/** code_concept: a Code as a CodeableConcept: EMIS's SNOMED CT map first, the original after. */
-void code_concept(J& j, std::string_view k, const xml::Code& code, std::string_view text = {}) {
+/**
+ * code_concept: a Code as a CodeableConcept, SNOMED CT first and the original after: EMIS's own
+ * MapCode when sent, else (for Read v2) the mapping table's concept; an unmapped Read v2 code
+ * stays as sent, is counted by the mapper and warned about (at `where`).
+ */
+void code_concept(J& j, const Ctx& c, const std::string& where, std::string_view k,
+                  const xml::Code& code, std::string_view text = {}) {
   j.obj(k).arr("coding");
   if (!code.map_code.empty()) {
     j.open().kv("system", code.map_system).kv("code", code.map_code).opt("display", code.term);
     j.close();
+  } else if (code.system == detail::kReadV2System) {
+    auto m = c.mapper->code(mapping::Adapter::kEmis, {code.system, code.value, code.term},
+                            detail::kSnomedSystem);
+    if (m.mapped) {
+      j.open().kv("system", m.coding.system).kv("code", m.coding.code);
+      j.opt("display", m.coding.display).close();
+    } else {
+      c.warnings->push_back(where + std::string(ingest::kLocationSeparator) +
+                            "Read v2 code with no SNOMED CT mapping, kept as sent");
+    }
   }
   j.open().kv("system", code.system).kv("code", code.value).opt("display", code.term).close();
   j.end_arr();
@@ -169,20 +184,10 @@ void note(J& j, std::string_view text) {
   }
 }
 
-/** finish: parses what was written back into a document, maps Read v2 codes, stores it. */
-void finish(J& j, const Ctx& c, std::string_view type, std::string_view id, std::string_view where,
-            ingest::TranslatedMessage& out) {
+/** finish: closes the resource and adds it to the message. */
+void finish(J& j, std::string_view type, std::string_view id, ingest::TranslatedMessage& out) {
   j.close();
-  std::string text = j.take();
-  auto doc = fhir::parse_json(text);
-  if (doc) {
-    if (int unmapped = detail::map_read_codes(*doc, *c.mapper, doc->GetAllocator()); unmapped > 0) {
-      c.warnings->push_back(std::string(where) + std::string(ingest::kLocationSeparator) +
-                            "Read v2 code with no SNOMED CT mapping, kept as sent");
-    }
-    text = fhir::to_json(*doc);
-  }
-  out.resources.push_back({std::string(type), std::string(id), std::move(text), false});
+  out.resources.push_back({std::string(type), std::string(id), j.take(), false});
 }
 
 void organisation(const Ctx& c, ingest::TranslatedMessage& out) {
@@ -190,12 +195,11 @@ void organisation(const Ctx& c, ingest::TranslatedMessage& out) {
   head(j, c, "Organization", c.ods, false, false);
   j.arr("identifier").open().kv("system", detail::kOdsSystem).kv("value", c.ods).close().end_arr();
   j.opt("name", c.ex->registration.practice_name);
-  finish(j, c, "Organization", c.ods, "/MedicalRecord/Registration/RegisteredPractice", out);
+  finish(j, "Organization", c.ods, out);
 }
 
 void people(const Ctx& c, ingest::TranslatedMessage& out) {
-  for (std::size_t i = 0; i < c.ex->people.size(); ++i) {
-    const xml::Person& p = c.ex->people[i];
+  for (const xml::Person& p : c.ex->people) {
     J j;
     head(j, c, "Practitioner", p.guid, false, false);
     j.arr("identifier")
@@ -215,8 +219,7 @@ void people(const Ctx& c, ingest::TranslatedMessage& out) {
     if (!p.role.empty()) {
       j.arr("qualification").open().obj("code").kv("text", p.role).close().close().end_arr();
     }
-    finish(j, c, "Practitioner", p.guid,
-           std::string("/MedicalRecord/PeopleList/Person[") + std::to_string(i + 1) + "]", out);
+    finish(j, "Practitioner", p.guid, out);
   }
 }
 
@@ -323,7 +326,7 @@ void patient(Ctx& c, ingest::TranslatedMessage& out) {
   j.obj("identifier").kv("system", detail::kOdsSystem).kv("value", c.ods).close();
   j.close().end_arr();
   j.ref("managingOrganization", "Organization", c.ods);
-  finish(j, c, "Patient", c.patient_id, r.path, out);
+  finish(j, "Patient", c.patient_id, out);
 }
 
 void consultations(const Ctx& c, ingest::TranslatedMessage& out) {
@@ -355,7 +358,7 @@ void consultations(const Ctx& c, ingest::TranslatedMessage& out) {
       j.close().end_arr();
     }
     j.ref("serviceProvider", "Organization", c.ods);
-    finish(j, c, "Encounter", con.guid, con.path, out);
+    finish(j, "Encounter", con.guid, out);
   }
 }
 
@@ -378,7 +381,7 @@ void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out
       .kv("code", "problem-list-item")
       .kv("display", "Problem List Item");
   j.close().end_arr().close().end_arr();
-  code_concept(j, "code", e.code, e.display_term);
+  code_concept(j, c, e.path + "/Code", "code", e.code, e.display_term);
   subject(j, c);
   encounter_of(j, c, "encounter", e.guid);
   j.kv("onsetDateTime", e.date);
@@ -386,14 +389,14 @@ void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out
   j.kv("recordedDate", e.date);
   practitioner(j, c, "recorder", e.author_ref);
   note(j, e.comment);
-  finish(j, c, "Condition", e.guid, e.path, out);
+  finish(j, "Condition", e.guid, out);
 }
 
 void observation(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out) {
   J j;
   head(j, c, "Observation", e.guid, e.confidential);
   j.kv("status", "final");
-  code_concept(j, "code", e.code, e.display_term);
+  code_concept(j, c, e.path + "/Code", "code", e.code, e.display_term);
   subject(j, c);
   encounter_of(j, c, "encounter", e.guid);
   j.kv("effectiveDateTime", e.date);
@@ -409,7 +412,7 @@ void observation(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& o
     j.close();
   }
   note(j, e.comment);
-  finish(j, c, "Observation", e.guid, e.path, out);
+  finish(j, "Observation", e.guid, out);
 }
 
 void medication_request(const xml::Medication& m, J& j, std::string_view status) {
@@ -430,7 +433,7 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
         .close()
         .end_arr();
     j.kv("status", m.status == "active" ? "active" : m.status == "past" ? "completed" : "stopped");
-    code_concept(j, "medicationCodeableConcept", m.drug);
+    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
     subject(j, c);
     encounter_of(j, c, "context", m.guid);
     j.obj("effectivePeriod").kv("start", m.date).opt("end", m.end_date).close();
@@ -439,7 +442,7 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
     if (!m.dosage.empty()) {
       j.arr("dosage").open().kv("text", m.dosage).close().end_arr();
     }
-    finish(j, c, "MedicationStatement", ms_id, m.path, out);
+    finish(j, "MedicationStatement", ms_id, out);
   }
   {
     J j;  // the authorisation (GP Connect's "plan" MedicationRequest)
@@ -449,7 +452,7 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
                        : m.status == "past" ? "completed"
                                             : "cancelled");
     j.kv("intent", "plan");
-    code_concept(j, "medicationCodeableConcept", m.drug);
+    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
     subject(j, c);
     encounter_of(j, c, "encounter", m.guid);
     j.kv("authoredOn", m.date);
@@ -469,14 +472,14 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
       j.obj("dispenseRequest").obj("quantity").num("value", m.quantity).opt("unit", m.units);
       j.close().close();
     }
-    finish(j, c, "MedicationRequest", m.guid, m.path, out);
+    finish(j, "MedicationRequest", m.guid, out);
   }
   for (const auto& is : m.issues) {
     J j;  // one issue: an "order" based on the authorisation
     head(j, c, "MedicationRequest", is.guid, m.confidential);
     medication_request(m, j, "completed");
     j.kv("intent", "order");
-    code_concept(j, "medicationCodeableConcept", m.drug);
+    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
     subject(j, c);
     j.kv("authoredOn", is.date);
     practitioner(j, c, "requester", is.author_ref.empty() ? m.author_ref : is.author_ref);
@@ -492,7 +495,7 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
       j.obj("dispenseRequest").obj("quantity").num("value", is.quantity).opt("unit", is.units);
       j.close().close();
     }
-    finish(j, c, "MedicationRequest", is.guid, is.path, out);
+    finish(j, "MedicationRequest", is.guid, out);
   }
 }
 
@@ -505,7 +508,7 @@ void allergy(const Ctx& c, const xml::Allergy& a, ingest::TranslatedMessage& out
                "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "confirmed",
                {});
   j.opt("type", a.type);
-  code_concept(j, "code", a.code);
+  code_concept(j, c, a.path + "/Code", "code", a.code);
   subject(j, c, "patient");
   encounter_of(j, c, "encounter", a.guid);
   j.kv("onsetDateTime", a.date).kv("recordedDate", a.date);
@@ -515,7 +518,7 @@ void allergy(const Ctx& c, const xml::Allergy& a, ingest::TranslatedMessage& out
     j.arr("reaction").open().arr("manifestation").open().kv("text", a.reaction).close().end_arr();
     j.opt("severity", a.severity).close().end_arr();
   }
-  finish(j, c, "AllergyIntolerance", a.guid, a.path, out);
+  finish(j, "AllergyIntolerance", a.guid, out);
 }
 
 void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
@@ -538,14 +541,14 @@ void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
       .kv("display", cat.second);
   j.close().end_arr().kv("text", a.type).close().end_arr();
   if (a.code) {
-    code_concept(j, "code", *a.code, a.text);
+    code_concept(j, c, a.path + "/Code", "code", *a.code, a.text);
   } else {
     j.obj("code").kv("text", a.text).close();
   }
   subject(j, c);
   j.obj("period").kv("start", a.date).opt("end", a.end_date).close();
   practitioner(j, c, "author", a.author_ref);
-  finish(j, c, "Flag", a.guid, a.path, out);
+  finish(j, "Flag", a.guid, out);
 }
 
 /** translate_extract: one extract; `sender` absent offline (the practice it names is used). */

@@ -9,6 +9,7 @@
 #include "adapters/emis/emis.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/resource.hpp"
+#include "gateway/fhir/validate.hpp"
 #include "gateway/translate/translate.hpp"
 #include "tests/unit/adapters/emis/emis_test_support.hpp"
 
@@ -69,6 +70,35 @@ TEST_F(EmisXmlTest, ExampleExtractBecomesTheGpRecord) {
   EXPECT_EQ(test::count(*m, "Flag"), 1u);
   for (const auto& d : test::parsed(*m)) {
     EXPECT_EQ(fhir::ResourceView(d).meta_source(), "urn:caregw:ods:Z90001");
+  }
+}
+
+TEST_F(EmisXmlTest, EveryResourcePassesTheUkCoreChecks) {
+  auto m = translate(test::example());
+  ASSERT_TRUE(m) << m.error().detail;
+  for (const auto& d : test::parsed(*m)) {
+    const auto issues = fhir::check_uk_core(d);
+    EXPECT_FALSE(fhir::has_errors(issues))
+        << fhir::ResourceView(d).type() << ": " << (issues.empty() ? "" : issues.front().message);
+  }
+}
+
+TEST_F(EmisXmlTest, DecimalsAreNumbersAndBadOnesAreRefused) {
+  auto m = translate(replaced(test::example(), "<Quantity>28</Quantity>\n      <QuantityUnits>",
+                              "<Quantity>2.50</Quantity>\n      <QuantityUnits>"));
+  ASSERT_TRUE(m) << m.error().detail;
+  const auto* plan = test::find(*m, "MedicationRequest", "0A1B2C3D-4E5F-4061-8728-394A5B6C7D8E");
+  ASSERT_NE(plan, nullptr);
+  // A number, not a string (RapidJSON holds it as a double: gateway/fhir/README.md, "Numbers").
+  EXPECT_NE(plan->json.find("\"value\":2.5"), std::string::npos) << plan->json;
+  for (const char* bad : {"028", ".5", "1e", "NaN", "+3", "1,5"}) {
+    auto r =
+        translate(replaced(test::example(), "<Quantity>28</Quantity>\n      <QuantityUnits>",
+                           std::string("<Quantity>") + bad + "</Quantity>\n      <QuantityUnits>"));
+    ASSERT_FALSE(r) << bad;
+    EXPECT_TRUE(r.error().detail.starts_with(
+        "/MedicalRecord/MedicationList/Medication[1]/Quantity: not a decimal"))
+        << r.error().detail;
   }
 }
 
