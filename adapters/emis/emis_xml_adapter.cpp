@@ -334,12 +334,22 @@ void consultations(const Ctx& c, ingest::TranslatedMessage& out) {
     J j;
     head(j, c, "Encounter", con.guid, false);
     j.kv("status", "finished");
-    auto cls = c.mapper->value(mapping::Adapter::kEmis, c.sender.str(), "encounter_class",
-                               con.type.empty() ? "SURGERY" : con.type, {},
-                               "local:emis-consultation-type");
-    j.obj("class").kv("system", cls.coding.system).kv("code", cls.coding.code);
-    j.opt("display", cls.coding.display).close();
-    if (!con.type.empty()) {
+    if (con.type.empty()) {
+      // R4 requires class; with no consultation type the extract does not say: data absent, as
+      // the STU3 converter marks it (gateway/fhir/convert).
+      j.obj("class").arr("extension").open();
+      j.kv("url", "http://hl7.org/fhir/StructureDefinition/data-absent-reason");
+      j.kv("valueCode", "unknown").close().end_arr().close();
+    } else {
+      auto cls = c.mapper->value(mapping::Adapter::kEmis, c.sender.str(), "encounter_class",
+                                 con.type, {}, "local:emis-consultation-type");
+      j.obj("class").kv("system", cls.coding.system).kv("code", cls.coding.code);
+      j.opt("display", cls.coding.display).close();
+      if (!cls.mapped) {
+        c.warnings->push_back(con.path + "/Type" + std::string(ingest::kLocationSeparator) +
+                              "no mapping for this consultation type (mappings/emis, map "
+                              "'encounter_class'); kept as sent");
+      }
       j.arr("type").open().kv("text", con.type).close().end_arr();
     }
     subject(j, c);

@@ -229,6 +229,21 @@ TEST_F(EmisXmlTest, UnknownSexCodeIsRecordedAsUnknownWithAWarning) {
   EXPECT_STREQ(p["gender"].GetString(), "unknown");
 }
 
+TEST_F(EmisXmlTest, ConsultationTypeIsMappedOrKeptOrMarkedAbsent) {
+  const std::string id = "D6F2B4A5-0E97-4C3D-9F8B-4C5A6E7D8F90";
+  auto unknown =
+      translate(replaced(test::example(), "<Type>SURGERY</Type>", "<Type>CARE-HOME</Type>"));
+  ASSERT_TRUE(unknown) << unknown.error().detail;
+  EXPECT_TRUE(has_warning(*unknown, "/MedicalRecord/ConsultationList/Consultation[1]/Type: "));
+  auto e = test::json_of(test::find(*unknown, "Encounter", id));
+  EXPECT_STREQ(e["class"]["code"].GetString(), "CARE-HOME");
+  auto none = translate(replaced(test::example(), "<Type>SURGERY</Type>", ""));
+  ASSERT_TRUE(none) << none.error().detail;
+  auto n = test::json_of(test::find(*none, "Encounter", id));
+  EXPECT_STREQ(n["class"]["extension"][0]["valueCode"].GetString(), "unknown");
+  EXPECT_FALSE(n.HasMember("type"));
+}
+
 TEST_F(EmisXmlTest, MalformedExtractsAreRefusedWithTheElementPath) {
   struct Case {
     std::string from, to, expected;
