@@ -257,10 +257,6 @@ identity::IncomingIdentity identity_from_patient(const rapidjson::Value& patient
   return in;
 }
 
-bool looks_like_instant(std::string_view s) {
-  return s.size() >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T';
-}
-
 }  // namespace detail
 
 std::string to_r4_bundle(const ingest::TranslatedMessage& message) {

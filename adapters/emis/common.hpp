@@ -49,9 +49,6 @@ void set_meta_source(rapidjson::Value& resource, std::string_view ods,
 int map_read_codes(rapidjson::Value& v, const mapping::Mapper& mapper,
                    rapidjson::Document::AllocatorType& a, int depth = 0);
 
-/** iso_timestamp_ok: a FHIR instant-ish "YYYY-MM-DDThh:mm:ss..." (for headers). */
-[[nodiscard]] bool looks_like_instant(std::string_view s);
-
 /**
  * identity_from_patient: the MPI's view of an R4 Patient: NHS number and verification status
  * (an invalid number is left out, with a warning), names, birth date, gender, home postcode,
