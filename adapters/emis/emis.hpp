@@ -3,6 +3,7 @@
 // correspondence to the practice, and the offline helpers `caregw translate` uses.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,26 @@ inline constexpr std::string_view kMetaSourcePrefix = "urn:caregw:ods:";
  * ITK3 GP Connect Send Document message (ITK007C, FHIR STU3 XML) for the registered practice.
  */
 [[nodiscard]] std::unique_ptr<ingest::OutboundRenderer> make_send_document_renderer();
+
+/** ItkResponse: what a practice's ITK3 response (ITK008M) says about a message we sent. */
+struct ItkResponse {
+  /** in_reply_to: MessageHeader.response.identifier: the answered message's MessageHeader.id,
+   * which the Send Document renderer sets to RenderRequest::outbound_message_id. */
+  std::string in_reply_to;
+  /** outcome: ok (delivered / accepted), transient-error (try again), fatal-error (do not). */
+  enum class Outcome : std::uint8_t { kOk, kTransientError, kFatalError } outcome = Outcome::kOk;
+  struct Code {
+    std::string system, code, display;  // ITK-ResponseCodes-1 / ITK-Acknowledgement-1 codings
+  };
+  std::vector<Code> codes;  // from the OperationOutcome that response.details names
+};
+
+/**
+ * read_itk_response: an ITK3 response (STU3 message Bundle, XML or JSON, event ITK008M) to a
+ * GP Connect Send Document message. kBadRequest when unreadable, kUnprocessable with the element
+ * ("Bundle.entry[0].resource.event: ...") when it is not an ITK3 response. Pure; thread-safe.
+ */
+[[nodiscard]] Result<ItkResponse> read_itk_response(std::string_view body);
 
 /** OfflineTranslation: an R4 Bundle (collection) of a message's resources, for the CLI. */
 struct OfflineTranslation {

@@ -357,7 +357,9 @@ private:
     auto uuid = [&](std::string_view part) {
       return detail::name_uuid(seed + "|" + std::string(part));
     };
-    const std::string header_id = uuid("header"), header_org = uuid("header-org"),
+    // MessageHeader.id is the outbound message id: an ITK3 response names it in
+    // MessageHeader.response.identifier (read_itk_response), so the outbox can match the two.
+    const std::string header_id = r.outbound_message_id, header_org = uuid("header-org"),
                       doc_id = uuid("document"), comp_id = uuid("composition"),
                       patient_id = uuid("patient"), sender_org = uuid("sender-org"),
                       gp_org = uuid("recipient-org"), binary_id = uuid("binary");
@@ -508,7 +510,7 @@ private:
                      a);
     entries.PushBack(entry(urn(doc_id), std::move(document), a), a);
     msg.AddMember("resourceType", "Bundle", a);
-    msg.AddMember("id", s(r.outbound_message_id, a), a);
+    msg.AddMember("id", s(uuid("message"), a), a);
     msg.AddMember(
         "meta", profile("https://fhir.nhs.uk/STU3/StructureDefinition/ITK-Message-Bundle-1", a), a);
     msg.AddMember("identifier",

@@ -184,3 +184,74 @@ TEST(SendDocumentTest, NothingToCarryIsUnprocessable) {
 
 }  // namespace
 }  // namespace gw::adapters::emis
+
+namespace gw::adapters::emis {
+namespace {
+
+/** itk_response: a synthetic ITK3 response (ITK008M) to `id`, with one ITK response code. */
+std::string itk_response(const std::string& id, const std::string& code,
+                         const std::string& itk_code) {
+  return R"({"resourceType":"Bundle","id":"r1","type":"message","entry":[
+    {"fullUrl":"urn:uuid:5a3e1c2b-0d4f-4e6a-8b7c-9d0e1f2a3b4c","resource":{"resourceType":"MessageHeader",
+      "id":"5a3e1c2b-0d4f-4e6a-8b7c-9d0e1f2a3b4c",
+      "event":{"system":"https://fhir.nhs.uk/STU3/CodeSystem/ITK-MessageEvent-2","code":"ITK008M","display":"ITK Response"},
+      "timestamp":"2026-11-26T16:31:00Z","source":{"endpoint":"Z90001"},
+      "response":{"identifier":")" +
+         id + R"(","code":")" + code + R"(",
+        "details":{"reference":"urn:uuid:6b4f2d3c-1e5a-4f7b-9c8d-0e1f2a3b4c5d"}}}},
+    {"fullUrl":"urn:uuid:6b4f2d3c-1e5a-4f7b-9c8d-0e1f2a3b4c5d","resource":{"resourceType":"OperationOutcome",
+      "id":"6b4f2d3c-1e5a-4f7b-9c8d-0e1f2a3b4c5d","issue":[{"severity":"information","code":"informational",
+      "details":{"coding":[{"system":"https://fhir.nhs.uk/STU3/CodeSystem/ITK-ResponseCodes-1",
+      "code":")" +
+         itk_code + R"("}]}}]}}]})";
+}
+
+TEST(ItkResponseTest, AnOkResponseNamesTheMessageWeSent) {
+  // Codes:
+  // ../shared/reference/gpconnect-send-document-update-record/CodeSystem-ITK-ResponseCodes-1.xml
+  auto m = discharge();
+  auto sent = make_send_document_renderer()->render(request(m));
+  ASSERT_TRUE(sent);
+  auto j = fhir::xml_to_json(sent->payload, fhir::FhirVersion::kStu3);
+  ASSERT_TRUE(j);
+  const std::string header_id = (*j)["entry"][0]["resource"]["id"].GetString();
+  EXPECT_EQ(header_id, request(m).outbound_message_id);
+
+  auto r = read_itk_response(itk_response(header_id, "ok", "20013"));
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->in_reply_to, header_id);
+  EXPECT_EQ(r->outcome, ItkResponse::Outcome::kOk);
+  ASSERT_EQ(r->codes.size(), 1u);
+  EXPECT_EQ(r->codes[0].code, "20013");  // Success
+}
+
+TEST(ItkResponseTest, XmlResponsesAndErrorsAreRead) {
+  auto json = fhir::parse_json(
+      itk_response("7d3c2a10-5b4e-4f61-9a8b-0c1d2e3f4a5b", "fatal-error", "20009"));
+  ASSERT_TRUE(json);
+  auto xml = fhir::json_to_xml(*json, fhir::FhirVersion::kStu3);
+  ASSERT_TRUE(xml) << xml.error().detail;
+  auto r = read_itk_response(*xml);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->outcome, ItkResponse::Outcome::kFatalError);
+  EXPECT_EQ(r->codes[0].code, "20009");  // Payload validation failure
+  auto t = read_itk_response(itk_response("x", "transient-error", "10002"));
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->outcome, ItkResponse::Outcome::kTransientError);
+}
+
+TEST(ItkResponseTest, WhatIsNotAnItkResponseIsRefusedWithTheElement) {
+  auto wrong_event = itk_response("x", "ok", "20013");
+  wrong_event.replace(wrong_event.find("ITK008M"), 7, "ITK007C");
+  auto r = read_itk_response(wrong_event);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().detail.starts_with("Bundle.entry[0].resource.event: ")) << r.error().detail;
+  auto bad_code = read_itk_response(itk_response("x", "maybe", "20013"));
+  ASSERT_FALSE(bad_code);
+  EXPECT_TRUE(bad_code.error().detail.starts_with("Bundle.entry[0].resource.response.code: "));
+  EXPECT_FALSE(read_itk_response("<Bundle"));
+  EXPECT_FALSE(read_itk_response(R"({"resourceType":"Bundle","type":"document","entry":[]})"));
+}
+
+}  // namespace
+}  // namespace gw::adapters::emis
