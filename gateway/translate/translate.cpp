@@ -5,6 +5,7 @@
 #include <array>
 #include <utility>
 
+#include "adapters/emis/emis.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/schema.hpp"
 #include "gateway/fhir/stu3_to_r4.hpp"
@@ -13,7 +14,7 @@
 namespace gw::translate {
 namespace {
 
-constexpr std::array<std::pair<Kind, std::string_view>, 10> kNames{{
+constexpr std::array<std::pair<Kind, std::string_view>, 11> kNames{{
     {Kind::kHl7v2, "hl7v2"},
     {Kind::kItk, "itk"},
     {Kind::kEmisXml, "emis-xml"},
@@ -24,6 +25,7 @@ constexpr std::array<std::pair<Kind, std::string_view>, 10> kNames{{
     {Kind::kFhirR4Xml, "fhir-r4-xml"},
     {Kind::kFhirStu3, "fhir-stu3"},
     {Kind::kFhirStu3Xml, "fhir-stu3-xml"},
+    {Kind::kGpConnect, "gpconnect"},
 }};
 
 bool is_fhir(Kind k) {
@@ -65,6 +67,23 @@ std::string kind_names() {
 }
 
 Result<Translation> translate(Kind from, Kind to, std::string_view input) {
+  return translate(from, to, input, mapping::Mapper(nullptr, nullptr));
+}
+
+Result<Translation> translate(Kind from, Kind to, std::string_view input,
+                              const mapping::Mapper& mapper) {
+  if (from == Kind::kEmisXml || from == Kind::kGpConnect) {
+    if (to != Kind::kFhirR4) {
+      return make_error(Errc::kUnprocessable,
+                        std::string(kind_name(from)) + " translates to fhir-r4 (a Bundle) only");
+    }
+    auto t = from == Kind::kEmisXml ? adapters::emis::translate_emis_xml_offline(input, mapper)
+                                    : adapters::emis::translate_gpconnect_offline(input, mapper);
+    if (!t) {
+      return t.error();
+    }
+    return Translation{std::move(t->bundle_json), std::move(t->warnings)};
+  }
   if (!is_fhir(from) || !is_fhir(to)) {
     const Kind native = is_fhir(from) ? to : from;
     return make_error(Errc::kUnprocessable,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gateway/core/error.hpp"
+#include "gateway/mapping/unmapped.hpp"
 
 namespace gw::translate {
 
@@ -22,6 +23,7 @@ enum class Kind {
   kFhirR4Xml,
   kFhirStu3,
   kFhirStu3Xml,
+  kGpConnect,  // a GP Connect Access Record: Structured bundle, read by the emis adapter
 };
 
 /** parse_kind: the command-line name ("fhir-r4", "hl7v2", ...) to a Kind. */
@@ -43,5 +45,12 @@ struct Translation {
  * kUnprocessable saying so. Never throws.
  */
 [[nodiscard]] Result<Translation> translate(Kind from, Kind to, std::string_view input);
+
+/**
+ * translate: as above, with the mapping set native formats map their codes through (`emis-xml`
+ * and `gpconnect` to `fhir-r4` print the adapter's resources as an R4 collection Bundle).
+ */
+[[nodiscard]] Result<Translation> translate(Kind from, Kind to, std::string_view input,
+                                            const mapping::Mapper& mapper);
 
 }  // namespace gw::translate

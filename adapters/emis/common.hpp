@@ -1,0 +1,64 @@
+// Pieces the EMIS adapter's three codecs share: stable ids, meta.source stamping, Read v2 to
+// SNOMED CT mapping over any FHIR JSON value, located errors and name-based UUIDs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "gateway/core/error.hpp"
+#include "gateway/core/ids.hpp"
+#include "gateway/identity/mpi_service.hpp"
+#include "gateway/mapping/unmapped.hpp"
+
+namespace gw::adapters::emis::detail {
+
+inline constexpr std::string_view kReadV2System = "http://read.info/readv2";
+inline constexpr std::string_view kSnomedSystem = "http://snomed.info/sct";
+inline constexpr std::string_view kOdsSystem = "https://fhir.nhs.uk/Id/ods-organization-code";
+
+/** fnv1a64: a 64-bit FNV-1a hash (ids and UUIDs derived from names, not security). */
+[[nodiscard]] std::uint64_t fnv1a64(std::string_view s,
+                                    std::uint64_t seed = 14695981039346656037ULL);
+
+/** derived_id: a FHIR id ([A-Za-z0-9.-]{1,64}) stable for `seed`: `prefix` + 16 hex digits. */
+[[nodiscard]] std::string derived_id(std::string_view prefix, std::string_view seed);
+
+/** name_uuid: a UUID-shaped string derived from `seed` (same seed, same UUID). */
+[[nodiscard]] std::string name_uuid(std::string_view seed);
+
+/** valid_fhir_id: [A-Za-z0-9.-]{1,64}. */
+[[nodiscard]] bool valid_fhir_id(std::string_view id);
+
+/** located: an error whose detail is "where: what" (gateway/ingest/adapter.hpp convention). */
+[[nodiscard]] Error located(Errc code, std::string_view where, std::string_view what);
+
+/** set_meta_source: resource.meta.source = kMetaSourcePrefix + ods (replacing any value). */
+void set_meta_source(rapidjson::Value& resource, std::string_view ods,
+                     rapidjson::Document::AllocatorType& a);
+
+/**
+ * map_read_codes: for every CodeableConcept under `v` that carries a Read v2 coding but no
+ * SNOMED CT one, asks `mapper` for the SNOMED CT concept; when there is one it is put first and
+ * the Read v2 coding kept after it. Unmapped codes stay as sent (the mapper counts them).
+ * @return how many concepts had no mapping (for warnings).
+ */
+int map_read_codes(rapidjson::Value& v, const mapping::Mapper& mapper,
+                   rapidjson::Document::AllocatorType& a, int depth = 0);
+
+/**
+ * identity_from_patient: the MPI's view of an R4 Patient: NHS number and verification status
+ * (an invalid number is left out, with a warning), names, birth date, gender, home postcode,
+ * address lines and telecom; `local_guid` (when not empty) as the emis-guid local identifier.
+ */
+[[nodiscard]] identity::IncomingIdentity identity_from_patient(
+    const rapidjson::Value& patient, const OdsCode& source, std::string_view local_guid,
+    std::string_view message_id, std::string_view where, std::vector<std::string>& warnings);
+
+/** guid_shaped: 8-4-4-4-12 hexadecimal digits (an EMIS Web GUID). */
+[[nodiscard]] bool guid_shaped(std::string_view s);
+
+}  // namespace gw::adapters::emis::detail

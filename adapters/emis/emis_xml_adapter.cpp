@@ -1,0 +1,740 @@
+// InboundAdapter "emis-xml": an EMIS XML extract (emis_xml.hpp) to FHIR R4 UK Core resources:
+// Patient, Organization (the practice), Practitioner, Encounter (consultations), Condition
+// (problems), Observation, MedicationStatement + MedicationRequest (authorisation and issues),
+// AllergyIntolerance and Flag (alerts); plus the identity the MPI needs and an XML acknowledgement.
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "adapters/emis/common.hpp"
+#include "adapters/emis/emis.hpp"
+#include "adapters/emis/emis_xml.hpp"
+#include "gateway/fhir/json.hpp"
+#include "gateway/identity/nhs_number.hpp"
+
+namespace gw::adapters::emis {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr std::string_view kUkCoreVerification =
+    "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus";
+constexpr std::string_view kUkCoreVerificationSystem =
+    "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland";
+constexpr std::string_view kProblemSignificance =
+    "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ProblemSignificance-1";
+constexpr std::string_view kPrescriptionType =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-PrescriptionType-1";
+constexpr std::string_view kPrescriptionTypeSystem =
+    "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1";
+
+/** J: a thin layer over RapidJSON's writer so each resource reads like its JSON. */
+class J {
+public:
+  J() : w_(sb_) {}
+  J& open() {
+    w_.StartObject();
+    return *this;
+  }
+  J& close() {
+    w_.EndObject();
+    return *this;
+  }
+  J& key(std::string_view k) {
+    w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+    return *this;
+  }
+  J& str(std::string_view v) {
+    w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+    return *this;
+  }
+  J& kv(std::string_view k, std::string_view v) { return key(k).str(v); }
+  /** opt: kv only when v is not empty. */
+  J& opt(std::string_view k, std::string_view v) { return v.empty() ? *this : kv(k, v); }
+  J& num(std::string_view k, std::string_view decimal) {
+    key(k);
+    // The parser checked `decimal` against FHIR's decimal syntax, which is JSON number syntax,
+    // so it is written as it came (a number, not a string).
+    w_.RawValue(decimal.data(), decimal.size(), rapidjson::kNumberType);
+    return *this;
+  }
+  J& arr(std::string_view k) {
+    key(k);
+    w_.StartArray();
+    return *this;
+  }
+  J& end_arr() {
+    w_.EndArray();
+    return *this;
+  }
+  J& obj(std::string_view k) {
+    key(k);
+    return open();
+  }
+  /** ref: {"reference": "<type>/<id>"} under key k. */
+  J& ref(std::string_view k, std::string_view type, std::string_view id) {
+    return obj(k).kv("reference", std::string(type) + "/" + std::string(id)).close();
+  }
+  /** coding_concept: {"coding": [{system, code, display}], "text"} under key k. */
+  J& concept_of(std::string_view k, std::string_view system, std::string_view code,
+                std::string_view display) {
+    obj(k).arr("coding").open().kv("system", system).kv("code", code);
+    opt("display", display);
+    close().end_arr();
+    return close();
+  }
+  Writer& raw() { return w_; }
+  [[nodiscard]] std::string take() { return {sb_.GetString(), sb_.GetSize()}; }
+
+private:
+  rapidjson::StringBuffer sb_;
+  Writer w_;
+};
+
+/** Ctx: what every resource of one extract shares. */
+struct Ctx {
+  const xml::Extract* ex = nullptr;
+  std::string ods;                                  // the practice (meta.source)
+  std::string patient_id;                           // Registration/GUID
+  std::map<std::string, std::string> people;        // RefID -> Person GUID
+  std::map<std::string, std::string> encounter_of;  // entry GUID -> consultation GUID
+  const mapping::Mapper* mapper = nullptr;
+  OdsCode sender;
+  std::vector<std::string>* warnings = nullptr;
+};
+
+/** head: resourceType, id, meta (source, and restricted when confidential), identifier. */
+void head(J& j, const Ctx& c, std::string_view type, std::string_view id, bool confidential,
+          bool entry_identifier = true) {
+  j.open().kv("resourceType", type).kv("id", id);
+  j.obj("meta").kv("source", std::string(kMetaSourcePrefix) + c.ods);
+  if (confidential) {
+    // EMIS marks an entry confidential: label it so the policy engine withholds it by default.
+    j.arr("security")
+        .open()
+        .kv("system", "http://terminology.hl7.org/CodeSystem/v3-Confidentiality")
+        .kv("code", "R")
+        .kv("display", "restricted")
+        .close()
+        .end_arr();
+  }
+  j.close();
+  if (entry_identifier) {
+    j.arr("identifier")
+        .open()
+        .kv("system", std::string("urn:caregw:id:") + c.ods + ":emis-entry-guid")
+        .kv("value", id)
+        .close()
+        .end_arr();
+  }
+}
+
+/**
+ * code_concept: a Code as a CodeableConcept, SNOMED CT first and the original after: EMIS's own
+ * MapCode when sent, else (for Read v2) the mapping table's concept; an unmapped Read v2 code
+ * stays as sent, is counted by the mapper and warned about (at `where`).
+ */
+void code_concept(J& j, const Ctx& c, const std::string& where, std::string_view k,
+                  const xml::Code& code, std::string_view text = {}) {
+  j.obj(k).arr("coding");
+  if (!code.map_code.empty()) {
+    j.open().kv("system", code.map_system).kv("code", code.map_code).opt("display", code.term);
+    j.close();
+  } else if (code.system == detail::kReadV2System) {
+    auto m = c.mapper->code(mapping::Adapter::kEmis, {code.system, code.value, code.term},
+                            detail::kSnomedSystem);
+    if (m.mapped) {
+      j.open().kv("system", m.coding.system).kv("code", m.coding.code);
+      j.opt("display", m.coding.display).close();
+    } else {
+      c.warnings->push_back(where + std::string(ingest::kLocationSeparator) +
+                            "Read v2 code with no SNOMED CT mapping, kept as sent");
+    }
+  }
+  j.open().kv("system", code.system).kv("code", code.value).opt("display", code.term).close();
+  j.end_arr();
+  j.opt("text", text.empty() ? std::string_view(code.term) : text);
+  j.close();
+}
+
+void subject(J& j, const Ctx& c, std::string_view k = "subject") {
+  j.ref(k, "Patient", c.patient_id);
+}
+
+void practitioner(J& j, const Ctx& c, std::string_view k, const std::string& ref_id) {
+  if (auto it = c.people.find(ref_id); it != c.people.end()) {
+    j.ref(k, "Practitioner", it->second);
+  }
+}
+
+void encounter_of(J& j, const Ctx& c, std::string_view k, const std::string& guid) {
+  if (auto it = c.encounter_of.find(guid); it != c.encounter_of.end()) {
+    j.ref(k, "Encounter", it->second);
+  }
+}
+
+void note(J& j, std::string_view text) {
+  if (!text.empty()) {
+    j.arr("note").open().kv("text", text).close().end_arr();
+  }
+}
+
+/** finish: closes the resource and adds it to the message. */
+void finish(J& j, std::string_view type, std::string_view id, ingest::TranslatedMessage& out) {
+  j.close();
+  out.resources.push_back({std::string(type), std::string(id), j.take(), false});
+}
+
+void organisation(const Ctx& c, ingest::TranslatedMessage& out) {
+  J j;
+  head(j, c, "Organization", c.ods, false, false);
+  j.arr("identifier").open().kv("system", detail::kOdsSystem).kv("value", c.ods).close().end_arr();
+  j.opt("name", c.ex->registration.practice_name);
+  finish(j, "Organization", c.ods, out);
+}
+
+void people(const Ctx& c, ingest::TranslatedMessage& out) {
+  for (const xml::Person& p : c.ex->people) {
+    J j;
+    head(j, c, "Practitioner", p.guid, false, false);
+    j.arr("identifier")
+        .open()
+        .kv("system", std::string("urn:caregw:id:") + c.ods + ":emis-user-guid")
+        .kv("value", p.guid)
+        .close()
+        .end_arr();
+    j.arr("name").open().kv("family", p.last_name);
+    if (!p.first_names.empty()) {
+      j.arr("given").str(p.first_names).end_arr();
+    }
+    if (!p.title.empty()) {
+      j.arr("prefix").str(p.title).end_arr();
+    }
+    j.close().end_arr();
+    if (!p.role.empty()) {
+      j.arr("qualification").open().obj("code").kv("text", p.role).close().close().end_arr();
+    }
+    finish(j, "Practitioner", p.guid, out);
+  }
+}
+
+/** split_words: "Imogen Clare" -> {"Imogen", "Clare"}. */
+std::vector<std::string> split_words(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t b = s.find_first_not_of(' ', i);
+    if (b == std::string_view::npos) {
+      break;
+    }
+    std::size_t e = s.find(' ', b);
+    out.emplace_back(s.substr(b, e == std::string_view::npos ? s.size() - b : e - b));
+    i = e == std::string_view::npos ? s.size() : e;
+  }
+  return out;
+}
+
+void patient(Ctx& c, ingest::TranslatedMessage& out) {
+  const xml::Registration& r = c.ex->registration;
+  J j;
+  head(j, c, "Patient", c.patient_id, false, false);
+  j.arr("identifier");
+  if (!r.nhs_number.empty()) {
+    if (auto n = NhsNumber::parse(r.nhs_number)) {
+      VerificationStatus vs = VerificationStatus::kPresentNotTraced;
+      if (!r.nhs_number_status.empty()) {
+        (void)parse_verification_status(r.nhs_number_status, vs);
+      }
+      j.open().arr("extension").open().kv("url", kUkCoreVerification);
+      j.concept_of("valueCodeableConcept", kUkCoreVerificationSystem, verification_code(vs),
+                   verification_display(vs));
+      j.close().end_arr();
+      j.kv("system", kNhsNumberSystem).kv("value", n->str()).close();
+    } else {
+      c.warnings->push_back(r.path + "/NhsNumber" + std::string(ingest::kLocationSeparator) +
+                            "not a valid NHS number (Modulus 11); left out, the patient is "
+                            "identified by demographics");
+    }
+  }
+  j.open()
+      .kv("system", std::string("urn:caregw:id:") + c.ods + ":emis-guid")
+      .kv("value", r.guid)
+      .close();
+  j.end_arr();
+  j.arr("name").open().kv("use", "official").kv("family", r.family_name);
+  if (auto given = split_words(r.first_names); !given.empty()) {
+    j.arr("given");
+    for (const auto& g : given) {
+      j.str(g);
+    }
+    j.end_arr();
+  }
+  if (!r.title.empty()) {
+    j.arr("prefix").str(r.title).end_arr();
+  }
+  j.close();
+  if (!r.previous_family_name.empty()) {
+    j.open().kv("use", "old").kv("family", r.previous_family_name).close();
+  }
+  j.end_arr();
+  if (!r.home_telephone.empty() || !r.mobile_telephone.empty() || !r.email.empty()) {
+    j.arr("telecom");
+    if (!r.home_telephone.empty()) {
+      j.open().kv("system", "phone").kv("value", r.home_telephone).kv("use", "home").close();
+    }
+    if (!r.mobile_telephone.empty()) {
+      j.open().kv("system", "phone").kv("value", r.mobile_telephone).kv("use", "mobile").close();
+    }
+    if (!r.email.empty()) {
+      j.open().kv("system", "email").kv("value", r.email).kv("use", "home").close();
+    }
+    j.end_arr();
+  }
+  auto sex = c.mapper->value(mapping::Adapter::kEmis, c.sender.str(), "sex", r.sex);
+  if (sex.mapped) {
+    j.kv("gender", sex.coding.code);
+  } else {
+    j.kv("gender", "unknown");
+    c.warnings->push_back(r.path + "/Sex" + std::string(ingest::kLocationSeparator) +
+                          "no mapping for this sex code (mappings/emis, map 'sex'); gender "
+                          "recorded as unknown");
+  }
+  j.kv("birthDate", r.date_of_birth);
+  const xml::Address& a = r.address;
+  if (!a.lines.empty() || !a.town.empty() || !a.postcode.empty()) {
+    j.arr("address").open().kv("use", "home");
+    if (!a.lines.empty()) {
+      j.arr("line");
+      for (const auto& l : a.lines) {
+        j.str(l);
+      }
+      j.end_arr();
+    }
+    j.opt("city", a.town).opt("district", a.county).opt("postalCode", a.postcode);
+    j.close().end_arr();
+  }
+  j.arr("generalPractitioner");
+  if (auto it = c.people.find(r.usual_gp_ref); it != c.people.end()) {
+    j.open().kv("reference", std::string("Practitioner/") + it->second).close();
+  }
+  j.open().kv("reference", std::string("Organization/") + c.ods);
+  j.obj("identifier").kv("system", detail::kOdsSystem).kv("value", c.ods).close();
+  j.close().end_arr();
+  j.ref("managingOrganization", "Organization", c.ods);
+  finish(j, "Patient", c.patient_id, out);
+}
+
+void consultations(const Ctx& c, ingest::TranslatedMessage& out) {
+  for (const auto& con : c.ex->consultations) {
+    J j;
+    head(j, c, "Encounter", con.guid, false);
+    j.kv("status", "finished");
+    if (con.type.empty()) {
+      // R4 requires class; with no consultation type the extract does not say: data absent, as
+      // the STU3 converter marks it (gateway/fhir/convert).
+      j.obj("class").arr("extension").open();
+      j.kv("url", "http://hl7.org/fhir/StructureDefinition/data-absent-reason");
+      j.kv("valueCode", "unknown").close().end_arr().close();
+    } else {
+      auto cls = c.mapper->value(mapping::Adapter::kEmis, c.sender.str(), "encounter_class",
+                                 con.type, {}, "local:emis-consultation-type");
+      j.obj("class").kv("system", cls.coding.system).kv("code", cls.coding.code);
+      j.opt("display", cls.coding.display).close();
+      if (!cls.mapped) {
+        c.warnings->push_back(con.path + "/Type" + std::string(ingest::kLocationSeparator) +
+                              "no mapping for this consultation type (mappings/emis, map "
+                              "'encounter_class'); kept as sent");
+      }
+      j.arr("type").open().kv("text", con.type).close().end_arr();
+    }
+    subject(j, c);
+    if (auto it = c.people.find(con.user_ref); it != c.people.end()) {
+      j.arr("participant").open();
+      j.arr("type").open().arr("coding").open();
+      j.kv("system", "http://terminology.hl7.org/CodeSystem/v3-ParticipationType")
+          .kv("code", "PPRF")
+          .kv("display", "primary performer");
+      j.close().end_arr().close().end_arr();
+      j.ref("individual", "Practitioner", it->second).close().end_arr();
+    }
+    j.obj("period").kv("start", con.date).close();
+    if (!con.location.empty()) {
+      j.arr("location").open().obj("location").kv("display", con.location).close();
+      j.close().end_arr();
+    }
+    j.ref("serviceProvider", "Organization", c.ods);
+    finish(j, "Encounter", con.guid, out);
+  }
+}
+
+void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out) {
+  J j;
+  head(j, c, "Condition", e.guid, e.confidential);
+  if (!e.problem->significance.empty()) {
+    j.arr("extension").open().kv("url", kProblemSignificance);
+    j.kv("valueCode", e.problem->significance).close().end_arr();
+  }
+  // EMIS "past" is a problem no longer active but not declared resolved: R4 "inactive".
+  const std::string& s = e.problem->status;
+  std::string status = s == "active" ? "active" : s == "past" ? "inactive" : "resolved";
+  j.concept_of("clinicalStatus", "http://terminology.hl7.org/CodeSystem/condition-clinical", status,
+               {});
+  j.concept_of("verificationStatus", "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+               "confirmed", {});
+  j.arr("category").open().arr("coding").open();
+  j.kv("system", "http://terminology.hl7.org/CodeSystem/condition-category")
+      .kv("code", "problem-list-item")
+      .kv("display", "Problem List Item");
+  j.close().end_arr().close().end_arr();
+  code_concept(j, c, e.path + "/Code", "code", e.code, e.display_term);
+  subject(j, c);
+  encounter_of(j, c, "encounter", e.guid);
+  j.kv("onsetDateTime", e.date);
+  j.opt("abatementDateTime", e.problem->end_date);
+  j.kv("recordedDate", e.date);
+  practitioner(j, c, "recorder", e.author_ref);
+  note(j, e.comment);
+  finish(j, "Condition", e.guid, out);
+}
+
+void observation(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out) {
+  J j;
+  head(j, c, "Observation", e.guid, e.confidential);
+  j.kv("status", "final");
+  code_concept(j, c, e.path + "/Code", "code", e.code, e.display_term);
+  subject(j, c);
+  encounter_of(j, c, "encounter", e.guid);
+  j.kv("effectiveDateTime", e.date);
+  if (auto it = c.people.find(e.author_ref); it != c.people.end()) {
+    j.arr("performer")
+        .open()
+        .kv("reference", std::string("Practitioner/") + it->second)
+        .close()
+        .end_arr();
+  }
+  if (e.numeric) {
+    j.obj("valueQuantity").num("value", e.numeric->value).opt("unit", e.numeric->units);
+    j.close();
+  }
+  note(j, e.comment);
+  finish(j, "Observation", e.guid, out);
+}
+
+void medication_request(const xml::Medication& m, J& j, std::string_view status) {
+  j.arr("extension").open().kv("url", kPrescriptionType);
+  j.concept_of("valueCodeableConcept", kPrescriptionTypeSystem, m.prescription_type, {});
+  j.close().end_arr();
+  j.kv("status", status);
+}
+
+void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessage& out) {
+  const std::string ms_id = m.guid + "-MS";
+  {
+    J j;
+    head(j, c, "MedicationStatement", ms_id, m.confidential);
+    j.arr("basedOn")
+        .open()
+        .kv("reference", std::string("MedicationRequest/") + m.guid)
+        .close()
+        .end_arr();
+    j.kv("status", m.status == "active" ? "active" : m.status == "past" ? "completed" : "stopped");
+    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
+    subject(j, c);
+    encounter_of(j, c, "context", m.guid);
+    j.obj("effectivePeriod").kv("start", m.date).opt("end", m.end_date).close();
+    j.kv("dateAsserted", m.date);
+    practitioner(j, c, "informationSource", m.author_ref);
+    if (!m.dosage.empty()) {
+      j.arr("dosage").open().kv("text", m.dosage).close().end_arr();
+    }
+    finish(j, "MedicationStatement", ms_id, out);
+  }
+  {
+    J j;  // the authorisation (GP Connect's "plan" MedicationRequest)
+    head(j, c, "MedicationRequest", m.guid, m.confidential);
+    medication_request(m, j,
+                       m.status == "active" ? "active"
+                       : m.status == "past" ? "completed"
+                                            : "cancelled");
+    j.kv("intent", "plan");
+    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
+    subject(j, c);
+    encounter_of(j, c, "encounter", m.guid);
+    j.kv("authoredOn", m.date);
+    practitioner(j, c, "requester", m.author_ref);
+    j.obj("courseOfTherapyType").arr("coding").open();
+    j.kv("system", "http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy");
+    if (m.prescription_type == "acute") {
+      j.kv("code", "acute").kv("display", "Short course (acute) therapy");
+    } else {
+      j.kv("code", "continuous").kv("display", "Continuous long term therapy");
+    }
+    j.close().end_arr().close();
+    if (!m.dosage.empty()) {
+      j.arr("dosageInstruction").open().kv("text", m.dosage).close().end_arr();
+    }
+    if (!m.quantity.empty()) {
+      j.obj("dispenseRequest").obj("quantity").num("value", m.quantity).opt("unit", m.units);
+      j.close().close();
+    }
+    finish(j, "MedicationRequest", m.guid, out);
+  }
+  for (const auto& is : m.issues) {
+    J j;  // one issue: an "order" based on the authorisation
+    head(j, c, "MedicationRequest", is.guid, m.confidential);
+    medication_request(m, j, "completed");
+    j.kv("intent", "order");
+    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
+    subject(j, c);
+    j.kv("authoredOn", is.date);
+    practitioner(j, c, "requester", is.author_ref.empty() ? m.author_ref : is.author_ref);
+    j.arr("basedOn")
+        .open()
+        .kv("reference", std::string("MedicationRequest/") + m.guid)
+        .close()
+        .end_arr();
+    if (!m.dosage.empty()) {
+      j.arr("dosageInstruction").open().kv("text", m.dosage).close().end_arr();
+    }
+    if (!is.quantity.empty()) {
+      j.obj("dispenseRequest").obj("quantity").num("value", is.quantity).opt("unit", is.units);
+      j.close().close();
+    }
+    finish(j, "MedicationRequest", is.guid, out);
+  }
+}
+
+void allergy(const Ctx& c, const xml::Allergy& a, ingest::TranslatedMessage& out) {
+  J j;
+  head(j, c, "AllergyIntolerance", a.guid, a.confidential);
+  j.concept_of("clinicalStatus",
+               "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", a.status, {});
+  j.concept_of("verificationStatus",
+               "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "confirmed",
+               {});
+  j.opt("type", a.type);
+  code_concept(j, c, a.path + "/Code", "code", a.code);
+  subject(j, c, "patient");
+  encounter_of(j, c, "encounter", a.guid);
+  j.kv("onsetDateTime", a.date).kv("recordedDate", a.date);
+  practitioner(j, c, "recorder", a.author_ref);
+  note(j, a.comment);
+  if (!a.reaction.empty()) {
+    j.arr("reaction").open().arr("manifestation").open().kv("text", a.reaction).close().end_arr();
+    j.opt("severity", a.severity).close().end_arr();
+  }
+  finish(j, "AllergyIntolerance", a.guid, out);
+}
+
+void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
+  // Alert type -> http://terminology.hl7.org/CodeSystem/flag-category (the native type is kept
+  // as the category's text).
+  static const std::map<std::string, std::pair<std::string, std::string>> kCategory = {
+      {"safeguarding", {"safety", "Safety"}},
+      {"dnacpr", {"advance-directive", "Advance Directive"}},
+      {"clinicalwarning", {"clinical", "Clinical"}},
+      {"reasonableadjustment", {"admin", "Administrative"}},
+      {"administrative", {"admin", "Administrative"}},
+  };
+  const auto& cat = kCategory.at(a.type);
+  J j;
+  head(j, c, "Flag", a.guid, false);
+  j.kv("status", a.status);
+  j.arr("category").open().arr("coding").open();
+  j.kv("system", "http://terminology.hl7.org/CodeSystem/flag-category")
+      .kv("code", cat.first)
+      .kv("display", cat.second);
+  j.close().end_arr().kv("text", a.type).close().end_arr();
+  if (a.code) {
+    code_concept(j, c, a.path + "/Code", "code", *a.code, a.text);
+  } else {
+    j.obj("code").kv("text", a.text).close();
+  }
+  subject(j, c);
+  j.obj("period").kv("start", a.date).opt("end", a.end_date).close();
+  practitioner(j, c, "author", a.author_ref);
+  finish(j, "Flag", a.guid, out);
+}
+
+/** translate_extract: one extract; `sender` absent offline (the practice it names is used). */
+Result<ingest::TranslatedMessage> translate_extract(const std::optional<OdsCode>& sender,
+                                                    std::string_view body,
+                                                    const mapping::Mapper& mapper) {
+  auto parsed = xml::parse_extract(body);
+  if (!parsed) {
+    return parsed.error();
+  }
+  const xml::Extract& ex = *parsed;
+  const std::string ods_path = ex.registration.path + "/RegisteredPractice/OdsCode";
+  auto practice = OdsCode::parse(ex.registration.practice_ods);
+  if (!practice) {
+    return detail::located(Errc::kUnprocessable, ods_path, "not an ODS code");
+  }
+  ingest::TranslatedMessage out;
+  out.kind = "gp-record";
+  out.event = "emis-extract";
+  out.sender_message_id = ex.extract_id;
+  out.registered_practice = *practice;
+  if (sender && *sender != *practice) {
+    out.warnings.push_back(ods_path + std::string(ingest::kLocationSeparator) +
+                           std::string("the extract names practice ") + practice->str() +
+                           " but was sent by " + sender->str());
+  }
+  Ctx c{&ex, practice->str(), ex.registration.guid,         {},
+        {},  &mapper,         sender ? *sender : *practice, &out.warnings};
+  for (const auto& p : ex.people) {
+    c.people[p.ref_id] = p.guid;
+  }
+  std::map<std::string, bool> entry_guids;
+  for (const auto& e : ex.events) {
+    entry_guids[e.guid] = true;
+  }
+  for (const auto& m : ex.medications) {
+    entry_guids[m.guid] = true;
+  }
+  for (const auto& a : ex.allergies) {
+    entry_guids[a.guid] = true;
+  }
+  for (const auto& con : ex.consultations) {
+    for (const auto& el : con.elements) {
+      if (entry_guids.count(el.entry_guid) == 0) {
+        // Not an error: an entry may be withheld from the extract (e.g. marked private).
+        out.warnings.push_back(el.path + "/EntryGUID" + std::string(ingest::kLocationSeparator) +
+                               "no entry in this extract has this GUID");
+        continue;
+      }
+      c.encounter_of[el.entry_guid] = con.guid;
+    }
+  }
+  organisation(c, out);
+  people(c, out);
+  patient(c, out);
+  // The identity is read back from the Patient just written, so both always agree.
+  if (auto p = fhir::parse_json(out.resources.back().json)) {
+    out.patient =
+        detail::identity_from_patient(*p, c.sender, ex.registration.guid, out.sender_message_id,
+                                      ex.registration.path, out.warnings);
+  }
+  consultations(c, out);
+  for (const auto& e : ex.events) {
+    if (e.problem) {
+      condition(c, e, out);
+    } else {
+      observation(c, e, out);
+    }
+  }
+  for (const auto& m : ex.medications) {
+    medication(c, m, out);
+  }
+  for (const auto& a : ex.allergies) {
+    allergy(c, a, out);
+  }
+  for (const auto& a : ex.alerts) {
+    alert(c, a, out);
+  }
+  return out;
+}
+
+/** xml_escape: character data for the acknowledgement. */
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char ch : s) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n') {
+          out += ch;
+        }
+    }
+  }
+  return out;
+}
+
+/** split_location: "path: what" -> {path, what}; no separator: {"", detail}. */
+std::pair<std::string, std::string> split_location(const std::string& detail) {
+  auto pos = detail.find(ingest::kLocationSeparator);
+  if (pos == std::string::npos || detail.empty() || detail[0] != '/') {
+    return {"", detail};
+  }
+  return {detail.substr(0, pos), detail.substr(pos + ingest::kLocationSeparator.size())};
+}
+
+class EmisXmlAdapter final : public ingest::InboundAdapter {
+public:
+  [[nodiscard]] std::string_view name() const override { return "emis-xml"; }
+  [[nodiscard]] std::string_view ack_content_type() const override {
+    return "application/xml; charset=utf-8";
+  }
+  [[nodiscard]] std::string message_id(std::string_view body) const override {
+    return xml::extract_id(body);
+  }
+  [[nodiscard]] Result<ingest::TranslatedMessage> translate(
+      const OdsCode& sender, std::string_view body, const mapping::Mapper& mapper) const override {
+    return translate_extract(sender, body, mapper);
+  }
+  [[nodiscard]] std::string acknowledge(std::string_view body,
+                                        const ingest::AckRequest& ack) const override {
+    using Code = ingest::AckRequest::Code;
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ExtractAcknowledgement>\n";
+    out += std::string("  <AckID>") + xml_escape(ack.ack_id) + "</AckID>\n";
+    if (std::string id = xml::extract_id(body); !id.empty()) {
+      out += std::string("  <ExtractID>") + xml_escape(id) + "</ExtractID>\n";
+    }
+    out += std::string("  <Status>") +
+           (ack.code == Code::kAccepted   ? "Accepted"
+            : ack.code == Code::kRejected ? "Rejected"
+                                          : "Error") +
+           "</Status>\n";
+    if (ack.code != Code::kAccepted) {
+      auto [path, what] = split_location(ack.error ? ack.error->detail : std::string{});
+      out += std::string("  <Reason>") + xml_escape(what.empty() ? "not processed" : what) +
+             "</Reason>\n";
+      if (!path.empty()) {
+        out += std::string("  <Path>") + xml_escape(path) + "</Path>\n";
+      }
+    }
+    for (const auto& w : ack.warnings) {
+      auto [path, what] = split_location(w);
+      out += "  <Warning";
+      if (!path.empty()) {
+        out += std::string(" path=\"") + xml_escape(path) + "\"";
+      }
+      out += std::string(">") + xml_escape(what) + "</Warning>\n";
+    }
+    out += "</ExtractAcknowledgement>\n";
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ingest::InboundAdapter> make_emis_xml_adapter() {
+  return std::make_unique<EmisXmlAdapter>();
+}
+
+Result<OfflineTranslation> translate_emis_xml_offline(std::string_view body,
+                                                      const mapping::Mapper& mapper) {
+  auto t = translate_extract(std::nullopt, body, mapper);
+  if (!t) {
+    return t.error();
+  }
+  return OfflineTranslation{to_r4_bundle(*t), std::move(t->warnings)};
+}
+
+}  // namespace gw::adapters::emis
