@@ -1,11 +1,59 @@
 // Helpers shared by the HL7 v2 translations: JSON shapes, error locations, ids, dates.
 #include <algorithm>
+#include <charconv>
 
 #include "adapters/hl7v2/detail.hpp"
 #include "adapters/hl7v2/translate.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 
 namespace gw::adapters::hl7v2::detail {
+
+void Out::number(std::string_view k, double v) {
+  key(k);
+  comma();
+  char tmp[32];
+  const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+  buf_.append(tmp, r.ptr);
+}
+
+void Out::quoted(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  buf_.push_back('"');
+  const char* run = s.data();
+  const char* const end = s.data() + s.size();
+  for (const char* p = run; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      continue;
+    }
+    buf_.append(run, p);
+    run = p + 1;
+    buf_.push_back('\\');
+    switch (c) {
+      case '"':
+        buf_.push_back('"');
+        break;
+      case '\\':
+        buf_.push_back('\\');
+        break;
+      case '\n':
+        buf_.push_back('n');
+        break;
+      case '\t':
+        buf_.push_back('t');
+        break;
+      case '\r':
+        buf_.push_back('r');
+        break;
+      default:
+        buf_.append("u00");
+        buf_.push_back(kHex[c >> 4]);
+        buf_.push_back(kHex[c & 0xF]);
+    }
+  }
+  buf_.append(run, end);
+  buf_.push_back('"');
+}
 
 void Out::coding(std::string_view system, std::string_view code, std::string_view display) {
   begin();

@@ -6,9 +6,6 @@
 #include <string_view>
 #include <vector>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "adapters/hl7v2/message.hpp"
 #include "gateway/core/error.hpp"
 #include "gateway/core/ids.hpp"
@@ -17,12 +14,23 @@
 
 namespace gw::adapters::hl7v2::detail {
 
-/** Out: a RapidJSON writer with the few shapes FHIR needs. */
+/** Out: a small JSON writer for the fixed shapes the translation emits: appends to one string
+ * (no DOM, no per-value allocation); strings are escaped per RFC 8259. Hand-written rather than
+ * RapidJSON's Writer because this is the adapter's hot path (bench/README.md,
+ * "caregw-hl7v2-bench") and it needs only objects, arrays, strings, booleans and numbers. */
 class Out {
 public:
-  Out() : w_(buf_) {}
-  void key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-  void str(std::string_view v) { w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
+  Out() { buf_.reserve(2048); }
+  void key(std::string_view k) {
+    comma();
+    quoted(k);
+    buf_.push_back(':');
+    after_key_ = true;
+  }
+  void str(std::string_view v) {
+    comma();
+    quoted(v);
+  }
   void field(std::string_view k, std::string_view v) {
     key(k);
     str(v);
@@ -35,23 +43,21 @@ public:
   }
   void boolean(std::string_view k, bool v) {
     key(k);
-    w_.Bool(v);
+    comma();
+    buf_.append(v ? "true" : "false");
   }
-  void number(std::string_view k, double v) {
-    key(k);
-    w_.Double(v);
-  }
-  void begin() { w_.StartObject(); }
+  void number(std::string_view k, double v);
+  void begin() { open('{'); }
   void begin(std::string_view k) {
     key(k);
-    w_.StartObject();
+    open('{');
   }
-  void end() { w_.EndObject(); }
+  void end() { close('}'); }
   void array(std::string_view k) {
     key(k);
-    w_.StartArray();
+    open('[');
   }
-  void end_array() { w_.EndArray(); }
+  void end_array() { close(']'); }
   /** coding: {"system","code","display"} (empty parts left out). */
   void coding(std::string_view system, std::string_view code, std::string_view display);
   /** concept: a CodeableConcept of one coding, under key `k`. */
@@ -61,11 +67,34 @@ public:
   void reference(std::string_view k, std::string_view ref, std::string_view display = {});
   /** profile: meta.profile with one profile. */
   void profile(std::string_view url);
-  [[nodiscard]] std::string take() { return {buf_.GetString(), buf_.GetSize()}; }
+  [[nodiscard]] std::string take() { return std::move(buf_); }
 
 private:
-  rapidjson::StringBuffer buf_;
-  rapidjson::Writer<rapidjson::StringBuffer> w_;
+  /** comma: the separator before a value or key, unless it follows a key or opens a container. */
+  void comma() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (need_comma_) {
+      buf_.push_back(',');
+    }
+    need_comma_ = true;
+  }
+  void open(char c) {
+    comma();
+    buf_.push_back(c);
+    need_comma_ = false;
+  }
+  void close(char c) {
+    buf_.push_back(c);
+    need_comma_ = true;
+  }
+  void quoted(std::string_view s);
+
+  std::string buf_;
+  bool need_comma_ = false;
+  bool after_key_ = false;
 };
 
 /** Ctx: what every part of one translation reads. */

@@ -247,19 +247,26 @@ std::string escape(std::string_view text, const Delimiters& d) {
 }
 
 std::string_view split(std::string_view text, char sep, int n) {
+  // A plain loop: HL7 values are short, and a memchr call per piece costs more than the scan.
   if (n < 1) {
     return {};
   }
-  std::size_t start = 0;
+  const char* p = text.data();
+  const char* const end = p + text.size();
   for (int k = 1; k < n; ++k) {
-    const auto p = text.find(sep, start);
-    if (p == std::string_view::npos) {
+    while (p != end && *p != sep) {
+      ++p;
+    }
+    if (p == end) {
       return {};
     }
-    start = p + 1;
+    ++p;
   }
-  const auto end = text.find(sep, start);
-  return text.substr(start, end == std::string_view::npos ? text.size() - start : end - start);
+  const char* q = p;
+  while (q != end && *q != sep) {
+    ++q;
+  }
+  return {p, static_cast<std::size_t>(q - p)};
 }
 
 Result<Message> Message::parse(std::string_view text, const ParseLimits& limits) {
@@ -299,13 +306,14 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
   m.fields_.reserve(256);
   std::size_t pos = 0;
   while (pos < text.size()) {
-    auto end = text.find_first_of("\r\n", pos);
-    if (end == std::string_view::npos) {
-      end = text.size();
+    std::size_t end = pos;
+    while (end < text.size() && text[end] != '\r' && text[end] != '\n') {
+      ++end;  // a plain loop: find_first_of calls memchr on the set for every character
     }
     const std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
-    if (line.empty() || line.find_first_not_of(" \t") == std::string_view::npos) {
+    if (line.empty() || ((line[0] == ' ' || line[0] == '\t') &&
+                         line.find_first_not_of(" \t") == std::string_view::npos)) {
       continue;  // CRLF, LFCR and blank lines between segments
     }
     if (m.segments_.size() >= limits.max_segments) {
@@ -330,9 +338,9 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
       m.fields_.push_back(line.substr(3, 1));  // MSH-1 is the field separator itself
     }
     while (fpos <= line.size() && line.size() > 3) {
-      auto fend = line.find(m.delims_.field, fpos);
-      if (fend == std::string_view::npos) {
-        fend = line.size();
+      std::size_t fend = fpos;
+      while (fend < line.size() && line[fend] != m.delims_.field) {
+        ++fend;
       }
       if (m.fields_.size() - s.first_field >= limits.max_fields) {
         return parse_error(std::string(s.id),
@@ -427,6 +435,18 @@ Presence Message::presence(const Segment& s, int f, int rep, int comp, int sub) 
 }
 
 std::string Message::decode(std::string_view r) const {
+  // Fast path: plain ASCII text with no escapes is the common case and needs no second pass.
+  bool plain = true;
+  for (char ch : r) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == delims_.escape || c < 0x20 || c >= 0x80) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    return std::string(r);
+  }
   std::string out;
   if (r.find(delims_.escape) == std::string_view::npos) {
     out.assign(r);
