@@ -1,5 +1,6 @@
 // Helpers shared by the HL7 v2 translations: JSON shapes, error locations, ids, dates.
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "adapters/hl7v2/detail.hpp"
@@ -21,9 +22,19 @@ void Out::quoted(std::string_view s) {
   buf_.push_back('"');
   const char* run = s.data();
   const char* const end = s.data() + s.size();
+  // kEscape[c]: whether byte c needs escaping in a JSON string (controls, '"' and '\\').
+  static constexpr auto kEscape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) {
+      t[static_cast<std::size_t>(c)] = true;
+    }
+    t['"'] = true;
+    t['\\'] = true;
+    return t;
+  }();
   for (const char* p = run; p != end; ++p) {
     const auto c = static_cast<unsigned char>(*p);
-    if (c >= 0x20 && c != '"' && c != '\\') {
+    if (!kEscape[c]) {
       continue;
     }
     buf_.append(run, p);

@@ -21,10 +21,12 @@ namespace gw::adapters::hl7v2::detail {
 class Out {
 public:
   Out() { buf_.reserve(2048); }
+  /** key: `k` is one of this adapter's own element names, never message text: not escaped. */
   void key(std::string_view k) {
     comma();
-    quoted(k);
-    buf_.push_back(':');
+    buf_.push_back('"');
+    buf_.append(k);
+    buf_.append("\":", 2);
     after_key_ = true;
   }
   void str(std::string_view v) {
