@@ -319,18 +319,18 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
     if (m.segments_.size() >= limits.max_segments) {
       return parse_error("MSH", "more than " + std::to_string(limits.max_segments) + " segments");
     }
-    const std::string where = "segment " + std::to_string(m.segments_.size() + 1);
+    const auto where = [&m] { return "segment " + std::to_string(m.segments_.size() + 1); };
     if (line.size() < 3 || !(line[0] >= 'A' && line[0] <= 'Z') || !is_upper_alnum(line[1]) ||
         !is_upper_alnum(line[2]) || (line.size() > 3 && line[3] != m.delims_.field)) {
-      return parse_error(where, "not a segment (a segment starts with a three-character id)");
+      return parse_error(where(), "not a segment (a segment starts with a three-character id)");
     }
     Segment s;
     s.id = line.substr(0, 3);
     s.first_field = m.fields_.size();
     const bool msh = s.id == "MSH";
     if (msh != m.segments_.empty()) {
-      return parse_error(msh ? where : "MSH", msh ? "a second MSH segment (one message at a time)"
-                                                  : "the message does not start with MSH");
+      return parse_error(msh ? where() : "MSH", msh ? "a second MSH segment (one message at a time)"
+                                                    : "the message does not start with MSH");
     }
     m.fields_.push_back(s.id);
     std::size_t fpos = 4;
@@ -397,8 +397,8 @@ int Message::repetitions(const Segment& s, int n) const {
 
 std::string_view Message::raw(const Segment& s, int f, int rep, int comp, int sub) const {
   std::string_view v = field(s, f);
-  if (s.id == "MSH" && f <= 2) {
-    return v;  // the separators are not split
+  if (f <= 2 && s.first_field == 0) {  // MSH (always the first segment)
+    return v;                          // the separators are not split
   }
   v = split(v, delims_.repetition, rep);
   v = split(v, delims_.component, comp);
@@ -535,13 +535,18 @@ bool to_fhir_datetime(std::string_view hl7, std::string& out) {
       (has_d && (d < 1 || d > days_in_month(y, mo))) || h > 23 || mi > 59 || s > 59) {
     return false;
   }
-  char buf[40];
-  int n = 0;
+  // The digits are already validated: FHIR's form is HL7's with separators put in.
+  out.clear();
+  out.append(hl7.substr(0, 4));
   if (!has_h) {
-    n = has_d   ? std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, mo, d)
-        : has_m ? std::snprintf(buf, sizeof buf, "%04d-%02d", y, mo)
-                : std::snprintf(buf, sizeof buf, "%04d", y);
-    out.assign(buf, static_cast<std::size_t>(n));
+    if (has_m) {
+      out.push_back('-');
+      out.append(hl7.substr(4, 2));
+    }
+    if (has_d) {
+      out.push_back('-');
+      out.append(hl7.substr(6, 2));
+    }
     return zone.empty() || zone.size() == 5;
   }
   if (!has_d) {
@@ -559,9 +564,20 @@ bool to_fhir_datetime(std::string_view hl7, std::string& out) {
   } else {
     offset = uk_is_bst(y, mo, d, h) ? "+01:00" : "+00:00";
   }
-  (void)has_mi;
-  n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d, h, mi, s);
-  out.assign(buf, static_cast<std::size_t>(n));
+  const auto two = [&out](int v) {
+    out.push_back(static_cast<char>('0' + v / 10));
+    out.push_back(static_cast<char>('0' + v % 10));
+  };
+  out.push_back('-');
+  two(mo);
+  out.push_back('-');
+  two(d);
+  out.push_back('T');
+  two(h);
+  out.push_back(':');
+  two(has_mi ? mi : 0);
+  out.push_back(':');
+  two(s);
   out += offset;
   return true;
 }
