@@ -582,4 +582,23 @@ bool to_fhir_datetime(std::string_view hl7, std::string& out) {
   return true;
 }
 
+bool to_time_point(std::string_view hl7, std::chrono::system_clock::time_point& out) {
+  std::string t;
+  if (!to_fhir_datetime(hl7, t) || t.size() != 25) {
+    return false;  // "YYYY-MM-DDTHH:MM:SS+hh:mm" is the only form with a time
+  }
+  const auto num = [&t](std::size_t at, std::size_t len) {
+    int v = 0;
+    std::from_chars(t.data() + at, t.data() + at + len, v);
+    return v;
+  };
+  using namespace std::chrono;  // NOLINT(google-build-using-namespace): date arithmetic
+  const year_month_day ymd{year{num(0, 4)}, month{static_cast<unsigned>(num(5, 2))},
+                           day{static_cast<unsigned>(num(8, 2))}};
+  const int sign = t[19] == '-' ? -1 : 1;
+  const minutes offset{sign * (num(20, 2) * 60 + num(23, 2))};
+  out = sys_days{ymd} + hours{num(11, 2)} + minutes{num(14, 2)} + seconds{num(17, 2)} - offset;
+  return true;
+}
+
 }  // namespace gw::adapters::hl7v2

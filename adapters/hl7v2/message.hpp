@@ -3,6 +3,7 @@
 // components and sub-components found on demand; escape sequences decoded only when asked.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -148,5 +149,11 @@ template <class... Parts>
  * requires a zone once there is a time. False for text that is not a calendar date/time.
  */
 [[nodiscard]] bool to_fhir_datetime(std::string_view hl7, std::string& out);
+
+/**
+ * to_time_point: an HL7 DTM/TS with at least a time of day (as to_fhir_datetime reads it: the
+ * sender's offset, else UK local time) as a UTC time point. False for a date alone or bad text.
+ */
+[[nodiscard]] bool to_time_point(std::string_view hl7, std::chrono::system_clock::time_point& out);
 
 }  // namespace gw::adapters::hl7v2

@@ -545,6 +545,15 @@ Result<void> write_patient(Ctx& c) {
   who.address_lines = lines;
   who.telecom = telecom;
   who.message_id = c.out.sender_message_id;
+  // When the details held from: the event (EVN-6), else when it was recorded (EVN-2), else the
+  // message time (MSH-7); so a late message never overrides newer details (the MPI orders by it).
+  for (auto [seg, field] : {std::pair{"EVN", 6}, std::pair{"EVN", 2}, std::pair{"MSH", 7}}) {
+    store::TimePoint when{};
+    if (to_time_point(c.m.raw(seg, field), when)) {
+      who.valid_from = when;
+      break;
+    }
+  }
   if (!ids->mrn.empty()) {
     who.local_id = store::LocalId{c.sender, store::LocalIdType::kHospitalMrn, ids->mrn};
   }

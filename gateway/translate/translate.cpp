@@ -133,6 +133,11 @@ Result<Translation> translate(Kind from, Kind to, std::string_view input, const 
     out.output = std::move(*text);
     return out;
   }
+  if (from == Kind::kHl7v2 || to == Kind::kHl7v2) {
+    return make_error(Errc::kUnprocessable,
+                      "hl7v2 translates to fhir-r4 or fhir-r4-xml; HL7 v2 output (ADT) is "
+                      "rendered for subscriptions with format hl7v2, not by translate");
+  }
   if (!is_fhir(from) || !is_fhir(to)) {
     const Kind native = is_fhir(from) ? to : from;
     return make_error(Errc::kUnprocessable,

@@ -167,5 +167,16 @@ TEST(Hl7v2Datetime, ConvertsToFhirWithUkOffsets) {
   EXPECT_FALSE(to_fhir_datetime("201001011", out));
 }
 
+TEST(Hl7v2Datetime, TimePointsAreUtc) {
+  using namespace std::chrono;  // NOLINT(google-build-using-namespace): test arithmetic
+  system_clock::time_point t{};
+  ASSERT_TRUE(to_time_point("201010101400", t));  // BST: 13:00 UTC
+  EXPECT_EQ(t, sys_days{year{2010} / 10 / 10} + hours{13});
+  ASSERT_TRUE(to_time_point("20100102121500-0500", t));
+  EXPECT_EQ(t, sys_days{year{2010} / 1 / 2} + hours{17} + minutes{15});
+  EXPECT_FALSE(to_time_point("20100102", t));  // a date alone is not a moment
+  EXPECT_FALSE(to_time_point("garbage", t));
+}
+
 }  // namespace
 }  // namespace gw::adapters::hl7v2

@@ -153,6 +153,9 @@ TEST_F(Hl7v2Translate, IdentityForTheMpiUsesTheSenderOverrides) {
   ASSERT_TRUE(who.match.birth_date);
   EXPECT_EQ(who.match.birth_date->str(), "1980-02-29");
   EXPECT_EQ(who.match.postcode, "ZZ99 3ZZ");
+  ASSERT_TRUE(who.valid_from);  // EVN-2 20260301101500, GMT in March before the change
+  EXPECT_EQ(*who.valid_from, std::chrono::sys_days{std::chrono::year{2026} / 3 / 1} +
+                                 std::chrono::hours{10} + std::chrono::minutes{15});
   EXPECT_EQ(who.match.given, (std::vector<std::string>{"ALEX", "B"}));
   ASSERT_EQ(who.telecom.size(), 3U);
   EXPECT_EQ(who.telecom[1].system, "email");
