@@ -22,10 +22,17 @@ std::string code_system(const Ctx& c, std::string_view name) {
   if (name == "HL70078") {
     return "http://terminology.hl7.org/CodeSystem/v2-0078";
   }
-  if (name.empty() || name == "L" || name == "99ZZZ" || name.starts_with("99")) {
-    return cat("urn:caregw:codes:", c.sender.str(), ":", name.empty() ? "local" : name);
+  // Any other name becomes part of a URI: only letters, digits, '.' and '-' are kept as they are.
+  std::string safe;
+  for (char ch : name) {
+    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
+    safe.push_back(ok ? ch : '-');
   }
-  return cat("urn:caregw:codes:hl7v2:", name);
+  if (name.empty() || name == "L" || name.starts_with("99")) {
+    return cat("urn:caregw:codes:", c.sender.str(), ":", name.empty() ? "local" : safe);
+  }
+  return cat("urn:caregw:codes:hl7v2:", safe);
 }
 
 /** write_ce: a CE/CWE field (id ^ text ^ system, with the alternate id ^ text ^ system) as a

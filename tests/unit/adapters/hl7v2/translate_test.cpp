@@ -284,6 +284,19 @@ TEST_F(Hl7v2Translate, OruR01BecomesAReportWithObservations) {
   EXPECT_EQ(str(obs[2], "/valueCodeableConcept/coding/0/code"), "A");
 }
 
+TEST_F(Hl7v2Translate, OruCodingSystemNamesBecomeSafeUris) {
+  // Found by hl7v2_fuzz (tests/fuzz/corpus/hl7v2/crash-oru-coding-system-not-utf8.hl7).
+  auto t =
+      run("MSH|^~\\&|LAB|Z9A01|||20260301101500||ORU^R01|LAB3|P|2.4\rPID|1||RZZ1^^^RZZ^MR\r"
+          "OBR|1||FL1|X^Y^LN\rOBX|1|ST|718-7^Hb^L\xff\xfe N||x\r");
+  ASSERT_TRUE(t) << t.error().detail;
+  for (const auto& r : t->resources) {
+    EXPECT_TRUE(fhir::parse_json(r.json)) << r.resource_type;
+  }
+  EXPECT_EQ(str(resource(*t, "Observation"), "/code/coding/0/system"),
+            "urn:caregw:codes:hl7v2:L---N");
+}
+
 TEST_F(Hl7v2Translate, OruRefusesANonNumericNmValue) {
   auto t =
       run("MSH|^~\\&|LAB|Z9A01|||20260301101500||ORU^R01|LAB2|P|2.4\rPID|1||RZZ1^^^RZZ^MR\r"
