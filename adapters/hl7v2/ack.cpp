@@ -37,7 +37,8 @@ Header read_header(std::string_view body) {
     if (auto p = m->get(msh, 11, 1, 1); p == "P" || p == "T" || p == "D") {
       h.processing_id = p;
     }
-    if (auto v = m->get(msh, 12, 1, 1); v.starts_with("2.") && v.size() <= 5) {
+    if (auto v = m->get(msh, 12, 1, 1); v.starts_with("2.") && v.size() <= 5 &&
+                                        v.find_first_not_of("0123456789.") == std::string::npos) {
       h.version = v;
     }
     return h;

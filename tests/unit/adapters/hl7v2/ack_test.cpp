@@ -152,6 +152,14 @@ TEST(Hl7v2Ack, GarbageStillGetsAMinimalRejection) {
   EXPECT_EQ(m.get("MSA", 2), "ID9");  // the control id is still answered
 }
 
+TEST(Hl7v2Ack, AVersionThatIsNotOneIsNotEchoed) {
+  // Found by hl7v2_fuzz (tests/fuzz/corpus/hl7v2/crash-ack-version-with-line-break.hl7).
+  const Message m = parsed(build_ack("MSH|^~\\&|A|B|C|D|||ADT^A01|Z1|P|2.\\.br\\4\r",
+                                     rejected("MSH-12: unsupported version id")));
+  EXPECT_EQ(m.segments().size(), 3U);
+  EXPECT_EQ(m.get("MSH", 12), "2.4");
+}
+
 TEST(Hl7v2Ack, TextIsEscapedForTheDelimiters) {
   const Message m = parsed(build_ack("MSH|^~\\&|A|B|C|D|||ADT^A01|Z1|P|2.5\r",
                                      rejected("PID-5: odd | text ^ with & delimiters ~ \\")));
