@@ -77,12 +77,10 @@ Result<fhir::Json> from_hl7v2(std::string_view input, const Options& options,
   }
   bundle.AddMember("entry", entries, a);
   warnings = t->warnings;
-  for (const auto& m : t->merges) {
-    (void)m;
-    warnings.emplace_back(
-        "MRG-1: merge request (superseded hospital number into the survivor's); "
-        "a Bundle cannot carry it, the gateway's MPI applies it");
-  }
+  // One per MRG: a Bundle cannot carry a merge; the gateway's MPI applies it.
+  warnings.insert(warnings.end(), t->merges.size(),
+                  "MRG-1: merge request (superseded hospital number into the survivor's); "
+                  "a Bundle cannot carry it, the gateway's MPI applies it");
   return bundle;
 }
 
