@@ -427,7 +427,7 @@ int nhs_number_validate(const std::vector<std::string>& numbers) {
  * when the set named does not load.
  */
 bool translate_mappings(const std::string& mappings_dir, const std::string& config_file,
-                        std::shared_ptr<const gw::mapping::MappingSet>& set) {
+                        std::shared_ptr<const gw::mapping::MappingSet>& out) {
   std::string dir = mappings_dir;
   gw::config::ConfigPtr cfg;
   if (!config_file.empty()) {
@@ -455,12 +455,12 @@ bool translate_mappings(const std::string& mappings_dir, const std::string& conf
               << (ml.errors.size() == 1 ? " problem" : " problems") << '\n';
     return false;
   }
-  set = ml.set;
+  out = ml.set;
   return true;
 }
 
 int translate_cmd(const std::string& from_name, const std::string& to_name, const std::string& in,
-                  bool check, std::shared_ptr<const gw::mapping::MappingSet> mappings) {
+                  bool check, const gw::translate::Options& options) {
   auto from = gw::translate::parse_kind(from_name);
   auto to = gw::translate::parse_kind(to_name);
   if (!from || !to) {
@@ -483,8 +483,7 @@ int translate_cmd(const std::string& from_name, const std::string& to_name, cons
     ss << f.rdbuf();
     input = ss.str();
   }
-  // Native formats map their codes through the loaded set (unmapped codes are kept as sent).
-  auto t = gw::translate::translate(*from, *to, input, gw::mapping::Mapper(mappings, nullptr));
+  auto t = gw::translate::translate(*from, *to, input, options);
   if (!t) {
     std::cerr << "caregw translate: " << t.error().detail << '\n';
     return kExitBadInput;
@@ -678,11 +677,11 @@ int run(int argc, char** argv) {
       return nhs_number_validate(numbers);
     }
     if (*translate_sub) {
-      std::shared_ptr<const gw::mapping::MappingSet> mapping_set;
-      if (!translate_mappings(translate_mappings_dir, translate_config, mapping_set)) {
+      gw::translate::Options options;
+      if (!translate_mappings(translate_mappings_dir, translate_config, options.mappings)) {
         return kExitBadInput;
       }
-      return translate_cmd(from_kind, to_kind, in_file, check, mapping_set);
+      return translate_cmd(from_kind, to_kind, in_file, check, options);
     }
     if (*mappings_check_sub) {
       return mappings_check(mappings_dir_arg);

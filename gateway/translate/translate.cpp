@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "adapters/emis/emis.hpp"
+#include "adapters/hl7v2/adapter.hpp"
+#include "adapters/hl7v2/message.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/schema.hpp"
 #include "gateway/fhir/stu3_to_r4.hpp"
@@ -38,6 +40,52 @@ fhir::FhirVersion version_of(Kind k) {
                                                      : fhir::FhirVersion::kStu3;
 }
 
+/** from_hl7v2: an HL7 v2 message as a transaction Bundle of what the hl7v2 adapter yields. */
+Result<fhir::Json> from_hl7v2(std::string_view input, const Options& options,
+                              std::vector<std::string>& warnings) {
+  std::string sender_text;
+  if (auto m = adapters::hl7v2::Message::parse(input)) {
+    sender_text = m->get("MSH", 4, 1, 1);
+  }
+  auto sender = OdsCode::parse(sender_text);
+  if (!sender) {
+    sender = OdsCode::parse("UNKNOWN");
+  }
+  const mapping::Mapper mapper(options.mappings, nullptr);
+  auto t = adapters::hl7v2::make_hl7v2_adapter()->translate(*sender, input, mapper);
+  if (!t) {
+    return t.error();
+  }
+  fhir::Json bundle(rapidjson::kObjectType);
+  auto& a = bundle.GetAllocator();
+  bundle.AddMember("resourceType", "Bundle", a);
+  bundle.AddMember("type", "transaction", a);
+  rapidjson::Value entries(rapidjson::kArrayType);
+  for (const auto& r : t->resources) {
+    rapidjson::Value entry(rapidjson::kObjectType);
+    rapidjson::Value request(rapidjson::kObjectType);
+    const std::string url = r.resource_type + "/" + r.id;
+    if (!r.deleted) {
+      auto doc = fhir::parse_json(r.json);
+      if (!doc) {
+        return doc.error();
+      }
+      entry.AddMember("resource", rapidjson::Value(*doc, a), a);
+    }
+    request.AddMember("method", rapidjson::StringRef(r.deleted ? "DELETE" : "PUT"), a);
+    request.AddMember("url", rapidjson::Value(url.c_str(), a), a);
+    entry.AddMember("request", request, a);
+    entries.PushBack(entry, a);
+  }
+  bundle.AddMember("entry", entries, a);
+  warnings = t->warnings;
+  // One per MRG: a Bundle cannot carry a merge; the gateway's MPI applies it.
+  warnings.insert(warnings.end(), t->merges.size(),
+                  "MRG-1: merge request (superseded hospital number into the survivor's); "
+                  "a Bundle cannot carry it, the gateway's MPI applies it");
+  return bundle;
+}
+
 }  // namespace
 
 std::optional<Kind> parse_kind(std::string_view name) {
@@ -67,22 +115,41 @@ std::string kind_names() {
 }
 
 Result<Translation> translate(Kind from, Kind to, std::string_view input) {
-  return translate(from, to, input, mapping::Mapper(nullptr, nullptr));
+  return translate(from, to, input, Options{});
 }
 
-Result<Translation> translate(Kind from, Kind to, std::string_view input,
-                              const mapping::Mapper& mapper) {
+Result<Translation> translate(Kind from, Kind to, std::string_view input, const Options& options) {
   if (from == Kind::kEmisXml || from == Kind::kGpConnect) {
     if (to != Kind::kFhirR4) {
       return make_error(Errc::kUnprocessable,
                         std::string(kind_name(from)) + " translates to fhir-r4 (a Bundle) only");
     }
+    const mapping::Mapper mapper(options.mappings, nullptr);
     auto t = from == Kind::kEmisXml ? adapters::emis::translate_emis_xml_offline(input, mapper)
                                     : adapters::emis::translate_gpconnect_offline(input, mapper);
     if (!t) {
       return t.error();
     }
     return Translation{std::move(t->bundle_json), std::move(t->warnings)};
+  }
+  if (from == Kind::kHl7v2 && (to == Kind::kFhirR4 || to == Kind::kFhirR4Xml)) {
+    Translation out;
+    auto bundle = from_hl7v2(input, options, out.warnings);
+    if (!bundle) {
+      return bundle.error();
+    }
+    auto text = to == Kind::kFhirR4Xml ? fhir::json_to_xml(*bundle, fhir::FhirVersion::kR4)
+                                       : Result<std::string>(fhir::to_json(*bundle, true) + "\n");
+    if (!text) {
+      return text.error();
+    }
+    out.output = std::move(*text);
+    return out;
+  }
+  if (from == Kind::kHl7v2 || to == Kind::kHl7v2) {
+    return make_error(Errc::kUnprocessable,
+                      "hl7v2 translates to fhir-r4 or fhir-r4-xml; HL7 v2 output (ADT) is "
+                      "rendered for subscriptions with format hl7v2, not by translate");
   }
   if (!is_fhir(from) || !is_fhir(to)) {
     const Kind native = is_fhir(from) ? to : from;

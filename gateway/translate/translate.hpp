@@ -2,12 +2,14 @@
 // the conformance suite). Today the FHIR formats; native formats arrive with their adapters.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "gateway/core/error.hpp"
+#include "gateway/mapping/mapping_set.hpp"
 #include "gateway/mapping/unmapped.hpp"
 
 namespace gw::translate {
@@ -46,11 +48,18 @@ struct Translation {
  */
 [[nodiscard]] Result<Translation> translate(Kind from, Kind to, std::string_view input);
 
+/** Options: what native formats need besides the input. */
+struct Options {
+  /** mappings: the mapping set (as the server would use it); null: no mappings, codes as sent. */
+  std::shared_ptr<const mapping::MappingSet> mappings{};
+};
+
 /**
- * translate: as above, with the mapping set native formats map their codes through (`emis-xml`
- * and `gpconnect` to `fhir-r4` print the adapter's resources as an R4 collection Bundle).
+ * translate: as above, with options. From hl7v2 (to fhir-r4 or fhir-r4-xml): a transaction
+ * Bundle of the message's resources, Patient first (PUT per resource, DELETE for one the message
+ * withdraws); the sender is MSH-4 when it is an ODS code. Refused with the error its ACK carries.
  */
 [[nodiscard]] Result<Translation> translate(Kind from, Kind to, std::string_view input,
-                                            const mapping::Mapper& mapper);
+                                            const Options& options);
 
 }  // namespace gw::translate

@@ -15,6 +15,7 @@
 #include "gateway/ingest/adapter.hpp"
 #include "gateway/mapping/loader.hpp"
 #include "gateway/mapping/unmapped.hpp"
+#include "gateway/translate/translate.hpp"
 
 namespace gw::adapters::emis::test {
 
@@ -46,6 +47,8 @@ public:
   }
   [[nodiscard]] mapping::Mapper mapper() { return mapping::Mapper(set_, &tracker_); }
   [[nodiscard]] mapping::UnmappedTracker& tracker() { return tracker_; }
+  /** options: the same set for gw::translate (as `caregw translate --mappings` passes it). */
+  [[nodiscard]] translate::Options options() const { return translate::Options{set_}; }
 
 private:
   std::shared_ptr<const mapping::MappingSet> set_;

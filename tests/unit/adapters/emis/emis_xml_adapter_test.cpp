@@ -371,17 +371,17 @@ TEST_F(EmisXmlTest, AcknowledgementSaysAcceptedOrRejectedWithReasonAndPath) {
 TEST_F(EmisXmlTest, TranslateCommandPrintsAnR4Bundle) {
   // `caregw translate --from emis-xml --to fhir-r4` goes through gw::translate.
   auto t = gw::translate::translate(gw::translate::Kind::kEmisXml, gw::translate::Kind::kFhirR4,
-                                    test::example(), mappings_.mapper());
+                                    test::example(), mappings_.options());
   ASSERT_TRUE(t) << t.error().detail;
   auto b = fhir::parse_json(t->output);
   ASSERT_TRUE(b);
   EXPECT_STREQ((*b)["resourceType"].GetString(), "Bundle");
   EXPECT_EQ((*b)["entry"].Size(), 14u);
   auto x = gw::translate::translate(gw::translate::Kind::kEmisXml, gw::translate::Kind::kFhirR4Xml,
-                                    test::example(), mappings_.mapper());
+                                    test::example(), mappings_.options());
   EXPECT_FALSE(x);
   auto bad = gw::translate::translate(gw::translate::Kind::kEmisXml, gw::translate::Kind::kFhirR4,
-                                      "<x", mappings_.mapper());
+                                      "<x", mappings_.options());
   EXPECT_FALSE(bad);
 }
 

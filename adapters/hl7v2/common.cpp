@@ -1,0 +1,193 @@
+// Helpers shared by the HL7 v2 translations: JSON shapes, error locations, ids, dates.
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "adapters/hl7v2/detail.hpp"
+#include "adapters/hl7v2/translate.hpp"
+#include "gateway/mapping/mapping_set.hpp"
+
+namespace gw::adapters::hl7v2::detail {
+
+void Out::number(std::string_view k, double v) {
+  key(k);
+  comma();
+  char tmp[32];
+  const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+  buf_.append(tmp, r.ptr);
+}
+
+void Out::quoted(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  buf_.push_back('"');
+  const char* run = s.data();
+  const char* const end = s.data() + s.size();
+  // kEscape[c]: whether byte c needs escaping in a JSON string (controls, '"' and '\\').
+  static constexpr auto kEscape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) {
+      t[static_cast<std::size_t>(c)] = true;
+    }
+    t['"'] = true;
+    t['\\'] = true;
+    return t;
+  }();
+  for (const char* p = run; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (!kEscape[c]) {
+      continue;
+    }
+    buf_.append(run, p);
+    run = p + 1;
+    buf_.push_back('\\');
+    switch (c) {
+      case '"':
+        buf_.push_back('"');
+        break;
+      case '\\':
+        buf_.push_back('\\');
+        break;
+      case '\n':
+        buf_.push_back('n');
+        break;
+      case '\t':
+        buf_.push_back('t');
+        break;
+      case '\r':
+        buf_.push_back('r');
+        break;
+      default:
+        buf_.append("u00");
+        buf_.push_back(kHex[c >> 4]);
+        buf_.push_back(kHex[c & 0xF]);
+    }
+  }
+  buf_.append(run, end);
+  buf_.push_back('"');
+}
+
+void Out::coding(std::string_view system, std::string_view code, std::string_view display) {
+  begin();
+  opt("system", system);
+  opt("code", code);
+  opt("display", display);
+  end();
+}
+
+void Out::concept_of(std::string_view k, std::string_view system, std::string_view code,
+                     std::string_view display) {
+  begin(k);
+  array("coding");
+  coding(system, code, display);
+  end_array();
+  end();
+}
+
+void Out::reference(std::string_view k, std::string_view ref, std::string_view display) {
+  begin(k);
+  field("reference", ref);
+  opt("display", display);
+  end();
+}
+
+void Out::profile(std::string_view url) {
+  begin("meta");
+  array("profile");
+  str(url);
+  end_array();
+  end();
+}
+
+Error located(const Location& where, std::string_view what) {
+  Error e = make_error(Errc::kUnprocessable,
+                       where.str() + std::string(ingest::kLocationSeparator) + std::string(what));
+  e.stage = kStage;
+  return e;
+}
+
+Location at(std::string_view seg, int field, int component, int occurrence, int repetition) {
+  Location l;
+  l.segment = std::string(seg);
+  l.field = field;
+  l.component = component;
+  l.occurrence = occurrence;
+  l.repetition = repetition;
+  return l;
+}
+
+std::string fhir_id(std::string_view prefix, std::string_view value) {
+  std::string id(prefix);
+  for (char ch : value) {
+    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
+    id.push_back(ok ? ch : '-');
+    if (id.size() >= 64) {
+      break;
+    }
+  }
+  id.resize(std::min<std::size_t>(id.size(), 64));
+  return id;
+}
+
+Result<std::string> datetime(const Ctx& c, const Segment& s, int field, std::string_view seg_name,
+                             int occurrence, int component) {
+  const std::string_view raw = c.m.raw(s, field, 1, component);
+  if (raw.empty() || is_null(raw)) {
+    return std::string{};
+  }
+  std::string out;
+  if (!to_fhir_datetime(raw, out)) {
+    return located(at(seg_name, field, 0, occurrence),
+                   "bad date (expected YYYY[MM[DD[HH[MM[SS]]]]][+/-ZZZZ])");
+  }
+  return out;
+}
+
+Location value_location(const Ctx& c, std::string_view map, Location fallback) {
+  if (c.mapper.set() != nullptr) {
+    if (const auto* vm = c.mapper.set()->value_map(mapping::Adapter::kAcute, c.sender.str(), map)) {
+      Location l;
+      if (Location::parse(vm->element, l)) {
+        return l;
+      }
+    }
+  }
+  return fallback;
+}
+
+std::string read_at(const Message& m, const Location& l) {
+  const Segment* s = m.find(l.segment, l.occurrence);
+  if (s == nullptr) {
+    return {};
+  }
+  return m.get(*s, l.field, l.repetition, l.component == 0 ? 1 : l.component,
+               l.subcomponent == 0 ? 1 : l.subcomponent);
+}
+
+std::string practitioner_system(const Ctx& c, std::string_view authority) {
+  // General Medical Council / GP (GMP "G" codes) / nursing and midwifery numbers, as UK Core
+  // names their identifier systems; anything else is the sender's own code.
+  if (authority == "GMC") {
+    return "https://fhir.hl7.org.uk/Id/gmc-number";
+  }
+  if (authority == "GMP") {
+    return "https://fhir.hl7.org.uk/Id/gmp-number";
+  }
+  if (authority == "NMC") {
+    return "https://fhir.hl7.org.uk/Id/nmc-number";
+  }
+  return "urn:caregw:id:" + c.sender.str() + ":practitioner";
+}
+
+std::string xcn_display(const Message& m, const Segment& s, int field, int rep) {
+  std::string out;
+  for (int comp : {6, 3, 2}) {  // prefix, given, family (XCN-6, XCN-3, XCN-2)
+    if (auto v = m.get(s, field, rep, comp); !v.empty()) {
+      out += out.empty() ? "" : " ";
+      out += v;
+    }
+  }
+  return out;
+}
+
+}  // namespace gw::adapters::hl7v2::detail

@@ -1,0 +1,151 @@
+// Internal to the HL7 v2 adapter: the JSON writer helper and the per-message context shared by
+// the Patient, Encounter/Location and result translations.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/hl7v2/message.hpp"
+#include "gateway/core/error.hpp"
+#include "gateway/core/ids.hpp"
+#include "gateway/ingest/adapter.hpp"
+#include "gateway/mapping/unmapped.hpp"
+
+namespace gw::adapters::hl7v2::detail {
+
+/** Out: a small JSON writer for the fixed shapes the translation emits: appends to one string
+ * (no DOM, no per-value allocation); strings are escaped per RFC 8259. Hand-written rather than
+ * RapidJSON's Writer because this is the adapter's hot path (bench/README.md,
+ * "caregw-hl7v2-bench") and it needs only objects, arrays, strings, booleans and numbers. */
+class Out {
+public:
+  Out() { buf_.reserve(2048); }
+  /** key: `k` is one of this adapter's own element names, never message text: not escaped. */
+  void key(std::string_view k) {
+    comma();
+    buf_.push_back('"');
+    buf_.append(k);
+    buf_.append("\":", 2);
+    after_key_ = true;
+  }
+  void str(std::string_view v) {
+    comma();
+    quoted(v);
+  }
+  void field(std::string_view k, std::string_view v) {
+    key(k);
+    str(v);
+  }
+  /** opt: the field only when `v` is not empty. */
+  void opt(std::string_view k, std::string_view v) {
+    if (!v.empty()) {
+      field(k, v);
+    }
+  }
+  void boolean(std::string_view k, bool v) {
+    key(k);
+    comma();
+    buf_.append(v ? "true" : "false");
+  }
+  void number(std::string_view k, double v);
+  void begin() { open('{'); }
+  void begin(std::string_view k) {
+    key(k);
+    open('{');
+  }
+  void end() { close('}'); }
+  void array(std::string_view k) {
+    key(k);
+    open('[');
+  }
+  void end_array() { close(']'); }
+  /** coding: {"system","code","display"} (empty parts left out). */
+  void coding(std::string_view system, std::string_view code, std::string_view display);
+  /** concept: a CodeableConcept of one coding, under key `k`. */
+  void concept_of(std::string_view k, std::string_view system, std::string_view code,
+                  std::string_view display);
+  /** reference: {"reference": ...} under key `k`, with a display if given. */
+  void reference(std::string_view k, std::string_view ref, std::string_view display = {});
+  /** profile: meta.profile with one profile. */
+  void profile(std::string_view url);
+  [[nodiscard]] std::string take() { return std::move(buf_); }
+
+private:
+  /** comma: the separator before a value or key, unless it follows a key or opens a container. */
+  void comma() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (need_comma_) {
+      buf_.push_back(',');
+    }
+    need_comma_ = true;
+  }
+  void open(char c) {
+    comma();
+    buf_.push_back(c);
+    need_comma_ = false;
+  }
+  void close(char c) {
+    buf_.push_back(c);
+    need_comma_ = true;
+  }
+  void quoted(std::string_view s);
+
+  std::string buf_;
+  bool need_comma_ = false;
+  bool after_key_ = false;
+};
+
+/** Ctx: what every part of one translation reads. */
+struct Ctx {
+  const Message& m;
+  const OdsCode& sender;
+  const mapping::Mapper& mapper;
+  std::string event;       // "ADT^A01"
+  std::string trigger;     // "A01"
+  std::string patient_id;  // the Patient resource id
+  ingest::TranslatedMessage& out;
+};
+
+/** located: an Error whose detail starts with the location (adapter.hpp convention). */
+[[nodiscard]] Error located(const Location& at, std::string_view what);
+/** at: a Location for a field of the first (or n-th) segment `seg`. */
+[[nodiscard]] Location at(std::string_view seg, int field, int component = 0, int occurrence = 1,
+                          int repetition = 1);
+
+/** fhir_id: `prefix` + the value with characters FHIR ids may not hold replaced by '-',
+ * at most 64 characters (FHIR id rules). */
+[[nodiscard]] std::string fhir_id(std::string_view prefix, std::string_view value);
+
+/** datetime: an HL7 date/time field as FHIR; "" if not sent; kUnprocessable "bad date". */
+[[nodiscard]] Result<std::string> datetime(const Ctx& c, const Segment& s, int field,
+                                           std::string_view seg_name, int occurrence = 1,
+                                           int component = 1);
+
+/** value_location: the element the mapping's value map `map` names (e.g. "PV1-36"), if it reads
+ * as a location, else `fallback`. Lets a trust's override say where its PAS puts a code. */
+[[nodiscard]] Location value_location(const Ctx& c, std::string_view map, Location fallback);
+
+/** read_at: the decoded value at a location (occurrence, field, repetition, component). */
+[[nodiscard]] std::string read_at(const Message& m, const Location& l);
+
+/** practitioner_system: the identifier system of an XCN's assigning authority (XCN-9). */
+[[nodiscard]] std::string practitioner_system(const Ctx& c, std::string_view authority);
+/** person_name: an XCN/XPN written for display: "Dr Samuel Darwin". */
+[[nodiscard]] std::string xcn_display(const Message& m, const Segment& s, int field, int rep = 1);
+
+/** write_patient: the Patient resource and IncomingIdentity (patient.cpp). */
+[[nodiscard]] Result<void> write_patient(Ctx& c);
+/** write_visit: the Encounter and Location resources for ADT events with a visit (visit.cpp). */
+[[nodiscard]] Result<void> write_visit(Ctx& c);
+/** write_results: DiagnosticReport and Observations for ORU^R01 (results.cpp). */
+[[nodiscard]] Result<void> write_results(Ctx& c);
+/** local_mrn: the MRN among the repetitions of a CX field (PID-3, MRG-1), or "". */
+[[nodiscard]] std::string local_mrn(const Ctx& c, const Segment& s, int field);
+
+inline constexpr std::string_view kOdsSystem = "https://fhir.nhs.uk/Id/ods-organization-code";
+
+}  // namespace gw::adapters::hl7v2::detail

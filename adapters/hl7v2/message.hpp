@@ -1,0 +1,159 @@
+// HL7 v2 (2.3 to 2.5.1, as UK trusts send it) parsed into views over the caller's buffer: the
+// delimiters from MSH-1/MSH-2, segments split on CR, LF or CRLF, fields split once; repetitions,
+// components and sub-components found on demand; escape sequences decoded only when asked.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/core/error.hpp"
+
+namespace gw::adapters::hl7v2 {
+
+/** Delimiters: the message's separators, from MSH-1 and MSH-2 (defaults as HL7 recommends). */
+struct Delimiters {
+  char field = '|';
+  char component = '^';
+  char repetition = '~';
+  char escape = '\\';
+  char subcomponent = '&';
+};
+
+/** ParseLimits: bounds that keep hostile input cheap to refuse. */
+struct ParseLimits {
+  std::size_t max_bytes = std::size_t{1} << 20;  // 1 MiB: far above any ADT or ORU we expect
+  std::size_t max_segments = 2000;
+  std::size_t max_fields = 500;  // per segment
+};
+
+/**
+ * Location: a place in a message, written "SEG-F", "SEG-F.C", "SEG-F.C.S", with "[n]" after the
+ * segment id for its n-th occurrence (n > 1) and "(r)" after the field for repetition r > 1,
+ * e.g. "OBX[2]-5" or "PID-3(2).1". Numbers are 1-based; 0 means "not narrowed down".
+ */
+struct Location {
+  std::string segment;  // "PID"; empty: the message as a whole
+  int occurrence = 1;   // n-th segment with this id
+  int field = 0;
+  int repetition = 1;
+  int component = 0;
+  int subcomponent = 0;
+
+  /** str: the written form, e.g. "PID-3(2).1". */
+  [[nodiscard]] std::string str() const;
+  /** parse: reads the written form back (the start of an error detail); false if it is not one. */
+  [[nodiscard]] static bool parse(std::string_view text, Location& out);
+};
+
+/** Presence: HL7's three states of a value: not sent, sent as null ("" = delete), sent. */
+enum class Presence : std::uint8_t { kAbsent, kNull, kPresent };
+
+/** Segment: one segment's id and fields (views into the message buffer). */
+struct Segment {
+  std::string_view id;
+  std::size_t first_field = 0;  // index into Message's field table; field 0 is the id
+  std::size_t field_count = 0;  // including field 0
+};
+
+/**
+ * Message: one parsed HL7 v2 message. Holds views into the text it was parsed from, which must
+ * outlive it. Thread safety: immutable after parse; const members may be called concurrently.
+ */
+class Message {
+public:
+  /**
+   * parse: splits `text` into segments and fields. Tolerates CR, LF and CRLF terminators, blank
+   * lines, an MLLP frame around the message and trailing whitespace. Refuses (kBadRequest, detail
+   * "LOCATION: reason") input over the limits, input not starting with MSH, bad encoding
+   * characters (MSH-1/MSH-2) and malformed segment ids. Z-segments are kept like any other.
+   */
+  [[nodiscard]] static Result<Message> parse(std::string_view text, const ParseLimits& limits = {});
+
+  [[nodiscard]] const Delimiters& delimiters() const { return delims_; }
+  [[nodiscard]] const std::vector<Segment>& segments() const { return segments_; }
+
+  /** find: the `occurrence`-th (1-based) segment with this id, or nullptr. */
+  [[nodiscard]] const Segment* find(std::string_view id, int occurrence = 1) const;
+  /** count: how many segments carry this id. */
+  [[nodiscard]] int count(std::string_view id) const;
+
+  /** field: field `n` of a segment, raw (escapes not decoded); empty if not sent. MSH-1 is the
+   * field separator and MSH-2 the encoding characters, as HL7 numbers them. */
+  [[nodiscard]] std::string_view field(const Segment& s, int n) const;
+  /** repetitions: how many repetitions field `n` has (0 if empty). */
+  [[nodiscard]] int repetitions(const Segment& s, int n) const;
+
+  /**
+   * raw: one value, raw: repetition `rep`, component `comp`, sub-component `sub` of field `field`
+   * (all 1-based). Empty when not sent. `"\"\""` (HL7 null) is returned as sent.
+   */
+  [[nodiscard]] std::string_view raw(const Segment& s, int field, int rep = 1, int comp = 1,
+                                     int sub = 1) const;
+  /** raw: as above for the first segment with id `seg`. */
+  [[nodiscard]] std::string_view raw(std::string_view seg, int field, int rep = 1, int comp = 1,
+                                     int sub = 1) const;
+
+  /**
+   * get: one value with escape sequences decoded (\F\ \S\ \T\ \R\ \E\ \Xhh..\ \.br\ as a line
+   * break; highlighting dropped) and as UTF-8 (Latin-1 bytes are converted). HL7 null ("") gives
+   * an empty string: use presence() to tell it from a value not sent.
+   */
+  [[nodiscard]] std::string get(std::string_view seg, int field, int rep = 1, int comp = 1,
+                                int sub = 1) const;
+  [[nodiscard]] std::string get(const Segment& s, int field, int rep = 1, int comp = 1,
+                                int sub = 1) const;
+
+  /** presence: whether the value was sent, sent as HL7 null, or not sent. */
+  [[nodiscard]] Presence presence(const Segment& s, int field, int rep = 1, int comp = 1,
+                                  int sub = 1) const;
+
+  /** decode: decodes escape sequences of a raw value of this message (see get()). */
+  [[nodiscard]] std::string decode(std::string_view raw) const;
+
+private:
+  Delimiters delims_{};
+  std::vector<Segment> segments_;
+  std::vector<std::string_view> fields_;
+};
+
+/** cat: the parts joined (string building without GCC 12's false -Wrestrict on "a" + f()). */
+template <class... Parts>
+[[nodiscard]] std::string cat(const Parts&... parts) {
+  std::string out;
+  (out.append(std::string_view(parts)), ...);
+  return out;
+}
+
+/** is_null: whether a raw value is HL7's explicit null (""). */
+[[nodiscard]] inline bool is_null(std::string_view raw) { return raw == "\"\""; }
+
+/** escape: text made safe for one value: the delimiters as HL7 escape sequences (\F\ \S\ \T\
+ * \R\ \E\), line breaks as \.br\, other control characters dropped. */
+[[nodiscard]] std::string escape(std::string_view text, const Delimiters& d = {});
+
+/**
+ * split: the n-th (1-based) piece of `text` between `sep` characters; empty past the end.
+ * Escaped separators never occur raw (HL7 escapes them), so a plain scan is exact.
+ */
+[[nodiscard]] std::string_view split(std::string_view text, char sep, int n);
+
+/**
+ * to_fhir_datetime: an HL7 DTM/TS ("YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]", TS's "^precision"
+ * ignored) as a FHIR date or dateTime: up to the day a date ("2010-10-10", "2010-10", "2010");
+ * with a time, a dateTime with seconds and an offset: the sender's offset if sent, else UK local
+ * time (GMT, or BST between the last Sundays of March and October at 01:00 UTC), since FHIR
+ * requires a zone once there is a time. False for text that is not a calendar date/time.
+ */
+[[nodiscard]] bool to_fhir_datetime(std::string_view hl7, std::string& out);
+
+/**
+ * to_time_point: an HL7 DTM/TS with at least a time of day (as to_fhir_datetime reads it: the
+ * sender's offset, else UK local time) as a UTC time point. False for a date alone or bad text.
+ */
+[[nodiscard]] bool to_time_point(std::string_view hl7, std::chrono::system_clock::time_point& out);
+
+}  // namespace gw::adapters::hl7v2

@@ -1,0 +1,323 @@
+// PV1 (with EVN and PV2) to a UK Core Encounter and the Location resources it names. The
+// Encounter's id is the visit number (PV1-19), so every event about one visit upserts the same
+// resource; A11 (cancel admit) withdraws it, A12/A13 (cancel transfer/discharge) put it back.
+#include <optional>
+
+#include "adapters/hl7v2/detail.hpp"
+#include "gateway/mapping/mapping_set.hpp"
+
+namespace gw::adapters::hl7v2::detail {
+namespace {
+
+constexpr std::string_view kParticipationSystem =
+    "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+constexpr std::string_view kDischargeMethodExtension =
+    "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DischargeMethod";
+
+/** status_for: the Encounter.status an event means (A08: read from the visit's own dates). */
+std::string_view status_for(const Ctx& c, const Segment& pv1) {
+  const std::string_view t = c.trigger;
+  if (t == "A03") {
+    return "finished";
+  }
+  if (t == "A04") {
+    return "arrived";
+  }
+  if (t == "A05") {
+    return "planned";
+  }
+  if (t == "A08") {
+    if (!c.m.raw(pv1, 45).empty()) {
+      return "finished";
+    }
+    return c.m.raw(pv1, 44).empty() ? "planned" : "in-progress";
+  }
+  return "in-progress";  // A01, A02, A12 (transfer undone), A13 (discharge undone)
+}
+
+bool has_map(const Ctx& c, std::string_view map) {
+  return c.mapper.set() != nullptr &&
+         c.mapper.set()->value_map(mapping::Adapter::kAcute, c.sender.str(), map) != nullptr;
+}
+
+/** Place: one PV1 location (PL) read and its Location resource id. */
+struct Place {
+  std::string id;
+  std::string name;
+};
+
+/** write_location: a Location for a PL field (point of care ^ room ^ bed ^ facility), or an
+ * empty Place when the field is empty. The ward (PL-2 by default) goes through a trust's "ward"
+ * map when it has one, for the display name. */
+Place write_location(Ctx& c, const Segment& pv1, int field) {
+  std::string key;
+  std::string name;
+  for (int comp = 1; comp <= 4; ++comp) {
+    const std::string v = c.m.get(pv1, field, 1, comp, 1);
+    if (!v.empty()) {
+      key += key.empty() ? "" : "-";
+      key += v;
+      name += name.empty() ? "" : " ";
+      name += v;
+    }
+  }
+  if (key.empty()) {
+    return {};
+  }
+  if (field == 3 && has_map(c, "ward")) {
+    const Location where = value_location(c, "ward", at("PV1", 3, 2));
+    const std::string ward = read_at(c.m, where);
+    if (!ward.empty()) {
+      const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "ward", ward);
+      if (v.mapped && !v.coding.display.empty()) {
+        name = v.coding.display;
+      }
+    }
+  }
+  Place p{fhir_id("loc-", key), name};
+  Out o;
+  o.begin();
+  o.field("resourceType", "Location");
+  o.field("id", p.id);
+  o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Location");
+  o.array("identifier");
+  o.begin();
+  o.field("system", "urn:caregw:id:" + c.sender.str() + ":location");
+  o.field("value", key);
+  o.end();
+  o.end_array();
+  o.field("status", "active");
+  o.field("name", name);
+  o.field("mode", "instance");
+  const bool bed = !c.m.raw(pv1, field, 1, 3).empty();
+  o.concept_of("physicalType", "http://terminology.hl7.org/CodeSystem/location-physical-type",
+               bed ? "bd" : "wa", bed ? "Bed" : "Ward");
+  o.begin("managingOrganization");
+  o.begin("identifier");
+  o.field("system", kOdsSystem);
+  o.field("value", c.sender.str());
+  o.end();
+  o.end();
+  o.end();
+  c.out.resources.push_back({"Location", p.id, o.take(), false});
+  return p;
+}
+
+void write_class(Out& o, const Ctx& c, std::string_view code) {
+  const auto v =
+      c.mapper.set() != nullptr
+          ? c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "encounter_class", code)
+          : mapping::Mapped{
+                {"http://terminology.hl7.org/CodeSystem/v2-0004", std::string(code), ""}, false};
+  o.begin("class");
+  o.opt("system", v.coding.system);
+  o.field("code", v.coding.code);
+  o.opt("display", v.coding.display);
+  o.end();
+}
+
+void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
+  bool open = false;
+  for (auto [field, type] :
+       {std::pair{7, "ATND"}, std::pair{17, "ADM"}, std::pair{8, "REF"}, std::pair{9, "CON"}}) {
+    const std::string id = c.m.get(pv1, field, 1, 1);
+    if (id.empty()) {
+      continue;
+    }
+    if (!open) {
+      o.array("participant");
+      open = true;
+    }
+    o.begin();
+    o.array("type");
+    o.begin();
+    o.array("coding");
+    o.coding(kParticipationSystem, type, {});
+    o.end_array();
+    o.end();
+    o.end_array();
+    o.begin("individual");
+    o.field("type", "Practitioner");
+    o.begin("identifier");
+    o.field("system", practitioner_system(c, c.m.raw(pv1, field, 1, 9)));
+    o.field("value", id);
+    o.end();
+    o.opt("display", xcn_display(c.m, pv1, field));
+    o.end();
+    o.end();
+  }
+  if (open) {
+    o.end_array();
+  }
+}
+
+Result<void> write_period(Out& o, const Ctx& c, const Segment& pv1, std::string_view status) {
+  auto start = datetime(c, pv1, 44, "PV1");
+  if (!start) {
+    return start.error();
+  }
+  auto end = datetime(c, pv1, 45, "PV1");
+  if (!end) {
+    return end.error();
+  }
+  if (status != "finished") {
+    end->clear();  // A13 cancels the discharge: the visit is open again
+  }
+  if (start->empty() && end->empty()) {
+    return {};
+  }
+  o.begin("period");
+  o.opt("start", *start);
+  o.opt("end", *end);
+  o.end();
+  return {};
+}
+
+/** mapped_code: a value map's code, read where the mapping says (or at `fallback`). Maps the
+ * mapping set does not have give nothing unless `native_system` is set: then the code is kept
+ * as sent in that system. */
+std::optional<mapping::Coding> mapped_code(const Ctx& c, std::string_view map, Location fallback,
+                                           std::string_view native_system) {
+  const Location where = value_location(c, map, std::move(fallback));
+  if (where.segment.empty() || where.field == 0) {
+    return std::nullopt;
+  }
+  std::string code = read_at(c.m, where);
+  if (code.empty()) {
+    return std::nullopt;
+  }
+  if (has_map(c, map)) {
+    return c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), map, code).coding;
+  }
+  if (native_system.empty()) {
+    return std::nullopt;
+  }
+  return mapping::Coding{std::string(native_system), std::move(code), {}};
+}
+
+void write_hospitalization(Out& o, const Ctx& c, std::string_view status) {
+  const auto source =
+      mapped_code(c, "admit_source", at("PV1", 14), "urn:caregw:codes:nhs-dd:source-of-admission");
+  const auto destination = status == "finished"
+                               ? mapped_code(c, "discharge_destination", at("PV1", 36),
+                                             "urn:caregw:codes:nhs-dd:discharge-destination")
+                               : std::nullopt;
+  if (!source && !destination) {
+    return;
+  }
+  o.begin("hospitalization");
+  if (source) {
+    o.concept_of("admitSource", source->system, source->code, source->display);
+  }
+  if (destination) {
+    o.concept_of("dischargeDisposition", destination->system, destination->code,
+                 destination->display);
+  }
+  o.end();
+}
+
+void write_discharge_method(Out& o, const Ctx& c, std::string_view status) {
+  if (status != "finished" || !has_map(c, "discharge_method")) {
+    return;
+  }
+  const Location where = value_location(c, "discharge_method", Location{});
+  const std::string code = where.field > 0 ? read_at(c.m, where) : std::string{};
+  if (code.empty()) {
+    return;
+  }
+  const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "discharge_method", code);
+  o.array("extension");
+  o.begin();
+  o.field("url", kDischargeMethodExtension);
+  o.concept_of("valueCodeableConcept", v.coding.system, v.coding.code, v.coding.display);
+  o.end();
+  o.end_array();
+}
+
+void write_locations(Out& o, Ctx& c, const Segment& pv1) {
+  const Place now = write_location(c, pv1, 3);
+  const Place before = c.trigger == "A02" ? write_location(c, pv1, 6) : Place{};
+  if (now.id.empty() && before.id.empty()) {
+    return;
+  }
+  o.array("location");
+  for (const auto* p : {&now, &before}) {
+    if (p->id.empty()) {
+      continue;
+    }
+    o.begin();
+    o.reference("location", "Location/" + p->id, p->name);
+    o.field("status", p == &now ? "active" : "completed");
+    o.end();
+  }
+  o.end_array();
+}
+
+}  // namespace
+
+Result<void> write_visit(Ctx& c) {
+  const Segment* pv1 = c.m.find("PV1");
+  const bool optional = c.trigger == "A08";
+  if (pv1 == nullptr) {
+    return optional ? Result<void>{} : located(Location{"PV1"}, "required segment missing");
+  }
+  std::string visit = c.m.get(*pv1, 19, 1, 1);
+  if (visit.empty()) {
+    visit = c.m.get(*pv1, 5, 1, 1);  // preadmit number, for A05 before a visit number exists
+  }
+  const std::string patient_class = c.m.get(*pv1, 2);
+  if (optional && (visit.empty() || patient_class.empty() || patient_class == "N")) {
+    return {};  // an A08 about the person only
+  }
+  if (visit.empty()) {
+    return located(at("PV1", 19), "required field missing (visit number)");
+  }
+  const std::string id = fhir_id("enc-", visit);
+  if (c.trigger == "A11") {
+    c.out.resources.push_back({"Encounter", id, {}, true});
+    return {};
+  }
+  if (patient_class.empty()) {
+    return located(at("PV1", 2), "required field missing (patient class)");
+  }
+  const std::string_view status = status_for(c, *pv1);
+  Out o;
+  o.begin();
+  o.field("resourceType", "Encounter");
+  o.field("id", id);
+  o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter");
+  write_discharge_method(o, c, status);
+  o.array("identifier");
+  o.begin();
+  o.field("system", "urn:caregw:id:" + c.sender.str() + ":visit-number");
+  o.field("value", visit);
+  o.end();
+  o.end_array();
+  o.field("status", status);
+  write_class(o, c, patient_class);
+  if (has_map(c, "specialty")) {
+    const std::string service = read_at(c.m, value_location(c, "specialty", at("PV1", 10)));
+    if (!service.empty()) {
+      const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "specialty", service);
+      o.concept_of("serviceType", v.coding.system, v.coding.code, v.coding.display);
+    }
+  }
+  o.reference("subject", "Patient/" + c.patient_id);
+  write_participants(o, c, *pv1);
+  if (auto r = write_period(o, c, *pv1, status); !r) {
+    return r.error();
+  }
+  write_hospitalization(o, c, status);
+  write_locations(o, c, *pv1);
+  o.begin("serviceProvider");
+  o.begin("identifier");
+  o.field("system", kOdsSystem);
+  o.field("value", c.sender.str());
+  o.end();
+  o.end();
+  o.end();
+  c.out.resources.push_back({"Encounter", id, o.take(), false});
+  return {};
+}
+
+}  // namespace gw::adapters::hl7v2::detail
