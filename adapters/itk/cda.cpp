@@ -662,7 +662,7 @@ ingest::TranslatedResource attachment_reference(std::string_view tracking_id,
   kv(w, "id", id);
   key(w, "masterIdentifier");
   w.StartObject();
-  kv(w, "system", "urn:nhs-itk:trackingid");
+  kv(w, "system", "urn:caregw:itk-payload");
   kv(w, "value", std::string(tracking_id) + "/" + std::string(payload_id));
   w.EndObject();
   kv(w, "status", "current");
