@@ -319,6 +319,9 @@ public:
       options_.clock = &system_clock_;
     }
   }
+  // options_.clock may point at system_clock_: a copy would point at the original's.
+  Itk3Adapter(const Itk3Adapter&) = delete;
+  Itk3Adapter& operator=(const Itk3Adapter&) = delete;
 
   [[nodiscard]] std::string_view name() const override { return "itk3"; }
   [[nodiscard]] std::string_view ack_content_type() const override { return kItk3AckContentType; }
@@ -347,8 +350,11 @@ public:
     }
     // The focus, found again in the R4 Bundle: by the same fullUrl.
     const Value& r4 = converted->resource;
-    const Value* header = member((*member(r4, "entry"))[0], "resource");
-    const Value* focus = member(*header, "focus");
+    const Value* entries = member(r4, "entry");
+    const Value* header = entries != nullptr && entries->IsArray() && !entries->Empty()
+                              ? member((*entries)[0], "resource")
+                              : nullptr;
+    const Value* focus = header != nullptr ? member(*header, "focus") : nullptr;
     if (focus != nullptr && focus->IsArray() && !focus->Empty()) {
       focus = &(*focus)[0];  // R4 MessageHeader.focus repeats
     }

@@ -49,6 +49,9 @@ public:
       options_.clock = &system_clock_;
     }
   }
+  // options_.clock may point at system_clock_: a copy would point at the original's.
+  ItkAdapter(const ItkAdapter&) = delete;
+  ItkAdapter& operator=(const ItkAdapter&) = delete;
 
   [[nodiscard]] std::string_view name() const override { return "itk"; }
   [[nodiscard]] std::string_view ack_content_type() const override { return kItkAckContentType; }

@@ -96,7 +96,15 @@ void on_error(void* ctx, xmlError* err) {
   if (st.message.empty() && err->message != nullptr) {
     std::string_view m(err->message);
     m = m.substr(0, m.find('\n'));  // later lines may quote input bytes
-    st.message = std::string(m.substr(0, 200));
+    if (m.size() > 200) {
+      // Cut on a character boundary: the text goes into XML replies, which must stay UTF-8.
+      std::size_t cut = 200;
+      while (cut > 0 && (static_cast<unsigned char>(m[cut]) & 0xC0) == 0x80) {
+        --cut;
+      }
+      m = m.substr(0, cut);
+    }
+    st.message = std::string(m);
     st.message_line = err->line;
   }
 }
