@@ -5,6 +5,7 @@
 
 #include <array>
 #include <ctime>
+#include <map>
 #include <optional>
 
 #include <rapidjson/stringbuffer.h>
@@ -312,6 +313,51 @@ void kv(Writer& w, std::string_view k, std::string_view v) {
   str(w, v);
 }
 
+/**
+ * rewrite_references: in one resource, every Reference.reference that names another entry of
+ * the document becomes the Type/id it is filed under, and every reference to the patient becomes
+ * a logical reference by NHS number (else the local id), as the ITK 2.2 adapter writes them: the
+ * gateway files the resources under the person the MPI finds, not under the sender's Patient.
+ */
+void rewrite_references(Value& v, rapidjson::Document::AllocatorType& a,
+                        const std::map<std::string, std::string, std::less<>>& targets,
+                        const std::array<std::string, 2>& patient_refs,
+                        const identity::IncomingIdentity& who) {
+  if (v.IsArray()) {
+    for (Value& item : v.GetArray()) {
+      rewrite_references(item, a, targets, patient_refs, who);
+    }
+    return;
+  }
+  if (!v.IsObject()) {
+    return;
+  }
+  if (auto it = v.FindMember("reference"); it != v.MemberEnd() && it->value.IsString()) {
+    const std::string_view ref(it->value.GetString(), it->value.GetStringLength());
+    if (ref == patient_refs[0] || ref == patient_refs[1]) {
+      v.RemoveMember("reference");
+      v.RemoveMember("identifier");
+      Value identifier(rapidjson::kObjectType);
+      if (who.match.nhs_number) {
+        identifier.AddMember("system", Value(kNhsNumberSystem.data(), a), a);
+        identifier.AddMember("value", Value(who.match.nhs_number->str().c_str(), a), a);
+      } else if (who.local_id) {
+        const std::string system = "urn:caregw:id:" + who.source.str() + ":mrn";
+        identifier.AddMember("system", Value(system.c_str(), a), a);
+        identifier.AddMember("value", Value(who.local_id->value.c_str(), a), a);
+      }
+      v.AddMember("identifier", identifier, a);
+      return;
+    }
+    if (auto t = targets.find(ref); t != targets.end()) {
+      it->value.SetString(t->second.c_str(), static_cast<rapidjson::SizeType>(t->second.size()), a);
+    }
+  }
+  for (auto& m : v.GetObject()) {
+    rewrite_references(m.value, a, targets, patient_refs, who);
+  }
+}
+
 class Itk3Adapter final : public ingest::InboundAdapter {
 public:
   explicit Itk3Adapter(Itk3Options o) : options_(std::move(o)) {
@@ -423,10 +469,14 @@ private:
     }
     who->message_id = m.sender_message_id;
     m.patient = std::move(*who);
-    std::size_t i = 0;
+    // Ids first, so references between entries (fullUrl or Type/id in the document) can be
+    // rewritten to the ids the resources are filed under.
+    std::map<std::string, std::string, std::less<>> targets;
+    std::vector<std::pair<const Value*, std::string>> kept;
+    const std::string patient_url(str_member(*subject, "reference"));
+    const std::string patient_local = "Patient/" + std::string(str_member(*patient, "id"));
     for (const Value& e : entries->GetArray()) {
       const Value* r = member(e, "resource");
-      ++i;
       if (r == nullptr || r == patient) {
         continue;  // the patient goes to the MPI as an identity, not as a record
       }
@@ -435,11 +485,23 @@ private:
       if (!fhir_id(id)) {
         id = stable_id("itk3-", m.sender_message_id, str_member(e, "fullUrl"));
       }
+      if (auto url = str_member(e, "fullUrl"); !url.empty()) {
+        targets.emplace(std::string(url), type + "/" + id);
+      }
+      if (auto own = str_member(*r, "id"); !own.empty()) {
+        targets.emplace(type + "/" + std::string(own), type + "/" + id);
+      }
+      kept.emplace_back(r, id);
+    }
+    for (const auto& [r, id] : kept) {
       fhir::Json copy;
       copy.CopyFrom(*r, copy.GetAllocator());
       copy.RemoveMember("id");
       copy.AddMember("id", Value(id.c_str(), copy.GetAllocator()), copy.GetAllocator());
-      m.resources.push_back({type, id, fhir::to_json(copy), false});
+      rewrite_references(copy, copy.GetAllocator(), targets, {patient_url, patient_local},
+                         *m.patient);
+      m.resources.push_back(
+          {std::string(str_member(*r, "resourceType")), id, fhir::to_json(copy), false});
     }
     return std::move(m);
   }

@@ -124,7 +124,15 @@ TEST_F(Itk3AdapterTest, EDischargeFromTheCareConnectExample) {
     EXPECT_NE(res.resource_type, "Patient");
     EXPECT_FALSE(res.id.empty());
     EXPECT_NE(res.json.find("\"id\":\"" + res.id + "\""), std::string::npos);
+    // References between the document's entries now name the filed Type/id, not a fullUrl.
+    EXPECT_EQ(res.json.find("\"reference\":\"urn:uuid:"), std::string::npos) << res.json;
   }
+  // The patient is referred to by NHS number (the MPI decides who that is).
+  EXPECT_NE(r->resources[0].json.find("\"subject\":{\"identifier\":{\"system\":"
+                                      "\"https://fhir.nhs.uk/Id/nhs-number\",\"value\":\"" +
+                                      synthetic_nhs_number() + "\"}"),
+            std::string::npos)
+      << r->resources[0].json;
   const std::string ack = adapter_->acknowledge(body, {});
   EXPECT_EQ(response_code(ack), "ok");
   EXPECT_EQ(issue_code(ack), "20013");
