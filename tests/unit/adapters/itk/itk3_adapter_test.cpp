@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/fhir/json.hpp"
+#include "gateway/fhir/xml.hpp"
 #include "gateway/identity/nhs_number.hpp"
 
 namespace gw::adapters::itk {
@@ -178,6 +179,26 @@ TEST_F(Itk3AdapterTest, DigitalMedicinesMessageAsPublished) {
   EXPECT_EQ(r->patient->match.nhs_status, VerificationStatus::kPresentVerified);
   EXPECT_EQ(r->patient->match.family, "WINTERS");
   EXPECT_EQ(r->patient->source.str(), "Z9A01");
+}
+
+TEST_F(Itk3AdapterTest, JsonAndXmlGiveTheSameMessage) {
+  // Source: shared/reference/itk3-digital-medicines/engage_hettie_winters_imms_block2_message.xml,
+  // and the same message as STU3 JSON (converted here with the gateway's FHIR XML reader).
+  const std::string xml =
+      read_ref("itk3-digital-medicines/engage_hettie_winters_imms_block2_message.xml");
+  auto json = fhir::xml_to_json(xml, fhir::FhirVersion::kStu3);
+  ASSERT_TRUE(json) << json.error().detail;
+  const std::string body = fhir::to_json(*json);
+  auto from_xml = adapter_->translate(sender_, xml, mapper_);
+  auto from_json = adapter_->translate(sender_, body, mapper_);
+  ASSERT_TRUE(from_xml);
+  ASSERT_TRUE(from_json) << from_json.error().detail;
+  EXPECT_EQ(adapter_->message_id(body), adapter_->message_id(xml));
+  ASSERT_EQ(from_json->resources.size(), from_xml->resources.size());
+  for (std::size_t i = 0; i < from_xml->resources.size(); ++i) {
+    EXPECT_EQ(from_json->resources[i].id, from_xml->resources[i].id);
+    EXPECT_EQ(from_json->resources[i].json, from_xml->resources[i].json);
+  }
 }
 
 TEST_F(Itk3AdapterTest, PublishedExampleIsAHeaderFailure) {

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "adapters/itk/base64.hpp"
 #include "adapters/itk/envelope.hpp"
 #include "gateway/identity/nhs_number.hpp"
 
@@ -236,6 +237,46 @@ TEST_F(ItkAdapterTest, AccessDeniedForAnUnauthorisedSender) {
                                            {},
                                            "ACK-6"});
   EXPECT_NE(reply.find(">3000</itk:ErrorCode>"), std::string::npos);
+}
+
+/** The CDA document of valid_soap(), and the envelope around it with `payload` in its place. */
+std::pair<std::string, std::string> split_payload(const std::string& soap) {
+  const auto start = soap.find("<ClinicalDocument");
+  const auto end =
+      soap.find("</ClinicalDocument>") + std::string_view("</ClinicalDocument>").size();
+  return {soap.substr(start, end - start), soap.substr(0, start) + "@PAYLOAD@" + soap.substr(end)};
+}
+
+TEST_F(ItkAdapterTest, Base64CdaIsReadAndAttachedByteForByte) {
+  // Source: shared/reference/tkw-x/ITK_SOAP.xml with its CDA sent base64 (manifest base64="true").
+  auto [cda, around] = split_payload(valid_soap());
+  const std::string encoded = base64_encode(cda);
+  std::string body = replace_all(around, "@PAYLOAD@", encoded);
+  body = replace_all(body,
+                     "profileid=\"urn:nhs-en:profile:ambulanceServiceSummaryPatientReport-v1-1\"",
+                     "profileid=\"urn:nhs-en:profile:ambulanceServiceSummaryPatientReport-v1-1\" "
+                     "base64=\"true\"");
+  auto r = adapter_->translate(sender_, body, mapper_);
+  ASSERT_TRUE(r) << r.error().detail;
+  ASSERT_TRUE(r->patient);
+  EXPECT_EQ(r->patient->match.family, "Jones");
+  EXPECT_NE(r->resources[0].json.find("\"data\":\"" + encoded + "\""), std::string::npos);
+}
+
+TEST_F(ItkAdapterTest, SecondCdaDocumentIsRefused) {
+  // Source: shared/reference/tkw-x/ITK_SOAP.xml with its payload sent twice.
+  auto [cda, around] = split_payload(valid_soap());
+  std::string body = replace_all(around, "@PAYLOAD@",
+                                 cda + "</itk:payload><itk:payload id=\"uuid_SECOND\">" + cda);
+  body = replace_all(body, "<itk:payloads count=\"1\">", "<itk:payloads count=\"2\">");
+  body = replace_all(body, "<itk:manifest count=\"1\">",
+                     "<itk:manifest count=\"2\"><itk:manifestitem id=\"uuid_SECOND\" "
+                     "mimetype=\"text/xml\"/>");
+  auto r = adapter_->translate(sender_, body, mapper_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kUnprocessable);
+  EXPECT_NE(r.error().detail.find("itk:payload[2]: a second CDA document"), std::string::npos)
+      << r.error().detail;
 }
 
 TEST_F(ItkAdapterTest, DischargeSummaryKindFromTheDocumentTitle) {
