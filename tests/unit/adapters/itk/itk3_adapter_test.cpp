@@ -137,6 +137,11 @@ TEST_F(Itk3AdapterTest, EDischargeFromTheCareConnectExample) {
   const std::string ack = adapter_->acknowledge(body, {});
   EXPECT_EQ(response_code(ack), "ok");
   EXPECT_EQ(issue_code(ack), "20013");
+  // The response is STU3 the gateway's own FHIR writer accepts (elements, types, cardinality).
+  auto parsed = fhir::parse_json(ack);
+  ASSERT_TRUE(parsed);
+  auto as_xml = fhir::json_to_xml(*parsed, fhir::FhirVersion::kStu3);
+  EXPECT_TRUE(as_xml) << as_xml.error().detail;
   EXPECT_NE(ack.find("3f2c8b7e-0d7c-4f4e-9b0e-6a3f1f0a2b11"), std::string::npos);
 }
 
