@@ -206,6 +206,23 @@ TEST_F(Itk3AdapterTest, JsonAndXmlGiveTheSameMessage) {
   }
 }
 
+TEST_F(Itk3AdapterTest, MinimalJsonMessage) {
+  // Written here (also the fuzz seed): an invented patient in a minimal ITK003D message in JSON.
+  std::ifstream in(CAREGW_SOURCE_DIR "/tests/fuzz/corpus/itk3_message/discharge_message.json");
+  std::stringstream s;
+  s << in.rdbuf();
+  auto r = adapter_->translate(sender_, s.str(), mapper_);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->kind, "discharge-summary");
+  EXPECT_EQ(r->sender_message_id, "h1");
+  ASSERT_EQ(r->resources.size(), 2U);  // Composition and the author Organization
+  EXPECT_EQ(r->resources[0].resource_type, "Composition");
+  EXPECT_NE(r->resources[0].json.find("\"author\":[{\"reference\":\"Organization/o1\"}]"),
+            std::string::npos)
+      << r->resources[0].json;
+  EXPECT_EQ(r->patient->match.nhs_status, VerificationStatus::kPresentVerified);
+}
+
 TEST_F(Itk3AdapterTest, PublishedExampleIsAHeaderFailure) {
   // Source: shared/reference/gpconnect-send-document-update-record/
   // update-record--itk3--cpcs-minor-illness--justin-thyme.xml: its first entry is an
