@@ -84,12 +84,8 @@ void parse_soap_header(const xmlNode* header, const EnvelopeOptions& options, En
     return;
   }
   if (options.now) {
-    // WS-Security 1.1 (Timestamp): a receiver may reject a message whose Expires has passed;
-    // a small skew allowance keeps unsynchronised clocks from refusing good messages.
-    if (*options.now > *expires + options.clock_skew) {
-      fail(e, kInvalidMessage, ts_at + "wsu:Expires: the message has expired");
-    } else if (*created > *options.now + options.clock_skew) {
-      fail(e, kInvalidMessage, ts_at + "wsu:Created: in the future");
+    if (auto stale = freshness_fault(e.soap, *options.now, options.clock_skew); stale) {
+      fail(e, stale->code, stale->detail);
     }
   }
 }
@@ -277,6 +273,23 @@ int two(std::string_view s, std::size_t at) {
 }
 
 }  // namespace
+
+std::optional<EnvelopeFault> freshness_fault(const SoapHeader& soap,
+                                             std::chrono::system_clock::time_point now,
+                                             std::chrono::seconds skew) {
+  const std::string ts_at = "soap:Envelope/soap:Header/wsse:Security/wsu:Timestamp/";
+  const auto created = parse_xml_datetime(soap.created);
+  const auto expires = parse_xml_datetime(soap.expires);
+  // WS-Security 1.1 (Timestamp): a receiver may reject a message whose Expires has passed; a
+  // small skew allowance keeps unsynchronised clocks from refusing good messages.
+  if (expires && now > *expires + skew) {
+    return EnvelopeFault{kInvalidMessage, ts_at + "wsu:Expires: the message has expired"};
+  }
+  if (created && *created > now + skew) {
+    return EnvelopeFault{kInvalidMessage, ts_at + "wsu:Created: in the future"};
+  }
+  return std::nullopt;
+}
 
 std::optional<std::chrono::system_clock::time_point> parse_xml_datetime(std::string_view s) {
   // yyyy-mm-ddThh:mm:ss[.fff](Z|+hh:mm|-hh:mm)

@@ -99,6 +99,14 @@ struct EnvelopeOptions {
  */
 void parse_distribution_envelope(const xmlNode* de, Envelope& out);
 
+/**
+ * freshness_fault: the WS-Security freshness verdict for a header read by parse_envelope():
+ * expired (Expires + skew before now) or created in the future (Created after now + skew);
+ * nullopt when fresh or when a time is missing (parse_envelope() refuses that itself).
+ */
+[[nodiscard]] std::optional<EnvelopeFault> freshness_fault(
+    const SoapHeader& soap, std::chrono::system_clock::time_point now, std::chrono::seconds skew);
+
 /** tracking_id_of: the DistributionEnvelope header's trackingid (SOAP or bare); "" if none. */
 [[nodiscard]] std::string tracking_id_of(std::string_view body);
 

@@ -206,6 +206,15 @@ private:
 
 }  // namespace
 
+Result<void> check_timestamp(std::string_view body, std::chrono::system_clock::time_point now,
+                             std::chrono::seconds skew) {
+  const Envelope env = parse_envelope(body);
+  if (auto stale = freshness_fault(env.soap, now, skew); stale) {
+    return make_error(Errc::kBadRequest, stale->detail);
+  }
+  return {};
+}
+
 std::unique_ptr<ingest::InboundAdapter> make_itk_adapter(ItkOptions options) {
   return std::make_unique<ItkAdapter>(std::move(options));
 }

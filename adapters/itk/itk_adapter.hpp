@@ -17,8 +17,10 @@ struct ItkOptions {
    * Must outlive the adapter. */
   const Clock* clock = nullptr;
   /** check_expiry: refuse a request whose wsu:Expires (plus clock_skew) has passed, or whose
-   * wsu:Created is in the future. Off for offline translation of old samples. */
-  bool check_expiry = true;
+   * wsu:Created is in the future, in translate() and acknowledge(). Off by default: the journal
+   * re-translates stored messages when it resumes after a restart, and an accepted message must
+   * not turn into a refusal then. Check freshness once, at receipt, with check_timestamp(). */
+  bool check_expiry = false;
   std::chrono::seconds clock_skew{300};
   /** reporting_identity / reporting_address: the gateway's ITK identity and address, written
    * in acknowledgements (reportingIdentity, auditIdentity, senderAddress). */
@@ -28,6 +30,16 @@ struct ItkOptions {
 
 /** kItkAckContentType: the media type of the ITK adapter's acknowledgements (SOAP 1.1). */
 inline constexpr std::string_view kItkAckContentType = "text/xml; charset=utf-8";
+
+/**
+ * check_timestamp: the WS-Security freshness check alone, for the transport to call once when a
+ * request arrives (before it is journalled): kBadRequest "location: what" when wsu:Expires plus
+ * `skew` is before `now` or wsu:Created is after `now` plus `skew`; success when the request has
+ * no readable timestamp (translate() refuses that on its own).
+ */
+[[nodiscard]] Result<void> check_timestamp(std::string_view body,
+                                           std::chrono::system_clock::time_point now,
+                                           std::chrono::seconds skew = std::chrono::seconds{300});
 
 /**
  * make_itk_adapter: the "itk" InboundAdapter (stateless, thread-safe). translate() refuses an

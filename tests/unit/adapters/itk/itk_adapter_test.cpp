@@ -159,9 +159,17 @@ TEST_F(ItkAdapterTest, TemporaryFailureIsARetryableServerFault) {
   EXPECT_NE(reply.find(">2100</itk:ErrorCode>"), std::string::npos);
 }
 
-TEST_F(ItkAdapterTest, ExpiredRequestIsRefused) {
+TEST_F(ItkAdapterTest, ExpiredRequestIsRefusedWhenAskedTo) {
   FixedClock later{*parse_xml_datetime("2026-11-26T16:30:00Z")};
-  auto strict = make_itk_adapter({&later});
+  // The transport's check at receipt.
+  auto fresh = check_timestamp(valid_soap(), later.now());
+  ASSERT_FALSE(fresh);
+  EXPECT_NE(fresh.error().detail.find("wsu:Expires: the message has expired"), std::string::npos);
+  EXPECT_TRUE(check_timestamp(valid_soap(), clock_.now()));
+  // The adapter's own check, when turned on.
+  ItkOptions strict_options{&later};
+  strict_options.check_expiry = true;
+  auto strict = make_itk_adapter(strict_options);
   auto r = strict->translate(sender_, valid_soap(), mapper_);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::kBadRequest);
@@ -169,10 +177,8 @@ TEST_F(ItkAdapterTest, ExpiredRequestIsRefused) {
   const std::string reply = strict->acknowledge(valid_soap(), {});
   EXPECT_NE(reply.find("soap/fault"), std::string::npos);
   EXPECT_NE(reply.find(">1000</itk:ErrorCode>"), std::string::npos);
-  // Offline translation of old samples turns the check off.
-  ItkOptions lenient{&later};
-  lenient.check_expiry = false;
-  EXPECT_TRUE(make_itk_adapter(lenient)->translate(sender_, valid_soap(), mapper_));
+  // Off by default: a journalled message re-translated after a restart is not refused as expired.
+  EXPECT_TRUE(make_itk_adapter({&later})->translate(sender_, valid_soap(), mapper_));
 }
 
 struct Malformed {
