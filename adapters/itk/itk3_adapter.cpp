@@ -314,6 +314,50 @@ void kv(Writer& w, std::string_view k, std::string_view v) {
 }
 
 /**
+ * registered_practice: the patient's GP practice: the ODS code of the first generalPractitioner
+ * that is an Organization, given as a logical reference or as an entry of the document.
+ */
+std::optional<OdsCode> registered_practice(const Value& doc, const Value& patient) {
+  constexpr std::string_view kOds = "https://fhir.nhs.uk/Id/ods-organization-code";
+  const Value* gps = member(patient, "generalPractitioner");
+  if (gps == nullptr || !gps->IsArray()) {
+    return std::nullopt;
+  }
+  auto ods_of = [&](const Value& v) -> std::optional<OdsCode> {
+    auto from_identifier = [&](const Value* id) -> std::optional<OdsCode> {
+      if (id != nullptr && str_member(*id, "system") == kOds) {
+        if (auto code = OdsCode::parse(str_member(*id, "value")); code) {
+          return *code;
+        }
+      }
+      return std::nullopt;
+    };
+    const Value* ids = member(v, "identifier");
+    if (ids != nullptr && ids->IsArray()) {
+      for (const Value& id : ids->GetArray()) {
+        if (auto code = from_identifier(&id); code) {
+          return code;
+        }
+      }
+      return std::nullopt;
+    }
+    return from_identifier(ids);
+  };
+  for (const Value& gp : gps->GetArray()) {
+    if (auto code = ods_of(gp); code) {
+      return code;  // a logical reference: {"identifier": {...}}
+    }
+    const Value* target = find_entry(doc, str_member(gp, "reference"));
+    if (target != nullptr && str_member(*target, "resourceType") == "Organization") {
+      if (auto code = ods_of(*target); code) {
+        return code;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+/**
  * rewrite_references: in one resource, every Reference.reference that names another entry of
  * the document becomes the Type/id it is filed under, and every reference to the patient becomes
  * a logical reference by NHS number (else the local id), as the ITK 2.2 adapter writes them: the
@@ -469,6 +513,7 @@ private:
     }
     who->message_id = m.sender_message_id;
     m.patient = std::move(*who);
+    m.registered_practice = registered_practice(doc, *patient);
     // Ids first, so references between entries (fullUrl or Type/id in the document) can be
     // rewritten to the ids the resources are filed under.
     std::map<std::string, std::string, std::less<>> targets;

@@ -121,6 +121,7 @@ TEST_F(Itk3AdapterTest, EDischargeFromTheCareConnectExample) {
   ASSERT_TRUE(r->patient->match.nhs_number);
   ASSERT_FALSE(r->resources.empty());
   EXPECT_EQ(r->resources[0].resource_type, "Composition");
+  EXPECT_FALSE(r->registered_practice);  // the example names no GP
   for (const auto& res : r->resources) {
     EXPECT_NE(res.resource_type, "Patient");
     EXPECT_FALSE(res.id.empty());
@@ -183,6 +184,9 @@ TEST_F(Itk3AdapterTest, DigitalMedicinesMessageAsPublished) {
   ASSERT_TRUE(r->patient->match.nhs_number);
   EXPECT_EQ(r->patient->match.nhs_status, VerificationStatus::kPresentVerified);
   EXPECT_EQ(r->patient->match.family, "WINTERS");
+  // Patient.generalPractitioner names the Organization entry with ODS code A83627.
+  ASSERT_TRUE(r->registered_practice);
+  EXPECT_EQ(r->registered_practice->str(), "A83627");
   EXPECT_EQ(r->patient->source.str(), "Z9A01");
 }
 
