@@ -21,6 +21,7 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr std::string_view kSnomedOid = "2.16.840.1.113883.2.1.3.2.4.15";
 constexpr std::string_view kOdsOid = "2.16.840.1.113883.2.1.3.2.4.19.1";
+constexpr std::string_view kOdsSiteOid = "2.16.840.1.113883.2.1.3.2.4.19.2";
 constexpr std::string_view kSdsUserOid = "1.2.826.0.1285.0.2.0.65";
 constexpr std::string_view kActCodeOid = "2.16.840.1.113883.5.4";
 constexpr std::string_view kOdsSystem = "https://fhir.nhs.uk/Id/ods-organization-code";
@@ -647,6 +648,17 @@ Result<CdaTranslation> translate_cda(const CdaInput& in, const OdsCode& sender,
     out.warnings.push_back(at + "/recordTarget/patientRole: no NHS number; identified by local id");
   }
   out.patient = std::move(*patient);
+  const xmlNode* provider =
+      path(doc, kHl7v3Ns, {"recordTarget", "patientRole", "providerOrganization"});
+  for (const xmlNode* pid : children(provider, kHl7v3Ns, "id")) {
+    const std::string proot = attr(pid, "root").value_or("");
+    if (proot == kOdsOid || proot == kOdsSiteOid) {
+      if (auto code = OdsCode::parse(attr(pid, "extension").value_or("")); code) {
+        out.registered_practice = *code;
+        break;
+      }
+    }
+  }
   return out;
 }
 

@@ -31,6 +31,9 @@ struct CdaInput {
 /** CdaTranslation: the patient and resources one CDA document yields. */
 struct CdaTranslation {
   std::optional<identity::IncomingIdentity> patient;
+  /** registered_practice: patientRole/providerOrganization (the patient's GP practice in the
+   * NHS CDA patient template) by its ODS code (root ...19.1) or ODS site code (root ...19.2). */
+  std::optional<OdsCode> registered_practice;
   std::vector<ingest::TranslatedResource> resources;  // DocumentReference first
   std::vector<std::string> warnings;
 };

@@ -185,6 +185,7 @@ private:
                         at + ": a second CDA document; one message carries one patient's document");
     }
     m.patient = std::move(t->patient);
+    m.registered_practice = t->registered_practice;
     if (m.patient) {
       m.patient->message_id = env.tracking_id;
     }

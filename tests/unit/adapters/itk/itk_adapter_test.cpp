@@ -87,6 +87,8 @@ TEST_F(ItkAdapterTest, TranslatesTheTkwSampleWithAValidNhsNumber) {
   EXPECT_EQ(r->patient->match.birth_date->str(), "1928-12-18");
   EXPECT_EQ(r->patient->match.gender, "1");  // no mapping set loaded: kept as sent
   EXPECT_EQ(r->patient->match.postcode, "S1 1AA");
+  ASSERT_TRUE(r->registered_practice);  // patientRole/providerOrganization (ODS site code root)
+  EXPECT_EQ(r->registered_practice->str(), "GP011");
   ASSERT_GE(r->resources.size(), 3U);
   EXPECT_EQ(r->resources[0].resource_type, "DocumentReference");
   EXPECT_NE(r->resources[0].json.find("\"data\":\""), std::string::npos);
