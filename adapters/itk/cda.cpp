@@ -200,7 +200,7 @@ void write_concept(Writer& w, const xmlNode* code) {
 }
 
 bool has_code(const xmlNode* code) {
-  return code != nullptr && attr(code, "code").has_value() && !attr(code, "code")->empty();
+  return code != nullptr && !attr(code, "code").value_or("").empty();
 }
 
 /** PatientIds: what recordTarget/patientRole/id says about the patient. */
@@ -222,9 +222,10 @@ Result<PatientIds> read_patient_ids(const xmlNode* role, const std::string& at) 
       }
       auto n = NhsNumber::parse(ext);
       if (!n) {
-        return make_error(Errc::kUnprocessable, at + "/id[@root='" + root +
-                                                    "']/@extension: NHS number is not valid (" +
-                                                    n.error().detail + ")");
+        std::string detail = at;
+        detail += "/id[@root='" + root + "']/@extension: NHS number is not valid (";
+        detail += n.error().detail + ")";
+        return make_error(Errc::kUnprocessable, std::move(detail));
       }
       ids.nhs = *n;
       ids.status = root == kNhsNumberVerifiedRoot ? VerificationStatus::kPresentVerified

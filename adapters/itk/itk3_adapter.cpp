@@ -424,7 +424,7 @@ public:
       const OdsCode& sender, std::string_view body,
       const mapping::Mapper& /*mapper*/) const override {
     Checked c = check(body);
-    if (c.failure != nullptr) {
+    if (c.failure != nullptr || !c.stu3) {
       return make_error(c.errc, c.detail);
     }
     auto converted = fhir::stu3_to_r4(*c.stu3);
@@ -530,11 +530,17 @@ private:
       if (!fhir_id(id)) {
         id = stable_id("itk3-", m.sender_message_id, str_member(e, "fullUrl"));
       }
+      std::string filed = type;
+      filed += "/";
+      filed += id;
       if (auto url = str_member(e, "fullUrl"); !url.empty()) {
-        targets.emplace(std::string(url), type + "/" + id);
+        targets.emplace(std::string(url), filed);
       }
       if (auto own = str_member(*r, "id"); !own.empty()) {
-        targets.emplace(type + "/" + std::string(own), type + "/" + id);
+        std::string local = type;
+        local += "/";
+        local += own;
+        targets.emplace(std::move(local), filed);
       }
       kept.emplace_back(r, id);
     }

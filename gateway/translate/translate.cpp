@@ -70,12 +70,12 @@ Result<fhir::Json> native_bundle(const ingest::TranslatedMessage& m) {
 const ingest::InboundAdapter* native_adapter(Kind k) {
   if (k == Kind::kItk) {
     // Offline translation reads old samples: their WS-Security window has long passed.
-    static const auto itk = [] {
+    static const auto kItkAdapter = [] {
       adapters::itk::ItkOptions o;
       o.check_expiry = false;
       return adapters::itk::make_itk_adapter(o);
     }();
-    return itk.get();
+    return kItkAdapter.get();
   }
   return nullptr;
 }
