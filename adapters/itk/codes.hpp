@@ -71,7 +71,9 @@ inline constexpr std::string_view kItk3RecipientTypeSystem =
     "https://fhir.nhs.uk/STU3/CodeSystem/ITK-RecipientType-1";
 
 /**
- * Itk3Response: one ITK3 response code with the OperationOutcome issue code the specification
+ * Itk3Response: one ITK3 response code, its display as CodeSystem-ITK-ResponseCodes-1 v1.5.0 gives
+ * it (shared/reference/gpconnect-send-document-update-record/CodeSystem-ITK-ResponseCodes-1.xml),
+ * with the OperationOutcome issue code the specification
  * pairs it with (toc-specs/itk3-messaging-distribution/explore_response_structure.md) and whether
  * it is positive (toc-specs/itk3-messaging-distribution/explore_response_codes.md).
  */
@@ -98,7 +100,7 @@ inline constexpr Itk3Response kItk3Unreadable{"10009", "Unreadable message recei
 inline constexpr Itk3Response kItk3RecipientTypeError{"10010", "Recipient Type - Processing Error",
                                                       "processing"};
 inline constexpr Itk3Response kItk3UnrecognisedSender{"20003", "Unrecognised Sender", "not-found"};
-inline constexpr Itk3Response kItk3HeaderInvalid{"20006", "ITK3 Header validation failure",
+inline constexpr Itk3Response kItk3HeaderInvalid{"20006", "ITK header validation failure",
                                                  "structure"};
 inline constexpr Itk3Response kItk3PayloadInvalid{"20009", "Payload validation failure", "invalid"};
 inline constexpr Itk3Response kItk3UnauthorisedSender{"20012", "Unauthorised Sender", "security"};
