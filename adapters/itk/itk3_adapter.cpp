@@ -312,6 +312,15 @@ void kv(Writer& w, std::string_view k, std::string_view v) {
   str(w, k);
   str(w, v);
 }
+void write_profile(Writer& w, std::string_view profile) {
+  str(w, "meta");
+  w.StartObject();
+  str(w, "profile");
+  w.StartArray();
+  str(w, profile);
+  w.EndArray();
+  w.EndObject();
+}
 
 /**
  * registered_practice: the patient's GP practice: the ODS code of the first generalPractitioner
@@ -575,6 +584,10 @@ private:
     str(w, "https://fhir.nhs.uk/STU3/StructureDefinition/ITK-Message-Bundle-1");
     w.EndArray();
     w.EndObject();
+    str(w, "identifier");
+    w.StartObject();
+    kv(w, "value", id);
+    w.EndObject();
     kv(w, "type", "message");
     str(w, "entry");
     w.StartArray();
@@ -584,6 +597,7 @@ private:
     w.StartObject();
     kv(w, "resourceType", "MessageHeader");
     kv(w, "id", header_id);
+    write_profile(w, "https://fhir.nhs.uk/STU3/StructureDefinition/ITK-MessageHeader-2");
     str(w, "extension");
     w.StartArray();
     w.StartObject();
@@ -605,18 +619,6 @@ private:
     kv(w, "code", "FI");
     kv(w, "display", "For Information");
     w.EndObject();
-    w.EndObject();
-    w.StartObject();
-    kv(w, "url", "MessageDefinition");
-    str(w, "valueReference");
-    w.StartObject();
-    kv(w, "reference",
-       "https://fhir.nhs.uk/STU3/MessageDefinition/ITK-Response-MessageDefinition-1");
-    w.EndObject();
-    w.EndObject();
-    w.StartObject();
-    kv(w, "url", "SenderReference");
-    kv(w, "valueString", "None");
     w.EndObject();
     w.EndArray();
     w.EndObject();
@@ -649,6 +651,8 @@ private:
     w.StartObject();
     kv(w, "resourceType", "OperationOutcome");
     kv(w, "id", outcome_id);
+    write_profile(w,
+                  "https://fhir.nhs.uk/STU3/StructureDefinition/ITK-Response-OperationOutcome-1");
     str(w, "issue");
     w.StartArray();
     w.StartObject();
