@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include "adapters/builtin.hpp"
 #include "conformance/runner.hpp"
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/audit/cli.hpp"
@@ -252,8 +253,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   // Inbound messages: the adapters this build has, and the ingest service behind the message
   // routes (gateway/ingest). The delivery worker is made once the metrics registry exists.
   gw::ingest::AdapterSet adapters;
-  adapters.add(gw::ingest::make_fhir_r4_message_adapter());
-  adapters.add(gw::ingest::make_fhir_r4_renderer());
+  gw::adapters::add_builtin(adapters, clock);
   std::unique_ptr<gw::routing::DeliveryWorker> worker;
   gw::ingest::Ingest ingest(gw::ingest::IngestDeps{**messages, **records, mpi, clock,
                                                    [&] {
@@ -377,7 +377,9 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   for (const auto& b : server.bound()) {
     const std::string host =
         b.address == "0.0.0.0" || b.address == "127.0.0.1" ? "localhost" : b.address;
-    std::cout << "caregw: listening " << b.name << " https://" << host << ":" << b.port << "/ ("
+    const bool is_mllp = b.protocol == gw::config::ListenerProtocol::kMllp;
+    std::cout << "caregw: listening " << b.name << (is_mllp ? " mllp+tls://" : " https://") << host
+              << ":" << b.port << (is_mllp ? " (HL7 v2; " : "/ (")
               << (b.client_certificate == gw::config::ClientCert::kRequired
                       ? "client certificate required"
                       : "client certificate optional")

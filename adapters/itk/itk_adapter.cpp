@@ -56,6 +56,12 @@ public:
   [[nodiscard]] std::string_view name() const override { return "itk"; }
   [[nodiscard]] std::string_view ack_content_type() const override { return kItkAckContentType; }
 
+  /** check_on_receipt: the WS-Security freshness window, once, when the request arrives. */
+  [[nodiscard]] Result<void> check_on_receipt(
+      std::string_view body, std::chrono::system_clock::time_point now) const override {
+    return check_timestamp(body, now, options_.clock_skew);
+  }
+
   [[nodiscard]] std::string message_id(std::string_view body) const override {
     return tracking_id_of(body);
   }

@@ -3,6 +3,7 @@
 // identify, store, route, deliver). Adapters are pure: no I/O, no store, no clock of their own.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -93,6 +94,17 @@ public:
    */
   [[nodiscard]] virtual Result<TranslatedMessage> translate(
       const OdsCode& sender, std::string_view body, const mapping::Mapper& mapper) const = 0;
+
+  /**
+   * check_on_receipt: checks that hold only at the moment a message arrives (e.g. the ITK
+   * WS-Security freshness window), run once before it is journalled; a message refused here is
+   * answered with acknowledge(kRejected) and not kept. Never run again when the journal is
+   * re-processed. Default: nothing to check.
+   */
+  [[nodiscard]] virtual Result<void> check_on_receipt(
+      std::string_view /*body*/, std::chrono::system_clock::time_point /*now*/) const {
+    return {};
+  }
 
   /** acknowledge: the reply to the sender for `body` (HL7 ACK, ITK ack, ITK3 response). Must
    * produce something even for a body translate() could not read. */

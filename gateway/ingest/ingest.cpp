@@ -129,6 +129,10 @@ Reply Ingest::receive(const InboundAdapter& adapter, const Receipt& receipt, std
     // Too broken to carry an id: the content identifies it, so a resend is still a repeat.
     mid = "sha256:" + store::sha256_hex(body);
   }
+  if (auto fresh = adapter.check_on_receipt(body, deps_.clock.now()); !fresh) {
+    return answer(adapter, body, AckRequest{AckRequest::Code::kRejected, fresh.error(), {}, {}},
+                  status_for(AckRequest::Code::kRejected, fresh.error()));
+  }
   store::InboundMessage in{receipt.sender, std::string(adapter.name()), mid, receipt.content_type,
                            body};
   auto journalled = deps_.messages.journal(in);

@@ -5,9 +5,11 @@
 // stand-in that reads MSH-10 and answers MSA (the real one is adapters/hl7v2).
 #include <gtest/gtest.h>
 
+#include "adapters/builtin.hpp"
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/ingest/adapter_set.hpp"
 #include "gateway/ingest/ingest.hpp"
+#include "gateway/policy/agreement.hpp"
 #include "gateway/store/sqlite/sqlite_message_store.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
@@ -74,6 +76,9 @@ std::string frame(const std::string& m) { return "\x0b" + m + "\x1c\r"; }
 
 class MllpListenerTest : public ::testing::Test {
 protected:
+  /** real: true for the fixture with every built-in adapter, a subscription and an agreement. */
+  virtual bool real() const { return false; }
+
   void SetUp() override {
     const auto data = dir_.file("data");
     std::filesystem::create_directories(data);
@@ -85,23 +90,46 @@ protected:
     ao.data_dir = data;
     ao.node_id = "test-1";
     audit_ = std::move(*audit::AuditLog::open(ao, clock_));
-    adapters_.add(std::make_unique<StandInHl7>());
+    std::string yaml = config_yaml(
+        real() ? "" : "  max_body_bytes: 2048\n",
+        "subscriptions:\n"
+        "  - {name: gp-adt, recipient: Z90001, message_kinds: [adt], patients: registered-practice,"
+        " transport: mailbox, format: fhir-r4}\n");
+    if (real()) {
+      adapters::add_builtin(adapters_, clock_);
+      auto lr = config::load_text(yaml, "test.yaml", "/tmp");
+      ASSERT_TRUE(lr.errors.empty()) << lr.errors.front().str();
+      auto dsa = policy::parse_agreement(
+          "id: DSA-T\ntitle: t\nversion: \"1\"\nparties: [{kind: gp}, {kind: acute}]\n"
+          "purposes: [direct-care]\ncategories: [demographics, encounters]\nroles: [R8000]\n"
+          "legal_basis: {article_6: [\"6(1)(e)\"], article_9: [\"9(2)(h)\"]}\n"
+          "valid_from: 2025-04-01\nvalid_to: 2099-03-31\nlegitimate_relationship_required: true\n"
+          "break_glass_allowed: false\n",
+          "dsa.yaml");
+      ASSERT_TRUE(dsa.errors.empty()) << dsa.errors.front().str();
+      snapshot_ = ingest::Snapshot{
+          lr.config, std::make_shared<policy::PolicyIndex>(dsa.agreements, lr.config->organisations,
+                                                           policy::RelationshipRules{})};
+    } else {
+      adapters_.add(std::make_unique<StandInHl7>());
+    }
     ingest_ = std::make_unique<ingest::Ingest>(ingest::IngestDeps{*messages_,
                                                                   *records_,
                                                                   *mpi_,
                                                                   clock_,
-                                                                  [] { return ingest::Snapshot{}; },
+                                                                  [this] { return snapshot_; },
                                                                   nullptr,
                                                                   audit_.get(),
-                                                                  {},
+                                                                  adapters_.renderers(),
                                                                   {}});
-    std::string yaml = config_yaml("  max_body_bytes: 2048\n");
     const std::string mllp =
         "  - name: mllp\n"
         "    address: 127.0.0.1\n"
         "    port: 0\n"
         "    protocol: mllp\n";
-    yaml.insert(yaml.find("limits:"), mllp);
+    // The listener goes at the end of the listeners list, before the next section.
+    const auto next = yaml.find("limits:");
+    yaml.insert(next != std::string::npos ? next : yaml.find("organisations:"), mllp);
     server_ = std::make_unique<RunningServer>(
         yaml, http::Reloader{},
         pipeline::Backends{mpi_.get(), nullptr, audit_.get(), ingest_.get(), &adapters_,
@@ -142,6 +170,7 @@ protected:
   std::unique_ptr<identity::MpiService> mpi_;
   std::unique_ptr<audit::AuditLog> audit_;
   ingest::AdapterSet adapters_;
+  ingest::Snapshot snapshot_;
   std::unique_ptr<ingest::Ingest> ingest_;
   std::unique_ptr<RunningServer> server_;
 };
@@ -190,6 +219,57 @@ TEST_F(MllpListenerTest, ASenderWithoutAKnownCertificateGetsNothing) {
       store::InboundMessage{*OdsCode::parse("Z9A01"), "hl7v2", "X1", "", a01("X1")});
   ASSERT_TRUE(seen);
   EXPECT_FALSE(seen->duplicate);  // it never reached the journal
+}
+
+/** With the real HL7 v2 adapter (adapters/hl7v2) and the practice subscribed to ADT. */
+class MllpRealAdapterTest : public MllpListenerTest {
+protected:
+  bool real() const override { return true; }
+};
+
+/** An admission as a PAS sends it (synthetic patient; segments after the ITK HL7 v2 samples in
+ * ../shared/reference/itk-hl7v2-adt-uk/ITK_v2.4_ADT_A01_ADT_A01.hl7). */
+std::string pas_a01(const std::string& control_id) {
+  std::string pv1 = "PV1|1|I|WARD1^BED2^^Z9A01||||C1234^Consultant^Test";
+  for (int f = 8; f <= 19; ++f) {
+    pv1 += f == 19 ? "|V000123" : "|";
+  }
+  return "MSH|^~\\&|PAS|Z9A01|CAREGW|CAREGW|20261126120000||ADT^A01^ADT_A01|" + control_id +
+         "|P|2.4|||AL|NE\r"
+         "EVN|A01|20261126120000\r"
+         "PID|1||9990000018^^^NHS^NH~RZZ1000009^^^Z9A01^MR||Testperson^Robin||19710506|F|||"
+         "1 Invented Road^^Testborough^^ZZ99 3AB||||||||||||||||||||||NSTS01\r"
+         "PD1|||Test Practice^^Z90001\r" +
+         pv1 + "\r";
+}
+
+TEST_F(MllpRealAdapterTest, AnAdmissionIsFiledAcknowledgedAndQueuedForThePractice) {
+  const auto acks = exchange("Z9A01", frame(pas_a01("PAS0001")), 1);
+  ASSERT_EQ(acks.size(), 1U);
+  EXPECT_NE(acks[0].find("MSA|AA|PAS0001"), std::string::npos) << acks[0];
+  // Filed under the patient, from the hospital.
+  auto page = records_->read_by_nhs_number(*NhsNumber::parse("9990000018"), {});
+  ASSERT_TRUE(page);
+  bool encounter = false;
+  for (const auto& r : page->records) {
+    EXPECT_EQ(r.key.source.str(), "Z9A01");
+    encounter = encounter || r.key.resource_type == "Encounter";
+  }
+  EXPECT_TRUE(encounter);
+  // The practice named in PD1 has it in its mailbox, as an R4 message.
+  auto box = messages_->mailbox_fetch(*OdsCode::parse("Z90001"), 10);
+  ASSERT_TRUE(box);
+  ASSERT_EQ(box->size(), 1U);
+  EXPECT_NE((*box)[0].payload.find(R"("display":"ADT^A01")"), std::string::npos);
+}
+
+TEST_F(MllpRealAdapterTest, ABadNhsNumberIsRefusedWithAnErrPointingAtPid3) {
+  auto msg = pas_a01("PAS0002");
+  msg.replace(msg.find("9990000018"), 10, "9990000019");
+  const auto acks = exchange("Z9A01", frame(msg), 1);
+  ASSERT_EQ(acks.size(), 1U);
+  EXPECT_NE(acks[0].find("MSA|AR|PAS0002"), std::string::npos) << acks[0];
+  EXPECT_NE(acks[0].find("ERR|PID^1^3"), std::string::npos) << acks[0];
 }
 
 }  // namespace
