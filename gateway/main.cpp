@@ -34,7 +34,9 @@
 #include "gateway/policy/embedded.hpp"
 #include "gateway/policy/policy_cli.hpp"
 #include "gateway/policy/policy_set.hpp"
+#include "gateway/record/demo_records.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
+#include "gateway/store/sqlite/sqlite_record_store.hpp"
 #include "gateway/tls/context_factory.hpp"
 #include "gateway/translate/translate.hpp"
 
@@ -194,6 +196,34 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
     std::cout << "caregw: demo patients: " << loaded->loaded << " identities from 5 organisations ("
               << loaded->held_for_review << " held for review)\n";
   }
+  // The shared care record store (same database as the MPI; gateway/store).
+  auto records = gw::store::sqlite::SqliteRecordStore::open_in_data_dir(cfg->data_dir, clock);
+  if (!records) {
+    std::cerr << "caregw: cannot open the record store in " << cfg->data_dir << ": "
+              << records.error().detail << '\n';
+    return kExitBadInput;
+  }
+  if (demo) {
+    auto loaded = gw::record::load_demo_records(mpi, **records, gw::demo_records_json());
+    if (!loaded) {
+      std::cerr << "caregw: demo records: " << loaded.error().detail << '\n';
+      return kExitBadInput;
+    }
+    std::cout << "caregw: demo records: " << loaded->records << " resources (" << loaded->stored
+              << " stored now, " << loaded->merges << " merges applied)\n";
+  }
+  // The policy for record reads: the agreements (checked above), their index and the sensitive
+  // code lists, and the break-glass registry (gateway/policy).
+  std::vector<gw::config::Diagnostic> policy_errors;
+  const auto policy_set = gw::policy::load_policy_set(
+      *cfg, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk,
+      std::chrono::system_clock::now(), policy_errors);
+  if (!policy_set) {
+    print_errors(policy_errors);
+    return kExitBadInput;
+  }
+  gw::policy::BreakGlassRegistry break_glass(clock,
+                                             std::chrono::hours(cfg->policy.break_glass_hours));
 
   // The audit log: every disclosure is on disk before its response leaves (gateway/audit).
   gw::audit::AuditLogOptions audit_options;
@@ -232,7 +262,8 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
         }
         return reloaded;
       },
-      gw::pipeline::Backends{&mpi, tokens.get(), audit_log->get()});
+      gw::pipeline::Backends{&mpi, tokens.get(), audit_log->get(), records->get(),
+                             policy_set->index.get(), policy_set->classifier.get(), &break_glass});
   if (const auto dir = config_mappings_dir(*cfg); !dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {

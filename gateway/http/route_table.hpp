@@ -25,6 +25,13 @@ enum class Operation : std::uint8_t {
   kReviewDecide,   // POST /mpi/review/{id}/decision
   kUnmerge,        // POST /mpi/unmerge
   kAuditSearch,    // GET /fhir/AuditEvent
+  // The shared care record (gateway/record):
+  /** GET /fhir/Patient/{id}/$everything */
+  kRecordEverything,
+  /** GET /fhir/{Condition|MedicationStatement|AllergyIntolerance|...}?patient=... */
+  kRecordSearch,
+  /** POST /fhir/Patient/{id}/$break-glass */
+  kBreakGlass,
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

@@ -17,6 +17,10 @@
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/request_context.hpp"
 #include "gateway/pipeline/stage.hpp"
+#include "gateway/policy/break_glass.hpp"
+#include "gateway/policy/engine.hpp"
+#include "gateway/policy/sensitive_codes.hpp"
+#include "gateway/store/record_store.hpp"
 
 namespace gw::pipeline {
 
@@ -28,6 +32,14 @@ struct Backends {
   const auth::TokenVerifier* tokens = nullptr;
   /** audit: the Caldicott audit log; without it, routes that disclose patient data answer 503. */
   audit::AuditLog* audit = nullptr;
+  /** records: the shared care record store; without it, the record routes answer 503. */
+  store::RecordStore* records = nullptr;
+  /** policy: the compiled agreements; without them, record reads answer 503 (deny by default). */
+  const policy::PolicyIndex* policy = nullptr;
+  /** sensitive: the sensitive code lists (legal exclusions by code); may be absent. */
+  const policy::SensitiveCodeClassifier* sensitive = nullptr;
+  /** break_glass: active break-glass grants; without it, break-glass answers 503. */
+  policy::BreakGlassRegistry* break_glass = nullptr;
 };
 
 /** Services: what the built-in handlers need from the rest of the gateway. Outlives the pipeline.

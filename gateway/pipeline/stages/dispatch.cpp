@@ -59,6 +59,9 @@ private:
       case http::Operation::kReviewDecide:
       case http::Operation::kUnmerge:
       case http::Operation::kAuditSearch:
+      case http::Operation::kRecordEverything:
+      case http::Operation::kRecordSearch:
+      case http::Operation::kBreakGlass:
         return true;
       default:
         return false;
@@ -75,7 +78,10 @@ private:
   static audit::EventType event_type_of(http::Operation op) {
     switch (op) {
       case http::Operation::kPatientSearch:
+      case http::Operation::kRecordSearch:
         return audit::EventType::kRecordSearch;
+      case http::Operation::kBreakGlass:
+        return audit::EventType::kBreakGlass;
       case http::Operation::kAuditSearch:
         return audit::EventType::kAuditQuery;
       case http::Operation::kReviewList:
@@ -156,10 +162,34 @@ private:
         return review_unmerge(req, ctx, res, *mpi, actor);
       case http::Operation::kAuditSearch:
         return audit_search(req, ctx, res, *services_.backends.audit);
+      case http::Operation::kRecordEverything:
+      case http::Operation::kRecordSearch:
+      case http::Operation::kBreakGlass:
+        return handle_record(req, ctx, res, *mpi);
       default:
         break;
     }
     return make_error(Errc::kInternal, "no stored handler for the matched operation");
+  }
+
+  /** handle_record: the shared care record routes (handlers/record.cpp). */
+  Result<void> handle_record(const http::Request& req, RequestContext& ctx, http::Response& res,
+                             identity::MpiService& mpi) const {
+    const Backends& b = services_.backends;
+    if (b.records == nullptr || b.policy == nullptr) {
+      return make_error(Errc::kUnavailable,
+                        "the shared care record is not available on this gateway (no record "
+                        "store or no data-sharing agreements)");
+    }
+    RecordServices rs{mpi, *b.records, *b.policy, b.sensitive, b.break_glass};
+    switch (ctx.route->op) {
+      case http::Operation::kRecordEverything:
+        return record_everything(req, ctx, res, rs);
+      case http::Operation::kRecordSearch:
+        return record_search(req, ctx, res, rs);
+      default:
+        return break_glass_open(req, ctx, res, rs);
+    }
   }
 
   /**
@@ -194,7 +224,9 @@ private:
       }
       if (result) {
         r.outcome = audit::Outcome::kSuccess;
-        r.decision = audit::Decision::kPermit;
+        if (r.decision == audit::Decision::kNone) {
+          r.decision = audit::Decision::kPermit;  // handlers that decided say how
+        }
       } else {
         const Errc code = result.error().code;
         const unsigned status = http_status(code);
@@ -251,6 +283,9 @@ private:
       case http::Operation::kReviewDecide:
       case http::Operation::kUnmerge:
       case http::Operation::kAuditSearch:
+      case http::Operation::kRecordEverything:
+      case http::Operation::kRecordSearch:
+      case http::Operation::kBreakGlass:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
