@@ -71,8 +71,13 @@ Result<Params> parse_params(const http::Request& req, bool search) {
       p.count = *c;
     } else if (name == "_since") {
       auto us = audit::parse_time_utc(value);
-      if (!us) {
-        return make_error(Errc::kBadRequest, "_since must be a FHIR instant or date");
+      // A time the system clock cannot hold (past 2262) would overflow its nanoseconds.
+      constexpr std::int64_t kMaxUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                                          store::TimePoint::max() - store::TimePoint{})
+                                          .count();
+      if (!us || *us < 0 || *us >= kMaxUs) {
+        return make_error(Errc::kBadRequest,
+                          "_since must be a FHIR instant or date between 1970 and 2262");
       }
       p.since = store::TimePoint{std::chrono::microseconds(*us)};
     } else if (name == "_cursor") {
