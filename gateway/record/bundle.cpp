@@ -164,7 +164,7 @@ std::string meta_source(const store::StoredRecord& r) {
   return s;
 }
 
-Result<Assembled> assemble(const policy::AccessGrant& grant, const std::vector<Entry>& entries,
+Result<Assembled> assemble(const policy::AccessGrant& grant, std::vector<Entry>& entries,
                            const BundleOptions& o) {
   const bool with_patient = !o.patient_json.empty();
   fhir::Json patient;
@@ -197,14 +197,13 @@ Result<Assembled> assemble(const policy::AccessGrant& grant, const std::vector<E
     r.CopyFrom(patient, a);
     list.PushBack(make_entry_json(o.base + "/Patient/" + patient_id, std::move(r), "match", a), a);
   }
-  std::vector<std::string> urls;
-  urls.reserve(entries.size());
-  for (const auto& e : entries) {
-    urls.push_back(full_url(e.stored->key));
+  for (auto& e : entries) {
+    // RapidJSON assignment moves: the values stay in the entry's allocator, which outlives the
+    // Bundle (it is serialised before this returns), so nothing is copied.
     Value r;
-    r.CopyFrom(e.doc, a);
+    r = static_cast<Value&>(e.doc);
     set_meta_source(r, meta_source(*e.stored), a);
-    list.PushBack(make_entry_json(urls.back(), std::move(r), "match", a), a);
+    list.PushBack(make_entry_json(full_url(e.stored->key), std::move(r), "match", a), a);
   }
   auto redacted = policy::redact_bundle(bundle, decisions);
   if (!redacted) {
@@ -235,7 +234,13 @@ Result<Assembled> assemble(const policy::AccessGrant& grant, const std::vector<E
     out.disclosed.push_back({e.stored->key.resource_type, e.stored->key.resource_id,
                              audit::sha256_hex(e.stored->resource_json)});
   }
-  // The same fact from several sources: link each to the others with the same code.
+  // The same fact from several sources: link each entry to the first entry with the same code
+  // from every other source (at most one link per other source, so a long record stays linear).
+  std::vector<std::string> shown_urls;
+  shown_urls.reserve(shown.size());
+  for (const auto& [e, at] : shown) {
+    shown_urls.push_back(full_url(e->stored->key));
+  }
   std::map<std::string_view, std::vector<std::size_t>> by_fact;
   for (std::size_t i = 0; i < shown.size(); ++i) {
     if (!shown[i].first->fact_key.empty()) {
@@ -243,13 +248,18 @@ Result<Assembled> assemble(const policy::AccessGrant& grant, const std::vector<E
     }
   }
   for (const auto& [key, group] : by_fact) {
+    std::map<std::string_view, std::size_t> first_by_source;
+    for (std::size_t j : group) {
+      first_by_source.try_emplace(shown[j].first->stored->key.source.str(), j);
+    }
+    if (first_by_source.size() < 2) {
+      continue;
+    }
     for (std::size_t i : group) {
-      for (std::size_t j : group) {
-        const Entry& ei = *shown[i].first;
-        const Entry& ej = *shown[j].first;
-        if (i != j && ei.stored->key.source != ej.stored->key.source) {
-          add_same_fact(kept[shown[i].second]["resource"], full_url(ej.stored->key),
-                        ej.stored->key.source.str(), a);
+      const std::string& own = shown[i].first->stored->key.source.str();
+      for (const auto& [source, j] : first_by_source) {
+        if (source != own) {
+          add_same_fact(kept[shown[i].second]["resource"], shown_urls[j], source, a);
         }
       }
     }
@@ -264,7 +274,7 @@ Result<Assembled> assemble(const policy::AccessGrant& grant, const std::vector<E
     std::vector<std::string> targets;
     store::TimePoint latest{};
     for (std::size_t i : group) {
-      targets.push_back(full_url(shown[i].first->stored->key));
+      targets.push_back(shown_urls[i]);
       latest = std::max(latest, shown[i].first->stored->last_updated);
     }
     kept.PushBack(provenance(*shown[group.front()].first->stored, targets,

@@ -58,16 +58,18 @@ struct Assembled {
 /**
  * assemble: the searchset Bundle of `entries` (in order; order_entries first) under `grant`.
  * Every entry is decided (decide_all); withheld ones and every reference to them are removed
- * (policy::redact_bundle); each kept entry gets meta.source, and, where another kept entry from
- * another source has the same primary code (Entry::fact_key), a kSameFactUrl extension whose
- * valueReference is that entry's fullUrl; one Provenance per originating message names the
- * organisation (agent.who.identifier, ODS) and the message (entity.what.identifier), with
- * search.mode "include"; the OperationOutcome (search.mode "outcome") comes last.
+ * (policy::redact_bundle); each kept entry gets meta.source, and, where kept entries from other
+ * sources have the same primary code (Entry::fact_key), one kSameFactUrl extension per other
+ * source whose valueReference is the fullUrl of that source's first such entry; one Provenance per
+ * originating message names the organisation (agent.who.identifier, ODS) and the message
+ * (entity.what.identifier), with search.mode "include"; the OperationOutcome (search.mode
+ * "outcome") comes last. The entries' documents are moved into the Bundle (not copied): afterwards
+ * each Entry::doc is null, and the entries (and any pool their documents use) must outlive nothing
+ * but this call.
  * @return kInternal only if the Bundle cannot be built (a bug)
  */
 [[nodiscard]] Result<Assembled> assemble(const policy::AccessGrant& grant,
-                                         const std::vector<Entry>& entries,
-                                         const BundleOptions& options);
+                                         std::vector<Entry>& entries, const BundleOptions& options);
 
 /**
  * withheld_bundle: the Bundle for a patient who objected (or anything else that withholds the

@@ -290,8 +290,12 @@ AlertRank alert_rank(const Value& r, std::string_view type) {
 }
 
 Result<Entry> make_entry(const store::StoredRecord& stored,
-                         const policy::SensitiveCodeClassifier* classifier) {
+                         const policy::SensitiveCodeClassifier* classifier,
+                         rapidjson::MemoryPoolAllocator<>* pool) {
   Entry e;
+  if (pool != nullptr) {
+    e.doc = rapidjson::Document(pool);
+  }
   e.stored = &stored;
   e.doc.Parse(stored.resource_json.data(), stored.resource_json.size());
   if (e.doc.HasParseError() || !e.doc.IsObject()) {

@@ -84,10 +84,13 @@ struct Entry {
 
 /**
  * make_entry: parses a stored record's JSON and derives its facts.
+ * @param pool where the document's values live (one pool per request saves an allocation per
+ *        resource); null: the document's own. Must outlive the entry.
  * @return kInternal when the stored text is not a JSON object (the store checked it on write)
  */
 [[nodiscard]] Result<Entry> make_entry(const store::StoredRecord& stored,
-                                       const policy::SensitiveCodeClassifier* classifier);
+                                       const policy::SensitiveCodeClassifier* classifier,
+                                       rapidjson::MemoryPoolAllocator<>* pool = nullptr);
 
 /** facts_of: the policy engine's view of an entry (views into the entry; keep it alive). */
 [[nodiscard]] policy::ResourceFacts facts_of(const Entry& e);

@@ -177,10 +177,11 @@ Result<Access> authorise_request(const RequestContext& ctx, const RecordServices
     }
     std::move(part->begin(), part->end(), std::back_inserter(stored));
   }
+  rapidjson::MemoryPoolAllocator<> pool;
   std::vector<record::Entry> entries;
   entries.reserve(stored.size());
   for (const auto& r : stored) {
-    auto e = record::make_entry(r, nullptr);
+    auto e = record::make_entry(r, nullptr, &pool);
     if (!e) {
       return e.error();
     }
@@ -210,19 +211,21 @@ audit::AuditRecord base_record(audit::EventType type, const store::PersonView& p
   return r;
 }
 
-/** break_glass_route: how to break the glass for this patient, when the agreement allows it. */
-std::string break_glass_route(const policy::AccessGrant& g, std::string_view patient_id) {
+/**
+ * break_glass_route: how to break the glass, when the agreement allows it. The patient is named
+ * as {id} (this request's id), since error details never carry an NHS number.
+ */
+std::string break_glass_route(const policy::AccessGrant& g) {
   if (g.agreement == nullptr || !g.agreement->break_glass_allowed) {
     return " Break-glass does not apply.";
   }
-  return " If this is an emergency, break the glass: POST /fhir/Patient/" +
-         std::string(patient_id) +
-         "/$break-glass with {\"reason\": \"emergency-treatment\" | \"patient-request\" | "
+  return " If this is an emergency, break the glass: POST /fhir/Patient/{id}/$break-glass (the "
+         "same patient id) with {\"reason\": \"emergency-treatment\" | \"patient-request\" | "
          "\"safeguarding-concern\", \"justification\": \"...\"} (audited and reviewed).";
 }
 
 /** denial: the 403 for a denied grant (reason and what was missing; no patient data). */
-Error denial(const policy::AccessGrant& g, std::string_view patient_id) {
+Error denial(const policy::AccessGrant& g) {
   std::string why;
   switch (g.rule) {
     case policy::Rule::kNoAgreement:
@@ -253,7 +256,7 @@ Error denial(const policy::AccessGrant& g, std::string_view patient_id) {
   }
   detail += ".";
   if (g.rule == policy::Rule::kNoLegitimateRelationship) {
-    detail += break_glass_route(g, patient_id);
+    detail += break_glass_route(g);
   } else {
     detail += " Break-glass does not apply.";
   }
@@ -348,12 +351,12 @@ void fill_audit(audit::AuditRecord& r, const record::Assembled& a, const Access&
 }
 
 /** objection_text: the notice for a patient who opted out. */
-std::string objection_text(const policy::AccessGrant& g, std::string_view patient_id) {
+std::string objection_text(const policy::AccessGrant& g) {
   std::string t =
       "This patient has asked that their shared care record is not shared: the record is "
       "withheld at the patient's request.";
   if (g.agreement != nullptr && g.agreement->objection_overridden_by_break_glass) {
-    t += break_glass_route(g, patient_id);
+    t += break_glass_route(g);
   }
   return t;
 }
@@ -366,7 +369,6 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
   if (!fmt) {
     return fmt.error();
   }
-  const std::string patient_id = identity::patient_id(person.person);
   ctx.audit.push_back(base_record(
       everything ? audit::EventType::kRecordRead : audit::EventType::kRecordSearch, person));
   audit::AuditRecord& audit_record = ctx.audit.back();
@@ -387,18 +389,19 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
   if (access->grant.effect == policy::Effect::kDeny) {
     record_denial(audit_record, access->grant);
     if (access->grant.rule != policy::Rule::kPatientObjection) {
-      return denial(access->grant, patient_id);
+      return denial(access->grant);
     }
     audit_record.withheld.push_back("all (patient-objection)");
-    return set_fhir_body(res,
-                         record::withheld_bundle(policy::Rule::kPatientObjection,
-                                                 objection_text(access->grant, patient_id), o),
-                         *fmt);
+    return set_fhir_body(
+        res,
+        record::withheld_bundle(policy::Rule::kPatientObjection, objection_text(access->grant), o),
+        *fmt);
   }
   auto page = read_page(s, person, p);
   if (!page) {
     return page.error();
   }
+  rapidjson::MemoryPoolAllocator<> pool;  // every resource of the page: one pool, freed at once
   std::vector<record::Entry> entries;
   entries.reserve(page->records.size());
   for (const auto& r : page->records) {
@@ -406,7 +409,7 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
         std::find(p.types.begin(), p.types.end(), r.key.resource_type) == p.types.end()) {
       continue;
     }
-    auto e = record::make_entry(r, s.sensitive);
+    auto e = record::make_entry(r, s.sensitive, &pool);
     if (!e) {
       return e.error();
     }
