@@ -1,6 +1,7 @@
 // The shared care record's Bundle: decide, redact, mark the source, link, explain.
 #include "gateway/record/bundle.hpp"
 
+#include <cstdint>
 #include <map>
 #include <utility>
 
@@ -34,14 +35,39 @@ std::string org_name(const config::Config* cfg, std::string_view ods) {
   return std::string(ods);
 }
 
-/** uuid_from: a name-based UUID (the layout of RFC 4122 version 5, over SHA-256). */
+/** fnv1a: 64-bit FNV-1a of `s`, from `basis` (two bases give 128 stable bits). */
+std::uint64_t fnv1a(std::string_view s, std::uint64_t basis) {
+  std::uint64_t h = basis;
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+/**
+ * uuid_from: a name-based UUID in the RFC 4122 layout (version 5 and variant bits set), from two
+ * 64-bit FNV-1a hashes of the name. It only has to be stable and unlikely to collide within a
+ * record: no secret is involved, so no cryptographic hash is spent on it.
+ */
 std::string uuid_from(std::string_view name) {
-  std::string h = audit::sha256_hex(name).substr(0, 32);
-  h[12] = '5';
-  static constexpr std::string_view kVariant = "89ab";
-  h[16] = kVariant[static_cast<unsigned char>(h[16]) % 4];
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20, 12);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t halves[2] = {fnv1a(name, 0xcbf29ce484222325ULL),
+                             fnv1a(name, 0x84222325cbf29ce4ULL)};
+  halves[0] = (halves[0] & ~0xf000ULL) | 0x5000ULL;              // version 5
+  halves[1] = (halves[1] & ~(0xc0ULL << 56)) | (0x80ULL << 56);  // variant 10
+  std::string out;
+  out.reserve(36);
+  for (int half = 0; half < 2; ++half) {
+    for (int i = 15; i >= 0; --i) {
+      out += kHex[(halves[half] >> (i * 4)) & 0xf];
+      const std::size_t n = out.size();
+      if (n == 8 || n == 13 || n == 18 || n == 23) {
+        out += '-';
+      }
+    }
+  }
+  return out;
 }
 
 void set_meta_source(Value& resource, std::string_view source, Alloc& a) {
@@ -197,13 +223,16 @@ Result<Assembled> assemble(const policy::AccessGrant& grant, std::vector<Entry>&
     r.CopyFrom(patient, a);
     list.PushBack(make_entry_json(o.base + "/Patient/" + patient_id, std::move(r), "match", a), a);
   }
+  std::vector<std::string> urls;
+  urls.reserve(entries.size());
   for (auto& e : entries) {
+    urls.push_back(full_url(e.stored->key));
     // RapidJSON assignment moves: the values stay in the entry's allocator, which outlives the
     // Bundle (it is serialised before this returns), so nothing is copied.
     Value r;
     r = static_cast<Value&>(e.doc);
     set_meta_source(r, meta_source(*e.stored), a);
-    list.PushBack(make_entry_json(full_url(e.stored->key), std::move(r), "match", a), a);
+    list.PushBack(make_entry_json(urls.back(), std::move(r), "match", a), a);
   }
   auto redacted = policy::redact_bundle(bundle, decisions);
   if (!redacted) {
@@ -217,8 +246,9 @@ Result<Assembled> assemble(const policy::AccessGrant& grant, std::vector<Entry>&
     outcome = kept[kept.Size() - 1];  // moves
     kept.PopBack();
   }
-  // Kept entries, in order, with their position in the Bundle.
+  // Kept entries, in order, with their position in the Bundle and their fullUrl.
   std::vector<std::pair<const Entry*, rapidjson::SizeType>> shown;
+  std::vector<std::string> shown_urls;
   rapidjson::SizeType pos = 0;
   if (with_patient && decisions.front().effect == policy::Effect::kPermit) {
     out.disclosed.push_back({"Patient", patient_id, audit::sha256_hex(o.patient_json)});
@@ -231,16 +261,12 @@ Result<Assembled> assemble(const policy::AccessGrant& grant, std::vector<Entry>&
     }
     const Entry& e = entries[i];
     shown.emplace_back(&e, pos++);
+    shown_urls.push_back(std::move(urls[i]));
     out.disclosed.push_back({e.stored->key.resource_type, e.stored->key.resource_id,
                              audit::sha256_hex(e.stored->resource_json)});
   }
   // The same fact from several sources: link each entry to the first entry with the same code
   // from every other source (at most one link per other source, so a long record stays linear).
-  std::vector<std::string> shown_urls;
-  shown_urls.reserve(shown.size());
-  for (const auto& [e, at] : shown) {
-    shown_urls.push_back(full_url(e->stored->key));
-  }
   std::map<std::string_view, std::vector<std::size_t>> by_fact;
   for (std::size_t i = 0; i < shown.size(); ++i) {
     if (!shown[i].first->fact_key.empty()) {
