@@ -565,6 +565,38 @@ TEST_F(RecordApiTest, SearchByPatientTakesTheSamePolicyAndAuditPath) {
   EXPECT_FALSE(records.front().withheld.empty());  // the audit does record what was withheld
 }
 
+TEST_F(RecordApiTest, SearchPagingDoesNotHintAtHiddenMatchesAfterTheLastPage) {
+  // The GP sends another sexual-health problem for Olivia: the last record in store order.
+  auto tx = records_->begin();
+  ASSERT_TRUE(tx);
+  auto person = mpi_->find_by_nhs_number(NhsNumber::parse(kOlivia).value());
+  ASSERT_TRUE(person && person->has_value());
+  ASSERT_TRUE((*tx)->upsert(
+      {{OdsCode::parse("Z90001").value(), "Condition", "gp-olivia-sh2"},
+       (**person).person.id,
+       "emis-extract-0098",
+       R"({"resourceType":"Condition","id":"gp-olivia-sh2","code":{"coding":[{"system":)"
+       R"("http://snomed.info/sct","code":"111880001"}]},"subject":{"reference":)"
+       R"("Patient/9991158383"}})"}));
+  ASSERT_TRUE((*tx)->commit());
+  // Store order: gp-olivia-asthma, gp-olivia-sh1 (withheld), ac-olivia-asthma, gp-olivia-sh2.
+  const auto r = call("GET", "/fhir/Condition?patient=" + std::string(kOlivia) + "&_count=3");
+  ASSERT_EQ(r.status, 200U) << r.body;
+  const auto doc = json(r);
+  EXPECT_EQ(ids(doc), (std::set<std::string>{"gp-olivia-asthma", "ac-olivia-asthma"}));
+  for (const auto& l : doc["link"].GetArray()) {
+    EXPECT_STRNE(l["relation"].GetString(), "next");  // only a withheld record remains
+  }
+  // A page that does have something visible after it still links on.
+  const auto first =
+      json(call("GET", "/fhir/Condition?patient=" + std::string(kOlivia) + "&_count=1"));
+  bool has_next = false;
+  for (const auto& l : first["link"].GetArray()) {
+    has_next = has_next || std::string_view(l["relation"].GetString()) == "next";
+  }
+  EXPECT_TRUE(has_next);
+}
+
 TEST_F(RecordApiTest, TheBrowserPortServesTheSameRecord) {
   const auto r =
       call("GET", "/fhir/Patient/" + std::string(kEileen) + "/$everything", "gp", "", "browser");

@@ -321,6 +321,32 @@ Result<store::RecordPage> read_page(const RecordServices& s, const store::Person
   return s.records.read(person.person.id, q);
 }
 
+/** more_to_show: whether any record after `cursor` would be permitted under `grant`. */
+Result<bool> more_to_show(const RecordServices& s, const store::PersonView& person, const Params& p,
+                          const policy::AccessGrant& grant, std::string cursor) {
+  Params ahead = p;
+  while (true) {
+    ahead.cursor = cursor;
+    auto page = read_page(s, person, ahead);
+    if (!page) {
+      return page.error();
+    }
+    for (const auto& r : page->records) {
+      auto e = record::make_entry(r, s.sensitive);
+      if (!e) {
+        return e.error();
+      }
+      if (policy::decide(grant, record::facts_of(*e)).effect == policy::Effect::kPermit) {
+        return true;
+      }
+    }
+    if (!page->next_cursor) {
+      return false;
+    }
+    cursor = *page->next_cursor;
+  }
+}
+
 /** fill_audit: what the response disclosed and withheld, under which agreement. */
 void fill_audit(audit::AuditRecord& r, const record::Assembled& a, const Access& access) {
   r.disclosed = a.disclosed;
@@ -416,10 +442,22 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
     entries.push_back(std::move(*e));
   }
   record::order_entries(entries);
-  if (page->next_cursor) {
-    o.next = page_url(base_path, p, *page->next_cursor);
+  std::optional<std::string> next = page->next_cursor;
+  if (next && !everything) {
+    // A search must not reveal that hidden matches exist: offer "next" only if a later page
+    // holds something this user may see.
+    auto shown = more_to_show(s, person, p, access->grant, *next);
+    if (!shown) {
+      return shown.error();
+    }
+    if (!*shown) {
+      next.reset();
+    }
   }
-  o.total = !page->next_cursor && p.cursor.empty();
+  if (next) {
+    o.next = page_url(base_path, p, *next);
+  }
+  o.total = !next && p.cursor.empty();
   if (everything && p.cursor.empty()) {
     o.patient_json = identity::patient_json(person);
     o.patient_source = ctx.organisation->ods.str();
