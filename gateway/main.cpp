@@ -328,8 +328,10 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
               << "organisation)\n"
               << "caregw: try: curl --cacert " << certs << "/ca.crt --cert " << certs
               << "/Z90001.crt --key " << certs << "/Z90001.key https://localhost:"
-              << (server.bound().empty() ? 8443 : server.bound().front().port)
-              << "/fhir/metadata\n";
+              << (server.bound().empty() ? 8443 : server.bound().front().port) << "/fhir/metadata\n"
+              << "caregw: shared record: add -H \"Authorization: Bearer $(caregw demo-token "
+              << "--data-dir " << cfg->data_dir << " --user gp)\" and ask for "
+              << "/fhir/Patient/9991158383/$everything (README.md, \"Shared record\")\n";
   }
   std::cout.flush();
   server.run();
