@@ -215,13 +215,14 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   // The policy for record reads: the agreements (checked above), their index and the sensitive
   // code lists, and the break-glass registry (gateway/policy).
   std::vector<gw::config::Diagnostic> policy_errors;
-  const auto policy_set = gw::policy::load_policy_set(
+  auto policy_set = gw::policy::load_policy_set(
       *cfg, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk,
       std::chrono::system_clock::now(), policy_errors);
   if (!policy_set) {
     print_errors(policy_errors);
     return kExitBadInput;
   }
+  gw::policy::PolicyHolder policies(std::move(*policy_set));
   gw::policy::BreakGlassRegistry break_glass(clock,
                                              std::chrono::hours(cfg->policy.break_glass_hours));
 
@@ -254,16 +255,29 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   std::unique_ptr<gw::mapping::MappingRegistry> mappings;
   gw::http::Server server(
       cfg, std::move(contexts),
-      [file, demo, data_dir, &mappings] {
+      [file, demo, data_dir, &mappings, &policies] {
         auto reloaded = load(file, demo, data_dir);
         if (reloaded.errors.empty() && mappings) {
           auto r = mappings->reload();
           reloaded.errors.insert(reloaded.errors.end(), r.errors.begin(), r.errors.end());
         }
+        // The agreements are read again with the config (gateway/policy/README.md); a bad set
+        // rejects the reload and the old one stays in force.
+        if (reloaded.errors.empty()) {
+          (void)gw::tls::make_server_contexts(*reloaded.config, reloaded.errors);
+        }
+        if (reloaded.errors.empty()) {
+          auto set = gw::policy::load_policy_set(
+              *reloaded.config, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk,
+              std::chrono::system_clock::now(), reloaded.errors);
+          if (set) {
+            policies.replace(std::move(*set));
+          }
+        }
         return reloaded;
       },
-      gw::pipeline::Backends{&mpi, tokens.get(), audit_log->get(), records->get(),
-                             policy_set->index.get(), policy_set->classifier.get(), &break_glass});
+      gw::pipeline::Backends{&mpi, tokens.get(), audit_log->get(), records->get(), &policies,
+                             &break_glass});
   if (const auto dir = config_mappings_dir(*cfg); !dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {

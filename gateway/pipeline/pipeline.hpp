@@ -18,8 +18,7 @@
 #include "gateway/pipeline/request_context.hpp"
 #include "gateway/pipeline/stage.hpp"
 #include "gateway/policy/break_glass.hpp"
-#include "gateway/policy/engine.hpp"
-#include "gateway/policy/sensitive_codes.hpp"
+#include "gateway/policy/policy_set.hpp"
 #include "gateway/store/record_store.hpp"
 
 namespace gw::pipeline {
@@ -34,10 +33,9 @@ struct Backends {
   audit::AuditLog* audit = nullptr;
   /** records: the shared care record store; without it, the record routes answer 503. */
   store::RecordStore* records = nullptr;
-  /** policy: the compiled agreements; without them, record reads answer 503 (deny by default). */
-  const policy::PolicyIndex* policy = nullptr;
-  /** sensitive: the sensitive code lists (legal exclusions by code); may be absent. */
-  const policy::SensitiveCodeClassifier* sensitive = nullptr;
+  /** policy: the agreements and sensitive code lists in force (replaced on reload); without
+   * them, record reads answer 503 (deny by default). */
+  const policy::PolicyHolder* policy = nullptr;
   /** break_glass: active break-glass grants; without it, break-glass answers 503. */
   policy::BreakGlassRegistry* break_glass = nullptr;
 };

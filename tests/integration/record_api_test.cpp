@@ -95,7 +95,7 @@ protected:
     auto set = policy::load_policy_set(*lr.config, policy::read_demo_file,
                                        std::chrono::system_clock::now(), errors);
     ASSERT_TRUE(set) << (errors.empty() ? "" : errors.front().str());
-    policy_ = std::move(*set);
+    policy_ = std::make_unique<policy::PolicyHolder>(std::move(*set));
     break_glass_ = std::make_unique<policy::BreakGlassRegistry>(clock_);
 
     auto issuer = auth::ensure_demo_issuer(data);
@@ -118,8 +118,8 @@ protected:
     audit_ = std::move(*log);
     server_ = std::make_unique<RunningServer>(
         record_config(), http::Reloader{},
-        pipeline::Backends{mpi_.get(), tokens_.get(), audit_.get(), records_.get(),
-                           policy_.index.get(), policy_.classifier.get(), break_glass_.get()});
+        pipeline::Backends{mpi_.get(), tokens_.get(), audit_.get(), records_.get(), policy_.get(),
+                           break_glass_.get()});
   }
 
   void TearDown() override {
@@ -222,7 +222,7 @@ protected:
   std::unique_ptr<store::sqlite::SqliteMpiRepository> repo_;
   std::unique_ptr<identity::MpiService> mpi_;
   std::unique_ptr<store::sqlite::SqliteRecordStore> records_;
-  policy::PolicySet policy_;
+  std::unique_ptr<policy::PolicyHolder> policy_;
   std::unique_ptr<policy::BreakGlassRegistry> break_glass_;
   auth::DemoIssuer issuer_;
   std::unique_ptr<auth::TokenVerifier> tokens_;

@@ -181,7 +181,8 @@ private:
                         "the shared care record is not available on this gateway (no record "
                         "store or no data-sharing agreements)");
     }
-    RecordServices rs{mpi, *b.records, *b.policy, b.sensitive, b.break_glass};
+    const auto set = b.policy->current();  // this request decides under one policy snapshot
+    RecordServices rs{mpi, *b.records, *set->index, set->classifier.get(), b.break_glass};
     switch (ctx.route->op) {
       case http::Operation::kRecordEverything:
         return record_everything(req, ctx, res, rs);
