@@ -28,6 +28,9 @@
 #include "gateway/identity/identity_json.hpp"
 #include "gateway/identity/mpi_service.hpp"
 #include "gateway/identity/nhs_number.hpp"
+#include "gateway/ingest/adapter_set.hpp"
+#include "gateway/ingest/fhir_message.hpp"
+#include "gateway/ingest/ingest.hpp"
 #include "gateway/mapping/loader.hpp"
 #include "gateway/mapping/registry.hpp"
 #include "gateway/mapping/unmapped_store.hpp"
@@ -35,6 +38,11 @@
 #include "gateway/policy/policy_cli.hpp"
 #include "gateway/policy/policy_set.hpp"
 #include "gateway/record/demo_records.hpp"
+#include "gateway/routing/delivery_stats.hpp"
+#include "gateway/routing/delivery_worker.hpp"
+#include "gateway/routing/https_transport.hpp"
+#include "gateway/routing/mllp_transport.hpp"
+#include "gateway/store/sqlite/sqlite_message_store.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
 #include "gateway/tls/context_factory.hpp"
@@ -196,35 +204,6 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
     std::cout << "caregw: demo patients: " << loaded->loaded << " identities from 5 organisations ("
               << loaded->held_for_review << " held for review)\n";
   }
-  // The shared care record store (same database as the MPI; gateway/store).
-  auto records = gw::store::sqlite::SqliteRecordStore::open_in_data_dir(cfg->data_dir, clock);
-  if (!records) {
-    std::cerr << "caregw: cannot open the record store in " << cfg->data_dir << ": "
-              << records.error().detail << '\n';
-    return kExitBadInput;
-  }
-  if (demo) {
-    auto loaded = gw::record::load_demo_records(mpi, **records, gw::demo_records_json());
-    if (!loaded) {
-      std::cerr << "caregw: demo records: " << loaded.error().detail << '\n';
-      return kExitBadInput;
-    }
-    std::cout << "caregw: demo records: " << loaded->records << " resources (" << loaded->stored
-              << " stored now, " << loaded->merges << " merges applied)\n";
-  }
-  // The policy for record reads: the agreements (checked above), their index and the sensitive
-  // code lists, and the break-glass registry (gateway/policy).
-  std::vector<gw::config::Diagnostic> policy_errors;
-  auto policy_set = gw::policy::load_policy_set(
-      *cfg, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk,
-      std::chrono::system_clock::now(), policy_errors);
-  if (!policy_set) {
-    print_errors(policy_errors);
-    return kExitBadInput;
-  }
-  gw::policy::PolicyHolder policies(std::move(*policy_set));
-  gw::policy::BreakGlassRegistry break_glass(clock,
-                                             std::chrono::hours(cfg->policy.break_glass_hours));
 
   // The audit log: every disclosure is on disk before its response leaves (gateway/audit).
   gw::audit::AuditLogOptions audit_options;
@@ -242,7 +221,40 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
     return kExitBadInput;
   }
 
+  // The record store, journal and outbox share caregw.db with the MPI (gateway/store).
+  auto records = gw::store::sqlite::SqliteRecordStore::open_in_data_dir(cfg->data_dir, clock);
+  auto messages = gw::store::sqlite::SqliteMessageStore::open_in_data_dir(cfg->data_dir, clock);
+  if (!records || !messages) {
+    std::cerr << "caregw: cannot open the record store in " << cfg->data_dir << ": "
+              << (!records ? records.error().detail : messages.error().detail) << '\n';
+    return kExitBadInput;
+  }
+  if (demo) {
+    // The demo's shared care records (examples/demo/records.json; idempotent on restart).
+    auto loaded = gw::record::load_demo_records(mpi, **records, gw::demo_records_json());
+    if (!loaded) {
+      std::cerr << "caregw: demo records: " << loaded.error().detail << '\n';
+      return kExitBadInput;
+    }
+    std::cout << "caregw: demo records: " << loaded->records << " resources (" << loaded->stored
+              << " stored now, " << loaded->merges << " merges applied)\n";
+  }
+
   std::vector<gw::config::Diagnostic> errors;
+  // The agreements in force, swapped with the config on SIGHUP (a reload whose agreements do
+  // not load is refused, and the old ones stay): for ingest (snapshot) and for record reads
+  // (policies, with the sensitive code lists), with the break-glass grants (gateway/policy).
+  std::mutex snapshot_mu;
+  gw::ingest::Snapshot snapshot{cfg, nullptr};
+  std::optional<gw::policy::PolicyHolder> policies;
+  if (auto set = gw::policy::load_policy_set(
+          *cfg, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk, clock.now(),
+          errors)) {
+    snapshot.policy = set->index;
+    policies.emplace(std::move(*set));
+  }
+  gw::policy::BreakGlassRegistry break_glass(clock,
+                                             std::chrono::hours(cfg->policy.break_glass_hours));
   const auto tokens = gw::auth::load_verifier(*cfg, errors);
   auto contexts = gw::tls::make_server_contexts(*cfg, errors);
   if (!errors.empty()) {
@@ -253,30 +265,46 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   // refused with its errors (and the config reload with it) while the old set stays in use.
   std::unique_ptr<gw::mapping::UnmappedTracker> unmapped;
   std::unique_ptr<gw::mapping::MappingRegistry> mappings;
+  // Inbound messages: the adapters this build has, and the ingest service behind the message
+  // routes (gateway/ingest). The delivery worker is made once the metrics registry exists.
+  gw::ingest::AdapterSet adapters;
+  adapters.add(gw::ingest::make_fhir_r4_message_adapter());
+  adapters.add(gw::ingest::make_fhir_r4_renderer());
+  std::unique_ptr<gw::routing::DeliveryWorker> worker;
+  gw::ingest::Ingest ingest(gw::ingest::IngestDeps{**messages, **records, mpi, clock,
+                                                   [&] {
+                                                     std::lock_guard lock(snapshot_mu);
+                                                     return snapshot;
+                                                   },
+                                                   nullptr, audit_log->get(), adapters.renderers(),
+                                                   [&worker] {
+                                                     if (worker) {
+                                                       worker->wake();
+                                                     }
+                                                   }});
   gw::http::Server server(
       cfg, std::move(contexts),
-      [file, demo, data_dir, &mappings, &policies] {
+      [file, demo, data_dir, &mappings, &snapshot_mu, &snapshot, &policies, &clock] {
         auto reloaded = load(file, demo, data_dir);
+        std::optional<gw::policy::PolicySet> set;
+        if (reloaded.errors.empty()) {
+          set = gw::policy::load_policy_set(
+              *reloaded.config, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk,
+              clock.now(), reloaded.errors);
+        }
         if (reloaded.errors.empty() && mappings) {
           auto r = mappings->reload();
           reloaded.errors.insert(reloaded.errors.end(), r.errors.begin(), r.errors.end());
         }
-        // The agreements are read again with the config (gateway/policy/README.md); a bad set
-        // rejects the reload and the old one stays in force.
-        if (reloaded.errors.empty()) {
-          (void)gw::tls::make_server_contexts(*reloaded.config, reloaded.errors);
-        }
-        if (reloaded.errors.empty()) {
-          auto set = gw::policy::load_policy_set(
-              *reloaded.config, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk,
-              std::chrono::system_clock::now(), reloaded.errors);
-          if (set) {
-            policies.replace(std::move(*set));
-          }
+        if (reloaded.errors.empty() && set) {
+          std::lock_guard lock(snapshot_mu);
+          snapshot = gw::ingest::Snapshot{reloaded.config, set->index};
+          policies->replace(std::move(*set));
         }
         return reloaded;
       },
-      gw::pipeline::Backends{&mpi, tokens.get(), audit_log->get(), records->get(), &policies,
+      gw::pipeline::Backends{&mpi, tokens.get(), audit_log->get(), &ingest, &adapters,
+                             messages->get(), records->get(), policies ? &*policies : nullptr,
                              &break_glass});
   if (const auto dir = config_mappings_dir(*cfg); !dir.empty()) {
     std::error_code ec;
@@ -323,6 +351,43 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
       }
     });
   }
+  // Delivery: the HTTPS and MLLP transports and the worker threads over the durable outbox
+  // (gateway/routing). Mailbox messages wait for their recipient to fetch them.
+  gw::routing::DeliveryStats delivery_stats(server.registry());
+  auto https =
+      gw::routing::HttpsTransport::create(gw::routing::HttpsTransportOptions::from_config(*cfg));
+  auto mllp =
+      gw::routing::MllpTransport::create(gw::routing::MllpTransportOptions::from_config(*cfg));
+  if (!https || !mllp) {
+    std::cerr << "caregw: delivery: " << (!https ? https.error().detail : mllp.error().detail)
+              << '\n';
+    return kExitBadInput;
+  }
+  gw::routing::TransportByKind transports(https->get(), mllp->get());
+  worker = std::make_unique<gw::routing::DeliveryWorker>(
+      **messages, transports, clock, &delivery_stats,
+      gw::routing::DeliveryOptions{
+          .threads = cfg->delivery.workers,
+          .retry = gw::routing::RetryPolicy::from_config(cfg->delivery),
+          .on_recorded = [&audit_log, node = cfg->node_id](
+                             const std::vector<gw::store::OutboxEntry>& sent,
+                             const std::vector<gw::store::DeliveryOutcome>& done) {
+            // Every delivery, retry and dead letter is an audited message movement.
+            for (auto& r : gw::ingest::delivery_audit_records(sent, done, node)) {
+              (*audit_log)->append(std::move(r), [](gw::Result<std::uint64_t> res) {
+                if (!res) {
+                  gw::log::error("delivery_audit_failed", {{"error", res.error().detail}});
+                }
+              });
+            }
+          }});
+  worker->start();
+  // Messages journalled but not finished when the last run stopped are processed now.
+  if (auto resumed =
+          ingest.resume([&adapters](std::string_view name) { return adapters.find(name); });
+      resumed && *resumed > 0) {
+    std::cout << "caregw: resumed " << *resumed << " unfinished messages from the journal\n";
+  }
   if (auto started = server.start(); !started) {
     std::cerr << "caregw: " << started.error().detail << '\n';
     return kExitBadInput;
@@ -349,6 +414,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   }
   std::cout.flush();
   server.run();
+  worker->stop();         // no delivery outlives the stores
   (*audit_log)->close();  // after the listeners drained: every queued record is written
   if (flusher.joinable()) {
     {

@@ -21,6 +21,8 @@ struct Located {
 
 enum class OrgKind { kGp, kAcute, kMentalHealth, kSocialCare, kAmbulance };
 enum class ClientCert { kRequired, kOptional };
+/** ListenerProtocol: HTTPS (FHIR, ITK, adapter pushes) or MLLP over TLS (HL7 v2). */
+enum class ListenerProtocol { kHttps, kMllp };
 
 /** org_kind_name: the config spelling of an organisation kind ("gp", "mental-health", ...). */
 [[nodiscard]] std::string_view org_kind_name(OrgKind k);
@@ -40,6 +42,7 @@ struct Listener {
   std::string address = "0.0.0.0";
   std::uint16_t port = 0;
   ClientCert client_certificate = ClientCert::kRequired;
+  ListenerProtocol protocol = ListenerProtocol::kHttps;
   int line = 0;
 };
 

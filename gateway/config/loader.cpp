@@ -381,7 +381,7 @@ public:
     std::set<std::string> names;
     std::set<std::uint16_t> ports;
     for (const auto& n : ls) {
-      if (!keys(n, "a listener", {"name", "address", "port", "client_certificate"})) {
+      if (!keys(n, "a listener", {"name", "address", "port", "client_certificate", "protocol"})) {
         continue;
       }
       Listener l;
@@ -412,6 +412,21 @@ public:
         } else {
           error(line_of(n["client_certificate"]),
                 "'client_certificate' must be required or optional, got '" + cc + "'");
+        }
+      }
+      std::string protocol;
+      if (string(n, "protocol", protocol, false)) {
+        if (protocol == "https") {
+          l.protocol = ListenerProtocol::kHttps;
+        } else if (protocol == "mllp") {
+          l.protocol = ListenerProtocol::kMllp;
+          if (l.client_certificate != ClientCert::kRequired) {
+            error(line_of(n["client_certificate"]),
+                  "an mllp listener must require client certificates: the sending system is "
+                  "known only by its certificate");
+          }
+        } else {
+          error(line_of(n["protocol"]), "'protocol' must be https or mllp, got '" + protocol + "'");
         }
       }
       c.listeners.push_back(std::move(l));

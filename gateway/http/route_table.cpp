@@ -49,6 +49,16 @@ std::string_view operation_name(Operation op) {
       return "mpi_unmerge";
     case Operation::kAuditSearch:
       return "fhir_auditevent_search";
+    case Operation::kProcessMessage:
+      return "fhir_process_message";
+    case Operation::kItkMessage:
+      return "itk_message";
+    case Operation::kAdapterPush:
+      return "adapter_push";
+    case Operation::kMailboxFetch:
+      return "mailbox_fetch";
+    case Operation::kMailboxAck:
+      return "mailbox_ack";
     case Operation::kRecordEverything:
       return "fhir_patient_everything";
     case Operation::kRecordSearch:
@@ -137,6 +147,12 @@ RouteTable RouteTable::builtin() {
   t.add(Method::kGet, "/mpi/review/{id}", Operation::kReviewInspect);
   t.add(Method::kPost, "/mpi/review/{id}/decision", Operation::kReviewDecide);
   t.add(Method::kPost, "/mpi/unmerge", Operation::kUnmerge);
+  t.add(Method::kPost, "/fhir/$process-message", Operation::kProcessMessage,
+        FhirInteraction{"", "", "process-message", {}});
+  t.add(Method::kPost, "/itk", Operation::kItkMessage);
+  t.add(Method::kPost, "/adapters/{adapter}/messages", Operation::kAdapterPush);
+  t.add(Method::kGet, "/mailbox", Operation::kMailboxFetch);
+  t.add(Method::kPost, "/mailbox/ack", Operation::kMailboxAck);
   t.add(Method::kGet, "/fhir/AuditEvent", Operation::kAuditSearch,
         FhirInteraction{"AuditEvent",
                         "search-type",

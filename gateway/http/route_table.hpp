@@ -14,17 +14,22 @@ namespace gw::http {
 
 /** Operation: everything the gateway serves. Add one here and in the table in route_table.cpp. */
 enum class Operation : std::uint8_t {
-  kHealth,         // GET /healthz
-  kReady,          // GET /readyz
-  kMetrics,        // GET /metrics
-  kCapabilities,   // GET /fhir/metadata
-  kPatientSearch,  // GET /fhir/Patient?identifier=... | family=...&birthdate=...
-  kPatientRead,    // GET /fhir/Patient/{id}
-  kReviewList,     // GET /mpi/review
-  kReviewInspect,  // GET /mpi/review/{id}
-  kReviewDecide,   // POST /mpi/review/{id}/decision
-  kUnmerge,        // POST /mpi/unmerge
-  kAuditSearch,    // GET /fhir/AuditEvent
+  kHealth,          // GET /healthz
+  kReady,           // GET /readyz
+  kMetrics,         // GET /metrics
+  kCapabilities,    // GET /fhir/metadata
+  kPatientSearch,   // GET /fhir/Patient?identifier=... | family=...&birthdate=...
+  kPatientRead,     // GET /fhir/Patient/{id}
+  kReviewList,      // GET /mpi/review
+  kReviewInspect,   // GET /mpi/review/{id}
+  kReviewDecide,    // POST /mpi/review/{id}/decision
+  kUnmerge,         // POST /mpi/unmerge
+  kAuditSearch,     // GET /fhir/AuditEvent
+  kProcessMessage,  // POST /fhir/$process-message
+  kItkMessage,      // POST /itk
+  kAdapterPush,     // POST /adapters/{adapter}/messages
+  kMailboxFetch,    // GET /mailbox
+  kMailboxAck,      // POST /mailbox/ack
   // The shared care record (gateway/record):
   /** GET /fhir/Patient/{id}/$everything */
   kRecordEverything,

@@ -22,6 +22,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -29,6 +30,8 @@
 
 #include "gateway/core/log.hpp"
 #include "gateway/core/request_id.hpp"
+#include "gateway/http/mllp_framer.hpp"
+#include "gateway/pipeline/peer.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 
 namespace gw::http {
@@ -41,6 +44,8 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+/** kHl7v2Adapter: the adapter MLLP listeners hand messages to. */
+constexpr std::string_view kHl7v2Adapter = "hl7v2";
 /** kKeepReadBuffer: read buffers up to this size are reused across keep-alive requests. */
 constexpr std::size_t kKeepReadBuffer = 4096;
 
@@ -98,11 +103,20 @@ public:
         reload_(std::move(reload)),
         stats_(registry_),
         pipeline_(pipeline::Services{registry_, stats_, blocking_.get_executor(), backends}),
+        backends_(backends),
         snapshot_(std::make_shared<Snapshot>(Snapshot{std::move(cfg), std::move(contexts)})) {}
 
   Result<void> start() {
     const auto snap = snapshot();
     for (const config::Listener& l : snap->config->listeners) {
+      if (l.protocol == config::ListenerProtocol::kMllp &&
+          (backends_.ingest == nullptr || backends_.adapters == nullptr ||
+           backends_.adapters->find(kHl7v2Adapter) == nullptr)) {
+        return make_error(Errc::kUnavailable, "listener '" + l.name +
+                                                  "': an mllp listener needs the HL7 v2 adapter "
+                                                  "and the message store, which this gateway "
+                                                  "does not have");
+      }
       boost::system::error_code ec;
       const auto addr = net::ip::make_address(l.address, ec);
       tcp::acceptor acc(ioc_);
@@ -125,8 +139,9 @@ public:
                                                   ec.message());
       }
       const auto port = acc.local_endpoint().port();
-      listeners_.push_back(std::make_unique<ListenerState>(ListenerState{
-          std::move(acc), BoundListener{l.name, l.address, port, l.client_certificate}}));
+      listeners_.push_back(std::make_unique<ListenerState>(
+          ListenerState{std::move(acc),
+                        BoundListener{l.name, l.address, port, l.client_certificate, l.protocol}}));
     }
     for (auto& l : listeners_) {
       net::co_spawn(ioc_, accept_loop(*l), [this](const std::exception_ptr& e) { on_crash(e); });
@@ -312,8 +327,13 @@ private:
       boost::system::error_code nodelay_ec;
       (void)sock.set_option(tcp::no_delay(true), nodelay_ec);
       auto ex = sock.get_executor();
-      net::co_spawn(ex, session(std::move(sock), l.bound, snap),
-                    [this](const std::exception_ptr& e) { on_crash(e); });
+      if (l.bound.protocol == config::ListenerProtocol::kMllp) {
+        net::co_spawn(ex, mllp_session(std::move(sock), l.bound, snap),
+                      [this](const std::exception_ptr& e) { on_crash(e); });
+      } else {
+        net::co_spawn(ex, session(std::move(sock), l.bound, snap),
+                      [this](const std::exception_ptr& e) { on_crash(e); });
+      }
     }
   }
 
@@ -578,6 +598,118 @@ private:
     (void)co_await stream.async_shutdown(kTuple);
   }
 
+  /**
+   * mllp_session: HL7 v2 over MLLP and TLS. The sender is the organisation its client certificate
+   * names. Each framed message goes to the ingest service (journalled before the AA) and its
+   * acknowledgement is written back framed, one message at a time, in order. Oversized frames
+   * are answered with the adapter's rejection built from their start; bytes outside a frame are
+   * dropped and logged.
+   */
+  net::awaitable<void> mllp_session(tcp::socket sock, BoundListener l, SnapshotPtr snap) {
+    ConnectionCount counted(*this, l.name);
+    const config::Limits& lim = snap->config->limits;
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      const auto ep = sock.remote_endpoint(ec);
+      remote = ec ? "" : ep.address().to_string();
+    }
+    TlsStream stream(beast::tcp_stream(std::move(sock)),
+                     *snap->contexts.for_mode(config::ClientCert::kRequired));
+    Registered registered(*this, co_await net::this_coro::executor);
+    Handle& handle = *registered;
+    handle.stream = &beast::get_lowest_layer(stream);
+    beast::get_lowest_layer(stream).expires_after(lim.handshake_timeout);
+    if (auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple); ec) {
+      const std::string reason = tls::handshake_failure_reason(ec, stream.native_handle());
+      stats_.handshake_failures.with({l.name, reason}).inc();
+      log::warn("tls_handshake_failed",
+                {{"listener", l.name}, {"reason", reason}, {"remote", remote}});
+      co_return;
+    }
+    const tls::PeerIdentity peer = tls::peer_identity(stream.native_handle());
+    auto org =
+        peer.presented
+            ? pipeline::peer_organisation(peer, *snap->config)
+            : boost::system::result<const config::Organisation*, pipeline::PeerRefusal>(
+                  pipeline::PeerRefusal{"no_certificate", make_error(Errc::kUnauthenticated,
+                                                                     "no client certificate")});
+    if (!org) {
+      stats_.peers_refused.with({l.name, org.error().reason}).inc();
+      log::warn("mllp_refused",
+                {{"listener", l.name}, {"reason", org.error().reason}, {"remote", remote}});
+      co_return;  // no HL7 reply: an unknown sender gets nothing about our state
+    }
+    const config::Organisation& sender = **org;
+    const auto* adapter = backends_.adapters->find(kHl7v2Adapter);
+    MllpFramer framer(lim.max_body_bytes);
+    std::string chunk(16 * 1024, '\0');
+    while (!draining_.load()) {
+      beast::get_lowest_layer(stream).expires_after(framer.in_frame() ? lim.body_timeout
+                                                                      : lim.idle_timeout);
+      handle.idle = !framer.in_frame();
+      auto [ec, n] = co_await stream.async_read_some(net::buffer(chunk), kTuple);
+      handle.idle = false;
+      if (ec) {
+        if (ec == beast::error::timeout) {
+          stats_.timeouts.with({l.name, framer.in_frame() ? "body" : "idle"}).inc();
+        }
+        break;
+      }
+      for (auto& ev : framer.feed(std::string_view(chunk.data(), n))) {
+        const auto started = std::chrono::steady_clock::now();
+        if (ev.kind == MllpEvent::Kind::kUnframed) {
+          log::warn("mllp_unframed_dropped", {{"listener", l.name},
+                                              {"organisation", sender.ods.str()},
+                                              {"bytes", static_cast<std::int64_t>(ev.bytes)}});
+          continue;
+        }
+        std::string ack;
+        unsigned status = 200;
+        if (ev.kind == MllpEvent::Kind::kTooLarge) {
+          log::warn("mllp_frame_too_large", {{"listener", l.name},
+                                             {"organisation", sender.ods.str()},
+                                             {"bytes", static_cast<std::int64_t>(ev.bytes)}});
+          ingest::AckRequest nak{
+              ingest::AckRequest::Code::kRejected,
+              make_error(Errc::kPayloadTooLarge, "MSH: the message is larger than " +
+                                                     std::to_string(lim.max_body_bytes) +
+                                                     " bytes and was not accepted"),
+              {},
+              new_request_id()};
+          ack = adapter->acknowledge(ev.data, nak);
+          status = 413;
+        } else {
+          ingest::Receipt receipt{sender.ods, peer.subject, remote, new_request_id(),
+                                  "x-application/hl7-v2+er7"};
+          auto reply = co_await net::co_spawn(
+              blocking_.get_executor(),
+              [this, adapter, &receipt, &ev]() -> net::awaitable<ingest::Reply> {
+                co_return backends_.ingest->receive(*adapter, receipt, std::move(ev.data));
+              },
+              net::use_awaitable);
+          ack = std::move(reply.body);
+          status = static_cast<unsigned>(reply.status);
+        }
+        record(l.name, "mllp_message", status, started);
+        std::string framed;
+        framed.reserve(ack.size() + 3);
+        framed += kMllpStart;
+        framed += ack;
+        framed += kMllpEnd;
+        framed += kMllpCr;
+        beast::get_lowest_layer(stream).expires_after(lim.write_timeout);
+        if (auto [wec, wn] = co_await net::async_write(stream, net::buffer(framed), kTuple); wec) {
+          (void)wn;
+          co_return;
+        }
+      }
+    }
+    beast::get_lowest_layer(stream).expires_after(
+        std::min(lim.write_timeout, std::chrono::milliseconds(2000)));
+    (void)co_await stream.async_shutdown(kTuple);
+  }
+
   unsigned threads_;
   net::io_context ioc_;
   net::thread_pool blocking_;  // store work, off the I/O threads; joined after the I/O threads
@@ -585,6 +717,7 @@ private:
   metrics::Registry registry_;
   ServerStats stats_;
   pipeline::Pipeline pipeline_;
+  pipeline::Backends backends_;
   mutable std::mutex snapshot_mu_;
   SnapshotPtr snapshot_;
   std::vector<std::unique_ptr<ListenerState>> listeners_;

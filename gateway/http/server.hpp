@@ -24,6 +24,7 @@ struct BoundListener {
   std::string address;
   std::uint16_t port = 0;
   config::ClientCert client_certificate = config::ClientCert::kRequired;
+  config::ListenerProtocol protocol = config::ListenerProtocol::kHttps;
 };
 
 /** Reloader: re-reads the config for SIGHUP (the same file and options the server started with). */

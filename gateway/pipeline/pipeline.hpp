@@ -14,6 +14,8 @@
 #include "gateway/http/route_table.hpp"
 #include "gateway/http/server_stats.hpp"
 #include "gateway/identity/mpi_service.hpp"
+#include "gateway/ingest/adapter_set.hpp"
+#include "gateway/ingest/ingest.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/request_context.hpp"
 #include "gateway/pipeline/stage.hpp"
@@ -31,6 +33,12 @@ struct Backends {
   const auth::TokenVerifier* tokens = nullptr;
   /** audit: the Caldicott audit log; without it, routes that disclose patient data answer 503. */
   audit::AuditLog* audit = nullptr;
+  /** ingest: receives pushed messages (with the adapters that read them); without it, the
+   * message routes answer 503. */
+  ingest::Ingest* ingest = nullptr;
+  const ingest::AdapterSet* adapters = nullptr;
+  /** messages: the journal and outbox (the pull mailbox reads it). */
+  store::MessageStore* messages = nullptr;
   /** records: the shared care record store; without it, the record routes answer 503. */
   store::RecordStore* records = nullptr;
   /** policy: the agreements and sensitive code lists in force (replaced on reload); without

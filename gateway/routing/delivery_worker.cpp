@@ -128,6 +128,19 @@ Result<std::size_t> DeliveryWorker::run_once() {
   if (!recorded) {
     return recorded.error();  // sent again on a later pass, with the same idempotency key
   }
+  if (options_.on_recorded) {
+    std::vector<store::OutboxEntry> sent;
+    std::vector<store::DeliveryOutcome> done;
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      if (!outcomes[i].deferred) {
+        sent.push_back((*batch)[i]);
+        done.push_back(outcomes[i]);
+      }
+    }
+    if (!done.empty()) {
+      options_.on_recorded(sent, done);
+    }
+  }
   return batch->size();
 }
 

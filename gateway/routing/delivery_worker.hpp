@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <set>
@@ -30,6 +31,11 @@ struct DeliveryOptions {
   RetryPolicy retry{};
   std::chrono::milliseconds idle_poll{250};
   std::chrono::milliseconds queue_gauges_every{5000};
+  /** on_recorded: called (on a worker thread) with each batch's messages and their outcomes once
+   * the outcomes are durable, deferred ones left out: where message movements are audited. */
+  std::function<void(const std::vector<store::OutboxEntry>&,
+                     const std::vector<store::DeliveryOutcome>&)>
+      on_recorded{};
 };
 
 /**

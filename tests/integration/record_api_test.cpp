@@ -116,10 +116,14 @@ protected:
     auto log = audit::AuditLog::open(options, clock_);
     ASSERT_TRUE(log) << log.error().detail;
     audit_ = std::move(*log);
-    server_ = std::make_unique<RunningServer>(
-        record_config(), http::Reloader{},
-        pipeline::Backends{mpi_.get(), tokens_.get(), audit_.get(), records_.get(), policy_.get(),
-                           break_glass_.get()});
+    pipeline::Backends backends;
+    backends.mpi = mpi_.get();
+    backends.tokens = tokens_.get();
+    backends.audit = audit_.get();
+    backends.records = records_.get();
+    backends.policy = policy_.get();
+    backends.break_glass = break_glass_.get();
+    server_ = std::make_unique<RunningServer>(record_config(), http::Reloader{}, backends);
   }
 
   void TearDown() override {

@@ -7,6 +7,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -71,6 +72,7 @@ struct TlsClient::Impl {
   ssl::context ctx{ssl::context::tls_client};
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream;
   beast::flat_buffer buffer;
+  std::string raw;  // bytes read by read_until and not yet returned
 };
 
 TlsClient::TlsClient(ClientOptions opts) : impl_(std::make_unique<Impl>(std::move(opts))) {}
@@ -111,6 +113,24 @@ error_code TlsClient::request(const std::string& method, const std::string& targ
 error_code TlsClient::write_raw(const std::string& bytes) {
   auto& i = *impl_;
   return i.run([&](auto h) { net::async_write(*i.stream, net::buffer(bytes), h); });
+}
+
+error_code TlsClient::read_until(char delim, std::string& out) {
+  auto& i = *impl_;
+  std::size_t n = 0;
+  auto ec = i.run([&](auto h) {
+    net::async_read_until(*i.stream, net::dynamic_buffer(i.raw), std::string_view(&delim, 1),
+                          [&n, h](error_code e, std::size_t got) mutable {
+                            n = got;
+                            h(e);
+                          });
+  });
+  if (ec) {
+    return ec;
+  }
+  out = i.raw.substr(0, n);
+  i.raw.erase(0, n);
+  return {};
 }
 
 error_code TlsClient::read_response(HttpResponse& out, bool head) {

@@ -51,6 +51,9 @@ public:
   /** write_raw: writes bytes as they are (for slow or malformed requests). */
   boost::system::error_code write_raw(const std::string& bytes);
 
+  /** read_until: reads raw bytes up to and including `delim` (MLLP frames end in FS CR). */
+  boost::system::error_code read_until(char delim, std::string& out);
+
   /** read_response: reads one response after write_raw (`head`: the reply to a HEAD request). */
   boost::system::error_code read_response(HttpResponse& out, bool head = false);
 

@@ -9,10 +9,12 @@
 #include "gateway/fhir/format.hpp"
 #include "gateway/http/message.hpp"
 #include "gateway/identity/mpi_service.hpp"
+#include "gateway/pipeline/pipeline.hpp"
 #include "gateway/pipeline/request_context.hpp"
 #include "gateway/policy/break_glass.hpp"
 #include "gateway/policy/engine.hpp"
 #include "gateway/policy/sensitive_codes.hpp"
+#include "gateway/store/message_store.hpp"
 #include "gateway/store/record_store.hpp"
 
 namespace gw::pipeline {
@@ -79,6 +81,27 @@ namespace gw::pipeline {
 [[nodiscard]] Result<void> audit_search(const http::Request& req, RequestContext& ctx,
                                         http::Response& res, audit::AuditLog& log);
 
+/**
+ * inbound_message: POST /fhir/$process-message (R4 messages; STU3 ITK3 Transfer of Care),
+ * POST /itk (ITK 2.2 SOAP) and POST /adapters/{adapter}/messages (native formats): the body goes
+ * to the adapter and the ingest service (journalled, filed, routed, audited); the response is the
+ * adapter's acknowledgement with the status the ingest chose (200, 400/422, 503 + Retry-After).
+ * Only from a configured organisation's client certificate.
+ */
+[[nodiscard]] Result<void> inbound_message(const http::Request& req, RequestContext& ctx,
+                                           http::Response& res, const Backends& backends);
+
+/**
+ * mailbox_fetch: GET /mailbox?limit=N: the calling organisation's queued mailbox messages
+ * (oldest first, at most N, default 50); each one handed over is audited as a disclosure.
+ */
+[[nodiscard]] Result<void> mailbox_fetch(const http::Request& req, RequestContext& ctx,
+                                         http::Response& res, store::MessageStore& messages);
+
+/** mailbox_ack: POST /mailbox/ack {"ids": [...]}: the caller has them; only its own messages
+ * are touched (acknowledging twice is harmless). Answers {"acknowledged": n}. */
+[[nodiscard]] Result<void> mailbox_ack(const http::Request& req, RequestContext& ctx,
+                                       http::Response& res, store::MessageStore& messages);
 /** RecordServices: what the shared care record handlers use (owned by the caller). */
 struct RecordServices {
   identity::MpiService& mpi;

@@ -1,6 +1,7 @@
 // Authenticate: the organisation behind the connection, from its verified client certificate.
 // The TLS layer has already checked the chain and dates; here the subject must name a configured
 // organisation (and match its pinned subject, if the config pins one).
+#include "gateway/pipeline/peer.hpp"
 #include "gateway/pipeline/stages/stages.hpp"
 
 namespace gw::pipeline {
@@ -31,25 +32,12 @@ private:
       }
       return {};  // people in a browser; later stages decide what they may do
     }
-    auto ods = OdsCode::parse(ctx.peer.common_name);
-    if (!ods) {
-      return refuse(
-          ctx, "subject_not_ods", Errc::kForbidden,
-          "the client certificate's subject CN '" + ctx.peer.common_name + "' is not an ODS code");
+    auto org = peer_organisation(ctx.peer, *ctx.config);
+    if (!org) {
+      return refuse(ctx, org.error().reason, org.error().error.code,
+                    std::move(org.error().error.detail));
     }
-    const config::Organisation* org = ctx.config->find_organisation(*ods);
-    if (org == nullptr) {
-      return refuse(ctx, "unknown_organisation", Errc::kForbidden,
-                    "organisation " + ods->str() +
-                        " named by the client certificate is not configured on this gateway");
-    }
-    if (!org->certificate_subject.empty() && org->certificate_subject != ctx.peer.subject) {
-      return refuse(ctx, "subject_mismatch", Errc::kForbidden,
-                    "the client certificate's subject does not match the one configured for "
-                    "organisation " +
-                        ods->str());
-    }
-    ctx.organisation = org;
+    ctx.organisation = *org;
     return {};
   }
 
@@ -57,6 +45,32 @@ private:
 };
 
 }  // namespace
+
+boost::system::result<const config::Organisation*, PeerRefusal> peer_organisation(
+    const tls::PeerIdentity& peer, const config::Config& config) {
+  auto ods = OdsCode::parse(peer.common_name);
+  if (!ods) {
+    return PeerRefusal{"subject_not_ods",
+                       make_error(Errc::kForbidden, "the client certificate's subject CN '" +
+                                                        peer.common_name + "' is not an ODS code")};
+  }
+  const config::Organisation* org = config.find_organisation(*ods);
+  if (org == nullptr) {
+    return PeerRefusal{
+        "unknown_organisation",
+        make_error(Errc::kForbidden, "organisation " + ods->str() +
+                                         " named by the client certificate is not configured on "
+                                         "this gateway")};
+  }
+  if (!org->certificate_subject.empty() && org->certificate_subject != peer.subject) {
+    return PeerRefusal{"subject_mismatch",
+                       make_error(Errc::kForbidden,
+                                  "the client certificate's subject does not match the one "
+                                  "configured for organisation " +
+                                      ods->str())};
+  }
+  return org;
+}
 
 std::unique_ptr<Stage> make_authenticate_stage(http::ServerStats& stats) {
   return std::make_unique<Authenticate>(stats);

@@ -25,6 +25,9 @@ public:
 
   boost::asio::awaitable<Result<void>> run(const http::Request& req, RequestContext& ctx,
                                            http::Response& res) override {
+    if (ctx.route && is_system_op(ctx.route->op)) {
+      co_return co_await run_system(req, ctx, res);
+    }
     if (!ctx.route || !touches_store(ctx.route->op)) {
       co_return handle(req, ctx, res);
     }
@@ -50,6 +53,69 @@ public:
   }
 
 private:
+  /** is_system_op: operations a provider system calls with its certificate alone. */
+  static bool is_system_op(http::Operation op) {
+    return op == http::Operation::kProcessMessage || op == http::Operation::kItkMessage ||
+           op == http::Operation::kAdapterPush || op == http::Operation::kMailboxFetch ||
+           op == http::Operation::kMailboxAck;
+  }
+
+  /**
+   * run_system: message pushes (the ingest service journals and audits each movement itself)
+   * and the mailbox (its disclosures are audited here, durably, before the response leaves).
+   */
+  boost::asio::awaitable<Result<void>> run_system(const http::Request& req, RequestContext& ctx,
+                                                  http::Response& res) const {
+    const auto op = ctx.route->op;
+    const bool mailbox = op == http::Operation::kMailboxFetch || op == http::Operation::kMailboxAck;
+    if (ctx.organisation == nullptr) {
+      co_return make_error(Errc::kForbidden,
+                           "this operation is for a configured organisation's system, "
+                           "identified by its client certificate");
+    }
+    if (mailbox &&
+        (services_.backends.messages == nullptr || services_.backends.audit == nullptr)) {
+      co_return make_error(Errc::kUnavailable, "the mailbox is not available on this gateway");
+    }
+    auto work = [&]() -> Result<void> {
+      switch (op) {
+        case http::Operation::kMailboxFetch:
+          return mailbox_fetch(req, ctx, res, *services_.backends.messages);
+        case http::Operation::kMailboxAck:
+          return mailbox_ack(req, ctx, res, *services_.backends.messages);
+        default:
+          return inbound_message(req, ctx, res, services_.backends);
+      }
+    };
+    Result<void> result = make_error(Errc::kInternal, "not run");
+    if (services_.blocking) {
+      result = co_await boost::asio::co_spawn(
+          services_.blocking, [&]() -> boost::asio::awaitable<Result<void>> { co_return work(); },
+          boost::asio::use_awaitable);
+    } else {
+      result = work();
+    }
+    if (!mailbox || !result) {
+      co_return result;
+    }
+    for (auto& r : ctx.audit) {
+      r.node_id = ctx.config ? ctx.config->node_id : std::string();
+      r.request_id = ctx.request_id;
+      r.source_address = ctx.remote_address;
+      r.client_system = ctx.peer.subject;
+      r.org_ods = ctx.organisation->ods.str();
+    }
+    auto written = co_await async_audit_all(*services_.backends.audit, std::move(ctx.audit),
+                                            boost::asio::use_awaitable);
+    if (!written) {
+      res = http::Response{};
+      co_return make_error(Errc::kUnavailable,
+                           "the audit log cannot record this hand-over, so nothing was released (" +
+                               written.error().detail + ")");
+    }
+    co_return result;
+  }
+
   static bool touches_store(http::Operation op) {
     switch (op) {
       case http::Operation::kPatientSearch:
@@ -258,6 +324,10 @@ private:
         if (ctx.draining) {
           res.status = 503;
           res.body = R"({"status":"fail","output":"shutting down"})";
+        } else if (services_.backends.audit != nullptr && !services_.backends.audit->healthy()) {
+          // Nothing that needs an audit record can be served: take this node out of rotation.
+          res.status = 503;
+          res.body = R"({"status":"fail","output":"the audit log cannot write"})";
         } else {
           res.status = 200;
           res.body = R"({"status":"pass"})";
@@ -284,6 +354,12 @@ private:
       case http::Operation::kReviewDecide:
       case http::Operation::kUnmerge:
       case http::Operation::kAuditSearch:
+      case http::Operation::kProcessMessage:
+      case http::Operation::kItkMessage:
+      case http::Operation::kAdapterPush:
+      case http::Operation::kMailboxFetch:
+      case http::Operation::kMailboxAck:
+        break;  // run(): handle_stored / run_system
       case http::Operation::kRecordEverything:
       case http::Operation::kRecordSearch:
       case http::Operation::kBreakGlass:

@@ -1,0 +1,209 @@
+// Pushing messages over real TLS: POST /fhir/$process-message from the hospital's system
+// (its client certificate is its identity), journalled, filed, routed within the agreements to
+// the GP practice's mailbox, fetched and acknowledged by the practice; repeats, bad messages,
+// unknown adapters and callers without a certificate. Synthetic patients only (999 range).
+#include <gtest/gtest.h>
+
+#include "gateway/audit/audit_log.hpp"
+#include "gateway/fhir/json.hpp"
+#include "gateway/ingest/adapter_set.hpp"
+#include "gateway/ingest/fhir_message.hpp"
+#include "gateway/ingest/ingest.hpp"
+#include "gateway/policy/agreement.hpp"
+#include "gateway/store/sqlite/sqlite_message_store.hpp"
+#include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
+#include "gateway/store/sqlite/sqlite_record_store.hpp"
+#include "tests/support/running_server.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_env.hpp"
+#include "tests/support/tls_client.hpp"
+
+namespace gw::test {
+namespace {
+
+constexpr std::string_view kNhs = "9990000018";
+
+constexpr const char* kAgreement = R"yaml(id: DSA-TEST-DC
+title: Direct care between the practice and the hospital (test)
+version: "1"
+parties:
+  - kind: gp
+  - kind: acute
+purposes: [direct-care]
+categories: [demographics, encounters, documents]
+roles: [R8000]
+legal_basis:
+  article_6: ["6(1)(e)"]
+  article_9: ["9(2)(h)"]
+valid_from: 2025-04-01
+valid_to: 2099-03-31
+legitimate_relationship_required: true
+break_glass_allowed: false
+)yaml";
+
+/** An R4 discharge message from the hospital (invented content, synthetic patient). */
+std::string discharge(const std::string& id, const std::string& extra_entry = "") {
+  return R"({"resourceType":"Bundle","id":"b-)" + id +
+         R"(","type":"message","entry":[
+ {"resource":{"resourceType":"MessageHeader","id":")" +
+         id +
+         R"(","eventCoding":{"system":"https://caregw.dev/CodeSystem/message-event","code":"discharge-summary"},"source":{"endpoint":"https://pas.example"}}},
+ {"resource":{"resourceType":"Patient","id":"p","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":")" +
+         std::string(kNhs) +
+         R"("}],"name":[{"family":"Testperson","given":["Robin"]}],"birthDate":"1971-05-06",
+   "generalPractitioner":[{"identifier":{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"Z90001"}}]}},
+ {"resource":{"resourceType":"Encounter","id":"visit-77","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"}}})" +
+         extra_entry + "]}";
+}
+
+class InboundApiTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    const auto data = dir_.file("data");
+    std::filesystem::create_directories(data);
+    mpi_repo_ = std::move(*store::sqlite::SqliteMpiRepository::open_in_data_dir(data, clock_));
+    records_ = std::move(*store::sqlite::SqliteRecordStore::open_in_data_dir(data, clock_));
+    messages_ = std::move(*store::sqlite::SqliteMessageStore::open_in_data_dir(data, clock_));
+    mpi_ = std::make_unique<identity::MpiService>(*mpi_repo_, identity::MpiSettings{});
+    audit::AuditLogOptions ao;
+    ao.data_dir = data;
+    ao.node_id = "test-1";
+    audit_ = std::move(*audit::AuditLog::open(ao, clock_));
+    const std::string yaml = config_yaml("",
+                                         "subscriptions:\n"
+                                         "  - name: gp-discharges\n"
+                                         "    recipient: Z90001\n"
+                                         "    message_kinds: [discharge-summary]\n"
+                                         "    patients: registered-practice\n"
+                                         "    transport: mailbox\n"
+                                         "    format: fhir-r4\n");
+    auto lr = config::load_text(yaml, "test.yaml", "/tmp");
+    ASSERT_TRUE(lr.errors.empty()) << lr.errors.front().str();
+    auto parsed = policy::parse_agreement(kAgreement, "dsa.yaml");
+    ASSERT_TRUE(parsed.errors.empty()) << parsed.errors.front().str();
+    index_ = std::make_shared<policy::PolicyIndex>(parsed.agreements, lr.config->organisations,
+                                                   policy::RelationshipRules{});
+    snapshot_ = ingest::Snapshot{lr.config, index_};
+    adapters_.add(ingest::make_fhir_r4_message_adapter());
+    adapters_.add(ingest::make_fhir_r4_renderer());
+    ingest_ = std::make_unique<ingest::Ingest>(ingest::IngestDeps{*messages_,
+                                                                  *records_,
+                                                                  *mpi_,
+                                                                  clock_,
+                                                                  [this] { return snapshot_; },
+                                                                  nullptr,
+                                                                  audit_.get(),
+                                                                  adapters_.renderers(),
+                                                                  {}});
+    server_ = std::make_unique<RunningServer>(
+        yaml, http::Reloader{},
+        pipeline::Backends{mpi_.get(), nullptr, audit_.get(), ingest_.get(), &adapters_,
+                           messages_.get()});
+  }
+
+  HttpResponse call(const std::string& method, const std::string& target, const std::string& cert,
+                    const std::string& body = "", const std::string& listener = "provider") {
+    TlsClient client(client_for(cert));
+    HttpResponse out;
+    if (client.connect(server_->port(listener))) {
+      ADD_FAILURE() << "cannot connect";
+      return out;
+    }
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!body.empty()) {
+      headers.emplace_back("Content-Type", "application/fhir+json");
+    }
+    (void)client.request(method, target, out, body, headers);
+    return out;
+  }
+
+  TempDir dir_;
+  SystemClock clock_;
+  std::unique_ptr<store::sqlite::SqliteMpiRepository> mpi_repo_;
+  std::unique_ptr<store::sqlite::SqliteRecordStore> records_;
+  std::unique_ptr<store::sqlite::SqliteMessageStore> messages_;
+  std::unique_ptr<identity::MpiService> mpi_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::shared_ptr<const policy::PolicyIndex> index_;
+  ingest::Snapshot snapshot_;
+  ingest::AdapterSet adapters_;
+  std::unique_ptr<ingest::Ingest> ingest_;
+  std::unique_ptr<RunningServer> server_;
+};
+
+TEST_F(InboundApiTest, ADischargeReachesThePracticeMailboxAndIsAcknowledgedOnce) {
+  const auto sent = call("POST", "/fhir/$process-message", "Z9A01", discharge("acute-1"));
+  ASSERT_EQ(sent.status, 200U) << sent.body;
+  EXPECT_NE(sent.body.find(R"("code":"ok")"), std::string::npos) << sent.body;
+
+  // The practice fetches its mailbox with its own certificate.
+  const auto box = call("GET", "/mailbox?limit=10", "Z90001");
+  ASSERT_EQ(box.status, 200U) << box.body;
+  auto doc = fhir::parse_json(box.body);
+  ASSERT_TRUE(doc) << box.body;
+  const auto& msgs = (*doc)["messages"];
+  ASSERT_EQ(msgs.Size(), 1U) << box.body;
+  const std::string payload = msgs[0]["payload"].GetString();
+  EXPECT_NE(payload.find(R"("code":"discharge-summary")"), std::string::npos);
+  EXPECT_NE(payload.find("visit-77"), std::string::npos);
+  // The hospital sees none of the practice's mail.
+  const auto other = call("GET", "/mailbox", "Z9A01");
+  EXPECT_EQ(other.body.find("visit-77"), std::string::npos);
+
+  const auto ack = call("POST", "/mailbox/ack", "Z90001",
+                        R"({"ids":[)" + std::to_string(msgs[0]["id"].GetInt64()) + "]}");
+  ASSERT_EQ(ack.status, 200U) << ack.body;
+  EXPECT_EQ(ack.body, R"({"acknowledged":1})");
+  const auto empty = call("GET", "/mailbox", "Z90001");
+  EXPECT_EQ(empty.body.find("visit-77"), std::string::npos) << empty.body;
+
+  // The hand-over was audited as a disclosure to the practice, with the patient.
+  audit::QueryFilter f;
+  f.types = {audit::EventType::kDisclosure};
+  f.nhs_number = std::string(kNhs);
+  const auto page = audit_->query(f, {});
+  ASSERT_TRUE(page);
+  bool fetched = false;
+  for (const auto& r : page->records) {
+    fetched = fetched || r.record.detail.find("mailbox fetch") != std::string::npos;
+  }
+  EXPECT_TRUE(fetched);
+}
+
+TEST_F(InboundApiTest, ARepeatIsAnsweredWithTheSameAcknowledgementAndQueuedOnce) {
+  const auto first = call("POST", "/fhir/$process-message", "Z9A01", discharge("acute-2"));
+  const auto second = call("POST", "/fhir/$process-message", "Z9A01", discharge("acute-2"));
+  ASSERT_EQ(first.status, 200U);
+  ASSERT_EQ(second.status, 200U);
+  EXPECT_EQ(second.body, first.body);
+  EXPECT_EQ(second.header("X-Caregw-Duplicate"), "true");
+  auto box = messages_->mailbox_fetch(*OdsCode::parse("Z90001"), 10);
+  ASSERT_TRUE(box);
+  EXPECT_EQ(box->size(), 1U);
+}
+
+TEST_F(InboundApiTest, ABadMessageIsRefusedSayingWhereAndKeptInTheJournal) {
+  const auto r = call("POST", "/fhir/$process-message", "Z9A01",
+                      R"({"resourceType":"Bundle","id":"x","type":"collection","entry":[]})");
+  EXPECT_EQ(r.status, 400U);
+  EXPECT_NE(r.body.find(R"("code":"fatal-error")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("expected a Bundle of type message"), std::string::npos) << r.body;
+  auto failed = messages_->unfinished(10);
+  ASSERT_TRUE(failed);
+  EXPECT_TRUE(failed->empty());  // failed, not left half-done
+}
+
+TEST_F(InboundApiTest, UnknownAdaptersAndCallersWithoutACertificateAreRefused) {
+  const auto unknown = call("POST", "/adapters/nosuch/messages", "Z9A01", "<x/>");
+  EXPECT_EQ(unknown.status, 404U);
+  EXPECT_NE(unknown.body.find("no 'nosuch' adapter"), std::string::npos) << unknown.body;
+  EXPECT_NE(unknown.body.find("fhir-r4"), std::string::npos);
+  const auto anonymous =
+      call("POST", "/fhir/$process-message", "", discharge("acute-3"), "browser");
+  EXPECT_EQ(anonymous.status, 403U) << anonymous.body;
+  const auto box = call("GET", "/mailbox", "", "", "browser");
+  EXPECT_EQ(box.status, 403U);
+}
+
+}  // namespace
+}  // namespace gw::test
