@@ -62,9 +62,10 @@ struct Options {
   std::string tls = "any";
   unsigned expect_status = 200;
   unsigned idle = 0;
-  unsigned parallel = 64;  // idle mode: connections being opened at once
-  double hold = 0;         // idle mode: 0 = until SIGINT/SIGTERM
-  double timeout = 30;     // idle mode: limit on opening all connections
+  unsigned parallel = 64;            // idle mode: connections being opened at once
+  double hold = 0;                   // idle mode: 0 = until SIGINT/SIGTERM
+  double timeout = 30;               // idle mode: limit on opening all connections
+  std::vector<std::string> headers;  // extra request headers, "Name: value"
 };
 
 /** Response: what the reader learnt from one response. */
@@ -359,7 +360,11 @@ private:
       }
     }
     request_ = "GET " + opt_.path + " HTTP/1.1\r\nHost: " + verify_name + ":" +
-               std::to_string(opt_.port) + "\r\nUser-Agent: caregw-loadgen\r\nAccept: */*\r\n\r\n";
+               std::to_string(opt_.port) + "\r\nUser-Agent: caregw-loadgen\r\nAccept: */*\r\n";
+    for (const auto& extra : opt_.headers) {
+      request_ += extra + "\r\n";
+    }
+    request_ += "\r\n";
     raise_nofile(static_cast<rlim_t>(std::max(opt_.connections, opt_.idle)) + 64);
     return true;
   }
@@ -661,6 +666,8 @@ int run_main(int argc, char** argv) {
   app.add_option("--host", o.host, "Server address or name")->capture_default_str();
   app.add_option("--port", o.port, "Server port")->required();
   app.add_option("--path", o.path, "Request target")->capture_default_str();
+  app.add_option("--header,-H", o.headers,
+                 "Extra request header \"Name: value\" (repeatable; e.g. a bearer token)");
   app.add_option("--server-name", o.server_name,
                  "Name the server certificate must match, and SNI (default: --host)");
   app.add_option("--connections,-c", o.connections, "Keep-alive connections")

@@ -12,4 +12,8 @@ namespace gw {
  */
 [[nodiscard]] std::string_view demo_patients_json();
 
+/** demo_records_json: the text of examples/demo/records.json (synthetic shared care records, for
+ * gateway/record/demo_records.hpp) at build time. */
+[[nodiscard]] std::string_view demo_records_json();
+
 }  // namespace gw

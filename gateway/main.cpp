@@ -38,6 +38,7 @@
 #include "gateway/policy/embedded.hpp"
 #include "gateway/policy/policy_cli.hpp"
 #include "gateway/policy/policy_set.hpp"
+#include "gateway/record/demo_records.hpp"
 #include "gateway/routing/delivery_stats.hpp"
 #include "gateway/routing/delivery_worker.hpp"
 #include "gateway/routing/https_transport.hpp"
@@ -229,17 +230,32 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
               << (!records ? records.error().detail : messages.error().detail) << '\n';
     return kExitBadInput;
   }
+  if (demo) {
+    // The demo's shared care records (examples/demo/records.json; idempotent on restart).
+    auto loaded = gw::record::load_demo_records(mpi, **records, gw::demo_records_json());
+    if (!loaded) {
+      std::cerr << "caregw: demo records: " << loaded.error().detail << '\n';
+      return kExitBadInput;
+    }
+    std::cout << "caregw: demo records: " << loaded->records << " resources (" << loaded->stored
+              << " stored now, " << loaded->merges << " merges applied)\n";
+  }
 
   std::vector<gw::config::Diagnostic> errors;
   // The agreements in force, swapped with the config on SIGHUP (a reload whose agreements do
-  // not load is refused, and the old ones stay).
+  // not load is refused, and the old ones stay): for ingest (snapshot) and for record reads
+  // (policies, with the sensitive code lists), with the break-glass grants (gateway/policy).
   std::mutex snapshot_mu;
   gw::ingest::Snapshot snapshot{cfg, nullptr};
+  std::optional<gw::policy::PolicyHolder> policies;
   if (auto set = gw::policy::load_policy_set(
           *cfg, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk, clock.now(),
           errors)) {
     snapshot.policy = set->index;
+    policies.emplace(std::move(*set));
   }
+  gw::policy::BreakGlassRegistry break_glass(clock,
+                                             std::chrono::hours(cfg->policy.break_glass_hours));
   const auto tokens = gw::auth::load_verifier(*cfg, errors);
   auto contexts = gw::tls::make_server_contexts(*cfg, errors);
   if (!errors.empty()) {
@@ -268,7 +284,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
                                                    }});
   gw::http::Server server(
       cfg, std::move(contexts),
-      [file, demo, data_dir, &mappings, &snapshot_mu, &snapshot, &clock] {
+      [file, demo, data_dir, &mappings, &snapshot_mu, &snapshot, &policies, &clock] {
         auto reloaded = load(file, demo, data_dir);
         std::optional<gw::policy::PolicySet> set;
         if (reloaded.errors.empty()) {
@@ -283,11 +299,13 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
         if (reloaded.errors.empty() && set) {
           std::lock_guard lock(snapshot_mu);
           snapshot = gw::ingest::Snapshot{reloaded.config, set->index};
+          policies->replace(std::move(*set));
         }
         return reloaded;
       },
       gw::pipeline::Backends{&mpi, tokens.get(), audit_log->get(), &ingest, &adapters,
-                             messages->get()});
+                             messages->get(), records->get(), policies ? &*policies : nullptr,
+                             &break_glass});
   if (const auto dir = config_mappings_dir(*cfg); !dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {
@@ -391,8 +409,10 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
               << "organisation)\n"
               << "caregw: try: curl --cacert " << certs << "/ca.crt --cert " << certs
               << "/Z90001.crt --key " << certs << "/Z90001.key https://localhost:"
-              << (server.bound().empty() ? 8443 : server.bound().front().port)
-              << "/fhir/metadata\n";
+              << (server.bound().empty() ? 8443 : server.bound().front().port) << "/fhir/metadata\n"
+              << "caregw: shared record: add -H \"Authorization: Bearer $(caregw demo-token "
+              << "--data-dir " << cfg->data_dir << " --user gp)\" and ask for "
+              << "/fhir/Patient/9991158383/$everything (README.md, \"Shared record\")\n";
   }
   std::cout.flush();
   server.run();

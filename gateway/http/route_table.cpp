@@ -69,6 +69,12 @@ std::string_view operation_name(Operation op) {
       return "admin_replay";
     case Operation::kAdminDiscard:
       return "admin_discard";
+    case Operation::kRecordEverything:
+      return "fhir_patient_everything";
+    case Operation::kRecordSearch:
+      return "fhir_record_search";
+    case Operation::kBreakGlass:
+      return "fhir_patient_break_glass";
   }
   return "unknown";
 }
@@ -168,6 +174,15 @@ RouteTable RouteTable::builtin() {
                         "",
                         {"patient", "agent", "organization", "purpose", "date", "subtype",
                          "outcome", "_count"}});
+  // The shared care record (gateway/record): $everything, search by patient, break-glass.
+  t.add(Method::kGet, "/fhir/Patient/{id}/$everything", Operation::kRecordEverything,
+        FhirInteraction{"Patient", "", "everything", {}});
+  t.add(Method::kPost, "/fhir/Patient/{id}/$break-glass", Operation::kBreakGlass);
+  for (const char* type : {"Condition", "MedicationStatement", "AllergyIntolerance", "Encounter",
+                           "Flag", "CarePlan", "DocumentReference"}) {
+    t.add(Method::kGet, std::string("/fhir/") + type, Operation::kRecordSearch,
+          FhirInteraction{type, "search-type", "", {"patient", "_count"}});
+  }
   return t;
 }
 

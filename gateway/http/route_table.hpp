@@ -35,6 +35,13 @@ enum class Operation : std::uint8_t {
   kAdminOutboxEntry,  // GET /admin/outbox/{id}
   kAdminReplay,       // POST /admin/dead-letters/replay
   kAdminDiscard,      // POST /admin/dead-letters/discard
+  // The shared care record (gateway/record):
+  /** GET /fhir/Patient/{id}/$everything */
+  kRecordEverything,
+  /** GET /fhir/{Condition|MedicationStatement|AllergyIntolerance|...}?patient=... */
+  kRecordSearch,
+  /** POST /fhir/Patient/{id}/$break-glass */
+  kBreakGlass,
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

@@ -19,6 +19,9 @@
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/request_context.hpp"
 #include "gateway/pipeline/stage.hpp"
+#include "gateway/policy/break_glass.hpp"
+#include "gateway/policy/policy_set.hpp"
+#include "gateway/store/record_store.hpp"
 
 namespace gw::pipeline {
 
@@ -36,6 +39,13 @@ struct Backends {
   const ingest::AdapterSet* adapters = nullptr;
   /** messages: the journal and outbox (the pull mailbox reads it). */
   store::MessageStore* messages = nullptr;
+  /** records: the shared care record store; without it, the record routes answer 503. */
+  store::RecordStore* records = nullptr;
+  /** policy: the agreements and sensitive code lists in force (replaced on reload); without
+   * them, record reads answer 503 (deny by default). */
+  const policy::PolicyHolder* policy = nullptr;
+  /** break_glass: active break-glass grants; without it, break-glass answers 503. */
+  policy::BreakGlassRegistry* break_glass = nullptr;
 };
 
 /** Services: what the built-in handlers need from the rest of the gateway. Outlives the pipeline.

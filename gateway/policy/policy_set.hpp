@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "gateway/config/config.hpp"
@@ -28,5 +29,32 @@ struct PolicySet {
 [[nodiscard]] std::optional<PolicySet> load_policy_set(const config::Config& config,
                                                        const FileReader& read, TimePoint now,
                                                        std::vector<config::Diagnostic>& errors);
+
+/**
+ * PolicyHolder: the policy set in force, replaced whole when the config is reloaded (SIGHUP).
+ * A request takes the snapshot once (current()) and decides under it to the end, as it does
+ * with the config. Thread-safe.
+ */
+class PolicyHolder {
+public:
+  explicit PolicyHolder(PolicySet set) : set_(std::make_shared<const PolicySet>(std::move(set))) {}
+
+  /** current: the set in force; keep the pointer for the whole request. */
+  [[nodiscard]] std::shared_ptr<const PolicySet> current() const {
+    std::lock_guard lock(mu_);
+    return set_;
+  }
+
+  /** replace: puts `set` in force for requests that start from now on. */
+  void replace(PolicySet set) {
+    auto next = std::make_shared<const PolicySet>(std::move(set));
+    std::lock_guard lock(mu_);
+    set_ = std::move(next);
+  }
+
+private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const PolicySet> set_;
+};
 
 }  // namespace gw::policy

@@ -11,7 +11,11 @@
 #include "gateway/identity/mpi_service.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/pipeline/request_context.hpp"
+#include "gateway/policy/break_glass.hpp"
+#include "gateway/policy/engine.hpp"
+#include "gateway/policy/sensitive_codes.hpp"
 #include "gateway/store/message_store.hpp"
+#include "gateway/store/record_store.hpp"
 
 namespace gw::pipeline {
 
@@ -98,6 +102,47 @@ namespace gw::pipeline {
  * are touched (acknowledging twice is harmless). Answers {"acknowledged": n}. */
 [[nodiscard]] Result<void> mailbox_ack(const http::Request& req, RequestContext& ctx,
                                        http::Response& res, store::MessageStore& messages);
+/** RecordServices: what the shared care record handlers use (owned by the caller). */
+struct RecordServices {
+  identity::MpiService& mpi;
+  store::RecordStore& records;
+  const policy::PolicyIndex& policy;
+  const policy::SensitiveCodeClassifier* sensitive = nullptr;  // may be null
+  policy::BreakGlassRegistry* break_glass = nullptr;           // null: no break-glass
+};
+
+/**
+ * record_everything: GET /fhir/Patient/{id}/$everything (id: NHS number or mpi-<n>; a merged
+ * number answers for the survivor). _type (comma-separated types), _since (instant or date),
+ * _count (1..1000, default 100), _cursor (from the next link), _format. The Patient, then one
+ * page of the record store in Bundle order (record/facts.hpp, order_entries), each decided by
+ * the policy engine; withheld entries are dropped and named in an OperationOutcome entry. 400
+ * for an invalid NHS number or parameter, 404 for an unknown patient, 403 when no agreement or
+ * relationship allows it (the detail names the reason and, where it applies, the break-glass
+ * route). A patient's objection answers 200 with only the notice. One audit record (disclosed
+ * and withheld) per request, written before the answer.
+ */
+[[nodiscard]] Result<void> record_everything(const http::Request& req, RequestContext& ctx,
+                                             http::Response& res, const RecordServices& s);
+
+/**
+ * record_search: GET /fhir/{type}?patient=<NHS number | system|value | Patient/{id}> for
+ * Condition, MedicationStatement, AllergyIntolerance, Encounter, Flag, CarePlan and
+ * DocumentReference; _count, _cursor, _since, _format. The same policy and audit path as
+ * record_everything; no notice (it would reveal a hidden match) and no total unless one page.
+ */
+[[nodiscard]] Result<void> record_search(const http::Request& req, RequestContext& ctx,
+                                         http::Response& res, const RecordServices& s);
+
+/**
+ * break_glass_open: POST /fhir/Patient/{id}/$break-glass with {"reason": "emergency-treatment" |
+ * "patient-request" | "safeguarding-concern", "justification": "10 to 1000 characters"}. Opens
+ * a grant for this user and patient (policy::BreakGlassRegistry, config policy.break_glass_hours)
+ * if an agreement lets the user's role break the glass; 403 otherwise. Audited as break-glass;
+ * answers a Parameters resource with the reason and the expiry.
+ */
+[[nodiscard]] Result<void> break_glass_open(const http::Request& req, RequestContext& ctx,
+                                            http::Response& res, const RecordServices& s);
 
 // Operator actions (gateway/pipeline/handlers/admin.cpp): a user token with the `operations`
 // purpose; each request audited.

@@ -125,6 +125,9 @@ private:
       case http::Operation::kReviewDecide:
       case http::Operation::kUnmerge:
       case http::Operation::kAuditSearch:
+      case http::Operation::kRecordEverything:
+      case http::Operation::kRecordSearch:
+      case http::Operation::kBreakGlass:
         return true;
       default:
         return is_admin_op(op);
@@ -147,7 +150,10 @@ private:
   static audit::EventType event_type_of(http::Operation op) {
     switch (op) {
       case http::Operation::kPatientSearch:
+      case http::Operation::kRecordSearch:
         return audit::EventType::kRecordSearch;
+      case http::Operation::kBreakGlass:
+        return audit::EventType::kBreakGlass;
       case http::Operation::kAuditSearch:
         return audit::EventType::kAuditQuery;
       case http::Operation::kReviewList:
@@ -244,6 +250,10 @@ private:
         return review_unmerge(req, ctx, res, *mpi, actor);
       case http::Operation::kAuditSearch:
         return audit_search(req, ctx, res, *services_.backends.audit);
+      case http::Operation::kRecordEverything:
+      case http::Operation::kRecordSearch:
+      case http::Operation::kBreakGlass:
+        return handle_record(req, ctx, res, *mpi);
       default:
         break;
     }
@@ -270,6 +280,27 @@ private:
         return admin_discard(req, ctx, res, *messages, actor);
       default:
         return make_error(Errc::kInternal, "not an operator action");
+    }
+  }
+
+  /** handle_record: the shared care record routes (handlers/record.cpp). */
+  Result<void> handle_record(const http::Request& req, RequestContext& ctx, http::Response& res,
+                             identity::MpiService& mpi) const {
+    const Backends& b = services_.backends;
+    if (b.records == nullptr || b.policy == nullptr) {
+      return make_error(Errc::kUnavailable,
+                        "the shared care record is not available on this gateway (no record "
+                        "store or no data-sharing agreements)");
+    }
+    const auto set = b.policy->current();  // this request decides under one policy snapshot
+    RecordServices rs{mpi, *b.records, *set->index, set->classifier.get(), b.break_glass};
+    switch (ctx.route->op) {
+      case http::Operation::kRecordEverything:
+        return record_everything(req, ctx, res, rs);
+      case http::Operation::kRecordSearch:
+        return record_search(req, ctx, res, rs);
+      default:
+        return break_glass_open(req, ctx, res, rs);
     }
   }
 
@@ -305,7 +336,9 @@ private:
       }
       if (result) {
         r.outcome = audit::Outcome::kSuccess;
-        r.decision = audit::Decision::kPermit;
+        if (r.decision == audit::Decision::kNone) {
+          r.decision = audit::Decision::kPermit;  // handlers that decided say how
+        }
       } else {
         const Errc code = result.error().code;
         const unsigned status = http_status(code);
@@ -377,6 +410,10 @@ private:
       case http::Operation::kAdminReplay:
       case http::Operation::kAdminDiscard:
         break;  // run(): handle_stored / run_system
+      case http::Operation::kRecordEverything:
+      case http::Operation::kRecordSearch:
+      case http::Operation::kBreakGlass:
+        break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
   }

@@ -155,5 +155,24 @@ TEST(OperationName, StableLabels) {
   EXPECT_EQ(operation_name(Operation::kCapabilities), "fhir_metadata");
 }
 
+TEST(RouteTable, TheSharedRecordRoutes) {
+  const auto t = RouteTable::builtin();
+  const auto everything = t.match(Method::kGet, "/fhir/Patient/9991158383/$everything");
+  ASSERT_EQ(everything.kind, MatchResult::Kind::kFound);
+  EXPECT_EQ(everything.match.op, Operation::kRecordEverything);
+  EXPECT_EQ(everything.match.params, std::vector<std::string>{"9991158383"});
+  EXPECT_EQ(t.match(Method::kPost, "/fhir/Patient/9991158383/$break-glass").match.op,
+            Operation::kBreakGlass);
+  EXPECT_EQ(t.match(Method::kGet, "/fhir/Patient/9991158383/$break-glass").kind,
+            MatchResult::Kind::kMethodNotAllowed);
+  for (const char* type : {"Condition", "MedicationStatement", "AllergyIntolerance", "Encounter",
+                           "Flag", "CarePlan", "DocumentReference"}) {
+    EXPECT_EQ(t.match(Method::kGet, std::string("/fhir/") + type).match.op,
+              Operation::kRecordSearch)
+        << type;
+  }
+  EXPECT_EQ(t.match(Method::kGet, "/fhir/Observation").kind, MatchResult::Kind::kNotFound);
+}
+
 }  // namespace
 }  // namespace gw::http

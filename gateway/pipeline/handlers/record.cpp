@@ -1,0 +1,596 @@
+// The shared care record over the MPI, the record store and the policy engine:
+// GET /fhir/Patient/{id}/$everything, GET /fhir/{type}?patient=..., POST .../$break-glass.
+#include "gateway/audit/record.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <utility>
+#include <vector>
+
+#include "gateway/core/log.hpp"
+#include "gateway/fhir/datetime.hpp"
+#include "gateway/fhir/json.hpp"
+#include "gateway/identity/patient_resource.hpp"
+#include "gateway/pipeline/handlers/handlers.hpp"
+#include "gateway/record/bundle.hpp"
+#include "gateway/record/facts.hpp"
+
+namespace gw::pipeline {
+namespace {
+
+constexpr std::size_t kDefaultCount = 100;
+constexpr std::size_t kContextLimit = store::kMaxRecordPage;
+constexpr std::string_view kNhsNumberSystemText = "https://fhir.nhs.uk/Id/nhs-number";
+
+/** Params: the parsed query of a record read. */
+struct Params {
+  std::vector<std::string> types;  // _type (empty: all)
+  std::optional<store::TimePoint> since;
+  std::string cursor;
+  std::size_t count = kDefaultCount;
+  std::optional<std::string> patient;  // search: the patient parameter
+  std::vector<std::pair<std::string, std::string>> all;
+};
+
+bool is_known(std::string_view name, bool search) {
+  static constexpr std::array<std::string_view, 5> kCommon = {"_since", "_count", "_cursor",
+                                                              "_format", "_pretty"};
+  if (std::find(kCommon.begin(), kCommon.end(), name) != kCommon.end()) {
+    return true;
+  }
+  return search ? name == "patient" : name == "_type";
+}
+
+Result<std::size_t> parse_count(std::string_view text) {
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || n == 0) {
+    return make_error(Errc::kBadRequest, "_count must be a whole number from 1 to " +
+                                             std::to_string(store::kMaxRecordPage));
+  }
+  return std::min(n, store::kMaxRecordPage);
+}
+
+Result<Params> parse_params(const http::Request& req, bool search) {
+  auto list = http::query_params(req.query());
+  if (!list) {
+    return list.error();
+  }
+  Params p;
+  for (const auto& [name, value] : *list) {
+    if (!is_known(name, search)) {
+      return make_error(Errc::kBadRequest,
+                        "unknown parameter '" + name + "' (" + (search ? "patient" : "_type") +
+                            ", _since, _count, _cursor and _format are understood)");
+    }
+    if (name == "_count") {
+      auto c = parse_count(value);
+      if (!c) {
+        return c.error();
+      }
+      p.count = *c;
+    } else if (name == "_since") {
+      auto us = audit::parse_time_utc(value);
+      // A time the system clock cannot hold (past 2262) would overflow its nanoseconds.
+      constexpr std::int64_t kMaxUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                                          store::TimePoint::max() - store::TimePoint{})
+                                          .count();
+      if (!us || *us < 0 || *us >= kMaxUs) {
+        return make_error(Errc::kBadRequest,
+                          "_since must be a FHIR instant or date between 1970 and 2262");
+      }
+      p.since = store::TimePoint{std::chrono::microseconds(*us)};
+    } else if (name == "_cursor") {
+      p.cursor = value;
+    } else if (name == "_type") {
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        const auto t = rest.substr(0, comma);
+        if (!t.empty()) {
+          p.types.emplace_back(t);
+        }
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
+    } else if (name == "patient") {
+      if (p.patient) {
+        return make_error(Errc::kBadRequest, "patient may be given once");
+      }
+      p.patient = value;
+    }
+  }
+  if (search && !p.patient) {
+    return make_error(Errc::kBadRequest,
+                      "patient is required (an NHS number, "
+                      "https://fhir.nhs.uk/Id/nhs-number|<NHS number> or Patient/<id>)");
+  }
+  p.all = std::move(*list);
+  return p;
+}
+
+/** find_patient: a Patient logical id (NHS number or mpi-<n>) to the surviving person. */
+Result<store::PersonView> find_patient(identity::MpiService& mpi, std::string_view id) {
+  auto ref = identity::parse_patient_id(id);
+  if (!ref) {
+    return make_error(Errc::kBadRequest,
+                      "the patient id is not a valid NHS number (10 digits with a Modulus 11 "
+                      "check digit) or caregw patient id");
+  }
+  auto found =
+      ref->nhs_number ? mpi.find_by_nhs_number(*ref->nhs_number) : mpi.person(*ref->person);
+  if (!found) {
+    return found.error();
+  }
+  if (!found->has_value()) {
+    return make_error(Errc::kNotFound, "no patient with that id is known to this gateway");
+  }
+  return std::move(**found);
+}
+
+/** find_patient_param: the search's patient parameter (NHS number, token or Patient/{id}). */
+Result<store::PersonView> find_patient_param(identity::MpiService& mpi, std::string_view value) {
+  if (value.starts_with("Patient/")) {
+    return find_patient(mpi, value.substr(8));
+  }
+  if (const auto bar = value.find('|'); bar != std::string_view::npos) {
+    if (value.substr(0, bar) != kNhsNumberSystemText) {
+      return make_error(Errc::kBadRequest,
+                        "patient: the identifier system must be https://fhir.nhs.uk/Id/nhs-number");
+    }
+    value = value.substr(bar + 1);
+  }
+  return find_patient(mpi, value);
+}
+
+/** read_type: every current record of one type for the person (at most kContextLimit). */
+Result<std::vector<store::StoredRecord>> read_type(store::RecordReader& r, store::PersonId person,
+                                                   std::string type) {
+  store::RecordQuery q;
+  q.resource_type = std::move(type);
+  q.limit = kContextLimit;
+  auto page = r.read(person, q);
+  if (!page) {
+    return page.error();
+  }
+  return std::move(page->records);
+}
+
+/** Access: the decision inputs of one request. */
+struct Access {
+  policy::AccessGrant grant;
+  std::optional<policy::BreakGlassGrant> break_glass;
+  std::string patient_key;  // the NHS number (or mpi-<n>): the break-glass registry's key
+};
+
+/** authorise_request: gathers the patient context from the record and asks the engine. */
+Result<Access> authorise_request(const RequestContext& ctx, const RecordServices& s,
+                                 const store::PersonView& person,
+                                 const policy::BreakGlassGrant* trial = nullptr) {
+  if (!ctx.user || ctx.organisation == nullptr || !ctx.config) {
+    return make_error(Errc::kInternal, "record read without a user, organisation or config");
+  }
+  std::vector<store::StoredRecord> stored;
+  for (const char* type : {"Encounter", "EpisodeOfCare", "Consent"}) {
+    auto part = read_type(s.records, person.person.id, type);
+    if (!part) {
+      return part.error();
+    }
+    std::move(part->begin(), part->end(), std::back_inserter(stored));
+  }
+  rapidjson::MemoryPoolAllocator<> pool;
+  std::vector<record::Entry> entries;
+  entries.reserve(stored.size());
+  for (const auto& r : stored) {
+    auto e = record::make_entry(r, nullptr, &pool);
+    if (!e) {
+      return e.error();
+    }
+    entries.push_back(std::move(*e));
+  }
+  auto patient = record::patient_context(person, *ctx.config, entries);
+  Access a;
+  a.patient_key = identity::patient_id(person.person);
+  patient.nhs_number = a.patient_key;
+  if (trial != nullptr) {
+    a.break_glass = *trial;
+  } else if (s.break_glass != nullptr) {
+    a.break_glass = s.break_glass->active(ctx.user->user.id, a.patient_key);
+  }
+  const policy::Requester who{ctx.organisation->ods.str(), ctx.user->user};
+  a.grant = policy::authorise(s.policy, who, patient, std::chrono::system_clock::now(),
+                              a.break_glass ? &*a.break_glass : nullptr);
+  return a;
+}
+
+audit::AuditRecord base_record(audit::EventType type, const store::PersonView& p) {
+  audit::AuditRecord r;
+  r.type = type;
+  if (p.person.nhs_number) {
+    r.nhs_number = p.person.nhs_number->str();
+  }
+  return r;
+}
+
+/**
+ * break_glass_route: how to break the glass, when the agreement allows it. The patient is named
+ * as {id} (this request's id), since error details never carry an NHS number.
+ */
+std::string break_glass_route(const policy::AccessGrant& g) {
+  if (g.agreement == nullptr || !g.agreement->break_glass_allowed) {
+    return " Break-glass does not apply.";
+  }
+  return " If this is an emergency, break the glass: POST /fhir/Patient/{id}/$break-glass (the "
+         "same patient id) with {\"reason\": \"emergency-treatment\" | \"patient-request\" | "
+         "\"safeguarding-concern\", \"justification\": \"...\"} (audited and reviewed).";
+}
+
+/** denial: the 403 for a denied grant (reason and what was missing; no patient data). */
+Error denial(const policy::AccessGrant& g) {
+  std::string why;
+  switch (g.rule) {
+    case policy::Rule::kNoAgreement:
+      why = "no data-sharing agreement covers your organisation for this purpose of use";
+      break;
+    case policy::Rule::kAgreementNotValid:
+      why = "the data-sharing agreement is not in force";
+      break;
+    case policy::Rule::kRoleNotAllowed:
+      why = "your role is not covered by the data-sharing agreement";
+      break;
+    case policy::Rule::kNoLegitimateRelationship:
+      why =
+          "no legitimate relationship with this patient was found (registration, an open or "
+          "recent admission or attendance, a care episode or case, an ambulance incident)";
+      break;
+    case policy::Rule::kOrganisationMismatch:
+      why = "the token's organisation is not the certificate's";
+      break;
+    default:
+      why = "the policy refused it";
+      break;
+  }
+  std::string detail = "access to this patient's record is refused (" +
+                       std::string(policy::rule_name(g.rule)) + "): " + why;
+  if (!g.missing.empty()) {
+    detail += " [missing: " + g.missing + "]";
+  }
+  detail += ".";
+  if (g.rule == policy::Rule::kNoLegitimateRelationship) {
+    detail += break_glass_route(g);
+  } else {
+    detail += " Break-glass does not apply.";
+  }
+  return make_error(Errc::kPolicyDenied, std::move(detail));
+}
+
+void record_denial(audit::AuditRecord& r, const policy::AccessGrant& g) {
+  if (g.agreement != nullptr) {
+    r.dsa_id = g.agreement->id;
+    r.dsa_version = g.agreement->version;
+  }
+  r.dsa_rule = std::string(policy::rule_name(g.rule));
+  r.decision = audit::Decision::kDeny;
+}
+
+bool unreserved(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~' || c == ',';
+}
+
+std::string percent_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : s) {
+    if (unreserved(c)) {
+      out += c;
+    } else {
+      const auto u = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
+/** page_url: the request's URL with _cursor set to `cursor` (or dropped when empty). */
+std::string page_url(const std::string& base_path, const Params& p, const std::string& cursor) {
+  std::string q;
+  for (const auto& [name, value] : p.all) {
+    if (name == "_cursor") {
+      continue;
+    }
+    q += (q.empty() ? "?" : "&") + percent_encode(name) + "=" + percent_encode(value);
+  }
+  if (!cursor.empty()) {
+    q += (q.empty() ? "?" : "&") + std::string("_cursor=") + percent_encode(cursor);
+  }
+  return base_path + q;
+}
+
+/** read_page: one page of the person's records for the parameters, parsed and ordered. */
+Result<store::RecordPage> read_page(const RecordServices& s, const store::PersonView& person,
+                                    const Params& p) {
+  store::RecordQuery q;
+  if (p.types.size() == 1) {
+    q.resource_type = p.types.front();
+  }
+  q.since = p.since;
+  q.cursor = p.cursor;
+  q.limit = p.count;
+  return s.records.read(person.person.id, q);
+}
+
+/** more_to_show: whether any record after `cursor` would be permitted under `grant`. */
+Result<bool> more_to_show(const RecordServices& s, const store::PersonView& person, const Params& p,
+                          const policy::AccessGrant& grant, std::string cursor) {
+  Params ahead = p;
+  while (true) {
+    ahead.cursor = cursor;
+    auto page = read_page(s, person, ahead);
+    if (!page) {
+      return page.error();
+    }
+    for (const auto& r : page->records) {
+      auto e = record::make_entry(r, s.sensitive);
+      if (!e) {
+        return e.error();
+      }
+      if (policy::decide(grant, record::facts_of(*e)).effect == policy::Effect::kPermit) {
+        return true;
+      }
+    }
+    if (!page->next_cursor) {
+      return false;
+    }
+    cursor = *page->next_cursor;
+  }
+}
+
+/** fill_audit: what the response disclosed and withheld, under which agreement. */
+void fill_audit(audit::AuditRecord& r, const record::Assembled& a, const Access& access) {
+  r.disclosed = a.disclosed;
+  for (const auto& n : a.notices) {
+    std::string what = n.rule == policy::Rule::kLegalExclusion
+                           ? policy::sensitivity_names(n.classes)
+                           : std::string(policy::category_name(n.category));
+    what += " (" + std::string(policy::rule_name(n.rule)) + ")";
+    if (std::find(r.withheld.begin(), r.withheld.end(), what) == r.withheld.end()) {
+      r.withheld.push_back(std::move(what));
+    }
+  }
+  const policy::Agreement* dsa =
+      !a.summary.agreements.empty() ? a.summary.agreements.front() : access.grant.agreement;
+  if (dsa != nullptr) {
+    r.dsa_id = dsa->id;
+    r.dsa_version = dsa->version;
+  }
+  r.dsa_rule = std::string(policy::rule_name(a.summary.rule));
+  if (a.summary.break_glass && access.break_glass) {
+    r.decision = audit::Decision::kBreakGlass;
+    r.break_glass_reason = std::string(policy::break_glass_reason_name(access.break_glass->reason));
+  } else if (a.summary.withheld > 0) {
+    r.decision = audit::Decision::kPermitRedacted;
+  } else {
+    r.decision = audit::Decision::kPermit;
+  }
+}
+
+/** objection_text: the notice for a patient who opted out. */
+std::string objection_text(const policy::AccessGrant& g) {
+  std::string t =
+      "This patient has asked that their shared care record is not shared: the record is "
+      "withheld at the patient's request.";
+  if (g.agreement != nullptr && g.agreement->objection_overridden_by_break_glass) {
+    t += break_glass_route(g);
+  }
+  return t;
+}
+
+/** serve_record: the common path of $everything and search by patient. */
+Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::Response& res,
+                          const RecordServices& s, const store::PersonView& person, const Params& p,
+                          bool everything) {
+  auto fmt = negotiated_format(req);
+  if (!fmt) {
+    return fmt.error();
+  }
+  ctx.audit.push_back(base_record(
+      everything ? audit::EventType::kRecordRead : audit::EventType::kRecordSearch, person));
+  audit::AuditRecord& audit_record = ctx.audit.back();
+  auto access = authorise_request(ctx, s, person);
+  if (!access) {
+    return access.error();
+  }
+  const std::string base = base_url(req);
+  const std::string path = std::string(req.path());
+  const std::string base_path = base + (path.starts_with("/fhir") ? path.substr(5) : path);
+  record::BundleOptions o;
+  o.id = ctx.request_id;
+  o.timestamp = fhir::format_instant(ctx.received);
+  o.base = base;
+  o.self = page_url(base_path, p, p.cursor);
+  o.config = ctx.config.get();
+  o.notices = everything;
+  if (access->grant.effect == policy::Effect::kDeny) {
+    record_denial(audit_record, access->grant);
+    if (access->grant.rule != policy::Rule::kPatientObjection) {
+      return denial(access->grant);
+    }
+    audit_record.withheld.push_back("all (patient-objection)");
+    return set_fhir_body(
+        res,
+        record::withheld_bundle(policy::Rule::kPatientObjection, objection_text(access->grant), o),
+        *fmt);
+  }
+  auto page = read_page(s, person, p);
+  if (!page) {
+    return page.error();
+  }
+  rapidjson::MemoryPoolAllocator<> pool;  // every resource of the page: one pool, freed at once
+  std::vector<record::Entry> entries;
+  entries.reserve(page->records.size());
+  for (const auto& r : page->records) {
+    if (p.types.size() > 1 &&
+        std::find(p.types.begin(), p.types.end(), r.key.resource_type) == p.types.end()) {
+      continue;
+    }
+    auto e = record::make_entry(r, s.sensitive, &pool);
+    if (!e) {
+      return e.error();
+    }
+    entries.push_back(std::move(*e));
+  }
+  record::order_entries(entries);
+  std::optional<std::string> next = page->next_cursor;
+  if (next && !everything) {
+    // A search must not reveal that hidden matches exist: offer "next" only if a later page
+    // holds something this user may see.
+    auto shown = more_to_show(s, person, p, access->grant, *next);
+    if (!shown) {
+      return shown.error();
+    }
+    if (!*shown) {
+      next.reset();
+    }
+  }
+  if (next) {
+    o.next = page_url(base_path, p, *next);
+  }
+  o.total = !next && p.cursor.empty();
+  if (everything && p.cursor.empty()) {
+    o.patient_json = identity::patient_json(person);
+    o.patient_source = ctx.organisation->ods.str();
+  }
+  auto assembled = record::assemble(access->grant, entries, o);
+  if (!assembled) {
+    return assembled.error();
+  }
+  fill_audit(audit_record, *assembled, *access);
+  return set_fhir_body(res, std::move(assembled->json), *fmt);
+}
+
+std::string json_str(const rapidjson::Value& v, const char* key) {
+  if (!v.IsObject() || !v.HasMember(key) || !v[key].IsString()) {
+    return {};
+  }
+  return {v[key].GetString(), v[key].GetStringLength()};
+}
+
+}  // namespace
+
+Result<void> record_everything(const http::Request& req, RequestContext& ctx, http::Response& res,
+                               const RecordServices& s) {
+  auto p = parse_params(req, false);
+  if (!p) {
+    return p.error();
+  }
+  if (ctx.route->params.empty()) {
+    return make_error(Errc::kInternal, "$everything without a patient id");
+  }
+  auto person = find_patient(s.mpi, ctx.route->params.front());
+  if (!person) {
+    return person.error();
+  }
+  return serve_record(req, ctx, res, s, *person, *p, true);
+}
+
+Result<void> record_search(const http::Request& req, RequestContext& ctx, http::Response& res,
+                           const RecordServices& s) {
+  auto p = parse_params(req, true);
+  if (!p) {
+    return p.error();
+  }
+  // The route names the type: /fhir/<Type>.
+  std::string_view path = req.path();
+  p->types.assign(1, std::string(path.substr(path.rfind('/') + 1)));
+  auto person = find_patient_param(s.mpi, *p->patient);
+  if (!person) {
+    return person.error();
+  }
+  return serve_record(req, ctx, res, s, *person, *p, false);
+}
+
+Result<void> break_glass_open(const http::Request& req, RequestContext& ctx, http::Response& res,
+                              const RecordServices& s) {
+  if (s.break_glass == nullptr) {
+    return make_error(Errc::kUnavailable, "break-glass is not available on this gateway");
+  }
+  if (ctx.route->params.empty()) {
+    return make_error(Errc::kInternal, "$break-glass without a patient id");
+  }
+  auto person = find_patient(s.mpi, ctx.route->params.front());
+  if (!person) {
+    return person.error();
+  }
+  ctx.audit.push_back(base_record(audit::EventType::kBreakGlass, *person));
+  auto body = fhir::parse_json(req.body);
+  const auto reason = body && body->IsObject()
+                          ? policy::parse_break_glass_reason(json_str(*body, "reason"))
+                          : std::nullopt;
+  if (!reason) {
+    return make_error(Errc::kBadRequest,
+                      "the body must be JSON: {\"reason\": \"emergency-treatment\" | "
+                      "\"patient-request\" | \"safeguarding-concern\", \"justification\": "
+                      "\"10 to 1000 characters\"}");
+  }
+  const std::string patient_id = identity::patient_id(person->person);
+  policy::BreakGlassRequest request{ctx.user->user.id, patient_id, json_str(*body, "reason"),
+                                    json_str(*body, "justification")};
+  // Would the glass, once broken, let this user in? Ask the engine with a trial grant.
+  const auto now = std::chrono::system_clock::now();
+  const policy::BreakGlassGrant trial{
+      request.user_id, patient_id, *reason, "", now, now + std::chrono::minutes(1)};
+  auto access = authorise_request(ctx, s, *person, &trial);
+  if (!access) {
+    return access.error();
+  }
+  audit::AuditRecord& audit_record = ctx.audit.back();
+  if (access->grant.effect == policy::Effect::kDeny) {
+    record_denial(audit_record, access->grant);
+    return make_error(
+        Errc::kPolicyDenied,
+        "break-glass is refused (" + std::string(policy::rule_name(access->grant.rule)) +
+            "): no data-sharing agreement lets your role break the glass for this "
+            "patient" +
+            (access->grant.missing.empty() ? std::string()
+                                           : " [missing: " + access->grant.missing + "]"));
+  }
+  auto grant = s.break_glass->open(request);
+  if (!grant) {
+    return grant.error();
+  }
+  if (access->grant.agreement != nullptr) {
+    audit_record.dsa_id = access->grant.agreement->id;
+    audit_record.dsa_version = access->grant.agreement->version;
+  }
+  audit_record.dsa_rule = std::string(policy::rule_name(access->grant.rule));
+  audit_record.decision = audit::Decision::kBreakGlass;
+  audit_record.break_glass_reason = std::string(policy::break_glass_reason_name(*reason));
+  audit_record.detail = "break-glass opened until " + fhir::format_instant(grant->expires_at);
+  // The alert line: who and why, never the patient (the audit record names them).
+  log::warn("break_glass_opened", {{"user", ctx.user->user.id},
+                                   {"organisation", ctx.user->user.ods},
+                                   {"reason", policy::break_glass_reason_name(*reason)},
+                                   {"request_id", ctx.request_id}});
+  fhir::Json out(rapidjson::kObjectType);
+  auto& a = out.GetAllocator();
+  out.AddMember("resourceType", "Parameters", a);
+  rapidjson::Value params(rapidjson::kArrayType);
+  auto add = [&](const char* name, const char* type, const std::string& value) {
+    rapidjson::Value param(rapidjson::kObjectType);
+    param.AddMember("name", rapidjson::StringRef(name), a);
+    param.AddMember(
+        rapidjson::StringRef(type),
+        rapidjson::Value(value.c_str(), static_cast<rapidjson::SizeType>(value.size()), a), a);
+    params.PushBack(param, a);
+  };
+  add("patient", "valueString", patient_id);
+  add("reason", "valueCode", std::string(policy::break_glass_reason_name(*reason)));
+  add("expires", "valueInstant", fhir::format_instant(grant->expires_at));
+  out.AddMember("parameter", params, a);
+  auto fmt = negotiated_format(req);
+  return set_fhir_body(res, fhir::to_json(out), fmt ? *fmt : fhir::Format::kJson);
+}
+
+}  // namespace gw::pipeline

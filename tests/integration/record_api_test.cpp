@@ -1,0 +1,612 @@
+// The shared care record over real TLS: GET /fhir/Patient/{id}/$everything, search by patient
+// and break-glass, against a real SQLite MPI and record store loaded with the demo's synthetic
+// patients and records (examples/demo/patients.json, records.json), the demo agreements
+// (examples/demo/dsa/), bearer tokens from the demo issuer and the real audit log. Covers what
+// each demo role sees for each demo patient, redaction notices, break-glass, merged numbers,
+// paging under concurrent writes, XML, errors, and one audit record for every read.
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "gateway/audit/audit_log.hpp"
+#include "gateway/auth/demo_issuer.hpp"
+#include "gateway/fhir/json.hpp"
+#include "gateway/identity/identity_json.hpp"
+#include "gateway/identity/mpi_service.hpp"
+#include "gateway/policy/break_glass.hpp"
+#include "gateway/policy/embedded.hpp"
+#include "gateway/policy/policy_set.hpp"
+#include "gateway/record/demo_records.hpp"
+#include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
+#include "gateway/store/sqlite/sqlite_record_store.hpp"
+#include "tests/support/running_server.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_env.hpp"
+#include "tests/support/tls_client.hpp"
+
+namespace gw::test {
+namespace {
+
+// The demo patients (examples/demo/patients.json; synthetic, 999 range, Modulus 11 checked).
+constexpr std::string_view kOlivia = "9991158383";  // GP, acute (open admission), social care
+constexpr std::string_view kRhys = "9991237577";    // GP, mental health (open episode), ambulance
+constexpr std::string_view kAmelia = "9991316760";  // safeguarding flag; detail withheld
+constexpr std::string_view kGrace = "9991395954";   // has opted out
+constexpr std::string_view kHannah = "9991475141";  // survivor of a merge
+constexpr std::string_view kHannahOld = "9991631011";  // the merged (superseded) number
+constexpr std::string_view kEileen = "9991554335";     // DNACPR, open A&E attendance, social care
+
+std::string read_source(const std::string& relative) {
+  std::ifstream in(source_path(relative));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/** The demo's organisations and agreements, on the test listeners and certificates. */
+std::string record_config() {
+  return config_yaml("",
+                     "  - ods: Z9M01\n"
+                     "    name: Test Mental Health Trust\n"
+                     "    kind: mental-health\n"
+                     "  - ods: Z9S01\n"
+                     "    name: Test Adult Social Care\n"
+                     "    kind: social-care\n"
+                     "  - ods: Z9L01\n"
+                     "    name: Test Ambulance Service\n"
+                     "    kind: ambulance\n"
+                     "agreements:\n"
+                     "  - dsa/direct-care.yaml\n"
+                     "  - dsa/safeguarding.yaml\n");
+}
+
+/** The login's organisation (its client certificate). */
+std::string org_of(std::string_view login) {
+  const auto* u = auth::find_demo_user(login);
+  return u == nullptr ? std::string() : std::string(u->ods);
+}
+
+class RecordApiTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    const std::string data = dir_.file("data");
+    auto repo = store::sqlite::SqliteMpiRepository::open_in_data_dir(data, clock_);
+    ASSERT_TRUE(repo) << repo.error().detail;
+    repo_ = std::move(*repo);
+    mpi_ = std::make_unique<identity::MpiService>(*repo_, identity::MpiSettings{});
+    auto ids = identity::parse_identities_json(read_source("examples/demo/patients.json"),
+                                               "patients.json");
+    ASSERT_TRUE(ids) << ids.error().detail;
+    ASSERT_TRUE(identity::load_identities(*mpi_, *ids));
+    auto records = store::sqlite::SqliteRecordStore::open_in_data_dir(data, clock_);
+    ASSERT_TRUE(records) << records.error().detail;
+    records_ = std::move(*records);
+    auto loaded =
+        record::load_demo_records(*mpi_, *records_, read_source("examples/demo/records.json"));
+    ASSERT_TRUE(loaded) << loaded.error().detail;
+    ASSERT_EQ(loaded->merges, 1U);
+
+    auto lr = config::load_text(record_config(), "test.yaml", "/tmp");
+    ASSERT_TRUE(lr.errors.empty()) << lr.errors.front().str();
+    std::vector<config::Diagnostic> errors;
+    auto set = policy::load_policy_set(*lr.config, policy::read_demo_file,
+                                       std::chrono::system_clock::now(), errors);
+    ASSERT_TRUE(set) << (errors.empty() ? "" : errors.front().str());
+    policy_ = std::make_unique<policy::PolicyHolder>(std::move(*set));
+    break_glass_ = std::make_unique<policy::BreakGlassRegistry>(clock_);
+
+    auto issuer = auth::ensure_demo_issuer(data);
+    ASSERT_TRUE(issuer) << issuer.error().detail;
+    issuer_ = std::move(*issuer);
+    std::ifstream jwks(issuer_.jwks_path);
+    std::stringstream text;
+    text << jwks.rdbuf();
+    auto keys = auth::parse_jwks(text.str());
+    ASSERT_TRUE(keys) << keys.error().detail;
+    std::map<std::string, auth::TokenVerifier::Issuer, std::less<>> issuers;
+    issuers.emplace(std::string(auth::kDemoIssuer),
+                    auth::TokenVerifier::Issuer{std::string(auth::kDemoAudience), *keys});
+    tokens_ = std::make_unique<auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60));
+    audit::AuditLogOptions options;
+    options.data_dir = data;
+    options.node_id = "test-1";
+    auto log = audit::AuditLog::open(options, clock_);
+    ASSERT_TRUE(log) << log.error().detail;
+    audit_ = std::move(*log);
+    pipeline::Backends backends;
+    backends.mpi = mpi_.get();
+    backends.tokens = tokens_.get();
+    backends.audit = audit_.get();
+    backends.records = records_.get();
+    backends.policy = policy_.get();
+    backends.break_glass = break_glass_.get();
+    server_ = std::make_unique<RunningServer>(record_config(), http::Reloader{}, backends);
+  }
+
+  void TearDown() override {
+    server_.reset();
+    if (audit_) {
+      audit_->close();
+    }
+  }
+
+  std::string token(std::string_view login) const {
+    const auto* user = auth::find_demo_user(login);
+    EXPECT_NE(user, nullptr);
+    auto t = auth::mint_demo_token(issuer_, *user, std::chrono::system_clock::now());
+    EXPECT_TRUE(t);
+    return t ? *t : std::string();
+  }
+
+  std::vector<audit::AuditRecord> audited() {
+    audit::PageRequest page_request;
+    page_request.limit = 1000;
+    auto page = audit_->query(audit::QueryFilter{}, page_request);
+    EXPECT_TRUE(page) << page.error().detail;
+    std::vector<audit::AuditRecord> out;
+    if (page) {
+      for (auto& r : page->records) {
+        out.push_back(std::move(r.record));
+      }
+    }
+    return out;
+  }
+
+  /** call: one request as a demo user with their organisation's certificate. */
+  HttpResponse call(const std::string& method, const std::string& target,
+                    std::string_view login = "gp", const std::string& body = "",
+                    const std::string& listener = "provider") {
+    TlsClient client(client_for(org_of(login)));
+    HttpResponse out;
+    if (client.connect(server_->port(listener))) {
+      ADD_FAILURE() << "cannot connect";
+      return out;
+    }
+    std::vector<std::pair<std::string, std::string>> headers;
+    headers.emplace_back("Authorization", "Bearer " + token(login));
+    if (!body.empty()) {
+      headers.emplace_back("Content-Type", "application/json");
+    }
+    (void)client.request(method, target, out, body, headers);
+    return out;
+  }
+
+  HttpResponse everything(std::string_view login, std::string_view nhs,
+                          const std::string& query = "") {
+    return call("GET", "/fhir/Patient/" + std::string(nhs) + "/$everything" + query, login);
+  }
+
+  HttpResponse break_the_glass(std::string_view login, std::string_view nhs,
+                               const std::string& body) {
+    return call("POST", "/fhir/Patient/" + std::string(nhs) + "/$break-glass", login, body);
+  }
+
+  static fhir::Json json(const HttpResponse& r) {
+    auto doc = fhir::parse_json(r.body);
+    EXPECT_TRUE(doc) << r.body;
+    return doc ? std::move(*doc) : fhir::Json{};
+  }
+
+  /** ids: the ids of the clinical entries (not Provenance, not OperationOutcome). */
+  static std::set<std::string> ids(const fhir::Json& bundle) {
+    std::set<std::string> out;
+    if (!bundle.IsObject() || !bundle.HasMember("entry")) {
+      return out;
+    }
+    for (const auto& e : bundle["entry"].GetArray()) {
+      const auto& r = e["resource"];
+      const std::string type = r["resourceType"].GetString();
+      if (type != "Provenance" && type != "OperationOutcome") {
+        out.insert(r["id"].GetString());
+      }
+    }
+    return out;
+  }
+
+  /** rules: the policy rule codes of the OperationOutcome entry's issues. */
+  static std::set<std::string> rules(const fhir::Json& bundle) {
+    std::set<std::string> out;
+    for (const auto& e : bundle["entry"].GetArray()) {
+      const auto& r = e["resource"];
+      if (std::string_view(r["resourceType"].GetString()) != "OperationOutcome") {
+        continue;
+      }
+      for (const auto& issue : r["issue"].GetArray()) {
+        out.insert(issue["details"]["coding"][0]["code"].GetString());
+      }
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  SystemClock clock_;
+  std::unique_ptr<store::sqlite::SqliteMpiRepository> repo_;
+  std::unique_ptr<identity::MpiService> mpi_;
+  std::unique_ptr<store::sqlite::SqliteRecordStore> records_;
+  std::unique_ptr<policy::PolicyHolder> policy_;
+  std::unique_ptr<policy::BreakGlassRegistry> break_glass_;
+  auth::DemoIssuer issuer_;
+  std::unique_ptr<auth::TokenVerifier> tokens_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<RunningServer> server_;
+};
+
+/** Case: what one demo role sees of one demo patient's record. */
+struct Case {
+  std::string_view login;
+  std::string_view nhs;
+  unsigned status;
+  std::vector<std::string> shown;    // ids that must be in the Bundle
+  std::vector<std::string> hidden;   // ids that must not be
+  std::vector<std::string> notices;  // policy rule codes the OperationOutcome must carry
+};
+
+TEST_F(RecordApiTest, EachDemoRoleSeesWhatTheAgreementsAndRelationshipsAllow) {
+  const std::vector<Case> cases = {
+      // The GP practice holds every registered patient's record: all but legal exclusions.
+      {"gp",
+       kOlivia,
+       200,
+       {"gp-olivia-asthma", "ac-olivia-penicillin", "ac-olivia-adm1"},
+       {"gp-olivia-sh1"},
+       {"legal-exclusion"}},
+      {"gp",
+       kRhys,
+       200,
+       {"mh-rhys-crisis", "mh-rhys-ep1", "amb-rhys-inc1"},
+       {"mh-rhys-notes1"},
+       {"legal-exclusion"}},
+      {"gp",
+       kAmelia,
+       200,
+       {"gp-amelia-sg1", "gp-amelia-eczema"},
+       {"gp-amelia-sgdetail"},
+       {"legal-exclusion"}},
+      {"gp",
+       kGrace,
+       200,
+       {},
+       {"gp-grace-eczema", "gp-grace-optout", std::string(kGrace)},
+       {"patient-objection"}},
+      {"gp", kHannah, 200, {"gp-hannah-t2dm", "ac-hannah-t2dm", "ac-hannah-ed1"}, {}, {}},
+      {"gp", kEileen, 200, {"gp-eileen-dnacpr", "ac-eileen-latex", "sc-eileen-plan1"}, {}, {}},
+      // The hospital: an open admission (Olivia) or attendance (Eileen) is a relationship.
+      {"ae-doctor",
+       kOlivia,
+       200,
+       {"ac-olivia-adm1", "gp-olivia-salbutamol"},
+       {"gp-olivia-sh1"},
+       {"legal-exclusion"}},
+      {"ae-doctor", kEileen, 200, {"ac-eileen-ae1", "gp-eileen-dnacpr"}, {}, {}},
+      {"ae-doctor", kRhys, 403, {}, {}, {}},
+      {"ae-doctor", kHannah, 403, {}, {}, {}},  // the A&E visit ended more than 28 days ago
+      {"ae-doctor", kGrace, 403, {}, {}, {}},
+      // Mental health: an open episode (Rhys).
+      {"mh-nurse",
+       kRhys,
+       200,
+       {"mh-rhys-ep1", "gp-rhys-copd"},
+       {"mh-rhys-notes1"},
+       {"legal-exclusion"}},
+      {"mh-nurse", kOlivia, 403, {}, {}, {}},
+      // Social care: an open case (Eileen); Olivia's case is closed.
+      {"social-worker", kEileen, 200, {"sc-eileen-plan1", "ac-eileen-dis1"}, {}, {}},
+      {"social-worker", kOlivia, 403, {}, {}, {}},
+      // Ambulance: no incident in the last 24 hours, so no relationship without break-glass.
+      {"paramedic", kRhys, 403, {}, {}, {}},
+      {"paramedic", kEileen, 403, {}, {}, {}},
+      // IG: no agreement covers record reads for the ig-audit purpose.
+      {"ig-lead", kOlivia, 403, {}, {}, {}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.login) + " reading " + std::string(c.nhs));
+    const auto r = everything(c.login, c.nhs);
+    ASSERT_EQ(r.status, c.status) << r.body;
+    const auto doc = json(r);
+    if (c.status != 200) {
+      EXPECT_STREQ(doc["resourceType"].GetString(), "OperationOutcome");
+      continue;
+    }
+    const auto shown = ids(doc);
+    for (const auto& id : c.shown) {
+      EXPECT_TRUE(shown.count(id)) << id;
+    }
+    for (const auto& id : c.hidden) {
+      EXPECT_FALSE(shown.count(id)) << id;
+      // Nothing withheld leaks anywhere in the response, not even its id.
+      EXPECT_EQ(r.body.find("\"" + id + "\""), std::string::npos) << id;
+    }
+    EXPECT_EQ(rules(doc), std::set<std::string>(c.notices.begin(), c.notices.end()));
+  }
+  // One audit record per read, refusals included, each naming the patient.
+  const auto records = audited();
+  ASSERT_EQ(records.size(), cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(records[i].type, audit::EventType::kRecordRead);
+    EXPECT_EQ(records[i].user_id, auth::find_demo_user(cases[i].login)->id);
+    EXPECT_EQ(records[i].decision == audit::Decision::kDeny,
+              cases[i].status == 403 || cases[i].nhs == kGrace)
+        << i;
+  }
+}
+
+TEST_F(RecordApiTest, EveryEntryNamesItsSourceAndAProvenanceNamesTheMessage) {
+  const auto r = everything("gp", kOlivia);
+  ASSERT_EQ(r.status, 200U) << r.body;
+  const auto doc = json(r);
+  std::set<std::string> targets;
+  std::set<std::string> messages;
+  std::set<std::string> clinical_urls;
+  for (const auto& e : doc["entry"].GetArray()) {
+    const auto& res = e["resource"];
+    const std::string type = res["resourceType"].GetString();
+    if (type == "Provenance") {
+      for (const auto& t : res["target"].GetArray()) {
+        targets.insert(t["reference"].GetString());
+      }
+      EXPECT_STREQ(res["agent"][0]["who"]["identifier"]["system"].GetString(),
+                   "https://fhir.nhs.uk/Id/ods-organization-code");
+      messages.insert(res["entity"][0]["what"]["identifier"]["value"].GetString());
+    } else if (type != "OperationOutcome" && type != "Patient") {
+      EXPECT_EQ(std::string(res["meta"]["source"].GetString()).rfind("urn:caregw:ods:", 0), 0U);
+      clinical_urls.insert(e["fullUrl"].GetString());
+    }
+  }
+  EXPECT_EQ(targets, clinical_urls);
+  EXPECT_EQ(messages,
+            (std::set<std::string>{"emis-extract-0001", "adt-a01-0001", "las-person-0001"}));
+}
+
+TEST_F(RecordApiTest, AlertsComeFirstAfterThePatient) {
+  const auto eileen = json(everything("gp", kEileen));
+  EXPECT_STREQ(eileen["entry"][0]["resource"]["resourceType"].GetString(), "Patient");
+  EXPECT_STREQ(eileen["entry"][1]["resource"]["id"].GetString(), "gp-eileen-dnacpr");
+  EXPECT_STREQ(eileen["entry"][2]["resource"]["id"].GetString(), "ac-eileen-latex");
+  const auto rhys = json(everything("mh-nurse", kRhys));
+  EXPECT_STREQ(rhys["entry"][1]["resource"]["id"].GetString(), "mh-rhys-crisis");
+  const auto amelia = json(everything("gp", kAmelia));
+  EXPECT_STREQ(amelia["entry"][1]["resource"]["id"].GetString(), "gp-amelia-sg1");
+}
+
+TEST_F(RecordApiTest, TheSameFactFromTwoSourcesIsKeptTwiceAndLinked) {
+  const auto doc = json(everything("gp", kOlivia));
+  std::map<std::string, std::string> url_of;
+  std::map<std::string, std::string> link_of;
+  for (const auto& e : doc["entry"].GetArray()) {
+    const auto& res = e["resource"];
+    if (!res.HasMember("id")) {
+      continue;
+    }
+    url_of[res["id"].GetString()] = e["fullUrl"].GetString();
+    if (res.HasMember("extension")) {
+      for (const auto& x : res["extension"].GetArray()) {
+        if (std::string_view(x["url"].GetString()).ends_with("same-fact-as")) {
+          link_of[res["id"].GetString()] = x["valueReference"]["reference"].GetString();
+        }
+      }
+    }
+  }
+  EXPECT_EQ(link_of["gp-olivia-penicillin"], url_of["ac-olivia-penicillin"]);
+  EXPECT_EQ(link_of["ac-olivia-penicillin"], url_of["gp-olivia-penicillin"]);
+  EXPECT_EQ(link_of["gp-olivia-asthma"], url_of["ac-olivia-asthma"]);
+  EXPECT_FALSE(link_of.count("gp-olivia-salbutamol"));  // no coded medication: nothing to match
+}
+
+TEST_F(RecordApiTest, AMergedNumberAnswersWithTheSurvivorsWholeRecord) {
+  const auto r = everything("gp", kHannahOld);
+  ASSERT_EQ(r.status, 200U) << r.body;
+  const auto doc = json(r);
+  EXPECT_STREQ(doc["entry"][0]["resource"]["id"].GetString(), std::string(kHannah).c_str());
+  const auto shown = ids(doc);
+  EXPECT_TRUE(shown.count("ac-hannah-ed1"));
+  EXPECT_TRUE(shown.count("gp-hannah-metformin"));
+  EXPECT_EQ(audited().back().nhs_number, kHannah);
+}
+
+TEST_F(RecordApiTest, BreakGlassOpensTheRecordForOneUserAndIsMarkedAndAudited) {
+  const auto refused = everything("paramedic", kRhys);
+  ASSERT_EQ(refused.status, 403U);
+  EXPECT_NE(refused.body.find("no-legitimate-relationship"), std::string::npos);
+  EXPECT_NE(refused.body.find("/fhir/Patient/{id}/$break-glass"), std::string::npos);
+  EXPECT_EQ(refused.body.find(std::string(kRhys)), std::string::npos);  // no NHS number in errors
+
+  EXPECT_EQ(break_the_glass("paramedic", kRhys, R"({"reason":"emergency-treatment"})").status,
+            400U);  // the justification is required
+  const auto opened = break_the_glass(
+      "paramedic", kRhys,
+      R"({"reason":"emergency-treatment","justification":"unresponsive on scene, need history"})");
+  ASSERT_EQ(opened.status, 200U) << opened.body;
+  EXPECT_STREQ(json(opened)["resourceType"].GetString(), "Parameters");
+
+  const auto r = everything("paramedic", kRhys);
+  ASSERT_EQ(r.status, 200U) << r.body;
+  const auto doc = json(r);
+  EXPECT_STREQ(doc["meta"]["security"][0]["code"].GetString(), "BTG");
+  EXPECT_TRUE(ids(doc).count("mh-rhys-crisis"));
+  EXPECT_FALSE(ids(doc).count("mh-rhys-notes1"));  // a legal exclusion: break-glass never lifts it
+  // Another patient is still closed to them.
+  EXPECT_EQ(everything("paramedic", kEileen).status, 403U);
+  // A role the agreement does not let break the glass is refused.
+  EXPECT_EQ(
+      break_the_glass("mh-nurse", kEileen,
+                      R"({"reason":"emergency-treatment","justification":"collapsed in clinic"})")
+          .status,
+      403U);
+
+  const auto records = audited();
+  bool opened_audited = false;
+  bool read_audited = false;
+  for (const auto& a : records) {
+    if (a.type == audit::EventType::kBreakGlass && a.decision == audit::Decision::kBreakGlass) {
+      opened_audited = a.nhs_number == kRhys && a.break_glass_reason == "emergency-treatment";
+    }
+    if (a.type == audit::EventType::kRecordRead && a.decision == audit::Decision::kBreakGlass) {
+      read_audited = a.nhs_number == kRhys && a.break_glass_reason == "emergency-treatment" &&
+                     !a.disclosed.empty() && !a.withheld.empty();
+    }
+  }
+  EXPECT_TRUE(opened_audited);
+  EXPECT_TRUE(read_audited);
+}
+
+TEST_F(RecordApiTest, BreakGlassOverridesAnObjectionWhereTheAgreementSaysSo) {
+  ASSERT_EQ(rules(json(everything("gp", kGrace))), std::set<std::string>{"patient-objection"});
+  ASSERT_EQ(break_the_glass(
+                "gp", kGrace,
+                R"({"reason":"patient-request","justification":"patient asks me to look today"})")
+                .status,
+            200U);
+  const auto doc = json(everything("gp", kGrace));
+  EXPECT_TRUE(ids(doc).count("gp-grace-eczema"));
+}
+
+TEST_F(RecordApiTest, PagingFollowsTheStoreCursorAndSurvivesConcurrentWrites) {
+  std::set<std::string> seen;
+  std::string target = "/fhir/Patient/" + std::string(kEileen) + "/$everything?_count=3";
+  int pages = 0;
+  bool wrote = false;
+  while (!target.empty() && pages < 20) {
+    const auto r = call("GET", target, "gp");
+    ASSERT_EQ(r.status, 200U) << r.body;
+    const auto doc = json(r);
+    for (const auto& id : ids(doc)) {
+      seen.insert(id);
+    }
+    ++pages;
+    target.clear();
+    for (const auto& l : doc["link"].GetArray()) {
+      if (std::string_view(l["relation"].GetString()) == "next") {
+        std::string url = l["url"].GetString();
+        target = url.substr(url.find("/fhir/"));
+      }
+    }
+    if (!wrote) {
+      // Between pages the GP sends a new problem and updates one already read.
+      auto tx = records_->begin();
+      ASSERT_TRUE(tx);
+      auto person = mpi_->find_by_nhs_number(NhsNumber::parse(kEileen).value());
+      ASSERT_TRUE(person && person->has_value());
+      const auto gp = OdsCode::parse("Z90001").value();
+      ASSERT_TRUE((*tx)->upsert({{gp, "Condition", "gp-eileen-new"},
+                                 (**person).person.id,
+                                 "emis-extract-0099",
+                                 R"({"resourceType":"Condition","id":"gp-eileen-new",)"
+                                 R"("subject":{"reference":"Patient/9991554335"}})"}));
+      ASSERT_TRUE((*tx)->commit());
+      wrote = true;
+    }
+  }
+  EXPECT_GT(pages, 2);
+  EXPECT_TRUE(target.empty()) << "paging did not end";
+  for (const char* id : {"gp-eileen-dnacpr", "gp-eileen-htn", "gp-eileen-amlodipine",
+                         "ac-eileen-ae1", "ac-eileen-latex", "ac-eileen-dis1", "sc-eileen-case1",
+                         "sc-eileen-plan1", "gp-eileen-new"}) {
+    EXPECT_TRUE(seen.count(id)) << id;
+  }
+}
+
+TEST_F(RecordApiTest, TypeAndFormatParametersAndXml) {
+  const auto r = everything("gp", kOlivia, "?_type=AllergyIntolerance,Condition&_format=xml");
+  ASSERT_EQ(r.status, 200U) << r.body;
+  EXPECT_NE(r.header("Content-Type").find("application/fhir+xml"), std::string::npos);
+  EXPECT_EQ(r.body.rfind("<?xml", 0), 0U);
+  EXPECT_NE(r.body.find("<Bundle xmlns=\"http://hl7.org/fhir\">"), std::string::npos);
+  EXPECT_NE(r.body.find("gp-olivia-penicillin"), std::string::npos);
+  EXPECT_EQ(r.body.find("gp-olivia-salbutamol"), std::string::npos);  // not of those types
+  EXPECT_EQ(r.body.find("gp-olivia-sh1"), std::string::npos);
+  EXPECT_NE(r.body.find("suppressed"), std::string::npos);  // the notice is there, in XML
+
+  const auto since = everything("gp", kOlivia, "?_since=2200-01-01");
+  ASSERT_EQ(since.status, 200U);
+  EXPECT_EQ(ids(json(since)), std::set<std::string>{std::string(kOlivia)});
+}
+
+TEST_F(RecordApiTest, ErrorsAreOperationOutcomesWithFittingStatuses) {
+  EXPECT_EQ(everything("gp", "9991631012").status, 400U);  // fails the Modulus 11 check
+  EXPECT_EQ(everything("gp", "9991641009").status, 404U);  // valid, but nobody holds it
+  EXPECT_EQ(everything("gp", kOlivia, "?_sort=date").status, 400U);
+  EXPECT_EQ(everything("gp", kOlivia, "?_count=0").status, 400U);
+  EXPECT_EQ(everything("gp", kOlivia, "?_since=2999-01-01").status, 400U);
+  const auto r = everything("ig-lead", kOlivia);
+  ASSERT_EQ(r.status, 403U);
+  const auto doc = json(r);
+  EXPECT_STREQ(doc["resourceType"].GetString(), "OperationOutcome");
+  EXPECT_NE(r.body.find("no-agreement"), std::string::npos);
+  EXPECT_NE(r.body.find("Break-glass does not apply"), std::string::npos);
+}
+
+TEST_F(RecordApiTest, SearchByPatientTakesTheSamePolicyAndAuditPath) {
+  const auto conditions = call("GET", "/fhir/Condition?patient=" + std::string(kOlivia));
+  ASSERT_EQ(conditions.status, 200U) << conditions.body;
+  const auto doc = json(conditions);
+  EXPECT_EQ(ids(doc), (std::set<std::string>{"gp-olivia-asthma", "ac-olivia-asthma"}));
+  EXPECT_EQ(doc["total"].GetUint(), 2U);  // the withheld one is not counted
+  EXPECT_TRUE(rules(doc).empty());        // and no notice hints that it exists
+  EXPECT_EQ(conditions.body.find("gp-olivia-sh1"), std::string::npos);
+
+  const auto by_token =
+      call("GET", "/fhir/AllergyIntolerance?patient=https://fhir.nhs.uk/Id/nhs-number%7C" +
+                      std::string(kOlivia));
+  ASSERT_EQ(by_token.status, 200U) << by_token.body;
+  EXPECT_EQ(ids(json(by_token)).size(), 2U);
+  const auto by_ref = call("GET", "/fhir/Flag?patient=Patient/" + std::string(kEileen));
+  ASSERT_EQ(by_ref.status, 200U);
+  EXPECT_EQ(ids(json(by_ref)), std::set<std::string>{"gp-eileen-dnacpr"});
+  for (const char* type : {"MedicationStatement", "Encounter", "CarePlan", "DocumentReference"}) {
+    EXPECT_EQ(call("GET", std::string("/fhir/") + type + "?patient=" + std::string(kEileen)).status,
+              200U)
+        << type;
+  }
+  EXPECT_EQ(call("GET", "/fhir/Condition").status, 400U);  // patient is required
+  EXPECT_EQ(call("GET", "/fhir/Condition?patient=" + std::string(kRhys), "ae-doctor").status, 403U);
+  const auto records = audited();
+  ASSERT_EQ(records.size(), 9U);
+  EXPECT_EQ(records.front().type, audit::EventType::kRecordSearch);
+  EXPECT_EQ(records.front().disclosed.size(), 2U);
+  EXPECT_FALSE(records.front().withheld.empty());  // the audit does record what was withheld
+}
+
+TEST_F(RecordApiTest, SearchPagingDoesNotHintAtHiddenMatchesAfterTheLastPage) {
+  // The GP sends another sexual-health problem for Olivia: the last record in store order.
+  auto tx = records_->begin();
+  ASSERT_TRUE(tx);
+  auto person = mpi_->find_by_nhs_number(NhsNumber::parse(kOlivia).value());
+  ASSERT_TRUE(person && person->has_value());
+  ASSERT_TRUE((*tx)->upsert(
+      {{OdsCode::parse("Z90001").value(), "Condition", "gp-olivia-sh2"},
+       (**person).person.id,
+       "emis-extract-0098",
+       R"({"resourceType":"Condition","id":"gp-olivia-sh2","code":{"coding":[{"system":)"
+       R"("http://snomed.info/sct","code":"111880001"}]},"subject":{"reference":)"
+       R"("Patient/9991158383"}})"}));
+  ASSERT_TRUE((*tx)->commit());
+  // Store order: gp-olivia-asthma, gp-olivia-sh1 (withheld), ac-olivia-asthma, gp-olivia-sh2.
+  const auto r = call("GET", "/fhir/Condition?patient=" + std::string(kOlivia) + "&_count=3");
+  ASSERT_EQ(r.status, 200U) << r.body;
+  const auto doc = json(r);
+  EXPECT_EQ(ids(doc), (std::set<std::string>{"gp-olivia-asthma", "ac-olivia-asthma"}));
+  for (const auto& l : doc["link"].GetArray()) {
+    EXPECT_STRNE(l["relation"].GetString(), "next");  // only a withheld record remains
+  }
+  // A page that does have something visible after it still links on.
+  const auto first =
+      json(call("GET", "/fhir/Condition?patient=" + std::string(kOlivia) + "&_count=1"));
+  bool has_next = false;
+  for (const auto& l : first["link"].GetArray()) {
+    has_next = has_next || std::string_view(l["relation"].GetString()) == "next";
+  }
+  EXPECT_TRUE(has_next);
+}
+
+TEST_F(RecordApiTest, TheBrowserPortServesTheSameRecord) {
+  const auto r =
+      call("GET", "/fhir/Patient/" + std::string(kEileen) + "/$everything", "gp", "", "browser");
+  ASSERT_EQ(r.status, 200U) << r.body;
+  EXPECT_TRUE(ids(json(r)).count("gp-eileen-dnacpr"));
+}
+
+}  // namespace
+}  // namespace gw::test
