@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "adapters/hl7v2/adapter.hpp"
 #include "gateway/ingest/fhir_message.hpp"
+#include "gateway/mapping/registry.hpp"
 #include "gateway/store/sqlite/sqlite_message_store.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
@@ -282,6 +284,64 @@ TEST_F(IngestTest, DeliveryOutcomesBecomeAuditedMessageMovements) {
   for (auto r : recs) {
     EXPECT_TRUE(log->append_sync(std::move(r)).has_value());
   }
+}
+
+/** A discharge from the PAS whose discharge destination (PV1-36) is a local code no mapping
+ * knows ("ZZ"); segments after ../shared/reference/itk-hl7v2-adt-uk/ITK_v2.4_ADT_A03_ADT_A03.hl7,
+ * synthetic patient. */
+std::string a03_with_local_destination() {
+  std::string pv1 = "PV1|1|I|WARD1^BED2^^Z9A01";
+  for (int f = 4; f <= 45; ++f) {
+    pv1 += f == 19   ? "|V000777"
+           : f == 36 ? "|ZZ"
+           : f == 44 ? "|20261120090000"
+           : f == 45 ? "|20261126120000"
+                     : "|";
+  }
+  return "MSH|^~\\&|PAS|Z9A01|CAREGW|CAREGW|20261126120000||ADT^A03^ADT_A03|A03-777|P|2.4\r"
+         "EVN|A03|20261126120000\r"
+         "PID|1||" +
+         std::string(kPatientA) + "^^^NHS^NH~RZZ7770001^^^Z9A01^MR||Testperson^Sam||19600101|M\r" +
+         pv1 + "\r";
+}
+
+TEST_F(IngestTest, AnUnmappedCodeIsKeptAsSentThroughToTheRecordStoreAndCounted) {
+  mapping::UnmappedTracker tracker;
+  mapping::MappingRegistry registry(std::string(CAREGW_SOURCE_DIR) + "/mappings", {}, &tracker);
+  ASSERT_TRUE(registry.reload().swapped);
+  auto hl7 = adapters::hl7v2::make_hl7v2_adapter();
+  Ingest with_mappings(IngestDeps{*messages,
+                                  *records,
+                                  *mpi,
+                                  clock,
+                                  [this] {
+                                    return Snapshot{config, index};
+                                  },
+                                  &registry,
+                                  log.get(),
+                                  {renderer.get()},
+                                  {}});
+  const auto reply = with_mappings.receive(
+      *hl7, Receipt{ods("Z9A01"), "CN=Z9A01", "192.0.2.8", "req-2", "x-application/hl7-v2+er7"},
+      a03_with_local_destination());
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_NE(reply.body.find("MSA|AA|A03-777"), std::string::npos) << reply.body;
+  auto page = ok(records->read_by_nhs_number(*NhsNumber::parse(kPatientA), {}));
+  std::string encounter;
+  for (const auto& r : page.records) {
+    if (r.key.resource_type == "Encounter") {
+      encounter = r.resource_json;
+    }
+  }
+  ASSERT_FALSE(encounter.empty());
+  EXPECT_NE(encounter.find(R"("dischargeDisposition")"), std::string::npos) << encounter;
+  EXPECT_NE(encounter.find(R"("code":"ZZ")"), std::string::npos) << encounter;
+  EXPECT_GE(tracker.total(), 1U);
+  bool counted = false;
+  for (const auto& e : tracker.top(20)) {
+    counted = counted || e.code == "ZZ";
+  }
+  EXPECT_TRUE(counted);
 }
 
 TEST(DeliveryPolicy, SupportingResourcesTravelWithWhatTheySupport) {
