@@ -35,6 +35,7 @@
 #include "gateway/mapping/loader.hpp"
 #include "gateway/mapping/registry.hpp"
 #include "gateway/mapping/unmapped_store.hpp"
+#include "gateway/pipeline/reload.hpp"
 #include "gateway/policy/embedded.hpp"
 #include "gateway/policy/policy_cli.hpp"
 #include "gateway/policy/policy_set.hpp"
@@ -256,7 +257,8 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   }
   gw::policy::BreakGlassRegistry break_glass(clock,
                                              std::chrono::hours(cfg->policy.break_glass_hours));
-  const auto tokens = gw::auth::load_verifier(*cfg, errors);
+  // The token issuers' keys, swapped with the config on SIGHUP (gateway/pipeline/reload.hpp).
+  gw::auth::TokenVerifierHolder tokens(gw::auth::load_verifier(*cfg, errors));
   auto contexts = gw::tls::make_server_contexts(*cfg, errors);
   if (!errors.empty()) {
     print_errors(errors);
@@ -284,13 +286,19 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
                                                    }});
   gw::http::Server server(
       cfg, std::move(contexts),
-      [file, demo, data_dir, &mappings, &snapshot_mu, &snapshot, &policies, &clock] {
+      [file, demo, data_dir, &mappings, &snapshot_mu, &snapshot, &policies, &tokens, &audit_log,
+       node = cfg->node_id, &clock] {
         auto reloaded = load(file, demo, data_dir);
-        std::optional<gw::policy::PolicySet> set;
+        std::optional<gw::pipeline::StagedReload> set;
         if (reloaded.errors.empty()) {
-          set = gw::policy::load_policy_set(
+          set = gw::pipeline::stage_reload(
               *reloaded.config, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk,
               clock.now(), reloaded.errors);
+        }
+        if (reloaded.errors.empty()) {
+          // The server builds these again; checked first so nothing goes in force for a config
+          // whose certificates it would then refuse.
+          (void)gw::tls::make_server_contexts(*reloaded.config, reloaded.errors);
         }
         if (reloaded.errors.empty() && mappings) {
           auto r = mappings->reload();
@@ -298,14 +306,18 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
         }
         if (reloaded.errors.empty() && set) {
           std::lock_guard lock(snapshot_mu);
-          snapshot = gw::ingest::Snapshot{reloaded.config, set->index};
-          policies->replace(std::move(*set));
+          snapshot = gw::ingest::Snapshot{reloaded.config, set->policy.index};
+          gw::pipeline::apply_reload(std::move(*set), *policies, tokens);
         }
+        // Every reload, applied or rejected, is audited with the agreements in force after it.
+        const auto in_force = policies->current();
+        gw::pipeline::audit_reload(
+            **audit_log, gw::pipeline::ReloadOutcome{reloaded.errors.empty(), reloaded.errors,
+                                                     in_force->index.get(), node});
         return reloaded;
       },
-      gw::pipeline::Backends{&mpi, tokens.get(), audit_log->get(), &ingest, &adapters,
-                             messages->get(), records->get(), policies ? &*policies : nullptr,
-                             &break_glass});
+      gw::pipeline::Backends{&mpi, &tokens, audit_log->get(), &ingest, &adapters, messages->get(),
+                             records->get(), policies ? &*policies : nullptr, &break_glass});
   if (const auto dir = config_mappings_dir(*cfg); !dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {

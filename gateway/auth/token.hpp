@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,6 +117,33 @@ private:
  */
 [[nodiscard]] std::shared_ptr<const TokenVerifier> load_verifier(
     const config::Config& config, std::vector<config::Diagnostic>& errors);
+
+/**
+ * TokenVerifierHolder: the verifier in force (the configured issuers' JWKS), replaced whole when
+ * the config is reloaded (SIGHUP). A request takes it once (current()) and verifies with it; a
+ * replacement never disturbs a request that already holds the old one. Thread-safe.
+ */
+class TokenVerifierHolder {
+public:
+  explicit TokenVerifierHolder(std::shared_ptr<const TokenVerifier> verifier)
+      : verifier_(std::move(verifier)) {}
+
+  /** current: the verifier in force (null only if the holder was made with none). */
+  [[nodiscard]] std::shared_ptr<const TokenVerifier> current() const {
+    std::lock_guard lock(mu_);
+    return verifier_;
+  }
+
+  /** replace: puts `verifier` in force for requests that start from now on. */
+  void replace(std::shared_ptr<const TokenVerifier> verifier) {
+    std::lock_guard lock(mu_);
+    verifier_.swap(verifier);
+  }
+
+private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const TokenVerifier> verifier_;
+};
 
 // ---- signing (the demo issuer and tests) ----
 

@@ -75,6 +75,10 @@ std::string_view operation_name(Operation op) {
       return "fhir_record_search";
     case Operation::kBreakGlass:
       return "fhir_patient_break_glass";
+    case Operation::kAuditBreakGlass:
+      return "audit_break_glass";
+    case Operation::kPolicyExplain:
+      return "policy_explain";
   }
   return "unknown";
 }
@@ -183,6 +187,9 @@ RouteTable RouteTable::builtin() {
     t.add(Method::kGet, std::string("/fhir/") + type, Operation::kRecordSearch,
           FhirInteraction{type, "search-type", "", {"patient", "_count"}});
   }
+  // Policy and audit: the IG lead's break-glass review queue and the decision explainer.
+  t.add(Method::kGet, "/audit/break-glass", Operation::kAuditBreakGlass);
+  t.add(Method::kPost, "/policy/explain", Operation::kPolicyExplain);
   return t;
 }
 

@@ -42,6 +42,11 @@ enum class Operation : std::uint8_t {
   kRecordSearch,
   /** POST /fhir/Patient/{id}/$break-glass */
   kBreakGlass,
+  // Policy and audit (gateway/policy, gateway/audit):
+  /** GET /audit/break-glass?status=unreviewed|any */
+  kAuditBreakGlass,
+  /** POST /policy/explain */
+  kPolicyExplain,
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

@@ -36,7 +36,10 @@ struct ServerStats {
         config_reloads(r.counter("caregw_config_reloads_total",
                                  "Config reloads (SIGHUP), by result", {"result"})),
         internal_errors(r.counter("caregw_internal_errors_total",
-                                  "Unexpected errors caught at the edge of a connection")) {}
+                                  "Unexpected errors caught at the edge of a connection")),
+        break_glass(r.counter("caregw_break_glass_total",
+                              "Break-glass grants opened, by the user's organisation and reason",
+                              {"organisation", "reason"})) {}
 
   metrics::CounterFamily& requests;
   metrics::HistogramFamily& latency;
@@ -48,6 +51,7 @@ struct ServerStats {
   metrics::CounterFamily& peers_refused;
   metrics::CounterFamily& config_reloads;
   metrics::CounterFamily& internal_errors;
+  metrics::CounterFamily& break_glass;
 };
 
 }  // namespace gw::http

@@ -29,8 +29,9 @@ namespace gw::pipeline {
  * may be absent; the routes that need an absent one answer 503. */
 struct Backends {
   identity::MpiService* mpi = nullptr;
-  /** tokens: verifies users' bearer JWTs; without it, routes that need a user answer 401. */
-  const auth::TokenVerifier* tokens = nullptr;
+  /** tokens: verifies users' bearer JWTs (the verifier in force, replaced on reload); without
+   * it, routes that need a user answer 401. */
+  const auth::TokenVerifierHolder* tokens = nullptr;
   /** audit: the Caldicott audit log; without it, routes that disclose patient data answer 503. */
   audit::AuditLog* audit = nullptr;
   /** ingest: receives pushed messages (with the adapters that read them); without it, the

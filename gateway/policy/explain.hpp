@@ -1,4 +1,4 @@
-// Explanations of decisions (the chain of reasons, as JSON for GET /policy/explain) and the dry
+// Explanations of decisions (the chain of reasons, as JSON for POST /policy/explain) and the dry
 // run: evaluate a changed set of agreements against recorded decision inputs, list what changes.
 #pragma once
 

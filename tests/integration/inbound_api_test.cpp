@@ -111,7 +111,8 @@ protected:
     std::map<std::string, auth::TokenVerifier::Issuer, std::less<>> issuers;
     issuers.emplace(std::string(auth::kDemoIssuer),
                     auth::TokenVerifier::Issuer{std::string(auth::kDemoAudience), *keys});
-    tokens_ = std::make_unique<auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60));
+    tokens_ = std::make_unique<auth::TokenVerifierHolder>(
+        std::make_shared<const auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60)));
     server_ = std::make_unique<RunningServer>(
         yaml, http::Reloader{},
         pipeline::Backends{mpi_.get(), tokens_.get(), audit_.get(), ingest_.get(), &adapters_,
@@ -188,7 +189,7 @@ protected:
   ingest::AdapterSet adapters_;
   std::unique_ptr<ingest::Ingest> ingest_;
   auth::DemoIssuer issuer_;
-  std::unique_ptr<auth::TokenVerifier> tokens_;
+  std::unique_ptr<auth::TokenVerifierHolder> tokens_;
   std::unique_ptr<RunningServer> server_;
 };
 

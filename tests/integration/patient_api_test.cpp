@@ -44,7 +44,8 @@ protected:
     std::map<std::string, auth::TokenVerifier::Issuer, std::less<>> issuers;
     issuers.emplace(std::string(auth::kDemoIssuer),
                     auth::TokenVerifier::Issuer{std::string(auth::kDemoAudience), *keys});
-    tokens_ = std::make_unique<auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60));
+    tokens_ = std::make_unique<auth::TokenVerifierHolder>(
+        std::make_shared<const auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60)));
     audit::AuditLogOptions options;
     options.data_dir = dir_.file("data");
     options.node_id = "test-1";
@@ -163,7 +164,7 @@ protected:
   std::unique_ptr<store::sqlite::SqliteMpiRepository> repo_;
   std::unique_ptr<identity::MpiService> mpi_;
   auth::DemoIssuer issuer_;
-  std::unique_ptr<auth::TokenVerifier> tokens_;
+  std::unique_ptr<auth::TokenVerifierHolder> tokens_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<RunningServer> server_;
   identity::IdentifyResult olivia_;

@@ -3,7 +3,8 @@
 // patients and records (examples/demo/patients.json, records.json), the demo agreements
 // (examples/demo/dsa/), bearer tokens from the demo issuer and the real audit log. Covers what
 // each demo role sees for each demo patient, redaction notices, break-glass, merged numbers,
-// paging under concurrent writes, XML, errors, and one audit record for every read.
+// paging under concurrent writes, XML, errors, and one audit record for every read; the
+// break-glass metric and review queue (GET /audit/break-glass) and POST /policy/explain.
 #include <fstream>
 #include <map>
 #include <set>
@@ -12,6 +13,8 @@
 #include <gtest/gtest.h>
 
 #include "gateway/audit/audit_log.hpp"
+#include "gateway/audit/export.hpp"
+#include "gateway/audit/reports.hpp"
 #include "gateway/auth/demo_issuer.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/identity/identity_json.hpp"
@@ -109,7 +112,8 @@ protected:
     std::map<std::string, auth::TokenVerifier::Issuer, std::less<>> issuers;
     issuers.emplace(std::string(auth::kDemoIssuer),
                     auth::TokenVerifier::Issuer{std::string(auth::kDemoAudience), *keys});
-    tokens_ = std::make_unique<auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60));
+    tokens_ = std::make_unique<auth::TokenVerifierHolder>(
+        std::make_shared<const auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60)));
     audit::AuditLogOptions options;
     options.data_dir = data;
     options.node_id = "test-1";
@@ -229,7 +233,7 @@ protected:
   std::unique_ptr<policy::PolicyHolder> policy_;
   std::unique_ptr<policy::BreakGlassRegistry> break_glass_;
   auth::DemoIssuer issuer_;
-  std::unique_ptr<auth::TokenVerifier> tokens_;
+  std::unique_ptr<auth::TokenVerifierHolder> tokens_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<RunningServer> server_;
 };
@@ -606,6 +610,143 @@ TEST_F(RecordApiTest, TheBrowserPortServesTheSameRecord) {
       call("GET", "/fhir/Patient/" + std::string(kEileen) + "/$everything", "gp", "", "browser");
   ASSERT_EQ(r.status, 200U) << r.body;
   EXPECT_TRUE(ids(json(r)).count("gp-eileen-dnacpr"));
+}
+
+/** queue: the break-glass review queue as the IG lead sees it (records in Bundle order). */
+std::vector<audit::StoredRecord> queue_of(const HttpResponse& r) {
+  auto records = audit::read_audit_event_bundle(r.body);
+  EXPECT_TRUE(records) << r.body;
+  return records ? std::move(*records) : std::vector<audit::StoredRecord>{};
+}
+
+TEST_F(RecordApiTest, BreakGlassIsCountedAndWaitsInTheReviewQueueUntilReviewed) {
+  const std::string why = R"({"reason":"emergency-treatment","justification":"unresponsive on )"
+                          R"(scene, need history"})";
+  ASSERT_EQ(break_the_glass("paramedic", kRhys, why).status, 200U);
+  // Refused: not counted (the agreement does not let a nurse break the glass).
+  ASSERT_EQ(break_the_glass("mh-nurse", kEileen, why).status, 403U);
+  const auto* counted = server_->stats().break_glass.find({"Z9L01", "emergency-treatment"});
+  ASSERT_NE(counted, nullptr);
+  EXPECT_EQ(counted->value(), 1U);
+  EXPECT_EQ(server_->stats().break_glass.find({"Z9M01", "emergency-treatment"}), nullptr);
+  const auto metrics = call("GET", "/metrics");
+  EXPECT_NE(metrics.body.find(
+                R"(caregw_break_glass_total{organisation="Z9L01",reason="emergency-treatment"} 1)"),
+            std::string::npos)
+      << metrics.body;
+
+  // The IG lead's queue: the grant, unreviewed.
+  const auto open = call("GET", "/audit/break-glass?status=unreviewed", "ig-lead");
+  ASSERT_EQ(open.status, 200U) << open.body;
+  std::uint64_t grant_seq = 0;
+  for (const auto& r : queue_of(open)) {
+    EXPECT_TRUE(r.record.type == audit::EventType::kBreakGlass ||
+                r.record.decision == audit::Decision::kBreakGlass);
+    if (r.record.decision == audit::Decision::kBreakGlass && r.record.nhs_number == kRhys) {
+      grant_seq = r.record.seq;
+    }
+  }
+  ASSERT_NE(grant_seq, 0U) << open.body;
+  // Clinicians do not see it, and a bad status is refused.
+  EXPECT_EQ(call("GET", "/audit/break-glass", "gp").status, 403U);
+  EXPECT_EQ(call("GET", "/audit/break-glass?status=later", "ig-lead").status, 400U);
+
+  // Reviewed (as `caregw audit break-glass review` does): gone from the unreviewed list, and in
+  // status=any followed by its review.
+  audit::ReviewInput review;
+  review.break_glass_seq = grant_seq;
+  review.reviewer_id = "ig-reviewer";
+  review.outcome = audit::ReviewOutcome::kAppropriate;
+  review.note = "paramedic on scene";
+  ASSERT_TRUE(audit::record_break_glass_review(*audit_, review));
+  for (const auto& r : queue_of(call("GET", "/audit/break-glass", "ig-lead"))) {
+    EXPECT_NE(r.record.seq, grant_seq);
+  }
+  const auto all = queue_of(call("GET", "/audit/break-glass?status=any", "ig-lead"));
+  bool followed_by_review = false;
+  for (std::size_t i = 0; i + 1 < all.size(); ++i) {
+    followed_by_review =
+        followed_by_review || (all[i].record.seq == grant_seq &&
+                               all[i + 1].record.type == audit::EventType::kBreakGlassReview &&
+                               all[i + 1].record.related_seq == grant_seq);
+  }
+  EXPECT_TRUE(followed_by_review);
+
+  // Each look at the queue is itself audited, as the IG lead's query.
+  std::size_t queries = 0;
+  for (const auto& a : audited()) {
+    if (a.type == audit::EventType::kAuditQuery &&
+        a.user_id == auth::find_demo_user("ig-lead")->id &&
+        a.detail.starts_with("break-glass review queue")) {
+      ++queries;
+    }
+  }
+  EXPECT_EQ(queries, 3U);  // unreviewed, the default (unreviewed) and any; refusals say so
+}
+
+/** explain_input: a recorded request by `login` about Rhys (no relationship for a paramedic). */
+std::string explain_input(std::string_view login, bool break_glass) {
+  const auto* u = auth::find_demo_user(login);
+  std::string json = R"({"id":"q1","at":"2026-06-01T12:00:00Z","requester":{"system":")" +
+                     std::string(u->ods) + R"(","user":")" + std::string(u->id) + R"(","role":")" +
+                     std::string(u->role_code) + R"(","organisation":")" + std::string(u->ods) +
+                     R"(","purpose":"direct-care"},"patient":{"nhsNumber":")" + std::string(kRhys) +
+                     R"(","registeredPractice":"Z90001","objection":false,"episodes":[]},)"
+                     R"("resources":[{"type":"Condition","id":"c1","category":"problems",)"
+                     R"("sensitivity":[],"source":"Z90001"},{"type":"Condition","id":"c2",)"
+                     R"("category":"problems","sensitivity":["sexual-health"],"source":"Z90001"}])";
+  if (break_glass) {
+    json += R"(,"breakGlass":{"reason":"emergency-treatment","grantedAt":"2026-06-01T11:00:00Z",)"
+            R"("expiresAt":"2026-06-01T15:00:00Z"})";
+  }
+  return json + "}";
+}
+
+TEST_F(RecordApiTest, PolicyExplainAnswersTheChainOfReasonsForOwnRequestsAndForIg) {
+  // The paramedic asks why they were refused: no legitimate relationship, every step listed.
+  const auto own = call("POST", "/policy/explain", "paramedic", explain_input("paramedic", false));
+  ASSERT_EQ(own.status, 200U) << own.body;
+  const auto doc = json(own);
+  EXPECT_STREQ(doc["id"].GetString(), "q1");
+  EXPECT_STREQ(doc["decision"]["decision"].GetString(), "deny");
+  EXPECT_STREQ(doc["decision"]["rule"].GetString(), "no-legitimate-relationship");
+  EXPECT_GE(doc["decision"]["reasons"].Size(), 3U);
+  ASSERT_EQ(doc["resources"].Size(), 2U);
+  EXPECT_STREQ(doc["resources"][0]["id"].GetString(), "c1");
+  EXPECT_STREQ(doc["resources"][0]["explanation"]["decision"].GetString(), "deny");
+  EXPECT_EQ(own.body.find(std::string(kRhys)), std::string::npos);  // reasons carry no NHS number
+
+  // With break-glass in the recorded request: the problem is shown, the legal exclusion is not.
+  const auto bg =
+      json(call("POST", "/policy/explain", "paramedic", explain_input("paramedic", true)));
+  EXPECT_STREQ(bg["resources"][0]["explanation"]["decision"].GetString(), "permit");
+  EXPECT_TRUE(bg["resources"][0]["explanation"]["breakGlass"].GetBool());
+  EXPECT_STREQ(bg["resources"][1]["explanation"]["rule"].GetString(), "legal-exclusion");
+
+  // Someone else's request: only for IG.
+  EXPECT_EQ(call("POST", "/policy/explain", "gp", explain_input("paramedic", false)).status, 403U);
+  const auto ig = call("POST", "/policy/explain", "ig-lead", explain_input("paramedic", false));
+  ASSERT_EQ(ig.status, 200U) << ig.body;
+  EXPECT_STREQ(json(ig)["decision"]["rule"].GetString(), "no-legitimate-relationship");
+  EXPECT_EQ(call("POST", "/policy/explain", "paramedic", R"({"id":"q1"})").status, 400U);
+
+  // Each explanation is audited with the patient it was about; the refusal too.
+  std::size_t explained = 0;
+  std::size_t refused = 0;
+  for (const auto& a : audited()) {
+    if (a.type != audit::EventType::kAccessDecision || a.nhs_number != kRhys) {
+      continue;
+    }
+    if (a.outcome == audit::Outcome::kSuccess) {
+      ++explained;
+      EXPECT_NE(a.detail.find("policy explain: "), std::string::npos) << a.detail;
+    } else {
+      ++refused;
+      EXPECT_EQ(a.user_id, auth::find_demo_user("gp")->id);
+    }
+  }
+  EXPECT_EQ(explained, 3U);
+  EXPECT_EQ(refused, 1U);
 }
 
 }  // namespace

@@ -1,11 +1,15 @@
 // The caregw process and its signals: SIGTERM drains in-flight requests and exits 0; SIGHUP
-// reloads the config, and a broken config leaves the running one in place.
+// reloads the config (with the token issuers' keys), a broken config leaves the running one in
+// place, and every reload is audited.
 #include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "gateway/audit/audit_log.hpp"
+#include "gateway/auth/demo_issuer.hpp"
+#include "gateway/core/clock.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_env.hpp"
@@ -114,6 +118,85 @@ TEST(Signals, SighupReloadsTheMappingsAndABadSetKeepsTheOldOne) {
   EXPECT_TRUE(metric_line(port, "caregw_mapping_generation 2"));
   child.signal(SIGTERM);
   EXPECT_EQ(child.wait_exit(10s), 0);
+}
+
+/** user_status: the status of a user route (GET /fhir/Patient/{id}) with `issuer`'s GP token. */
+unsigned user_status(std::uint16_t port, const auth::DemoIssuer& issuer) {
+  auto token =
+      auth::mint_demo_token(issuer, *auth::find_demo_user("gp"), std::chrono::system_clock::now());
+  EXPECT_TRUE(token);
+  TlsClient c(client_for("Z90001"));
+  if (c.connect(port)) {
+    return 0;
+  }
+  HttpResponse r;
+  (void)c.request("GET", "/fhir/Patient/9991158383", r, "",
+                  {{"Authorization", "Bearer " + (token ? *token : std::string())}});
+  return r.status;
+}
+
+TEST(Signals, SighupReloadsTheIssuerKeysAndABadJwksKeepsTheOldOnesAndEveryReloadIsAudited) {
+  TempDir dir;
+  auto old_keys = auth::ensure_demo_issuer(dir.file("old"));
+  auto new_keys = auth::ensure_demo_issuer(dir.file("new"));
+  ASSERT_TRUE(old_keys && new_keys);
+  std::filesystem::copy_file(old_keys->jwks_path, dir.file("jwks.json"));
+  std::string yaml = config_yaml();
+  yaml.replace(yaml.find("data_dir: /tmp/caregw-test"), 26, "data_dir: " + dir.file("data"));
+  yaml +=
+      "token_issuers:\n"
+      "  - issuer: " +
+      std::string(auth::kDemoIssuer) +
+      "\n"
+      "    jwks_file: jwks.json\n"
+      "    audience: " +
+      std::string(auth::kDemoAudience) + "\n";
+  const auto path = dir.write("caregw.yaml", yaml);
+  Child child({caregw_binary(), "serve", "--config", path});
+  ASSERT_TRUE(child.wait_listening(2, 10s));
+  const auto port = child.port("provider");
+  EXPECT_EQ(user_status(port, *old_keys), 404U);  // the token is good; the patient unknown
+  EXPECT_EQ(user_status(port, *new_keys), 401U);
+
+  // The issuer rotated its key: after SIGHUP only the new one verifies.
+  std::filesystem::copy_file(new_keys->jwks_path, dir.file("jwks.json"),
+                             std::filesystem::copy_options::overwrite_existing);
+  child.signal(SIGHUP);
+  ASSERT_TRUE(eventually(
+      [&] { return metric_line(port, R"(caregw_config_reloads_total{result="applied"} 1)"); }));
+  EXPECT_EQ(user_status(port, *new_keys), 404U);
+  EXPECT_EQ(user_status(port, *old_keys), 401U);
+
+  // A JWKS with no usable key: the whole reload is refused and the keys in force stay.
+  dir.write("jwks.json", R"({"keys":[{"kty":"oct","k":"c2VjcmV0"}]})");
+  child.signal(SIGHUP);
+  ASSERT_TRUE(eventually(
+      [&] { return metric_line(port, R"(caregw_config_reloads_total{result="rejected"} 1)"); }));
+  EXPECT_EQ(user_status(port, *new_keys), 404U);
+  child.signal(SIGTERM);
+  ASSERT_EQ(child.wait_exit(10s), 0);
+
+  // Both reloads are in the audit log: config and agreements, applied then rejected.
+  const SystemClock clock;
+  audit::AuditLogOptions options;
+  options.data_dir = dir.file("data");
+  options.node_id = "test-1";
+  auto log = audit::AuditLog::open(options, clock);
+  ASSERT_TRUE(log) << log.error().detail;
+  audit::QueryFilter filter;
+  filter.types = {audit::EventType::kConfigReload, audit::EventType::kDsaReload};
+  auto page = (*log)->query(filter, audit::PageRequest{});
+  ASSERT_TRUE(page) << page.error().detail;
+  ASSERT_EQ(page->records.size(), 4U);
+  const auto& r = page->records;
+  EXPECT_EQ(r[0].record.type, audit::EventType::kConfigReload);
+  EXPECT_EQ(r[0].record.outcome, audit::Outcome::kSuccess);
+  EXPECT_EQ(r[1].record.type, audit::EventType::kDsaReload);
+  EXPECT_EQ(r[1].record.detail, "agreements reloaded; in force: none");
+  EXPECT_EQ(r[2].record.outcome, audit::Outcome::kMinorFailure);
+  EXPECT_NE(r[2].record.detail.find("jwks.json"), std::string::npos) << r[2].record.detail;
+  EXPECT_EQ(r[3].record.outcome, audit::Outcome::kMinorFailure);
+  (*log)->close();
 }
 
 }  // namespace

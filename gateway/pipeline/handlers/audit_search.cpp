@@ -3,6 +3,7 @@
 
 #include "gateway/audit/export.hpp"
 #include "gateway/audit/query.hpp"
+#include "gateway/audit/reports.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
 
 namespace gw::pipeline {
@@ -128,6 +129,65 @@ Result<void> audit_search(const http::Request& req, RequestContext& ctx, http::R
   }
   self.pop_back();
   return set_fhir_body(res, audit::audit_bundle_json(*found, self), *fmt);
+}
+
+Result<void> audit_break_glass(const http::Request& req, RequestContext& ctx, http::Response& res,
+                               audit::AuditLog& log) {
+  auto fmt = negotiated_format(req);
+  if (!fmt) {
+    return fmt.error();
+  }
+  auto params = http::query_params(req.query());
+  if (!params) {
+    return params.error();
+  }
+  bool any = false;
+  std::size_t limit = 100;
+  for (const auto& [name, value] : *params) {
+    if (name == "status") {
+      if (value != "unreviewed" && value != "any") {
+        return make_error(Errc::kBadRequest, "status must be unreviewed or any");
+      }
+      any = value == "any";
+    } else if (name == "_count") {
+      std::size_t n = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc{} || end != value.data() + value.size() || n == 0) {
+        return make_error(Errc::kBadRequest, "_count must be a whole number from 1");
+      }
+      limit = std::min(n, audit::kMaxPageSize);
+    } else if (name != "_format" && name != "_pretty") {
+      return make_error(Errc::kBadRequest, "unknown parameter '" + name +
+                                               "' (the break-glass queue takes status and _count)");
+    }
+  }
+  audit::AuditRecord& r = ctx.audit.emplace_back();
+  r.type = audit::EventType::kAuditQuery;
+  // The same queue as `caregw audit break-glass`: unreviewed first (oldest first), then reviewed.
+  auto queue = log.with_reader(
+      [limit](audit::AuditStore& st) { return audit::break_glass_queue(st, limit); });
+  if (!queue) {
+    return queue.error();
+  }
+  audit::Page page;
+  std::size_t events = 0;
+  for (auto& item : *queue) {
+    if (item.review && !any) {
+      continue;  // reviewed: not asked for
+    }
+    ++events;
+    page.records.push_back(std::move(item.event));
+    if (item.review) {
+      page.records.push_back(std::move(*item.review));  // its related-seq names the event
+    }
+  }
+  r.detail = "break-glass review queue (" + std::string(any ? "any" : "unreviewed") +
+             "): " + std::to_string(events) + " events";
+  std::string self = base_url(req);  // "https://host/fhir"
+  self.resize(self.size() - std::string_view("/fhir").size());
+  self += "/audit/break-glass?status=" + std::string(any ? "any" : "unreviewed") +
+          "&_count=" + std::to_string(limit);
+  return set_fhir_body(res, audit::audit_bundle_json(page, self), *fmt);
 }
 
 }  // namespace gw::pipeline

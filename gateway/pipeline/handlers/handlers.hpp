@@ -82,6 +82,27 @@ namespace gw::pipeline {
                                         http::Response& res, audit::AuditLog& log);
 
 /**
+ * audit_break_glass: GET /audit/break-glass?status=unreviewed|any&_count=N (IG purpose only):
+ * the break-glass review queue as a searchset Bundle of AuditEvents, computed as `caregw audit
+ * break-glass` does (audit::break_glass_queue): unreviewed events, oldest first (the default,
+ * status=unreviewed), or with status=any also the reviewed ones, each followed by its latest
+ * review. _count (1..1000, default 100) bounds the events considered. The query is audited.
+ */
+[[nodiscard]] Result<void> audit_break_glass(const http::Request& req, RequestContext& ctx,
+                                             http::Response& res, audit::AuditLog& log);
+
+/**
+ * policy_explain: POST /policy/explain with one recorded request as JSON (the shape `caregw
+ * policy dry-run` reads, policy/recorded_input.hpp). Answers the decision at the recorded time
+ * under the agreements in force, and one per resource, each with its chain of reasons
+ * (policy::explanation_json): {"id", "at", "decision": {...}, "resources": [{"id",
+ * "explanation": {...}}]}. For the IG purpose, or any user whose own request it is (requester
+ * user and organisation are the token's); 403 otherwise. Audited as an access-decision.
+ */
+[[nodiscard]] Result<void> policy_explain(const http::Request& req, RequestContext& ctx,
+                                          http::Response& res, const policy::PolicyIndex& index);
+
+/**
  * inbound_message: POST /fhir/$process-message (R4 messages; STU3 ITK3 Transfer of Care),
  * POST /itk (ITK 2.2 SOAP) and POST /adapters/{adapter}/messages (native formats): the body goes
  * to the adapter and the ingest service (journalled, filed, routed, audited); the response is the
@@ -109,6 +130,8 @@ struct RecordServices {
   const policy::PolicyIndex& policy;
   const policy::SensitiveCodeClassifier* sensitive = nullptr;  // may be null
   policy::BreakGlassRegistry* break_glass = nullptr;           // null: no break-glass
+  /** break_glass_granted: caregw_break_glass_total{organisation, reason}; null: not counted. */
+  metrics::CounterFamily* break_glass_granted = nullptr;
 };
 
 /**

@@ -568,6 +568,10 @@ Result<void> break_glass_open(const http::Request& req, RequestContext& ctx, htt
   audit_record.decision = audit::Decision::kBreakGlass;
   audit_record.break_glass_reason = std::string(policy::break_glass_reason_name(*reason));
   audit_record.detail = "break-glass opened until " + fhir::format_instant(grant->expires_at);
+  if (s.break_glass_granted != nullptr) {
+    s.break_glass_granted->with({ctx.user->user.ods, policy::break_glass_reason_name(*reason)})
+        .inc();
+  }
   // The alert line: who and why, never the patient (the audit record names them).
   log::warn("break_glass_opened", {{"user", ctx.user->user.id},
                                    {"organisation", ctx.user->user.ods},

@@ -128,6 +128,8 @@ private:
       case http::Operation::kRecordEverything:
       case http::Operation::kRecordSearch:
       case http::Operation::kBreakGlass:
+      case http::Operation::kAuditBreakGlass:
+      case http::Operation::kPolicyExplain:
         return true;
       default:
         return is_admin_op(op);
@@ -143,7 +145,7 @@ private:
   static bool for_ig_only(http::Operation op) {
     return op == http::Operation::kReviewList || op == http::Operation::kReviewInspect ||
            op == http::Operation::kReviewDecide || op == http::Operation::kUnmerge ||
-           op == http::Operation::kAuditSearch;
+           op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass;
   }
 
   /** event_type_of: the audit event a request of this operation records when it fails. */
@@ -155,7 +157,10 @@ private:
       case http::Operation::kBreakGlass:
         return audit::EventType::kBreakGlass;
       case http::Operation::kAuditSearch:
+      case http::Operation::kAuditBreakGlass:
         return audit::EventType::kAuditQuery;
+      case http::Operation::kPolicyExplain:
+        return audit::EventType::kAccessDecision;
       case http::Operation::kReviewList:
       case http::Operation::kReviewInspect:
       case http::Operation::kReviewDecide:
@@ -175,7 +180,10 @@ private:
 
   /** identify_user: the bearer token's user, of the certificate's organisation. */
   Result<void> identify_user(const http::Request& req, RequestContext& ctx) const {
-    if (services_.backends.tokens == nullptr) {
+    // The verifier in force now (SIGHUP may replace it); this request keeps it to the end.
+    const auto tokens =
+        services_.backends.tokens != nullptr ? services_.backends.tokens->current() : nullptr;
+    if (tokens == nullptr) {
       return make_error(Errc::kUnauthenticated,
                         "this gateway has no token issuer configured, so it cannot tell who is "
                         "asking (token_issuers in the config)");
@@ -184,7 +192,7 @@ private:
     if (!raw) {
       return raw.error().to_error();
     }
-    auto user = services_.backends.tokens->verify(*raw, std::chrono::system_clock::now());
+    auto user = tokens->verify(*raw, std::chrono::system_clock::now());
     if (!user) {
       return user.error().to_error();
     }
@@ -203,7 +211,8 @@ private:
     }
     if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
-                        std::string(ctx.route->op == http::Operation::kAuditSearch
+                        std::string(ctx.route->op == http::Operation::kAuditSearch ||
+                                            ctx.route->op == http::Operation::kAuditBreakGlass
                                         ? "the audit log"
                                         : "the identity review worklist") +
                             " is for information governance and records staff: the token's "
@@ -229,6 +238,16 @@ private:
                              http::Response& res) const {
     if (is_admin_op(ctx.route->op)) {
       return handle_admin(req, ctx, res);
+    }
+    if (ctx.route->op == http::Operation::kAuditBreakGlass) {
+      return audit_break_glass(req, ctx, res, *services_.backends.audit);
+    }
+    if (ctx.route->op == http::Operation::kPolicyExplain) {
+      if (services_.backends.policy == nullptr) {
+        return make_error(Errc::kUnavailable, "no data-sharing agreements are loaded");
+      }
+      const auto set = services_.backends.policy->current();  // one snapshot for the request
+      return policy_explain(req, ctx, res, *set->index);
     }
     identity::MpiService* mpi = services_.backends.mpi;
     if (mpi == nullptr) {
@@ -293,7 +312,9 @@ private:
                         "store or no data-sharing agreements)");
     }
     const auto set = b.policy->current();  // this request decides under one policy snapshot
-    RecordServices rs{mpi, *b.records, *set->index, set->classifier.get(), b.break_glass};
+    RecordServices rs{mpi,           *b.records,
+                      *set->index,   set->classifier.get(),
+                      b.break_glass, &services_.stats.break_glass};
     switch (ctx.route->op) {
       case http::Operation::kRecordEverything:
         return record_everything(req, ctx, res, rs);
@@ -413,6 +434,8 @@ private:
       case http::Operation::kRecordEverything:
       case http::Operation::kRecordSearch:
       case http::Operation::kBreakGlass:
+      case http::Operation::kAuditBreakGlass:
+      case http::Operation::kPolicyExplain:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
