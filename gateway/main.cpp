@@ -346,6 +346,24 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   std::condition_variable flush_cv;
   bool stopping = false;
   std::thread flusher;
+  // Stopped and joined on every way out of serve (a failed start included): a joinable thread
+  // left behind would abort the process instead of letting it exit with its status.
+  struct FlusherStop {
+    std::mutex& mu;
+    std::condition_variable& cv;
+    bool& stopping;
+    std::thread& thread;
+    ~FlusherStop() {
+      if (thread.joinable()) {
+        {
+          std::lock_guard lock(mu);
+          stopping = true;
+        }
+        cv.notify_all();
+        thread.join();
+      }
+    }
+  } flusher_stop{flush_mu, flush_cv, stopping, flusher};
   if (unmapped) {
     flusher = std::thread([&] {
       auto store = gw::mapping::UnmappedStore::open(cfg->data_dir);
@@ -430,15 +448,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   server.run();
   worker->stop();         // no delivery outlives the stores
   (*audit_log)->close();  // after the listeners drained: every queued record is written
-  if (flusher.joinable()) {
-    {
-      std::lock_guard lock(flush_mu);
-      stopping = true;
-    }
-    flush_cv.notify_all();
-    flusher.join();
-  }
-  return kExitOk;
+  return kExitOk;         // flusher_stop writes the last unmapped counts
 }
 
 int nhs_number_validate(const std::vector<std::string>& numbers) {

@@ -1,5 +1,9 @@
 // The caregw command line: check-config messages with file:line, and exit codes per CONTRACT.md.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -73,6 +77,34 @@ TEST(CheckConfig, MissingFileIsBadInput) {
   const auto r = run_command({caregw_binary(), "check-config", "/nonexistent/caregw.yaml"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot open the config file"), std::string::npos) << r.err;
+}
+
+TEST(Serve, APortInUseIsReportedAndExitsWithOneNotACrash) {
+  // Something else holds the port (bound and listening on 127.0.0.1, an ephemeral port).
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string port = std::to_string(ntohs(addr.sin_port));
+  TempDir dir;
+  // The mappings (so the unmapped-code flusher thread runs) and a subscription, as in the demo.
+  std::string text = config_yaml();
+  const auto at = text.find("    port: 0\n");
+  text.replace(at, 12, "    port: " + port + "\n");
+  text += "mappings: " + source_path("mappings") +
+          "\nsubscriptions:\n  - {name: s, recipient: Z90001, message_kinds: [adt],"
+          " transport: mailbox, format: fhir-r4}\n";
+  const auto path = dir.write("caregw.yaml", text);
+  const auto r =
+      run_command({caregw_binary(), "serve", "--config", path, "--data-dir", dir.file("data")});
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("Address already in use"), std::string::npos) << r.err;
 }
 
 TEST(CommandLine, UsageErrorsExitWithTwo) {
