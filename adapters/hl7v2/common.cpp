@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 #include "adapters/hl7v2/detail.hpp"
 #include "adapters/hl7v2/translate.hpp"
@@ -14,56 +16,87 @@ void Out::number(std::string_view k, double v) {
   comma();
   char tmp[32];
   const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
-  buf_.append(tmp, r.ptr);
+  put(std::string_view(tmp, static_cast<std::size_t>(r.ptr - tmp)));
 }
+
+namespace {
+
+/** kEscape[c]: whether byte c needs escaping in a JSON string (controls, '"' and '\\'). */
+constexpr auto kEscape = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) {
+    t[static_cast<std::size_t>(c)] = true;
+  }
+  t['"'] = true;
+  t['\\'] = true;
+  return t;
+}();
+
+/** any_escape: whether any of the eight bytes in `w` needs escaping: a byte below 0x20, '"' or
+ * '\\' (the "has a byte less than n / equal to c" bit tricks, exact for n <= 128). */
+constexpr bool any_escape(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const auto zero_byte = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  const std::uint64_t below = (w - kOnes * 0x20) & ~w & kHigh;
+  return (below | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
+}
+
+}  // namespace
 
 void Out::quoted(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  buf_.push_back('"');
-  const char* run = s.data();
-  const char* const end = s.data() + s.size();
-  // kEscape[c]: whether byte c needs escaping in a JSON string (controls, '"' and '\\').
-  static constexpr auto kEscape = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0; c < 0x20; ++c) {
-      t[static_cast<std::size_t>(c)] = true;
+  // Most values need no escaping: copy them whole after a word-at-a-time check.
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while (end - p >= 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, 8);
+    if (any_escape(w)) {
+      break;
     }
-    t['"'] = true;
-    t['\\'] = true;
-    return t;
-  }();
-  for (const char* p = run; p != end; ++p) {
+    p += 8;
+  }
+  while (p != end && !kEscape[static_cast<unsigned char>(*p)]) {
+    ++p;
+  }
+  char* d = room(s.size() + 2);
+  *d++ = '"';
+  const auto clean = static_cast<std::size_t>(p - s.data());
+  if (clean != 0) {
+    std::memcpy(d, s.data(), clean);
+  }
+  n_ += clean + 1;
+  for (; p != end; ++p) {
     const auto c = static_cast<unsigned char>(*p);
     if (!kEscape[c]) {
+      put(*p);
       continue;
     }
-    buf_.append(run, p);
-    run = p + 1;
-    buf_.push_back('\\');
+    put('\\');
     switch (c) {
       case '"':
-        buf_.push_back('"');
+        put('"');
         break;
       case '\\':
-        buf_.push_back('\\');
+        put('\\');
         break;
       case '\n':
-        buf_.push_back('n');
+        put('n');
         break;
       case '\t':
-        buf_.push_back('t');
+        put('t');
         break;
       case '\r':
-        buf_.push_back('r');
+        put('r');
         break;
       default:
-        buf_.append("u00");
-        buf_.push_back(kHex[c >> 4]);
-        buf_.push_back(kHex[c & 0xF]);
+        put(std::string_view("u00"));
+        put(kHex[c >> 4]);
+        put(kHex[c & 0xF]);
     }
   }
-  buf_.append(run, end);
-  buf_.push_back('"');
+  put('"');
 }
 
 void Out::coding(std::string_view system, std::string_view code, std::string_view display) {
@@ -164,7 +197,8 @@ std::string read_at(const Message& m, const Location& l) {
                l.subcomponent == 0 ? 1 : l.subcomponent);
 }
 
-std::string practitioner_system(const Ctx& c, std::string_view authority) {
+std::string_view practitioner_system(const Ctx& c, std::string_view authority,
+                                     std::string& scratch) {
   // General Medical Council / GP (GMP "G" codes) / nursing and midwifery numbers, as UK Core
   // names their identifier systems; anything else is the sender's own code.
   if (authority == "GMC") {
@@ -176,13 +210,14 @@ std::string practitioner_system(const Ctx& c, std::string_view authority) {
   if (authority == "NMC") {
     return "https://fhir.hl7.org.uk/Id/nmc-number";
   }
-  return "urn:caregw:id:" + c.sender.str() + ":practitioner";
+  scratch = cat("urn:caregw:id:", c.sender.str(), ":practitioner");
+  return scratch;
 }
 
-std::string xcn_display(const Message& m, const Segment& s, int field, int rep) {
+std::string xcn_display(const Message& m, const Components& xcn) {
   std::string out;
   for (int comp : {6, 3, 2}) {  // prefix, given, family (XCN-6, XCN-3, XCN-2)
-    if (auto v = m.get(s, field, rep, comp); !v.empty()) {
+    if (auto v = m.text(xcn.raw(comp)); !v.empty()) {
       out += out.empty() ? "" : " ";
       out += v;
     }

@@ -2,6 +2,8 @@
 // the Patient, Encounter/Location and result translations.
 #pragma once
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,19 +16,26 @@
 
 namespace gw::adapters::hl7v2::detail {
 
-/** Out: a small JSON writer for the fixed shapes the translation emits: appends to one string
- * (no DOM, no per-value allocation); strings are escaped per RFC 8259. Hand-written rather than
- * RapidJSON's Writer because this is the adapter's hot path (bench/README.md,
+/** Out: a small JSON writer for the fixed shapes the translation emits: writes into one buffer
+ * through a cursor (no DOM, no per-value allocation, one capacity check per token); strings are
+ * escaped per RFC 8259, eight bytes at a time where nothing needs escaping. Hand-written rather
+ * than RapidJSON's Writer because this is the adapter's hot path (bench/README.md,
  * "caregw-hl7v2-bench") and it needs only objects, arrays, strings, booleans and numbers. */
 class Out {
 public:
-  Out() { buf_.reserve(2048); }
+  Out() { buf_.resize(2048); }
   /** key: `k` is one of this adapter's own element names, never message text: not escaped. */
   void key(std::string_view k) {
-    comma();
-    buf_.push_back('"');
-    buf_.append(k);
-    buf_.append("\":", 2);
+    char* d = room(k.size() + 4);
+    if (!comma_before_value()) {
+      *d++ = ',';
+    }
+    *d++ = '"';
+    std::memcpy(d, k.data(), k.size());
+    d += k.size();
+    *d++ = '"';
+    *d++ = ':';
+    n_ = static_cast<std::size_t>(d - buf_.data());
     after_key_ = true;
   }
   void str(std::string_view v) {
@@ -35,7 +44,9 @@ public:
   }
   void field(std::string_view k, std::string_view v) {
     key(k);
-    str(v);
+    quoted(v);
+    after_key_ = false;
+    need_comma_ = true;
   }
   /** opt: the field only when `v` is not empty. */
   void opt(std::string_view k, std::string_view v) {
@@ -46,7 +57,7 @@ public:
   void boolean(std::string_view k, bool v) {
     key(k);
     comma();
-    buf_.append(v ? "true" : "false");
+    put(v ? std::string_view("true") : std::string_view("false"));
   }
   void number(std::string_view k, double v);
   void begin() { open('{'); }
@@ -69,32 +80,59 @@ public:
   void reference(std::string_view k, std::string_view ref, std::string_view display = {});
   /** profile: meta.profile with one profile. */
   void profile(std::string_view url);
-  [[nodiscard]] std::string take() { return std::move(buf_); }
+  [[nodiscard]] std::string take() {
+    buf_.resize(n_);
+    return std::move(buf_);
+  }
 
 private:
-  /** comma: the separator before a value or key, unless it follows a key or opens a container. */
-  void comma() {
+  /** room: a cursor with space for `k` more bytes (the buffer grows, doubling, when needed). */
+  char* room(std::size_t k) {
+    if (buf_.size() - n_ < k) {
+      buf_.resize(std::max(buf_.size() * 2, n_ + k));
+    }
+    return buf_.data() + n_;
+  }
+  void put(char c) {
+    *room(1) = c;
+    ++n_;
+  }
+  void put(std::string_view s) {
+    if (!s.empty()) {
+      std::memcpy(room(s.size()), s.data(), s.size());
+      n_ += s.size();
+    }
+  }
+  /** comma_before_value: the separator state for a new key or value; true when no ',' is due
+   * (it follows a key or opens a container). */
+  bool comma_before_value() {
     if (after_key_) {
       after_key_ = false;
-      return;
+      return true;
     }
-    if (need_comma_) {
-      buf_.push_back(',');
-    }
+    const bool first = !need_comma_;
     need_comma_ = true;
+    return first;
+  }
+  /** comma: the separator before a value or key, unless it follows a key or opens a container. */
+  void comma() {
+    if (!comma_before_value()) {
+      put(',');
+    }
   }
   void open(char c) {
     comma();
-    buf_.push_back(c);
+    put(c);
     need_comma_ = false;
   }
   void close(char c) {
-    buf_.push_back(c);
+    put(c);
     need_comma_ = true;
   }
   void quoted(std::string_view s);
 
   std::string buf_;
+  std::size_t n_ = 0;
   bool need_comma_ = false;
   bool after_key_ = false;
 };
@@ -132,10 +170,12 @@ struct Ctx {
 /** read_at: the decoded value at a location (occurrence, field, repetition, component). */
 [[nodiscard]] std::string read_at(const Message& m, const Location& l);
 
-/** practitioner_system: the identifier system of an XCN's assigning authority (XCN-9). */
-[[nodiscard]] std::string practitioner_system(const Ctx& c, std::string_view authority);
+/** practitioner_system: the identifier system of an XCN's assigning authority (XCN-9): a
+ * constant for the UK Core ones, else the sender's own system, built in `scratch`. */
+[[nodiscard]] std::string_view practitioner_system(const Ctx& c, std::string_view authority,
+                                                   std::string& scratch);
 /** person_name: an XCN/XPN written for display: "Dr Samuel Darwin". */
-[[nodiscard]] std::string xcn_display(const Message& m, const Segment& s, int field, int rep = 1);
+[[nodiscard]] std::string xcn_display(const Message& m, const Components& xcn);
 
 /** write_patient: the Patient resource and IncomingIdentity (patient.cpp). */
 [[nodiscard]] Result<void> write_patient(Ctx& c);

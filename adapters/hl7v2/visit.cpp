@@ -52,8 +52,9 @@ struct Place {
 Place write_location(Ctx& c, const Segment& pv1, int field) {
   std::string key;
   std::string name;
+  const Components pl = c.m.components(pv1, field);
   for (int comp = 1; comp <= 4; ++comp) {
-    const std::string v = c.m.get(pv1, field, 1, comp, 1);
+    const std::string v = c.m.text(pl.raw(comp, 1));
     if (!v.empty()) {
       key += key.empty() ? "" : "-";
       key += v;
@@ -89,7 +90,7 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   o.field("status", "active");
   o.field("name", name);
   o.field("mode", "instance");
-  const bool bed = !c.m.raw(pv1, field, 1, 3).empty();
+  const bool bed = !pl.raw(3).empty();
   o.concept_of("physicalType", "http://terminology.hl7.org/CodeSystem/location-physical-type",
                bed ? "bd" : "wa", bed ? "Bed" : "Ward");
   o.begin("managingOrganization");
@@ -120,7 +121,8 @@ void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
   bool open = false;
   for (auto [field, type] :
        {std::pair{7, "ATND"}, std::pair{17, "ADM"}, std::pair{8, "REF"}, std::pair{9, "CON"}}) {
-    const std::string id = c.m.get(pv1, field, 1, 1);
+    const Components xcn = c.m.components(pv1, field);
+    const std::string id = c.m.text(xcn.raw(1));
     if (id.empty()) {
       continue;
     }
@@ -139,10 +141,11 @@ void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
     o.begin("individual");
     o.field("type", "Practitioner");
     o.begin("identifier");
-    o.field("system", practitioner_system(c, c.m.raw(pv1, field, 1, 9)));
+    std::string scratch;
+    o.field("system", practitioner_system(c, xcn.raw(9), scratch));
     o.field("value", id);
     o.end();
-    o.opt("display", xcn_display(c.m, pv1, field));
+    o.opt("display", xcn_display(c.m, xcn));
     o.end();
     o.end();
   }
