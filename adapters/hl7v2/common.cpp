@@ -44,7 +44,7 @@ constexpr bool any_escape(std::uint64_t w) {
 
 }  // namespace
 
-void Out::quoted(std::string_view s) {
+void Out::quoted_part(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   // Most values need no escaping: copy them whole after a word-at-a-time check.
   const char* p = s.data();
@@ -57,16 +57,22 @@ void Out::quoted(std::string_view s) {
     }
     p += 8;
   }
+  if (p != end && end - p < 8 && s.size() >= 8) {
+    // The last few bytes: one more word, overlapping what was checked, ending at the end.
+    std::uint64_t w = 0;
+    std::memcpy(&w, end - 8, 8);
+    if (!any_escape(w)) {
+      p = end;
+    }
+  }
   while (p != end && !kEscape[static_cast<unsigned char>(*p)]) {
     ++p;
   }
-  char* d = room(s.size() + 2);
-  *d++ = '"';
   const auto clean = static_cast<std::size_t>(p - s.data());
   if (clean != 0) {
-    std::memcpy(d, s.data(), clean);
+    std::memcpy(room(s.size()), s.data(), clean);
+    n_ += clean;
   }
-  n_ += clean + 1;
   for (; p != end; ++p) {
     const auto c = static_cast<unsigned char>(*p);
     if (!kEscape[c]) {
@@ -96,7 +102,6 @@ void Out::quoted(std::string_view s) {
         put(kHex[c & 0xF]);
     }
   }
-  put('"');
 }
 
 void Out::coding(std::string_view system, std::string_view code, std::string_view display) {
@@ -116,9 +121,10 @@ void Out::concept_of(std::string_view k, std::string_view system, std::string_vi
   end();
 }
 
-void Out::reference(std::string_view k, std::string_view ref, std::string_view display) {
+void Out::reference(std::string_view k, std::string_view type, std::string_view id,
+                    std::string_view display) {
   begin(k);
-  field("reference", ref);
+  field("reference", type, "/", id);
   opt("display", display);
   end();
 }
@@ -129,6 +135,37 @@ void Out::profile(std::string_view url) {
   str(url);
   end_array();
   end();
+}
+
+ValueRef value(const Ctx& c, std::string_view map, std::string_view code, std::string_view display,
+               mapping::Mapped& miss) {
+  // MappingSet::map_value's hit rule, read in place: the sender's override first, then the
+  // adapter's map unless the override reads another source system.
+  if (const mapping::MappingSet* set = c.mapper.set()) {
+    const auto& am = set->adapter(mapping::Adapter::kAcute);
+    const auto find = [map](const mapping::Rules& rules) -> const mapping::ValueMap* {
+      const auto it = rules.value_maps.find(map);
+      return it == rules.value_maps.end() ? nullptr : &it->second;
+    };
+    const mapping::ValueMap* base = find(am.base);
+    const mapping::ValueMap* over = nullptr;
+    if (auto o = am.overrides.find(c.sender.str()); o != am.overrides.end()) {
+      over = find(o->second);
+    }
+    for (const mapping::ValueMap* vm : {over, base}) {
+      if (vm == nullptr) {
+        continue;
+      }
+      if (auto it = vm->codes.find(code); it != vm->codes.end()) {
+        return {it->second, true};
+      }
+      if (vm == over && base != nullptr && over->from != base->from) {
+        break;
+      }
+    }
+  }
+  miss = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), map, code, display);
+  return {miss.coding, miss.mapped};
 }
 
 Error located(const Location& where, std::string_view what) {

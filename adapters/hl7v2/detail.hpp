@@ -48,6 +48,17 @@ public:
     after_key_ = false;
     need_comma_ = true;
   }
+  /** field: one string value written from parts (`a` + `b` + `c`), without joining them first. */
+  void field(std::string_view k, std::string_view a, std::string_view b, std::string_view c = {}) {
+    key(k);
+    put('"');
+    for (std::string_view part : {a, b, c}) {
+      quoted_part(part);
+    }
+    put('"');
+    after_key_ = false;
+    need_comma_ = true;
+  }
   /** opt: the field only when `v` is not empty. */
   void opt(std::string_view k, std::string_view v) {
     if (!v.empty()) {
@@ -76,8 +87,9 @@ public:
   /** concept: a CodeableConcept of one coding, under key `k`. */
   void concept_of(std::string_view k, std::string_view system, std::string_view code,
                   std::string_view display);
-  /** reference: {"reference": ...} under key `k`, with a display if given. */
-  void reference(std::string_view k, std::string_view ref, std::string_view display = {});
+  /** reference: {"reference": type + "/" + id} under key `k`, with a display if given. */
+  void reference(std::string_view k, std::string_view type, std::string_view id,
+                 std::string_view display);
   /** profile: meta.profile with one profile. */
   void profile(std::string_view url);
   [[nodiscard]] std::string take() {
@@ -129,7 +141,13 @@ private:
     put(c);
     need_comma_ = true;
   }
-  void quoted(std::string_view s);
+  void quoted(std::string_view s) {
+    put('"');
+    quoted_part(s);
+    put('"');
+  }
+  /** quoted_part: `s` escaped, without the quotes. */
+  void quoted_part(std::string_view s);
 
   std::string buf_;
   std::size_t n_ = 0;
@@ -147,6 +165,18 @@ struct Ctx {
   std::string patient_id;  // the Patient resource id
   ingest::TranslatedMessage& out;
 };
+
+/** ValueRef: a value map's answer: the set's own target coding on a hit (not copied), else the
+ * native coding as it came (held in the caller's `miss`). */
+struct ValueRef {
+  const mapping::Coding& coding;
+  bool mapped;
+};
+
+/** value: Mapper::value for the acute adapter and the sender, without copying a hit; a miss goes
+ * through Mapper::value (so it is counted) and lands in `miss`, which must outlive the result. */
+[[nodiscard]] ValueRef value(const Ctx& c, std::string_view map, std::string_view code,
+                             std::string_view display, mapping::Mapped& miss);
 
 /** located: an Error whose detail starts with the location (adapter.hpp convention). */
 [[nodiscard]] Error located(const Location& at, std::string_view what);

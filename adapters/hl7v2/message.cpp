@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace gw::adapters::hl7v2 {
 namespace {
@@ -85,6 +86,32 @@ int hex_value(char c) {
     return c - 'a' + 10;
   }
   return -1;
+}
+
+/** plain_ascii: whether `r` is printable ASCII without the escape character: no byte below
+ * 0x20, none from 0x80, none equal to `esc`. Eight bytes at a time (the "has a byte less than
+ * n / equal to c" bit tricks), then the rest one by one. */
+bool plain_ascii(std::string_view r, char esc) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const std::uint64_t escs = kOnes * static_cast<unsigned char>(esc);
+  const char* p = r.data();
+  const char* const end = p + r.size();
+  for (; end - p >= 8; p += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, 8);
+    const std::uint64_t e = w ^ escs;
+    if ((((w - kOnes * 0x20) & ~w) | w | ((e - kOnes) & ~e)) & kHigh) {
+      return false;
+    }
+  }
+  for (; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (*p == esc || c < 0x20 || c >= 0x80) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** strip_control: control characters other than line breaks and tabs have no place in text. */
@@ -544,15 +571,7 @@ Presence Message::presence(const Segment& s, int f, int rep, int comp, int sub) 
 
 std::string Message::decode(std::string_view r) const {
   // Fast path: plain ASCII text with no escapes is the common case and needs no second pass.
-  bool plain = true;
-  for (char ch : r) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (ch == delims_.escape || c < 0x20 || c >= 0x80) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) {
+  if (plain_ascii(r, delims_.escape)) {
     return std::string(r);
   }
   std::string out;

@@ -235,7 +235,7 @@ Names write_names(Out& o, const Ctx& c, const Segment& pid) {
     o.end();
     if (use == "official" && first.family.empty() && first.given.empty()) {
       first.family = family;
-      first.given = given;
+      first.given = std::move(given);
     } else if (use == "maiden" || use == "old") {
       first.previous.push_back(family);
     }
@@ -359,7 +359,8 @@ identity::Gender write_gender(Out& o, Ctx& c, const Segment& pid) {
   if (code.empty()) {
     return identity::Gender::kUnknown;
   }
-  const auto mapped = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "sex", code);
+  mapping::Mapped miss;
+  const auto mapped = value(c, "sex", code, {}, miss);
   identity::Gender g = identity::parse_gender(mapped.mapped ? mapped.coding.code : code);
   if (!mapped.mapped && c.mapper.set() != nullptr) {
     c.out.warnings.push_back("PID-8: sex code not in the mappings; read as " +
@@ -376,8 +377,8 @@ void write_mapped_concept(Out& o, Ctx& c, const Segment& pid, int field, std::st
   if (code.empty()) {
     return;
   }
-  const auto v =
-      c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), map, code, c.m.text(x.raw(2)));
+  mapping::Mapped miss;
+  const auto v = value(c, map, code, c.m.text(x.raw(2)), miss);
   o.concept_of(key, v.coding.system, v.coding.code, v.coding.display);
 }
 
@@ -387,8 +388,8 @@ void write_ethnicity(Out& o, Ctx& c, const Segment& pid) {
   if (code.empty()) {
     return;
   }
-  const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "ethnic_category", code,
-                                c.m.text(x.raw(2)));
+  mapping::Mapped miss;
+  const auto v = value(c, "ethnic_category", code, c.m.text(x.raw(2)), miss);
   o.array("extension");
   o.begin();
   o.field("url", kEthnicExtension);
@@ -560,8 +561,8 @@ Result<void> write_patient(Ctx& c) {
   }
   o.end_array();
   identity::IncomingIdentity who{c.sender};
-  const Names names = write_names(o, c, *pid);
-  const auto telecom = write_telecom(o, c, *pid);
+  Names names = write_names(o, c, *pid);
+  auto telecom = write_telecom(o, c, *pid);
   who.match.gender = identity::gender_code(write_gender(o, c, *pid));
   auto dob = birth_date(o, c, *pid);
   if (!dob) {
@@ -570,7 +571,7 @@ Result<void> write_patient(Ctx& c) {
   if (auto r = write_death(o, c, *pid); !r) {
     return r.error();
   }
-  const auto [lines, postcode] = write_addresses(o, c, *pid);
+  auto [lines, postcode] = write_addresses(o, c, *pid);
   write_mapped_concept(o, c, *pid, 16, "marital_status", "maritalStatus");
   write_gp(o, c);
   o.end();
@@ -578,13 +579,13 @@ Result<void> write_patient(Ctx& c) {
 
   who.match.nhs_number = ids->nhs;
   who.match.nhs_status = ids->status;
-  who.match.family = names.family;
-  who.match.given = names.given;
-  who.match.previous_families = names.previous;
+  who.match.family = std::move(names.family);
+  who.match.given = std::move(names.given);
+  who.match.previous_families = std::move(names.previous);
   who.match.birth_date = *dob;
-  who.match.postcode = postcode;
-  who.address_lines = lines;
-  who.telecom = telecom;
+  who.match.postcode = std::move(postcode);
+  who.address_lines = std::move(lines);
+  who.telecom = std::move(telecom);
   who.message_id = c.out.sender_message_id;
   // When the details held from: the event (EVN-6), else when it was recorded (EVN-2), else the
   // message time (MSH-7); so a late message never overrides newer details (the MPI orders by it).

@@ -69,7 +69,8 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
     const Location where = value_location(c, "ward", at("PV1", 3, 2));
     const std::string ward = read_at(c.m, where);
     if (!ward.empty()) {
-      const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "ward", ward);
+      mapping::Mapped miss;
+      const auto v = value(c, "ward", ward, {}, miss);
       if (v.mapped && !v.coding.display.empty()) {
         name = v.coding.display;
       }
@@ -83,7 +84,7 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Location");
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:" + c.sender.str() + ":location");
+  o.field("system", "urn:caregw:id:", c.sender.str(), ":location");
   o.field("value", key);
   o.end();
   o.end_array();
@@ -105,11 +106,10 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
 }
 
 void write_class(Out& o, const Ctx& c, std::string_view code) {
-  const auto v =
-      c.mapper.set() != nullptr
-          ? c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "encounter_class", code)
-          : mapping::Mapped{
-                {"http://terminology.hl7.org/CodeSystem/v2-0004", std::string(code), ""}, false};
+  mapping::Mapped miss{{"http://terminology.hl7.org/CodeSystem/v2-0004", std::string(code), ""},
+                       false};
+  const ValueRef v = c.mapper.set() != nullptr ? value(c, "encounter_class", code, {}, miss)
+                                               : ValueRef{miss.coding, false};
   o.begin("class");
   o.opt("system", v.coding.system);
   o.field("code", v.coding.code);
@@ -228,7 +228,8 @@ void write_discharge_method(Out& o, const Ctx& c, std::string_view status) {
   if (code.empty()) {
     return;
   }
-  const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "discharge_method", code);
+  mapping::Mapped miss;
+  const auto v = value(c, "discharge_method", code, {}, miss);
   o.array("extension");
   o.begin();
   o.field("url", kDischargeMethodExtension);
@@ -249,7 +250,7 @@ void write_locations(Out& o, Ctx& c, const Segment& pv1) {
       continue;
     }
     o.begin();
-    o.reference("location", "Location/" + p->id, p->name);
+    o.reference("location", "Location", p->id, p->name);
     o.field("status", p == &now ? "active" : "completed");
     o.end();
   }
@@ -292,7 +293,7 @@ Result<void> write_visit(Ctx& c) {
   write_discharge_method(o, c, status);
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:" + c.sender.str() + ":visit-number");
+  o.field("system", "urn:caregw:id:", c.sender.str(), ":visit-number");
   o.field("value", visit);
   o.end();
   o.end_array();
@@ -301,11 +302,12 @@ Result<void> write_visit(Ctx& c) {
   if (has_map(c, "specialty")) {
     const std::string service = read_at(c.m, value_location(c, "specialty", at("PV1", 10)));
     if (!service.empty()) {
-      const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "specialty", service);
+      mapping::Mapped miss;
+      const auto v = value(c, "specialty", service, {}, miss);
       o.concept_of("serviceType", v.coding.system, v.coding.code, v.coding.display);
     }
   }
-  o.reference("subject", "Patient/" + c.patient_id);
+  o.reference("subject", "Patient", c.patient_id, {});
   write_participants(o, c, *pv1);
   if (auto r = write_period(o, c, *pv1, status); !r) {
     return r.error();
