@@ -44,9 +44,11 @@ constexpr bool any_escape(std::uint64_t w) {
 
 }  // namespace
 
-void Out::quoted_part(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  // Most values need no escaping: copy them whole after a word-at-a-time check.
+namespace {
+
+/** clean_prefix: how many leading bytes of `s` need no escaping, checked eight at a time (the
+ * last word overlapping the one before, so no byte is read past the end). */
+[[gnu::noinline]] std::size_t clean_prefix(std::string_view s) {
   const char* p = s.data();
   const char* const end = p + s.size();
   while (end - p >= 8) {
@@ -58,25 +60,45 @@ void Out::quoted_part(std::string_view s) {
     p += 8;
   }
   if (p != end && end - p < 8 && s.size() >= 8) {
-    // The last few bytes: one more word, overlapping what was checked, ending at the end.
     std::uint64_t w = 0;
     std::memcpy(&w, end - 8, 8);
     if (!any_escape(w)) {
-      p = end;
+      return s.size();
     }
   }
   while (p != end && !kEscape[static_cast<unsigned char>(*p)]) {
     ++p;
   }
-  const auto clean = static_cast<std::size_t>(p - s.data());
-  if (clean != 0) {
+  return static_cast<std::size_t>(p - s.data());
+}
+
+}  // namespace
+
+void Out::quoted_part(std::string_view s) {
+  std::size_t clean = 0;
+  if (s.size() < 16) {
+    // Short values (most of them): check and copy in one pass.
+    char* d = room(s.size());
+    for (; clean < s.size() && !kEscape[static_cast<unsigned char>(s[clean])]; ++clean) {
+      d[clean] = s[clean];
+    }
+    n_ += clean;
+  } else {
+    clean = clean_prefix(s);
     std::memcpy(room(s.size()), s.data(), clean);
     n_ += clean;
   }
-  for (; p != end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
+  if (clean != s.size()) {
+    escaped(s.substr(clean));
+  }
+}
+
+void Out::escaped(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
     if (!kEscape[c]) {
-      put(*p);
+      put(ch);
       continue;
     }
     put('\\');
@@ -114,11 +136,28 @@ void Out::coding(std::string_view system, std::string_view code, std::string_vie
 
 void Out::concept_of(std::string_view k, std::string_view system, std::string_view code,
                      std::string_view display) {
-  begin(k);
-  array("coding");
-  coding(system, code, display);
-  end_array();
-  end();
+  // The same text as begin(k), array("coding"), coding(...), end_array(), end(), with the
+  // constant parts written at once.
+  key(k);
+  put(std::string_view(R"({"coding":[{)"));
+  after_key_ = false;
+  need_comma_ = false;
+  opt("system", system);
+  opt("code", code);
+  opt("display", display);
+  put(std::string_view("}]}"));
+  need_comma_ = true;
+}
+
+void Out::ods_identifier(std::string_view k, std::string_view ods) {
+  key(k);
+  put(std::string_view(R"({"identifier":{"system":")"));
+  put(kOdsSystem);
+  put(std::string_view(R"(","value":)"));
+  quoted(ods);
+  put(std::string_view("}}"));
+  after_key_ = false;
+  need_comma_ = true;
 }
 
 void Out::reference(std::string_view k, std::string_view type, std::string_view id,
@@ -129,13 +168,7 @@ void Out::reference(std::string_view k, std::string_view type, std::string_view 
   end();
 }
 
-void Out::profile(std::string_view url) {
-  begin("meta");
-  array("profile");
-  str(url);
-  end_array();
-  end();
-}
+void Out::profile(std::string_view url) { raw_field("meta", R"({"profile":[")", url, R"("]})"); }
 
 ValueRef value(const Ctx& c, std::string_view map, std::string_view code, std::string_view display,
                mapping::Mapped& miss) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -15,6 +16,33 @@
 #include "gateway/mapping/unmapped.hpp"
 
 namespace gw::adapters::hl7v2::detail {
+
+/** copy_small: memcpy for the short runs the JSON writer copies (keys, codes, names): up to 16
+ * bytes with two overlapping fixed-size moves (no library call), longer runs by memcpy. Reads
+ * and writes only [s, s + n) and [d, d + n). */
+inline void copy_small(char* d, const char* s, std::size_t n) {
+  if (n >= 8 && n <= 16) {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    std::memcpy(&a, s, 8);
+    std::memcpy(&b, s + n - 8, 8);
+    std::memcpy(d, &a, 8);
+    std::memcpy(d + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    std::uint32_t a = 0;
+    std::uint32_t b = 0;
+    std::memcpy(&a, s, 4);
+    std::memcpy(&b, s + n - 4, 4);
+    std::memcpy(d, &a, 4);
+    std::memcpy(d + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) {
+      d[i] = s[i];
+    }
+  } else {
+    std::memcpy(d, s, n);
+  }
+}
 
 /** Out: a small JSON writer for the fixed shapes the translation emits: writes into one buffer
  * through a cursor (no DOM, no per-value allocation, one capacity check per token); strings are
@@ -31,7 +59,7 @@ public:
       *d++ = ',';
     }
     *d++ = '"';
-    std::memcpy(d, k.data(), k.size());
+    copy_small(d, k.data(), k.size());
     d += k.size();
     *d++ = '"';
     *d++ = ':';
@@ -59,6 +87,19 @@ public:
     after_key_ = false;
     need_comma_ = true;
   }
+  /** raw_field: `k` with a value of JSON text this adapter wrote itself, in parts (constant
+   * fragments only, never message text: not escaped). */
+  void raw_field(std::string_view k, std::string_view a, std::string_view b = {},
+                 std::string_view c = {}) {
+    key(k);
+    put(a);
+    put(b);
+    put(c);
+    after_key_ = false;
+    need_comma_ = true;
+  }
+  /** ods_identifier: {"identifier":{"system": the ODS system, "value": `ods`}} under `k`. */
+  void ods_identifier(std::string_view k, std::string_view ods);
   /** opt: the field only when `v` is not empty. */
   void opt(std::string_view k, std::string_view v) {
     if (!v.empty()) {
@@ -110,10 +151,8 @@ private:
     ++n_;
   }
   void put(std::string_view s) {
-    if (!s.empty()) {
-      std::memcpy(room(s.size()), s.data(), s.size());
-      n_ += s.size();
-    }
+    copy_small(room(s.size()), s.data(), s.size());
+    n_ += s.size();
   }
   /** comma_before_value: the separator state for a new key or value; true when no ',' is due
    * (it follows a key or opens a container). */
@@ -148,6 +187,8 @@ private:
   }
   /** quoted_part: `s` escaped, without the quotes. */
   void quoted_part(std::string_view s);
+  /** escaped: `s` escaped byte by byte (the slow path of quoted_part). */
+  void escaped(std::string_view s);
 
   std::string buf_;
   std::size_t n_ = 0;

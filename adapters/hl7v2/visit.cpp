@@ -9,8 +9,9 @@
 namespace gw::adapters::hl7v2::detail {
 namespace {
 
-constexpr std::string_view kParticipationSystem =
-    "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+/** kParticipationTypeStart: Encounter.participant.type up to its code (v3 ParticipationType). */
+constexpr std::string_view kParticipationTypeStart =
+    R"([{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":")";
 constexpr std::string_view kDischargeMethodExtension =
     "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DischargeMethod";
 
@@ -94,12 +95,7 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   const bool bed = !pl.raw(3).empty();
   o.concept_of("physicalType", "http://terminology.hl7.org/CodeSystem/location-physical-type",
                bed ? "bd" : "wa", bed ? "Bed" : "Ward");
-  o.begin("managingOrganization");
-  o.begin("identifier");
-  o.field("system", kOdsSystem);
-  o.field("value", c.sender.str());
-  o.end();
-  o.end();
+  o.ods_identifier("managingOrganization", c.sender.str());
   o.end();
   c.out.resources.push_back({"Location", p.id, o.take(), false});
   return p;
@@ -131,13 +127,7 @@ void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
       open = true;
     }
     o.begin();
-    o.array("type");
-    o.begin();
-    o.array("coding");
-    o.coding(kParticipationSystem, type, {});
-    o.end_array();
-    o.end();
-    o.end_array();
+    o.raw_field("type", kParticipationTypeStart, type, R"("}]}])");
     o.begin("individual");
     o.field("type", "Practitioner");
     o.begin("identifier");
@@ -314,12 +304,7 @@ Result<void> write_visit(Ctx& c) {
   }
   write_hospitalization(o, c, status);
   write_locations(o, c, *pv1);
-  o.begin("serviceProvider");
-  o.begin("identifier");
-  o.field("system", kOdsSystem);
-  o.field("value", c.sender.str());
-  o.end();
-  o.end();
+  o.ods_identifier("serviceProvider", c.sender.str());
   o.end();
   c.out.resources.push_back({"Encounter", id, o.take(), false});
   return {};
