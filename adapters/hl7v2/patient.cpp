@@ -83,6 +83,7 @@ bool rule_matches(const mapping::IdentifierRule& r, int rep, std::string_view ty
 /** identifiers: every repetition of a CX field matched against the rules (first rule wins). */
 std::vector<Cx> identifiers(const Ctx& c, const Segment& s, int field, const Rules& rules) {
   std::vector<Cx> out;
+  out.reserve(4);  // an NHS number and an MRN, mostly: one allocation
   const int reps = c.m.repetitions(s, field);
   for (int r = 1; r <= reps; ++r) {
     const Components x = c.m.components(s, field, r);
@@ -206,6 +207,7 @@ Names write_names(Out& o, const Ctx& c, const Segment& pid) {
     const Components x = c.m.components(pid, 5, r);
     const std::string family = c.m.text(x.raw(1, 1));
     std::vector<std::string> given;
+    given.reserve(2);
     for (int comp : {2, 3}) {
       if (auto g = c.m.text(x.raw(comp)); !g.empty()) {
         given.push_back(std::move(g));
@@ -266,6 +268,7 @@ std::pair<std::vector<std::string>, std::string> write_addresses(Out& o, const C
   for (int r = 1; r <= reps; ++r) {
     const Components x = c.m.components(pid, 11, r);
     std::vector<std::string> lines;
+    lines.reserve(2);
     for (int comp : {1, 2}) {
       if (auto l = c.m.text(x.raw(comp, 1)); !l.empty()) {
         lines.push_back(std::move(l));
@@ -297,7 +300,9 @@ std::pair<std::vector<std::string>, std::string> write_addresses(Out& o, const C
     o.opt("country", country);
     o.end();
     if (first.first.empty() && first.second.empty()) {
-      std::vector<std::string> all = lines;
+      std::vector<std::string> all;
+      all.reserve(lines.size() + 2);
+      all.insert(all.end(), lines.begin(), lines.end());
       for (const auto* extra : {&city, &district}) {
         if (!extra->empty()) {
           all.push_back(*extra);

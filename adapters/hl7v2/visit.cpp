@@ -77,7 +77,7 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
       }
     }
   }
-  Place p{fhir_id("loc-", key), name};
+  Place p{fhir_id("loc-", key), std::move(name)};
   Out o;
   o.begin();
   o.field("resourceType", "Location");
@@ -90,7 +90,7 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   o.end();
   o.end_array();
   o.field("status", "active");
-  o.field("name", name);
+  o.field("name", p.name);
   o.field("mode", "instance");
   const bool bed = !pl.raw(3).empty();
   o.concept_of("physicalType", "http://terminology.hl7.org/CodeSystem/location-physical-type",
@@ -102,8 +102,10 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
 }
 
 void write_class(Out& o, const Ctx& c, std::string_view code) {
-  mapping::Mapped miss{{"http://terminology.hl7.org/CodeSystem/v2-0004", std::string(code), ""},
-                       false};
+  mapping::Mapped miss;  // without a mapping set: the code as sent, in HL7 table 0004
+  if (c.mapper.set() == nullptr) {
+    miss.coding = {"http://terminology.hl7.org/CodeSystem/v2-0004", std::string(code), ""};
+  }
   const ValueRef v = c.mapper.set() != nullptr ? value(c, "encounter_class", code, {}, miss)
                                                : ValueRef{miss.coding, false};
   o.begin("class");
