@@ -3,9 +3,14 @@
 #include "adapters/hl7v2/message.hpp"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace gw::adapters::hl7v2 {
 namespace {
@@ -113,6 +118,62 @@ bool plain_ascii(std::string_view r, char esc) {
   }
   return true;
 }
+
+/**
+ * StopScanner: finds the parser's stop bytes (the field separator, CR, LF) sixteen at a time with
+ * SSE2 compares where the compiler targets it (every x86-64), keeping the current block's mask
+ * between calls, since fields are short and a block holds several; byte by byte otherwise and
+ * for the last bytes. Reads only inside the text.
+ */
+class StopScanner {
+public:
+  StopScanner(std::string_view text, char field) : end_(text.data() + text.size()), field_(field) {
+#if defined(__SSE2__)
+    vfield_ = _mm_set1_epi8(field);
+    vcr_ = _mm_set1_epi8('\r');
+    vlf_ = _mm_set1_epi8('\n');
+#endif
+  }
+
+  /** next: the first stop byte in [p, end), or end. */
+  const char* next(const char* p) {
+#if defined(__SSE2__)
+    for (;;) {
+      if (block_ != nullptr && p >= block_ && p < block_ + 16) {
+        const unsigned rest = mask_ >> static_cast<unsigned>(p - block_);
+        if (rest != 0) {
+          return p + std::countr_zero(rest);
+        }
+        p = block_ + 16;
+      }
+      if (end_ - p < 16) {
+        break;
+      }
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i hit =
+          _mm_or_si128(_mm_cmpeq_epi8(v, vfield_),
+                       _mm_or_si128(_mm_cmpeq_epi8(v, vcr_), _mm_cmpeq_epi8(v, vlf_)));
+      block_ = p;
+      mask_ = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    }
+#endif
+    while (p != end_ && *p != field_ && *p != '\r' && *p != '\n') {
+      ++p;
+    }
+    return p;
+  }
+
+private:
+  const char* end_;
+  char field_;
+#if defined(__SSE2__)
+  const char* block_ = nullptr;
+  unsigned mask_ = 0;
+  __m128i vfield_;
+  __m128i vcr_;
+  __m128i vlf_;
+#endif
+};
 
 /** strip_control: control characters other than line breaks and tabs have no place in text. */
 void strip_control(std::string& s) {
@@ -341,6 +402,7 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
   stop[static_cast<unsigned char>(m.delims_.field)] = kField;
   stop['\r'] = kLineEnd;
   stop['\n'] = kLineEnd;
+  StopScanner stops(text, m.delims_.field);
   const char* const base = text.data();
   const char* const end = base + text.size();
   const char* p = base;
@@ -392,9 +454,7 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
       std::size_t fields = m.fields_.size() - s.first_field;
       while (p < end && stop[static_cast<unsigned char>(*p)] == kField) {
         const char* const f = ++p;
-        while (p < end && stop[static_cast<unsigned char>(*p)] == 0) {
-          ++p;
-        }
+        p = stops.next(p);
         if (fields >= limits.max_fields) {
           return parse_error(std::string(s.id),
                              "more than " + std::to_string(limits.max_fields) + " fields");
