@@ -2,6 +2,9 @@
 // the Patient, Encounter/Location and result translations.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,19 +17,53 @@
 
 namespace gw::adapters::hl7v2::detail {
 
-/** Out: a small JSON writer for the fixed shapes the translation emits: appends to one string
- * (no DOM, no per-value allocation); strings are escaped per RFC 8259. Hand-written rather than
- * RapidJSON's Writer because this is the adapter's hot path (bench/README.md,
+/** copy_small: memcpy for the short runs the JSON writer copies (keys, codes, names): up to 16
+ * bytes with two overlapping fixed-size moves (no library call), longer runs by memcpy. Reads
+ * and writes only [s, s + n) and [d, d + n). */
+inline void copy_small(char* d, const char* s, std::size_t n) {
+  if (n >= 8 && n <= 16) {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    std::memcpy(&a, s, 8);
+    std::memcpy(&b, s + n - 8, 8);
+    std::memcpy(d, &a, 8);
+    std::memcpy(d + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    std::uint32_t a = 0;
+    std::uint32_t b = 0;
+    std::memcpy(&a, s, 4);
+    std::memcpy(&b, s + n - 4, 4);
+    std::memcpy(d, &a, 4);
+    std::memcpy(d + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) {
+      d[i] = s[i];
+    }
+  } else {
+    std::memcpy(d, s, n);
+  }
+}
+
+/** Out: a small JSON writer for the fixed shapes the translation emits: writes into one buffer
+ * through a cursor (no DOM, no per-value allocation, one capacity check per token); strings are
+ * escaped per RFC 8259, eight bytes at a time where nothing needs escaping. Hand-written rather
+ * than RapidJSON's Writer because this is the adapter's hot path (bench/README.md,
  * "caregw-hl7v2-bench") and it needs only objects, arrays, strings, booleans and numbers. */
 class Out {
 public:
-  Out() { buf_.reserve(2048); }
+  Out() { buf_.resize(2048); }
   /** key: `k` is one of this adapter's own element names, never message text: not escaped. */
   void key(std::string_view k) {
-    comma();
-    buf_.push_back('"');
-    buf_.append(k);
-    buf_.append("\":", 2);
+    char* d = room(k.size() + 4);
+    if (!comma_before_value()) {
+      *d++ = ',';
+    }
+    *d++ = '"';
+    copy_small(d, k.data(), k.size());
+    d += k.size();
+    *d++ = '"';
+    *d++ = ':';
+    n_ = static_cast<std::size_t>(d - buf_.data());
     after_key_ = true;
   }
   void str(std::string_view v) {
@@ -35,8 +72,34 @@ public:
   }
   void field(std::string_view k, std::string_view v) {
     key(k);
-    str(v);
+    quoted(v);
+    after_key_ = false;
+    need_comma_ = true;
   }
+  /** field: one string value written from parts (`a` + `b` + `c`), without joining them first. */
+  void field(std::string_view k, std::string_view a, std::string_view b, std::string_view c = {}) {
+    key(k);
+    put('"');
+    for (std::string_view part : {a, b, c}) {
+      quoted_part(part);
+    }
+    put('"');
+    after_key_ = false;
+    need_comma_ = true;
+  }
+  /** raw_field: `k` with a value of JSON text this adapter wrote itself, in parts (constant
+   * fragments only, never message text: not escaped). */
+  void raw_field(std::string_view k, std::string_view a, std::string_view b = {},
+                 std::string_view c = {}) {
+    key(k);
+    put(a);
+    put(b);
+    put(c);
+    after_key_ = false;
+    need_comma_ = true;
+  }
+  /** ods_identifier: {"identifier":{"system": the ODS system, "value": `ods`}} under `k`. */
+  void ods_identifier(std::string_view k, std::string_view ods);
   /** opt: the field only when `v` is not empty. */
   void opt(std::string_view k, std::string_view v) {
     if (!v.empty()) {
@@ -46,7 +109,7 @@ public:
   void boolean(std::string_view k, bool v) {
     key(k);
     comma();
-    buf_.append(v ? "true" : "false");
+    put(v ? std::string_view("true") : std::string_view("false"));
   }
   void number(std::string_view k, double v);
   void begin() { open('{'); }
@@ -65,36 +128,70 @@ public:
   /** concept: a CodeableConcept of one coding, under key `k`. */
   void concept_of(std::string_view k, std::string_view system, std::string_view code,
                   std::string_view display);
-  /** reference: {"reference": ...} under key `k`, with a display if given. */
-  void reference(std::string_view k, std::string_view ref, std::string_view display = {});
+  /** reference: {"reference": type + "/" + id} under key `k`, with a display if given. */
+  void reference(std::string_view k, std::string_view type, std::string_view id,
+                 std::string_view display);
   /** profile: meta.profile with one profile. */
   void profile(std::string_view url);
-  [[nodiscard]] std::string take() { return std::move(buf_); }
+  [[nodiscard]] std::string take() {
+    buf_.resize(n_);
+    return std::move(buf_);
+  }
 
 private:
-  /** comma: the separator before a value or key, unless it follows a key or opens a container. */
-  void comma() {
+  /** room: a cursor with space for `k` more bytes (the buffer grows, doubling, when needed). */
+  char* room(std::size_t k) {
+    if (buf_.size() - n_ < k) {
+      buf_.resize(std::max(buf_.size() * 2, n_ + k));
+    }
+    return buf_.data() + n_;
+  }
+  void put(char c) {
+    *room(1) = c;
+    ++n_;
+  }
+  void put(std::string_view s) {
+    copy_small(room(s.size()), s.data(), s.size());
+    n_ += s.size();
+  }
+  /** comma_before_value: the separator state for a new key or value; true when no ',' is due
+   * (it follows a key or opens a container). */
+  bool comma_before_value() {
     if (after_key_) {
       after_key_ = false;
-      return;
+      return true;
     }
-    if (need_comma_) {
-      buf_.push_back(',');
-    }
+    const bool first = !need_comma_;
     need_comma_ = true;
+    return first;
+  }
+  /** comma: the separator before a value or key, unless it follows a key or opens a container. */
+  void comma() {
+    if (!comma_before_value()) {
+      put(',');
+    }
   }
   void open(char c) {
     comma();
-    buf_.push_back(c);
+    put(c);
     need_comma_ = false;
   }
   void close(char c) {
-    buf_.push_back(c);
+    put(c);
     need_comma_ = true;
   }
-  void quoted(std::string_view s);
+  void quoted(std::string_view s) {
+    put('"');
+    quoted_part(s);
+    put('"');
+  }
+  /** quoted_part: `s` escaped, without the quotes. */
+  void quoted_part(std::string_view s);
+  /** escaped: `s` escaped byte by byte (the slow path of quoted_part). */
+  void escaped(std::string_view s);
 
   std::string buf_;
+  std::size_t n_ = 0;
   bool need_comma_ = false;
   bool after_key_ = false;
 };
@@ -109,6 +206,18 @@ struct Ctx {
   std::string patient_id;  // the Patient resource id
   ingest::TranslatedMessage& out;
 };
+
+/** ValueRef: a value map's answer: the set's own target coding on a hit (not copied), else the
+ * native coding as it came (held in the caller's `miss`). */
+struct ValueRef {
+  const mapping::Coding& coding;
+  bool mapped;
+};
+
+/** value: Mapper::value for the acute adapter and the sender, without copying a hit; a miss goes
+ * through Mapper::value (so it is counted) and lands in `miss`, which must outlive the result. */
+[[nodiscard]] ValueRef value(const Ctx& c, std::string_view map, std::string_view code,
+                             std::string_view display, mapping::Mapped& miss);
 
 /** located: an Error whose detail starts with the location (adapter.hpp convention). */
 [[nodiscard]] Error located(const Location& at, std::string_view what);
@@ -132,10 +241,12 @@ struct Ctx {
 /** read_at: the decoded value at a location (occurrence, field, repetition, component). */
 [[nodiscard]] std::string read_at(const Message& m, const Location& l);
 
-/** practitioner_system: the identifier system of an XCN's assigning authority (XCN-9). */
-[[nodiscard]] std::string practitioner_system(const Ctx& c, std::string_view authority);
+/** practitioner_system: the identifier system of an XCN's assigning authority (XCN-9): a
+ * constant for the UK Core ones, else the sender's own system, built in `scratch`. */
+[[nodiscard]] std::string_view practitioner_system(const Ctx& c, std::string_view authority,
+                                                   std::string& scratch);
 /** person_name: an XCN/XPN written for display: "Dr Samuel Darwin". */
-[[nodiscard]] std::string xcn_display(const Message& m, const Segment& s, int field, int rep = 1);
+[[nodiscard]] std::string xcn_display(const Message& m, const Components& xcn);
 
 /** write_patient: the Patient resource and IncomingIdentity (patient.cpp). */
 [[nodiscard]] Result<void> write_patient(Ctx& c);

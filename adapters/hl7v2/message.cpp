@@ -3,8 +3,14 @@
 #include "adapters/hl7v2/message.hpp"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace gw::adapters::hl7v2 {
 namespace {
@@ -12,6 +18,10 @@ namespace {
 Error parse_error(std::string_view where, std::string_view what) {
   return make_error(Errc::kBadRequest, std::string(where) + std::string(": ") + std::string(what));
 }
+
+/** Byte classes of the parser's scan (Message::parse). */
+constexpr std::uint8_t kField = 1;
+constexpr std::uint8_t kLineEnd = 2;
 
 bool is_upper_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
@@ -82,6 +92,88 @@ int hex_value(char c) {
   }
   return -1;
 }
+
+/** plain_ascii: whether `r` is printable ASCII without the escape character: no byte below
+ * 0x20, none from 0x80, none equal to `esc`. Eight bytes at a time (the "has a byte less than
+ * n / equal to c" bit tricks), then the rest one by one. */
+bool plain_ascii(std::string_view r, char esc) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const std::uint64_t escs = kOnes * static_cast<unsigned char>(esc);
+  const char* p = r.data();
+  const char* const end = p + r.size();
+  for (; end - p >= 8; p += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, 8);
+    const std::uint64_t e = w ^ escs;
+    if ((((w - kOnes * 0x20) & ~w) | w | ((e - kOnes) & ~e)) & kHigh) {
+      return false;
+    }
+  }
+  for (; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (*p == esc || c < 0x20 || c >= 0x80) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * StopScanner: finds the parser's stop bytes (the field separator, CR, LF) sixteen at a time with
+ * SSE2 compares where the compiler targets it (every x86-64), keeping the current block's mask
+ * between calls, since fields are short and a block holds several; byte by byte otherwise and
+ * for the last bytes. Reads only inside the text.
+ */
+class StopScanner {
+public:
+  StopScanner(std::string_view text, char field) : end_(text.data() + text.size()), field_(field) {
+#if defined(__SSE2__)
+    vfield_ = _mm_set1_epi8(field);
+    vcr_ = _mm_set1_epi8('\r');
+    vlf_ = _mm_set1_epi8('\n');
+#endif
+  }
+
+  /** next: the first stop byte in [p, end), or end. */
+  const char* next(const char* p) {
+#if defined(__SSE2__)
+    for (;;) {
+      if (block_ != nullptr && p >= block_ && p < block_ + 16) {
+        const unsigned rest = mask_ >> static_cast<unsigned>(p - block_);
+        if (rest != 0) {
+          return p + std::countr_zero(rest);
+        }
+        p = block_ + 16;
+      }
+      if (end_ - p < 16) {
+        break;
+      }
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i hit =
+          _mm_or_si128(_mm_cmpeq_epi8(v, vfield_),
+                       _mm_or_si128(_mm_cmpeq_epi8(v, vcr_), _mm_cmpeq_epi8(v, vlf_)));
+      block_ = p;
+      mask_ = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    }
+#endif
+    while (p != end_ && *p != field_ && *p != '\r' && *p != '\n') {
+      ++p;
+    }
+    return p;
+  }
+
+private:
+  const char* end_;
+  char field_;
+#if defined(__SSE2__)
+  const char* block_ = nullptr;
+  unsigned mask_ = 0;
+  __m128i vfield_;
+  __m128i vcr_;
+  __m128i vlf_;
+#endif
+};
 
 /** strip_control: control characters other than line breaks and tabs have no place in text. */
 void strip_control(std::string& s) {
@@ -304,28 +396,48 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
   }
   m.segments_.reserve(16);
   m.fields_.reserve(256);
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = pos;
-    while (end < text.size() && text[end] != '\r' && text[end] != '\n') {
-      ++end;  // a plain loop: find_first_of calls memchr on the set for every character
+  // One pass over the bytes: kStop marks the field separator and the line ends, so the inner
+  // loop is a table lookup per byte (a find_first_of per line called memchr for every byte).
+  std::array<std::uint8_t, 256> stop{};
+  stop[static_cast<unsigned char>(m.delims_.field)] = kField;
+  stop['\r'] = kLineEnd;
+  stop['\n'] = kLineEnd;
+  StopScanner stops(text, m.delims_.field);
+  const char* const base = text.data();
+  const char* const end = base + text.size();
+  const char* p = base;
+  while (p < end) {
+    const char* const line = p;
+    if (*p == '\r' || *p == '\n') {
+      ++p;  // CRLF, LFCR and blank lines between segments
+      continue;
     }
-    const std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.empty() || ((line[0] == ' ' || line[0] == '\t') &&
-                         line.find_first_not_of(" \t") == std::string_view::npos)) {
-      continue;  // CRLF, LFCR and blank lines between segments
+    if (*p == ' ' || *p == '\t') {
+      const char* q = p;
+      while (q < end && *q != '\r' && *q != '\n') {
+        ++q;
+      }
+      const std::string_view ws(p, static_cast<std::size_t>(q - p));
+      if (ws.find_first_not_of(" \t") == std::string_view::npos) {
+        p = q;
+        continue;
+      }
     }
     if (m.segments_.size() >= limits.max_segments) {
       return parse_error("MSH", "more than " + std::to_string(limits.max_segments) + " segments");
     }
     const auto where = [&m] { return "segment " + std::to_string(m.segments_.size() + 1); };
-    if (line.size() < 3 || !(line[0] >= 'A' && line[0] <= 'Z') || !is_upper_alnum(line[1]) ||
-        !is_upper_alnum(line[2]) || (line.size() > 3 && line[3] != m.delims_.field)) {
+    // The id: three characters, then the field separator or the end of the line.
+    std::size_t idn = 0;
+    while (idn < 4 && line + idn < end && stop[static_cast<unsigned char>(line[idn])] != kLineEnd) {
+      ++idn;
+    }
+    if (idn < 3 || !(line[0] >= 'A' && line[0] <= 'Z') || !is_upper_alnum(line[1]) ||
+        !is_upper_alnum(line[2]) || (idn > 3 && line[3] != m.delims_.field)) {
       return parse_error(where(), "not a segment (a segment starts with a three-character id)");
     }
     Segment s;
-    s.id = line.substr(0, 3);
+    s.id = std::string_view(line, 3);
     s.first_field = m.fields_.size();
     const bool msh = s.id == "MSH";
     if (msh != m.segments_.empty()) {
@@ -333,21 +445,23 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
                                                     : "the message does not start with MSH");
     }
     m.fields_.push_back(s.id);
-    std::size_t fpos = 4;
     if (msh) {
-      m.fields_.push_back(line.substr(3, 1));  // MSH-1 is the field separator itself
+      m.fields_.push_back(std::string_view(line + 3, 1));  // MSH-1 is the field separator itself
     }
-    while (fpos <= line.size() && line.size() > 3) {
-      std::size_t fend = fpos;
-      while (fend < line.size() && line[fend] != m.delims_.field) {
-        ++fend;
+    p = line + 3;
+    if (idn > 3) {
+      // p is at a field separator: each one starts a field that runs to the next stop.
+      std::size_t fields = m.fields_.size() - s.first_field;
+      while (p < end && stop[static_cast<unsigned char>(*p)] == kField) {
+        const char* const f = ++p;
+        p = stops.next(p);
+        if (fields >= limits.max_fields) {
+          return parse_error(std::string(s.id),
+                             "more than " + std::to_string(limits.max_fields) + " fields");
+        }
+        m.fields_.emplace_back(f, static_cast<std::size_t>(p - f));
+        ++fields;
       }
-      if (m.fields_.size() - s.first_field >= limits.max_fields) {
-        return parse_error(std::string(s.id),
-                           "more than " + std::to_string(limits.max_fields) + " fields");
-      }
-      m.fields_.push_back(line.substr(fpos, fend - fpos));
-      fpos = fend + 1;
     }
     s.field_count = m.fields_.size() - s.first_field;
     m.segments_.push_back(s);
@@ -396,13 +510,94 @@ int Message::repetitions(const Segment& s, int n) const {
 }
 
 std::string_view Message::raw(const Segment& s, int f, int rep, int comp, int sub) const {
-  std::string_view v = field(s, f);
+  const std::string_view v = field(s, f);
   if (f <= 2 && s.first_field == 0) {  // MSH (always the first segment)
     return v;                          // the separators are not split
   }
-  v = split(v, delims_.repetition, rep);
-  v = split(v, delims_.component, comp);
-  return split(v, delims_.subcomponent, sub);
+  if (rep < 1 || comp < 1 || sub < 1) {
+    return {};
+  }
+  // One scan from the start of the field to the end of the value asked for: skip to the
+  // repetition, then to the component within it, then to the sub-component within that (what
+  // split() three times over would give, without scanning the field three times).
+  const char rs = delims_.repetition;
+  const char cs = delims_.component;
+  const char ss = delims_.subcomponent;
+  const char* p = v.data();
+  const char* const end = p + v.size();
+  for (int k = 1; k < rep; ++k) {
+    while (p != end && *p != rs) {
+      ++p;
+    }
+    if (p == end) {
+      return {};
+    }
+    ++p;
+  }
+  for (int k = 1; k < comp; ++k) {
+    while (p != end && *p != cs && *p != rs) {
+      ++p;
+    }
+    if (p == end || *p == rs) {
+      return {};
+    }
+    ++p;
+  }
+  for (int k = 1; k < sub; ++k) {
+    while (p != end && *p != ss && *p != cs && *p != rs) {
+      ++p;
+    }
+    if (p == end || *p != ss) {
+      return {};
+    }
+    ++p;
+  }
+  const char* q = p;
+  while (q != end && *q != ss && *q != cs && *q != rs) {
+    ++q;
+  }
+  return {p, static_cast<std::size_t>(q - p)};
+}
+
+Components Message::components(const Segment& s, int f, int rep) const {
+  Components c;
+  c.subcomponent_ = delims_.subcomponent;
+  const std::string_view v = field(s, f);
+  if (f <= 2 && s.first_field == 0) {  // MSH-1 / MSH-2: as raw(), the field whole
+    c.part_[0] = v;
+    c.count_ = 1;
+    c.whole_ = true;
+    return c;
+  }
+  const std::string_view r = split(v, delims_.repetition, rep);
+  const char cs = delims_.component;
+  const char* p = r.data();
+  const char* const end = p + r.size();
+  if (p == end) {
+    return c;  // not sent: every component reads as empty
+  }
+  for (;;) {
+    const char* q = p;
+    while (q != end && *q != cs) {
+      ++q;
+    }
+    c.part_[static_cast<std::size_t>(c.count_++)] = {p, static_cast<std::size_t>(q - p)};
+    if (q == end || c.count_ == Components::kMax) {
+      break;
+    }
+    p = q + 1;
+  }
+  return c;
+}
+
+std::string_view Components::raw(int comp, int sub) const {
+  if (whole_) {
+    return part_[0];
+  }
+  if (comp < 1 || comp > count_ || sub < 1) {
+    return {};
+  }
+  return split(part_[static_cast<std::size_t>(comp - 1)], subcomponent_, sub);
 }
 
 std::string_view Message::raw(std::string_view seg, int f, int rep, int comp, int sub) const {
@@ -436,15 +631,7 @@ Presence Message::presence(const Segment& s, int f, int rep, int comp, int sub) 
 
 std::string Message::decode(std::string_view r) const {
   // Fast path: plain ASCII text with no escapes is the common case and needs no second pass.
-  bool plain = true;
-  for (char ch : r) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (ch == delims_.escape || c < 0x20 || c >= 0x80) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) {
+  if (plain_ascii(r, delims_.escape)) {
     return std::string(r);
   }
   std::string out;
@@ -498,106 +685,140 @@ std::string Message::decode(std::string_view r) const {
   return out;
 }
 
-bool to_fhir_datetime(std::string_view hl7, std::string& out) {
-  hl7 = split(hl7, '^', 1);
-  std::string_view zone;
-  if (const auto z = hl7.find_first_of("+-"); z != std::string_view::npos) {
-    zone = hl7.substr(z);
-    hl7 = hl7.substr(0, z);
-  }
-  if (const auto dot = hl7.find('.'); dot != std::string_view::npos) {
-    hl7 = hl7.substr(0, dot);  // fractions of a second: FHIR allows them, we keep whole seconds
-  }
-  if (hl7.size() < 4 || hl7.size() > 14 || hl7.size() % 2 != 0 ||
-      hl7.find_first_not_of("0123456789") != std::string_view::npos) {
-    return false;
-  }
+namespace {
+
+/** Dtm: an HL7 DTM/TS as read by read_dtm. */
+struct Dtm {
+  std::string_view digits;  // YYYY[MM[DD[HH[MM[SS]]]]], fractions of a second dropped
+  std::string_view zone;    // "+hhmm" / "-hhmm" as sent (not checked), or empty
   int y = 0;
   int mo = 0;
   int d = 0;
   int h = 0;
   int mi = 0;
   int s = 0;
-  int yh = 0;
-  int yl = 0;
-  if (!two_digits(hl7, 0, yh) || !two_digits(hl7, 2, yl)) {
+  bool has_m = false;
+  bool has_d = false;
+  bool has_h = false;
+};
+
+/** read_dtm: splits off the zone and fractions and checks the calendar; false for text that is
+ * not a date/time (the zone is checked by the callers, as each needs). */
+bool read_dtm(std::string_view hl7, Dtm& t) {
+  hl7 = split(hl7, '^', 1);
+  for (std::size_t z = 0; z < hl7.size(); ++z) {
+    if (hl7[z] == '+' || hl7[z] == '-') {
+      t.zone = hl7.substr(z);
+      hl7 = hl7.substr(0, z);
+      break;
+    }
+  }
+  if (const auto dot = hl7.find('.'); dot != std::string_view::npos) {
+    hl7 = hl7.substr(0, dot);  // fractions of a second: FHIR allows them, we keep whole seconds
+  }
+  if (hl7.size() < 4 || hl7.size() > 14 || hl7.size() % 2 != 0) {
     return false;
   }
-  y = yh * 100 + yl;
-  const bool has_m = hl7.size() >= 6 && two_digits(hl7, 4, mo);
-  const bool has_d = hl7.size() >= 8 && two_digits(hl7, 6, d);
-  const bool has_h = hl7.size() >= 10 && two_digits(hl7, 8, h);
-  const bool has_mi = hl7.size() >= 12 && two_digits(hl7, 10, mi);
-  if (hl7.size() >= 14) {
-    (void)two_digits(hl7, 12, s);
+  for (char ch : hl7) {
+    if (ch < '0' || ch > '9') {
+      return false;
+    }
   }
-  if (y < 1800 || (has_m && (mo < 1 || mo > 12)) ||
-      (has_d && (d < 1 || d > days_in_month(y, mo))) || h > 23 || mi > 59 || s > 59) {
+  // Every character is a digit: read the pairs directly.
+  const auto pair = [&hl7](std::size_t at) { return (hl7[at] - '0') * 10 + (hl7[at + 1] - '0'); };
+  t.digits = hl7;
+  t.y = pair(0) * 100 + pair(2);
+  t.has_m = hl7.size() >= 6;
+  t.has_d = hl7.size() >= 8;
+  t.has_h = hl7.size() >= 10;
+  t.mo = t.has_m ? pair(4) : 0;
+  t.d = t.has_d ? pair(6) : 0;
+  t.h = t.has_h ? pair(8) : 0;
+  t.mi = hl7.size() >= 12 ? pair(10) : 0;
+  t.s = hl7.size() >= 14 ? pair(12) : 0;
+  return !(t.y < 1800 || (t.has_m && (t.mo < 1 || t.mo > 12)) ||
+           (t.has_d && (t.d < 1 || t.d > days_in_month(t.y, t.mo))) || t.h > 23 || t.mi > 59 ||
+           t.s > 59);
+}
+
+/** zone_minutes: the offset of a sent zone ("+hhmm"), false if it is not one. */
+bool zone_minutes(std::string_view zone, int& minutes) {
+  int zh = 0;
+  int zm = 0;
+  if (zone.size() != 5 || !two_digits(zone, 1, zh) || !two_digits(zone, 3, zm) || zh > 14 ||
+      zm > 59) {
+    return false;
+  }
+  minutes = (zone[0] == '-' ? -1 : 1) * (zh * 60 + zm);
+  return true;
+}
+
+}  // namespace
+
+bool to_fhir_datetime(std::string_view hl7, std::string& out) {
+  Dtm t;
+  if (!read_dtm(hl7, t)) {
     return false;
   }
   // The digits are already validated: FHIR's form is HL7's with separators put in.
   out.clear();
-  out.append(hl7.substr(0, 4));
-  if (!has_h) {
-    if (has_m) {
+  out.append(t.digits.substr(0, 4));
+  if (!t.has_h) {
+    if (t.has_m) {
       out.push_back('-');
-      out.append(hl7.substr(4, 2));
+      out.append(t.digits.substr(4, 2));
     }
-    if (has_d) {
+    if (t.has_d) {
       out.push_back('-');
-      out.append(hl7.substr(6, 2));
+      out.append(t.digits.substr(6, 2));
     }
-    return zone.empty() || zone.size() == 5;
+    return t.zone.empty() || t.zone.size() == 5;
   }
-  if (!has_d) {
-    return false;
-  }
-  std::string offset;
-  if (!zone.empty()) {
-    int zh = 0;
-    int zm = 0;
-    if (zone.size() != 5 || !two_digits(zone, 1, zh) || !two_digits(zone, 3, zm) || zh > 14 ||
-        zm > 59) {
+  int offset = 0;
+  if (!t.zone.empty()) {
+    if (!zone_minutes(t.zone, offset)) {
       return false;
     }
-    offset = std::string(zone.substr(0, 3)) + ":" + std::string(zone.substr(3, 2));
-  } else {
-    offset = uk_is_bst(y, mo, d, h) ? "+01:00" : "+00:00";
   }
   const auto two = [&out](int v) {
     out.push_back(static_cast<char>('0' + v / 10));
     out.push_back(static_cast<char>('0' + v % 10));
   };
   out.push_back('-');
-  two(mo);
+  two(t.mo);
   out.push_back('-');
-  two(d);
+  two(t.d);
   out.push_back('T');
-  two(h);
+  two(t.h);
   out.push_back(':');
-  two(has_mi ? mi : 0);
+  two(t.mi);
   out.push_back(':');
-  two(s);
-  out += offset;
+  two(t.s);
+  if (!t.zone.empty()) {
+    out.append(t.zone.substr(0, 3));
+    out.push_back(':');
+    out.append(t.zone.substr(3, 2));
+  } else {
+    out.append(uk_is_bst(t.y, t.mo, t.d, t.h) ? "+01:00" : "+00:00");
+  }
   return true;
 }
 
 bool to_time_point(std::string_view hl7, std::chrono::system_clock::time_point& out) {
-  std::string t;
-  if (!to_fhir_datetime(hl7, t) || t.size() != 25) {
-    return false;  // "YYYY-MM-DDTHH:MM:SS+hh:mm" is the only form with a time
+  Dtm t;
+  if (!read_dtm(hl7, t) || !t.has_h) {
+    return false;  // a date alone has no time of day
   }
-  const auto num = [&t](std::size_t at, std::size_t len) {
-    int v = 0;
-    std::from_chars(t.data() + at, t.data() + at + len, v);
-    return v;
-  };
+  int offset = 0;
+  if (t.zone.empty()) {
+    offset = uk_is_bst(t.y, t.mo, t.d, t.h) ? 60 : 0;
+  } else if (!zone_minutes(t.zone, offset)) {
+    return false;
+  }
   using namespace std::chrono;  // NOLINT(google-build-using-namespace): date arithmetic
-  const year_month_day ymd{year{num(0, 4)}, month{static_cast<unsigned>(num(5, 2))},
-                           day{static_cast<unsigned>(num(8, 2))}};
-  const int sign = t[19] == '-' ? -1 : 1;
-  const minutes offset{sign * (num(20, 2) * 60 + num(23, 2))};
-  out = sys_days{ymd} + hours{num(11, 2)} + minutes{num(14, 2)} + seconds{num(17, 2)} - offset;
+  const year_month_day ymd{year{t.y}, month{static_cast<unsigned>(t.mo)},
+                           day{static_cast<unsigned>(t.d)}};
+  out = sys_days{ymd} + hours{t.h} + minutes{t.mi} + seconds{t.s} - minutes{offset};
   return true;
 }
 

@@ -3,6 +3,7 @@
 // components and sub-components found on demand; escape sequences decoded only when asked.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -49,6 +50,9 @@ struct Location {
   [[nodiscard]] static bool parse(std::string_view text, Location& out);
 };
 
+/** is_null: whether a raw value is HL7's explicit null (""). */
+[[nodiscard]] inline bool is_null(std::string_view raw) { return raw == "\"\""; }
+
 /** Presence: HL7's three states of a value: not sent, sent as null ("" = delete), sent. */
 enum class Presence : std::uint8_t { kAbsent, kNull, kPresent };
 
@@ -57,6 +61,27 @@ struct Segment {
   std::string_view id;
   std::size_t first_field = 0;  // index into Message's field table; field 0 is the id
   std::size_t field_count = 0;  // including field 0
+};
+
+/**
+ * Components: the components of one repetition of a field, raw, found in one scan (a caller
+ * that reads several components of one field, e.g. a name or an address, scans it once rather
+ * than once per component). Views into the message buffer.
+ */
+class Components {
+public:
+  /** kMax: components kept; later ones (none of the types read here has them) are not. */
+  static constexpr int kMax = 16;
+
+  /** raw: component `comp`, sub-component `sub` (1-based), exactly as Message::raw gives it. */
+  [[nodiscard]] std::string_view raw(int comp, int sub = 1) const;
+
+private:
+  friend class Message;
+  std::array<std::string_view, kMax> part_{};
+  int count_ = 0;
+  char subcomponent_ = '&';
+  bool whole_ = false;  // MSH-1 / MSH-2: the separators themselves, never split
 };
 
 /**
@@ -93,6 +118,9 @@ public:
    */
   [[nodiscard]] std::string_view raw(const Segment& s, int field, int rep = 1, int comp = 1,
                                      int sub = 1) const;
+  /** components: repetition `rep` of field `field` split into components in one scan;
+   * components(s, f, r).raw(c, sub) == raw(s, f, r, c, sub) for every c <= Components::kMax. */
+  [[nodiscard]] Components components(const Segment& s, int field, int rep = 1) const;
   /** raw: as above for the first segment with id `seg`. */
   [[nodiscard]] std::string_view raw(std::string_view seg, int field, int rep = 1, int comp = 1,
                                      int sub = 1) const;
@@ -111,6 +139,12 @@ public:
   [[nodiscard]] Presence presence(const Segment& s, int field, int rep = 1, int comp = 1,
                                   int sub = 1) const;
 
+  /** text: a raw value (from raw() or Components, not MSH-1/MSH-2) as get() gives it: HL7 null
+   * as "", escapes decoded. */
+  [[nodiscard]] std::string text(std::string_view raw) const {
+    return is_null(raw) ? std::string{} : decode(raw);
+  }
+
   /** decode: decodes escape sequences of a raw value of this message (see get()). */
   [[nodiscard]] std::string decode(std::string_view raw) const;
 
@@ -127,9 +161,6 @@ template <class... Parts>
   (out.append(std::string_view(parts)), ...);
   return out;
 }
-
-/** is_null: whether a raw value is HL7's explicit null (""). */
-[[nodiscard]] inline bool is_null(std::string_view raw) { return raw == "\"\""; }
 
 /** escape: text made safe for one value: the delimiters as HL7 escape sequences (\F\ \S\ \T\
  * \R\ \E\), line breaks as \.br\, other control characters dropped. */

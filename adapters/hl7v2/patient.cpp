@@ -58,6 +58,10 @@ bool iequals(std::string_view a, std::string_view b) {
   });
 }
 
+/** Rules: the identifier rules that apply to a sender, in order (pointers into the mapping set,
+ * which outlives the translation). */
+using Rules = std::vector<const mapping::IdentifierRule*>;
+
 /** Cx: one identifier repetition (CX) as read, and the rule that claimed it. */
 struct Cx {
   int rep = 0;
@@ -77,19 +81,20 @@ bool rule_matches(const mapping::IdentifierRule& r, int rep, std::string_view ty
 }
 
 /** identifiers: every repetition of a CX field matched against the rules (first rule wins). */
-std::vector<Cx> identifiers(const Ctx& c, const Segment& s, int field,
-                            const std::vector<mapping::IdentifierRule>& rules) {
+std::vector<Cx> identifiers(const Ctx& c, const Segment& s, int field, const Rules& rules) {
   std::vector<Cx> out;
+  out.reserve(4);  // an NHS number and an MRN, mostly: one allocation
   const int reps = c.m.repetitions(s, field);
   for (int r = 1; r <= reps; ++r) {
-    Cx cx{r, c.m.get(s, field, r, 1), c.m.get(s, field, r, 4, 1), nullptr};
+    const Components x = c.m.components(s, field, r);
+    Cx cx{r, c.m.text(x.raw(1)), c.m.text(x.raw(4, 1)), nullptr};
     if (cx.value.empty()) {
       continue;
     }
-    const std::string type = c.m.get(s, field, r, 5);
-    for (const auto& rule : rules) {
-      if (rule.element == "PID-3" && rule_matches(rule, r, type, cx.authority)) {
-        cx.rule = &rule;
+    const std::string type = c.m.text(x.raw(5));
+    for (const mapping::IdentifierRule* rule : rules) {
+      if (rule->element == "PID-3" && rule_matches(*rule, r, type, cx.authority)) {
+        cx.rule = rule;
         break;
       }
     }
@@ -98,9 +103,38 @@ std::vector<Cx> identifiers(const Ctx& c, const Segment& s, int field,
   return out;
 }
 
-std::vector<mapping::IdentifierRule> rules_for(const Ctx& c) {
-  auto rules = c.mapper.identifier_rules(mapping::Adapter::kAcute, c.sender.str());
-  return rules.empty() ? default_rules() : rules;
+/** rules_for: MappingSet::identifier_rules for the sender (its overrides replace the adapter's
+ * rule of the same id, in place; others are added), as pointers into the set rather than copies;
+ * the default rules when the set has none. */
+Rules rules_for(const Ctx& c) {
+  Rules out;
+  if (const mapping::MappingSet* set = c.mapper.set()) {
+    const auto& am = set->adapter(mapping::Adapter::kAcute);
+    for (const auto& r : am.base.identifiers) {
+      out.push_back(&r);
+    }
+    if (auto o = am.overrides.find(c.sender.str()); o != am.overrides.end()) {
+      for (const auto& r : o->second.identifiers) {
+        bool replaced = false;
+        for (auto& existing : out) {
+          if (existing->id == r.id) {
+            existing = &r;
+            replaced = true;
+          }
+        }
+        if (!replaced) {
+          out.push_back(&r);
+        }
+      }
+    }
+  }
+  if (out.empty()) {
+    static const std::vector<mapping::IdentifierRule> kDefault = default_rules();
+    for (const auto& r : kDefault) {
+      out.push_back(&r);
+    }
+  }
+  return out;
 }
 
 /**
@@ -170,17 +204,19 @@ Names write_names(Out& o, const Ctx& c, const Segment& pid) {
   }
   o.array("name");
   for (int r = 1; r <= reps; ++r) {
-    const std::string family = c.m.get(pid, 5, r, 1, 1);
+    const Components x = c.m.components(pid, 5, r);
+    const std::string family = c.m.text(x.raw(1, 1));
     std::vector<std::string> given;
+    given.reserve(2);
     for (int comp : {2, 3}) {
-      if (auto g = c.m.get(pid, 5, r, comp); !g.empty()) {
+      if (auto g = c.m.text(x.raw(comp)); !g.empty()) {
         given.push_back(std::move(g));
       }
     }
     if (family.empty() && given.empty()) {
       continue;
     }
-    const std::string_view use = name_use(c.m.raw(pid, 5, r, 7));
+    const std::string_view use = name_use(x.raw(7));
     o.begin();
     o.field("use", use);
     o.opt("family", family);
@@ -192,7 +228,7 @@ Names write_names(Out& o, const Ctx& c, const Segment& pid) {
       o.end_array();
     }
     for (auto [comp, key] : {std::pair{5, "prefix"}, std::pair{4, "suffix"}}) {
-      if (auto v = c.m.get(pid, 5, r, comp); !v.empty()) {
+      if (auto v = c.m.text(x.raw(comp)); !v.empty()) {
         o.array(key);
         o.str(v);
         o.end_array();
@@ -201,7 +237,7 @@ Names write_names(Out& o, const Ctx& c, const Segment& pid) {
     o.end();
     if (use == "official" && first.family.empty() && first.given.empty()) {
       first.family = family;
-      first.given = given;
+      first.given = std::move(given);
     } else if (use == "maiden" || use == "old") {
       first.previous.push_back(family);
     }
@@ -230,16 +266,18 @@ std::pair<std::vector<std::string>, std::string> write_addresses(Out& o, const C
   const int reps = c.m.repetitions(pid, 11);
   bool open = false;
   for (int r = 1; r <= reps; ++r) {
+    const Components x = c.m.components(pid, 11, r);
     std::vector<std::string> lines;
+    lines.reserve(2);
     for (int comp : {1, 2}) {
-      if (auto l = c.m.get(pid, 11, r, comp, 1); !l.empty()) {
+      if (auto l = c.m.text(x.raw(comp, 1)); !l.empty()) {
         lines.push_back(std::move(l));
       }
     }
-    const std::string city = c.m.get(pid, 11, r, 3);
-    const std::string district = c.m.get(pid, 11, r, 4);
-    const std::string postcode = c.m.get(pid, 11, r, 5);
-    const std::string country = c.m.get(pid, 11, r, 6);
+    const std::string city = c.m.text(x.raw(3));
+    const std::string district = c.m.text(x.raw(4));
+    const std::string postcode = c.m.text(x.raw(5));
+    const std::string country = c.m.text(x.raw(6));
     if (lines.empty() && city.empty() && district.empty() && postcode.empty()) {
       continue;
     }
@@ -248,7 +286,7 @@ std::pair<std::vector<std::string>, std::string> write_addresses(Out& o, const C
       open = true;
     }
     o.begin();
-    o.opt("use", address_use(c.m.raw(pid, 11, r, 7)));
+    o.opt("use", address_use(x.raw(7)));
     if (!lines.empty()) {
       o.array("line");
       for (const auto& l : lines) {
@@ -262,7 +300,9 @@ std::pair<std::vector<std::string>, std::string> write_addresses(Out& o, const C
     o.opt("country", country);
     o.end();
     if (first.first.empty() && first.second.empty()) {
-      std::vector<std::string> all = lines;
+      std::vector<std::string> all;
+      all.reserve(lines.size() + 2);
+      all.insert(all.end(), lines.begin(), lines.end());
       for (const auto* extra : {&city, &district}) {
         if (!extra->empty()) {
           all.push_back(*extra);
@@ -283,17 +323,18 @@ std::vector<store::ContactPoint> write_telecom(Out& o, const Ctx& c, const Segme
   for (auto [field, default_use] : {std::pair{13, "home"}, std::pair{14, "work"}}) {
     const int reps = c.m.repetitions(pid, field);
     for (int r = 1; r <= reps; ++r) {
-      const std::string_view use_code = c.m.raw(pid, field, r, 2);
-      const std::string_view equipment = c.m.raw(pid, field, r, 3);
+      const Components x = c.m.components(pid, field, r);
+      const std::string_view use_code = x.raw(2);
+      const std::string_view equipment = x.raw(3);
       store::ContactPoint cp;
       if (use_code == "NET" || equipment == "Internet" || equipment == "X.400") {
         cp.system = "email";
-        cp.value = c.m.get(pid, field, r, 4);
+        cp.value = c.m.text(x.raw(4));
       } else {
         cp.system = equipment == "FX" ? "fax" : "phone";
-        cp.value = c.m.get(pid, field, r, 1);
+        cp.value = c.m.text(x.raw(1));
         if (cp.value.empty()) {
-          cp.value = c.m.get(pid, field, r, 12);  // XTN-12 unformatted number (2.5)
+          cp.value = c.m.text(x.raw(12));  // XTN-12 unformatted number (2.5)
         }
         cp.use = equipment == "CP" ? "mobile" : default_use;
       }
@@ -323,7 +364,8 @@ identity::Gender write_gender(Out& o, Ctx& c, const Segment& pid) {
   if (code.empty()) {
     return identity::Gender::kUnknown;
   }
-  const auto mapped = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "sex", code);
+  mapping::Mapped miss;
+  const auto mapped = value(c, "sex", code, {}, miss);
   identity::Gender g = identity::parse_gender(mapped.mapped ? mapped.coding.code : code);
   if (!mapped.mapped && c.mapper.set() != nullptr) {
     c.out.warnings.push_back("PID-8: sex code not in the mappings; read as " +
@@ -335,22 +377,24 @@ identity::Gender write_gender(Out& o, Ctx& c, const Segment& pid) {
 
 void write_mapped_concept(Out& o, Ctx& c, const Segment& pid, int field, std::string_view map,
                           std::string_view key) {
-  const std::string code = c.m.get(pid, field, 1, 1);
+  const Components x = c.m.components(pid, field);
+  const std::string code = c.m.text(x.raw(1));
   if (code.empty()) {
     return;
   }
-  const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), map, code,
-                                c.m.get(pid, field, 1, 2));
+  mapping::Mapped miss;
+  const auto v = value(c, map, code, c.m.text(x.raw(2)), miss);
   o.concept_of(key, v.coding.system, v.coding.code, v.coding.display);
 }
 
 void write_ethnicity(Out& o, Ctx& c, const Segment& pid) {
-  const std::string code = c.m.get(pid, 22, 1, 1);
+  const Components x = c.m.components(pid, 22);
+  const std::string code = c.m.text(x.raw(1));
   if (code.empty()) {
     return;
   }
-  const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "ethnic_category", code,
-                                c.m.get(pid, 22, 1, 2));
+  mapping::Mapped miss;
+  const auto v = value(c, "ethnic_category", code, c.m.text(x.raw(2)), miss);
   o.array("extension");
   o.begin();
   o.field("url", kEthnicExtension);
@@ -365,12 +409,14 @@ void write_gp(Out& o, Ctx& c) {
   if (pd1 == nullptr) {
     return;
   }
-  std::string ods = c.m.get(*pd1, 3, 1, 10);  // XON-10 organisation identifier (2.5)
+  const Components xon = c.m.components(*pd1, 3);
+  const Components xcn = c.m.components(*pd1, 4);
+  std::string ods = c.m.text(xon.raw(10));  // XON-10 organisation identifier (2.5)
   if (ods.empty()) {
-    ods = c.m.get(*pd1, 3, 1, 3);  // XON-3 ID number (2.3, 2.4)
+    ods = c.m.text(xon.raw(3));  // XON-3 ID number (2.3, 2.4)
   }
-  const std::string practice = c.m.get(*pd1, 3, 1, 1);
-  const std::string gp = c.m.get(*pd1, 4, 1, 1);
+  const std::string practice = c.m.text(xon.raw(1));
+  const std::string gp = c.m.text(xcn.raw(1));
   if (ods.empty() && gp.empty()) {
     return;
   }
@@ -394,10 +440,11 @@ void write_gp(Out& o, Ctx& c) {
     o.begin();
     o.field("type", "Practitioner");
     o.begin("identifier");
-    o.field("system", practitioner_system(c, c.m.raw(*pd1, 4, 1, 9)));
+    std::string scratch;
+    o.field("system", practitioner_system(c, xcn.raw(9), scratch));
     o.field("value", gp);
     o.end();
-    o.opt("display", xcn_display(c.m, *pd1, 4));
+    o.opt("display", xcn_display(c.m, xcn));
     o.end();
   }
   o.end_array();
@@ -519,8 +566,8 @@ Result<void> write_patient(Ctx& c) {
   }
   o.end_array();
   identity::IncomingIdentity who{c.sender};
-  const Names names = write_names(o, c, *pid);
-  const auto telecom = write_telecom(o, c, *pid);
+  Names names = write_names(o, c, *pid);
+  auto telecom = write_telecom(o, c, *pid);
   who.match.gender = identity::gender_code(write_gender(o, c, *pid));
   auto dob = birth_date(o, c, *pid);
   if (!dob) {
@@ -529,7 +576,7 @@ Result<void> write_patient(Ctx& c) {
   if (auto r = write_death(o, c, *pid); !r) {
     return r.error();
   }
-  const auto [lines, postcode] = write_addresses(o, c, *pid);
+  auto [lines, postcode] = write_addresses(o, c, *pid);
   write_mapped_concept(o, c, *pid, 16, "marital_status", "maritalStatus");
   write_gp(o, c);
   o.end();
@@ -537,13 +584,13 @@ Result<void> write_patient(Ctx& c) {
 
   who.match.nhs_number = ids->nhs;
   who.match.nhs_status = ids->status;
-  who.match.family = names.family;
-  who.match.given = names.given;
-  who.match.previous_families = names.previous;
+  who.match.family = std::move(names.family);
+  who.match.given = std::move(names.given);
+  who.match.previous_families = std::move(names.previous);
   who.match.birth_date = *dob;
-  who.match.postcode = postcode;
-  who.address_lines = lines;
-  who.telecom = telecom;
+  who.match.postcode = std::move(postcode);
+  who.address_lines = std::move(lines);
+  who.telecom = std::move(telecom);
   who.message_id = c.out.sender_message_id;
   // When the details held from: the event (EVN-6), else when it was recorded (EVN-2), else the
   // message time (MSH-7); so a late message never overrides newer details (the MPI orders by it).

@@ -150,7 +150,7 @@ Result<std::string> write_observation(Ctx& c, const Segment& obx, int occurrence
   if (!write_ce(o, c, obx, 3, "code")) {
     return located(at("OBX", 3, 0, occurrence), "required field missing (observation identifier)");
   }
-  o.reference("subject", "Patient/" + c.patient_id);
+  o.reference("subject", "Patient", c.patient_id, {});
   auto when = datetime(c, obx, 14, "OBX", occurrence);
   if (!when) {
     return when.error();
@@ -219,7 +219,7 @@ Result<void> write_report(Ctx& c, const Report& rep) {
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-DiagnosticReport");
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:" + c.sender.str() + ":filler-order-number");
+  o.field("system", "urn:caregw:id:", c.sender.str(), ":filler-order-number");
   o.field("value", filler);
   o.end();
   o.end_array();
@@ -227,7 +227,7 @@ Result<void> write_report(Ctx& c, const Report& rep) {
   if (!write_ce(o, c, obr, 4, "code")) {
     return located(at("OBR", 4, 0, rep.occurrence), "required field missing (service identifier)");
   }
-  o.reference("subject", "Patient/" + c.patient_id);
+  o.reference("subject", "Patient", c.patient_id, {});
   o.opt("effectiveDateTime", *effective);
   if (issued->size() > 10) {
     o.field("issued", *issued);  // an instant needs a time

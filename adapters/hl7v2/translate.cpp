@@ -99,6 +99,7 @@ bool supported_event(std::string_view event) {
 Result<ingest::TranslatedMessage> translate_message(const Message& m, const OdsCode& sender,
                                                     const mapping::Mapper& mapper) {
   ingest::TranslatedMessage out;
+  out.resources.reserve(4);  // Patient, Encounter and one or two Locations: no regrowth
   Ctx c{m, sender, mapper, {}, {}, {}, out};
   if (auto r = check_header(m, c); !r) {
     return r.error();

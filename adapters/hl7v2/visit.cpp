@@ -9,8 +9,9 @@
 namespace gw::adapters::hl7v2::detail {
 namespace {
 
-constexpr std::string_view kParticipationSystem =
-    "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+/** kParticipationTypeStart: Encounter.participant.type up to its code (v3 ParticipationType). */
+constexpr std::string_view kParticipationTypeStart =
+    R"([{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":")";
 constexpr std::string_view kDischargeMethodExtension =
     "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DischargeMethod";
 
@@ -52,8 +53,9 @@ struct Place {
 Place write_location(Ctx& c, const Segment& pv1, int field) {
   std::string key;
   std::string name;
+  const Components pl = c.m.components(pv1, field);
   for (int comp = 1; comp <= 4; ++comp) {
-    const std::string v = c.m.get(pv1, field, 1, comp, 1);
+    const std::string v = c.m.text(pl.raw(comp, 1));
     if (!v.empty()) {
       key += key.empty() ? "" : "-";
       key += v;
@@ -68,13 +70,14 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
     const Location where = value_location(c, "ward", at("PV1", 3, 2));
     const std::string ward = read_at(c.m, where);
     if (!ward.empty()) {
-      const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "ward", ward);
+      mapping::Mapped miss;
+      const auto v = value(c, "ward", ward, {}, miss);
       if (v.mapped && !v.coding.display.empty()) {
         name = v.coding.display;
       }
     }
   }
-  Place p{fhir_id("loc-", key), name};
+  Place p{fhir_id("loc-", key), std::move(name)};
   Out o;
   o.begin();
   o.field("resourceType", "Location");
@@ -82,33 +85,29 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Location");
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:" + c.sender.str() + ":location");
+  o.field("system", "urn:caregw:id:", c.sender.str(), ":location");
   o.field("value", key);
   o.end();
   o.end_array();
   o.field("status", "active");
-  o.field("name", name);
+  o.field("name", p.name);
   o.field("mode", "instance");
-  const bool bed = !c.m.raw(pv1, field, 1, 3).empty();
+  const bool bed = !pl.raw(3).empty();
   o.concept_of("physicalType", "http://terminology.hl7.org/CodeSystem/location-physical-type",
                bed ? "bd" : "wa", bed ? "Bed" : "Ward");
-  o.begin("managingOrganization");
-  o.begin("identifier");
-  o.field("system", kOdsSystem);
-  o.field("value", c.sender.str());
-  o.end();
-  o.end();
+  o.ods_identifier("managingOrganization", c.sender.str());
   o.end();
   c.out.resources.push_back({"Location", p.id, o.take(), false});
   return p;
 }
 
 void write_class(Out& o, const Ctx& c, std::string_view code) {
-  const auto v =
-      c.mapper.set() != nullptr
-          ? c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "encounter_class", code)
-          : mapping::Mapped{
-                {"http://terminology.hl7.org/CodeSystem/v2-0004", std::string(code), ""}, false};
+  mapping::Mapped miss;  // without a mapping set: the code as sent, in HL7 table 0004
+  if (c.mapper.set() == nullptr) {
+    miss.coding = {"http://terminology.hl7.org/CodeSystem/v2-0004", std::string(code), ""};
+  }
+  const ValueRef v = c.mapper.set() != nullptr ? value(c, "encounter_class", code, {}, miss)
+                                               : ValueRef{miss.coding, false};
   o.begin("class");
   o.opt("system", v.coding.system);
   o.field("code", v.coding.code);
@@ -120,7 +119,8 @@ void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
   bool open = false;
   for (auto [field, type] :
        {std::pair{7, "ATND"}, std::pair{17, "ADM"}, std::pair{8, "REF"}, std::pair{9, "CON"}}) {
-    const std::string id = c.m.get(pv1, field, 1, 1);
+    const Components xcn = c.m.components(pv1, field);
+    const std::string id = c.m.text(xcn.raw(1));
     if (id.empty()) {
       continue;
     }
@@ -129,20 +129,15 @@ void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
       open = true;
     }
     o.begin();
-    o.array("type");
-    o.begin();
-    o.array("coding");
-    o.coding(kParticipationSystem, type, {});
-    o.end_array();
-    o.end();
-    o.end_array();
+    o.raw_field("type", kParticipationTypeStart, type, R"("}]}])");
     o.begin("individual");
     o.field("type", "Practitioner");
     o.begin("identifier");
-    o.field("system", practitioner_system(c, c.m.raw(pv1, field, 1, 9)));
+    std::string scratch;
+    o.field("system", practitioner_system(c, xcn.raw(9), scratch));
     o.field("value", id);
     o.end();
-    o.opt("display", xcn_display(c.m, pv1, field));
+    o.opt("display", xcn_display(c.m, xcn));
     o.end();
     o.end();
   }
@@ -225,7 +220,8 @@ void write_discharge_method(Out& o, const Ctx& c, std::string_view status) {
   if (code.empty()) {
     return;
   }
-  const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "discharge_method", code);
+  mapping::Mapped miss;
+  const auto v = value(c, "discharge_method", code, {}, miss);
   o.array("extension");
   o.begin();
   o.field("url", kDischargeMethodExtension);
@@ -246,7 +242,7 @@ void write_locations(Out& o, Ctx& c, const Segment& pv1) {
       continue;
     }
     o.begin();
-    o.reference("location", "Location/" + p->id, p->name);
+    o.reference("location", "Location", p->id, p->name);
     o.field("status", p == &now ? "active" : "completed");
     o.end();
   }
@@ -289,7 +285,7 @@ Result<void> write_visit(Ctx& c) {
   write_discharge_method(o, c, status);
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:" + c.sender.str() + ":visit-number");
+  o.field("system", "urn:caregw:id:", c.sender.str(), ":visit-number");
   o.field("value", visit);
   o.end();
   o.end_array();
@@ -298,23 +294,19 @@ Result<void> write_visit(Ctx& c) {
   if (has_map(c, "specialty")) {
     const std::string service = read_at(c.m, value_location(c, "specialty", at("PV1", 10)));
     if (!service.empty()) {
-      const auto v = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), "specialty", service);
+      mapping::Mapped miss;
+      const auto v = value(c, "specialty", service, {}, miss);
       o.concept_of("serviceType", v.coding.system, v.coding.code, v.coding.display);
     }
   }
-  o.reference("subject", "Patient/" + c.patient_id);
+  o.reference("subject", "Patient", c.patient_id, {});
   write_participants(o, c, *pv1);
   if (auto r = write_period(o, c, *pv1, status); !r) {
     return r.error();
   }
   write_hospitalization(o, c, status);
   write_locations(o, c, *pv1);
-  o.begin("serviceProvider");
-  o.begin("identifier");
-  o.field("system", kOdsSystem);
-  o.field("value", c.sender.str());
-  o.end();
-  o.end();
+  o.ods_identifier("serviceProvider", c.sender.str());
   o.end();
   c.out.resources.push_back({"Encounter", id, o.take(), false});
   return {};
