@@ -36,7 +36,7 @@ constexpr std::array<DemoUser, 7> kUsers = {{
     {"paramedic", "demo-user-para", "Pat Fictional (paramedic, invented)", "Z9L01", "R1070",
      "direct-care"},
     {"ig-lead", "demo-user-ig", "Robin Test (IG lead, invented)", "Z9A01", "R5100", "ig-audit"},
-    {"operator", "demo-user-ops", "Kim Placeholder (integration operator, invented)", "Z9A01",
+    {"operator", "demo-user-ops", "Kim Sampleford (integration operator, invented)", "Z9A01",
      "R8008", "operations"},
 }};
 

@@ -137,7 +137,7 @@ Result<Translation> translate_native(const ingest::InboundAdapter& adapter, Kind
     return make_error(Errc::kUnprocessable,
                       "a native message translates to fhir-r4 or fhir-r4-xml");
   }
-  // Offline there is no client certificate to name the sender; this placeholder ODS code only
+  // Offline there is no client certificate to name the sender; this stand-in ODS code only
   // names the source of the patient identity, which translate does not print.
   const auto sender = OdsCode::parse("OFFLINE");
   if (!sender) {
