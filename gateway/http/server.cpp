@@ -430,27 +430,38 @@ private:
     stats_.latency.with({route}).observe(secs);
   }
 
-  net::awaitable<void> session(tcp::socket sock, BoundListener l, SnapshotPtr snap) {
-    ConnectionCount counted(*this, l.name);
-    const config::Limits& lim = snap->config->limits;
-    std::string remote;
-    {
-      boost::system::error_code ec;
-      const auto ep = sock.remote_endpoint(ec);
-      remote = ec ? "" : ep.address().to_string();
-    }
-    TlsStream stream(beast::tcp_stream(std::move(sock)),
-                     *snap->contexts.for_mode(l.client_certificate));
-    Registered registered(*this, co_await net::this_coro::executor);
-    Handle& handle = *registered;
-    handle.stream = &beast::get_lowest_layer(stream);
+  /** remote_address: the peer's IP address, or empty if the socket no longer has one. */
+  static std::string remote_address(const tcp::socket& sock) {
+    boost::system::error_code ec;
+    const auto ep = sock.remote_endpoint(ec);
+    return ec ? std::string() : ep.address().to_string();
+  }
 
+  /** handshake: the server side of the TLS handshake, bounded; a failure is counted and logged. */
+  net::awaitable<bool> handshake(TlsStream& stream, const BoundListener& l,
+                                 const config::Limits& lim, const std::string& remote) {
     beast::get_lowest_layer(stream).expires_after(lim.handshake_timeout);
     if (auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple); ec) {
       const std::string reason = tls::handshake_failure_reason(ec, stream.native_handle());
       stats_.handshake_failures.with({l.name, reason}).inc();
       log::warn("tls_handshake_failed",
                 {{"listener", l.name}, {"reason", reason}, {"remote", remote}});
+      co_return false;
+    }
+    co_return true;
+  }
+
+  net::awaitable<void> session(tcp::socket sock, BoundListener l, SnapshotPtr snap) {
+    ConnectionCount counted(*this, l.name);
+    const config::Limits& lim = snap->config->limits;
+    const std::string remote = remote_address(sock);
+    TlsStream stream(beast::tcp_stream(std::move(sock)),
+                     *snap->contexts.for_mode(l.client_certificate));
+    Registered registered(*this, co_await net::this_coro::executor);
+    Handle& handle = *registered;
+    handle.stream = &beast::get_lowest_layer(stream);
+
+    if (!co_await handshake(stream, l, lim, remote)) {
       co_return;
     }
     const tls::PeerIdentity peer = tls::peer_identity(stream.native_handle());
@@ -608,23 +619,13 @@ private:
   net::awaitable<void> mllp_session(tcp::socket sock, BoundListener l, SnapshotPtr snap) {
     ConnectionCount counted(*this, l.name);
     const config::Limits& lim = snap->config->limits;
-    std::string remote;
-    {
-      boost::system::error_code ec;
-      const auto ep = sock.remote_endpoint(ec);
-      remote = ec ? "" : ep.address().to_string();
-    }
+    const std::string remote = remote_address(sock);
     TlsStream stream(beast::tcp_stream(std::move(sock)),
                      *snap->contexts.for_mode(config::ClientCert::kRequired));
     Registered registered(*this, co_await net::this_coro::executor);
     Handle& handle = *registered;
     handle.stream = &beast::get_lowest_layer(stream);
-    beast::get_lowest_layer(stream).expires_after(lim.handshake_timeout);
-    if (auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple); ec) {
-      const std::string reason = tls::handshake_failure_reason(ec, stream.native_handle());
-      stats_.handshake_failures.with({l.name, reason}).inc();
-      log::warn("tls_handshake_failed",
-                {{"listener", l.name}, {"reason", reason}, {"remote", remote}});
+    if (!co_await handshake(stream, l, lim, remote)) {
       co_return;
     }
     const tls::PeerIdentity peer = tls::peer_identity(stream.native_handle());
