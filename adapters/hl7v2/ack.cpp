@@ -2,7 +2,10 @@
 // refused gets a useful answer), and every text written is escaped for the message's delimiters.
 #include "adapters/hl7v2/ack.hpp"
 
+#include <chrono>
+
 #include "adapters/hl7v2/message.hpp"
+#include "gateway/fhir/datetime.hpp"
 
 namespace gw::adapters::hl7v2 {
 namespace {
@@ -162,7 +165,11 @@ std::string build_ack(std::string_view body, const ingest::AckRequest& ack) {
        {&h.receiving_app, &h.receiving_facility, &h.sending_app, &h.sending_facility}) {
     out += f + escape(*v, h.d);
   }
-  out += std::string{f} + f + f + type + f + escape(bounded(ack.ack_id, 199), h.d) + f +
+  out += f;  // MSH-6 ends
+  if (ack.at != std::chrono::system_clock::time_point{}) {
+    out += hl7_time(fhir::format_instant(ack.at));  // MSH-7, UTC
+  }
+  out += std::string{f} + f + type + f + escape(bounded(ack.ack_id, 199), h.d) + f +
          h.processing_id + f + h.version + '\r';
   const bool rejected = ack.code == ingest::AckRequest::Code::kRejected;
   const std::string_view msa = ack.code == ingest::AckRequest::Code::kAccepted ? "AA"

@@ -14,8 +14,8 @@ namespace gw::adapters::hl7v2 {
  * delimiters, MSH-10 = ack.ack_id; MSA-1 AA / AR (kRejected) / AE (kError), MSA-2 = the incoming
  * MSH-10; an ERR segment locating the error (ERR-2 for 2.5 and later, ERR-1 before) with the
  * HL7 table 0357 code and the reason, and for 2.5+ one ERR (severity W) per warning. For input
- * with no readable MSH: a minimal v2.4 ACK with AR. MSH-7 is left empty: AckRequest carries no
- * time and adapters keep no clock (README.md, "Not built").
+ * with no readable MSH: a minimal v2.4 ACK with AR. MSH-7 is ack.at in UTC (empty when at is
+ * the epoch: the caller did not say).
  */
 [[nodiscard]] std::string build_ack(std::string_view body, const ingest::AckRequest& ack);
 

@@ -804,10 +804,44 @@ bool to_fhir_datetime(std::string_view hl7, std::string& out) {
   return true;
 }
 
+std::string hl7_time(std::string_view t) {
+  std::string out;
+  std::string zone;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char ch = t[i];
+    if (ch >= '0' && ch <= '9') {
+      out.push_back(ch);
+    } else if (ch == 'Z') {
+      zone = "+0000";
+      break;
+    } else if ((ch == '+' || ch == '-') && i >= 10) {
+      zone.push_back(ch);
+      for (std::size_t k = i + 1; k < t.size(); ++k) {
+        if (t[k] >= '0' && t[k] <= '9') {
+          zone.push_back(t[k]);
+        }
+      }
+      break;
+    } else if (ch == '.') {
+      while (i + 1 < t.size() && t[i + 1] >= '0' && t[i + 1] <= '9') {
+        ++i;  // fractions of a second are not carried
+      }
+    }
+  }
+  return out + zone;
+}
+
+/** The years a 64-bit nanosecond system_clock time point spans whole (1677-09 to 2262-04). */
+constexpr int kFirstTimePointYear = 1678;
+constexpr int kLastTimePointYear = 2261;
+
 bool to_time_point(std::string_view hl7, std::chrono::system_clock::time_point& out) {
   Dtm t;
   if (!read_dtm(hl7, t) || !t.has_h) {
     return false;  // a date alone has no time of day
+  }
+  if (t.y < kFirstTimePointYear || t.y > kLastTimePointYear) {
+    return false;  // outside what a nanosecond system_clock time point holds
   }
   int offset = 0;
   if (t.zone.empty()) {

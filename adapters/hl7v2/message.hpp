@@ -183,8 +183,13 @@ template <class... Parts>
 
 /**
  * to_time_point: an HL7 DTM/TS with at least a time of day (as to_fhir_datetime reads it: the
- * sender's offset, else UK local time) as a UTC time point. False for a date alone or bad text.
+ * sender's offset, else UK local time) as a UTC time point. False for a date alone, bad text,
+ * or a year outside 1678-2261 (a system_clock time point cannot hold it).
  */
 [[nodiscard]] bool to_time_point(std::string_view hl7, std::chrono::system_clock::time_point& out);
+
+/** hl7_time: a FHIR date/dateTime/instant as HL7 DTM ("2010-10-10T14:00:00+01:00" ->
+ * "20101010140000+0100"; fractions of a second are not carried). */
+[[nodiscard]] std::string hl7_time(std::string_view fhir_time);
 
 }  // namespace gw::adapters::hl7v2

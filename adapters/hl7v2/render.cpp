@@ -39,35 +39,6 @@ const Value* first(const Value& v, const char* key) {
   return a != nullptr && a->IsArray() && !a->Empty() ? &(*a)[0] : nullptr;
 }
 
-/** hl7_time: a FHIR date/dateTime/instant as HL7 DTM ("2010-10-10T14:00:00+01:00" ->
- * "20101010140000+0100"). */
-std::string hl7_time(std::string_view t) {
-  std::string out;
-  std::string zone;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const char ch = t[i];
-    if (ch >= '0' && ch <= '9') {
-      out.push_back(ch);
-    } else if (ch == 'Z') {
-      zone = "+0000";
-      break;
-    } else if ((ch == '+' || ch == '-') && i >= 10) {
-      zone.push_back(ch);
-      for (std::size_t k = i + 1; k < t.size(); ++k) {
-        if (t[k] >= '0' && t[k] <= '9') {
-          zone.push_back(t[k]);
-        }
-      }
-      break;
-    } else if (ch == '.') {
-      while (i + 1 < t.size() && t[i + 1] >= '0' && t[i + 1] <= '9') {
-        ++i;  // fractions of a second are not carried
-      }
-    }
-  }
-  return out + zone;
-}
-
 /** Seg: one segment's fields, joined with trailing empty fields left off. */
 struct Seg {
   std::vector<std::string> f;

@@ -99,7 +99,7 @@ public:
       : threads_(cfg->threads != 0 ? cfg->threads
                                    : std::max(1U, std::thread::hardware_concurrency())),
         ioc_(static_cast<int>(threads_)),
-        blocking_(std::max<std::size_t>(4, std::size_t{2} * threads_)),
+        blocking_(std::max<std::size_t>(32, std::size_t{16} * threads_)),
         reload_(std::move(reload)),
         stats_(registry_),
         pipeline_(pipeline::Services{registry_, stats_, blocking_.get_executor(), backends}),
@@ -677,7 +677,8 @@ private:
                                                      std::to_string(lim.max_body_bytes) +
                                                      " bytes and was not accepted"),
               {},
-              new_request_id()};
+              new_request_id(),
+              std::chrono::system_clock::now()};
           ack = adapter->acknowledge(ev.data, nak);
           status = 413;
         } else {

@@ -61,7 +61,8 @@ struct AckRequest {
   enum class Code : std::uint8_t { kAccepted, kRejected, kError } code = Code::kAccepted;
   std::optional<Error> error{};  // for kRejected / kError: the adapter's own error or the gateway's
   std::vector<std::string> warnings{};
-  std::string ack_id{};  // the gateway's id for the acknowledgement (unique)
+  std::string ack_id{};                        // the gateway's id for the acknowledgement (unique)
+  std::chrono::system_clock::time_point at{};  // when it is sent (HL7 MSH-7); epoch: unknown
 };
 
 /**

@@ -78,6 +78,9 @@ Reply Ingest::answer(const InboundAdapter& adapter, std::string_view body, AckRe
     auto id = store::new_idempotency_key();
     ack.ack_id = id ? *id : std::string("caregw-ack");
   }
+  if (ack.at == std::chrono::system_clock::time_point{}) {
+    ack.at = deps_.clock.now();
+  }
   reply.content_type = std::string(adapter.ack_content_type());
   reply.body = adapter.acknowledge(body, ack);
   return reply;

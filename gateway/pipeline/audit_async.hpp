@@ -11,7 +11,11 @@
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
 
 #include "gateway/audit/audit_log.hpp"
 
@@ -21,30 +25,47 @@ namespace gw::pipeline {
  * async_audit_all: appends every record and completes with the last sequence number once all
  * are on disk, or with the first error (kUnavailable when the log cannot write: the caller
  * answers 503 and serves nothing). The AuditLog's callbacks run on its writer thread (or at once,
- * for a refusal); completion is posted to the handler's executor.
+ * for a refusal); completion is posted to the handler's executor, which must run on an
+ * io_context (every server executor does).
  */
 template <class Token>
 auto async_audit_all(audit::AuditLog& log, std::vector<audit::AuditRecord> records, Token&& token) {
   return boost::asio::async_initiate<Token, void(Result<std::uint64_t>)>(
       [&log](auto handler, std::vector<audit::AuditRecord> recs) {
         using Handler = decltype(handler);
+        using Executor = boost::asio::associated_executor_t<Handler>;
         struct State {
           std::mutex mu;
           std::size_t left = 0;
           std::optional<Error> first_error;
           std::uint64_t last = 0;
           std::optional<Handler> handler;
+          std::optional<Executor> ex;
         };
-        auto ex = boost::asio::get_associated_executor(handler);
         auto state = std::make_shared<State>();
+        state->ex.emplace(boost::asio::get_associated_executor(handler));
         state->handler.emplace(std::move(handler));
-        auto finish = [state, ex]() {
+        // The writer thread outlives the server's io_context, and the request's executor (a
+        // strand) must never be released there: the callbacks hold only the shared state, and
+        // the handler and its executor move into the posted function, which only the
+        // io_context's own threads run or destroy. The writer thread touches the plain
+        // io_context executor, whose copies own nothing.
+        auto io = static_cast<boost::asio::io_context&>(
+                      boost::asio::query(*state->ex, boost::asio::execution::context))
+                      .get_executor();
+        auto finish = [state, io]() {
           Result<std::uint64_t> out = state->first_error
                                           ? Result<std::uint64_t>(*state->first_error)
                                           : Result<std::uint64_t>(state->last);
-          boost::asio::post(ex, [h = std::move(*state->handler), out]() mutable {
-            std::move(h)(std::move(out));
-          });
+          auto run = [h = std::move(*state->handler), ex = std::move(*state->ex),
+                      out = std::move(out)]() mutable {
+            boost::asio::dispatch(ex, [h = std::move(h), out = std::move(out)]() mutable {
+              std::move(h)(std::move(out));
+            });
+          };
+          state->handler.reset();
+          state->ex.reset();
+          boost::asio::post(io, std::move(run));
         };
         if (recs.empty()) {
           finish();

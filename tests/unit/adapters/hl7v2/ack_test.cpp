@@ -49,6 +49,17 @@ TEST(Hl7v2Ack, AcceptSwapsSenderAndReceiverAndEchoesTheControlId) {
   EXPECT_EQ(m.get("MSA", 1), "AA");
   EXPECT_EQ(m.get("MSA", 2), "1391320453338055");
   EXPECT_EQ(m.find("ERR"), nullptr);
+  EXPECT_EQ(m.get("MSH", 7), "");  // the caller gave no time
+}
+
+TEST(Hl7v2Ack, Msh7IsWhenTheGatewayAnsweredInUtc) {
+  using namespace std::chrono;  // NOLINT(google-build-using-namespace): test arithmetic
+  ingest::AckRequest ok;
+  ok.ack_id = "GW-0002";
+  ok.at = sys_days{year{2026} / 7 / 1} + hours{9} + minutes{5} + seconds{7} + milliseconds{250};
+  const Message m = parsed(build_ack("MSH|^~\\&|A|B|C|D|20260701100500||ADT^A01|Z1|P|2.4\r", ok));
+  EXPECT_EQ(m.get("MSH", 7), "20260701090507+0000");
+  EXPECT_EQ(m.get("MSH", 10), "GW-0002");
 }
 
 TEST(Hl7v2Ack, Version25PointsAtTheFieldWithErr2) {

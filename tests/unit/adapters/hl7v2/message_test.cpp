@@ -176,6 +176,11 @@ TEST(Hl7v2Datetime, TimePointsAreUtc) {
   EXPECT_EQ(t, sys_days{year{2010} / 1 / 2} + hours{17} + minutes{15});
   EXPECT_FALSE(to_time_point("20100102", t));  // a date alone is not a moment
   EXPECT_FALSE(to_time_point("garbage", t));
+  // A valid DTM the clock cannot hold (found by fuzzing: it overflowed) is refused, not wrapped.
+  EXPECT_FALSE(to_time_point("99991231235959+0000", t));
+  EXPECT_FALSE(to_time_point("16000101120000+0000", t));
+  ASSERT_TRUE(to_time_point("22611231235959+0000", t));
+  EXPECT_EQ(t, sys_days{year{2261} / 12 / 31} + hours{23} + minutes{59} + seconds{59});
 }
 
 }  // namespace
