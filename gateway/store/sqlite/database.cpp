@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include "gateway/store/sqlite/wal_sync.hpp"
+
 namespace gw::store::sqlite {
 namespace {
 
@@ -171,6 +173,8 @@ Database::Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std
 Database::Database(Database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       path_(std::move(other.path_)),
+      wal_sync_(std::move(other.wal_sync_)),
+      busy_timeout_(other.busy_timeout_),
       cache_(std::move(other.cache_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
@@ -178,6 +182,8 @@ Database& Database::operator=(Database&& other) noexcept {
     close();
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    wal_sync_ = std::move(other.wal_sync_);
+    busy_timeout_ = other.busy_timeout_;
     cache_ = std::move(other.cache_);
   }
   return *this;
@@ -208,6 +214,7 @@ Result<Database> Database::open(const std::filesystem::path& file, const OpenOpt
     return sqlite_error(raw, rc, "open database");
   }
   sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
+  db.busy_timeout_ = options.busy_timeout;
   // Defensive settings (https://sqlite.org/security.html): no SQL functions run from the
   // schema, no double-quoted string literals.
   sqlite3_db_config(raw, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
@@ -221,8 +228,10 @@ Result<Database> Database::open(const std::filesystem::path& file, const OpenOpt
   if (mode->value_or("") != "wal") {
     return make_error(Errc::kUnavailable, "sqlite: could not switch the database to WAL mode");
   }
+  const bool shared_sync = options.shared_wal_sync && !options.read_only;
   std::string pragmas =
-      "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+      std::string(shared_sync ? "PRAGMA synchronous=NORMAL;" : "PRAGMA synchronous=FULL;") +
+      " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
       "PRAGMA cache_size=-" +
       std::to_string(options.cache_size_kib) + ";";
   if (options.read_only) {
@@ -230,6 +239,9 @@ Result<Database> Database::open(const std::filesystem::path& file, const OpenOpt
   }
   if (auto r = db.exec(pragmas); !r) {
     return r.error();
+  }
+  if (shared_sync) {
+    db.wal_sync_ = shared_wal_sync(file);
   }
   return db;
 }
@@ -320,18 +332,48 @@ Result<Transaction> Transaction::begin(Database& db, TransactionMode mode) {
   if (db.in_transaction()) {
     return make_error(Errc::kInternal, "sqlite: a transaction is already open on this connection");
   }
+  std::binary_semaphore* writer = nullptr;
+  if (mode == TransactionMode::kImmediate && db.wal_sync_) {
+    writer = &db.wal_sync_->writer_lock();
+    if (!writer->try_acquire_for(db.busy_timeout_)) {
+      return make_error(Errc::kUnavailable,
+                        "sqlite: another writer held the database for longer than the busy "
+                        "timeout; retry");
+    }
+  }
   // Cached statements: a read transaction per lookup should not re-parse BEGIN and COMMIT.
   auto r =
       db.run_cached(mode == TransactionMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
   if (!r) {
+    if (writer != nullptr) {
+      writer->release();
+    }
     return r.error();
   }
-  return Transaction(&db);
+  return Transaction(&db, writer);
 }
 
 Transaction::~Transaction() { rollback(); }
 
+void Transaction::unlock_writer() {
+  if (writer_ != nullptr) {
+    std::exchange(writer_, nullptr)->release();
+  }
+}
+
+Result<void> Database::wait_durable() {
+  return wal_sync_ ? wal_sync_->wait_durable() : Result<void>{};
+}
+
 Result<void> Transaction::commit() {
+  Database* db = db_;
+  if (auto r = commit_before_sync(); !r) {
+    return r;
+  }
+  return db->wait_durable();
+}
+
+Result<void> Transaction::commit_before_sync() {
   if (db_ == nullptr) {
     return make_error(Errc::kInternal, "sqlite: commit on a finished transaction");
   }
@@ -342,8 +384,10 @@ Result<void> Transaction::commit() {
     if (db->in_transaction()) {
       (void)db->exec("ROLLBACK");
     }
+    unlock_writer();
     return r.error();
   }
+  unlock_writer();
   return {};
 }
 
@@ -355,6 +399,7 @@ void Transaction::rollback() {
   if (db->in_transaction()) {
     (void)db->exec("ROLLBACK");
   }
+  unlock_writer();
 }
 
 Result<Savepoint> Savepoint::begin(Database& db) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,12 +23,18 @@ struct sqlite3_stmt;
 
 namespace gw::store::sqlite {
 
+class WalSync;
+
 /** OpenOptions: how a connection is opened and set up. */
 struct OpenOptions {
   bool create = true;      // create the file if missing
   bool read_only = false;  // PRAGMA query_only: refuses writes on this connection
   std::chrono::milliseconds busy_timeout{5000};
   int cache_size_kib = 32 * 1024;  // page cache per connection
+  /** shared_wal_sync: synchronous=NORMAL, and each commit then waits for a WAL fsync shared
+   * with the other connections to the file (wal_sync.hpp): as durable as FULL, but the write
+   * lock is not held through the fsync and concurrent commits share one. */
+  bool shared_wal_sync = false;
 };
 
 class Database;
@@ -118,8 +125,9 @@ private:
 };
 
 /**
- * Database: one SQLite connection, opened in WAL mode with synchronous=FULL, foreign_keys=ON
- * and a busy timeout.
+ * Database: one SQLite connection, opened in WAL mode with synchronous=FULL (or NORMAL plus a
+ * shared WAL sync after each commit: OpenOptions::shared_wal_sync), foreign_keys=ON and a busy
+ * timeout.
  *
  * Thread safety: a connection is used by one thread at a time (opened SQLITE_OPEN_NOMUTEX);
  * the owner serialises access (SqliteMpiRepository keeps a mutex per connection). Move-only.
@@ -159,13 +167,19 @@ public:
   /** in_transaction: whether a BEGIN is open on this connection. */
   [[nodiscard]] bool in_transaction() const;
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  /** wait_durable: with a shared WAL sync, returns once this connection's commits are on disk;
+   * without one (synchronous=FULL), at once: COMMIT already synced. */
+  [[nodiscard]] Result<void> wait_durable();
 
 private:
+  friend class Transaction;
   Database(sqlite3* db, std::filesystem::path path);
   void close();
 
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
+  std::shared_ptr<WalSync> wal_sync_;  // null: synchronous=FULL
+  std::chrono::milliseconds busy_timeout_{0};
   /** SqlHash: lets the cache be searched by string_view without building a string. */
   struct SqlHash {
     using is_transparent = void;
@@ -188,21 +202,29 @@ class Transaction {
 public:
   [[nodiscard]] static Result<Transaction> begin(
       Database& db, TransactionMode mode = TransactionMode::kImmediate);
-  Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+  Transaction(Transaction&& other) noexcept
+      : db_(std::exchange(other.db_, nullptr)), writer_(std::exchange(other.writer_, nullptr)) {}
   Transaction& operator=(Transaction&&) = delete;
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   ~Transaction();
 
-  /** commit: COMMIT. On failure the transaction is rolled back; either way it is finished. */
+  /** commit: COMMIT, then wait until it is durable (Database::wait_durable). On failure the
+   * transaction is rolled back; either way it is finished. */
   [[nodiscard]] Result<void> commit();
+  /** commit_before_sync: COMMIT without waiting for durability: the caller must call the
+   * Database's wait_durable() before telling anyone it is kept (releasing its own locks first,
+   * so that other writers' commits can share the sync). */
+  [[nodiscard]] Result<void> commit_before_sync();
   /** rollback: ROLLBACK now (the destructor does it otherwise). */
   void rollback();
   [[nodiscard]] bool active() const { return db_ != nullptr; }
 
 private:
-  explicit Transaction(Database* db) : db_(db) {}
+  Transaction(Database* db, std::binary_semaphore* writer) : db_(db), writer_(writer) {}
+  void unlock_writer();
   Database* db_;
+  std::binary_semaphore* writer_;  // the file's in-process writer lock, while held
 };
 
 /**

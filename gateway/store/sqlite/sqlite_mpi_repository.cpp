@@ -139,9 +139,12 @@ public:
     if (auto r = check_active(); !r) {
       return r;
     }
-    auto r = tx_.commit();
-    lease_.release();
-    return r;
+    auto r = tx_.commit_before_sync();
+    lease_.release();  // the next writer may begin while this commit's sync runs (and share it)
+    if (!r) {
+      return r;
+    }
+    return db_.wait_durable();
   }
 
 private:

@@ -307,9 +307,12 @@ public:
   }
   Result<void> commit() override {
     GW_STORE_TRY(check_active());
-    auto r = tx_.commit();
-    release();
-    return r;
+    auto r = tx_.commit_before_sync();
+    release();  // the next writer may begin while this commit's sync runs (and share it)
+    if (!r) {
+      return r;
+    }
+    return db_.wait_durable();
   }
 
 private:

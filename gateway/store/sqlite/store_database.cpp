@@ -342,8 +342,18 @@ std::filesystem::path database_path(const std::filesystem::path& data_dir) {
   return data_dir / "db" / "caregw.db";
 }
 
+namespace {
+
+/** store_options: the caregw.db writers (MPI, record store, message store) share WAL syncs. */
+OpenOptions store_options(OpenOptions options) {
+  options.shared_wal_sync = true;
+  return options;
+}
+
+}  // namespace
+
 Result<Database> open_store_file(const std::filesystem::path& file, const OpenOptions& options) {
-  return open_database_file(file, store_migrations(), options);
+  return open_database_file(file, store_migrations(), store_options(options));
 }
 
 Result<Database> open_database_file(const std::filesystem::path& file,
@@ -385,7 +395,7 @@ Result<Database> open_database_file(const std::filesystem::path& file,
 Result<Database> open_store_database(const std::filesystem::path& data_dir,
                                      const OpenOptions& options) {
   return open_database_in(data_dir, database_path(data_dir).filename().string(), store_migrations(),
-                          options);
+                          store_options(options));
 }
 
 Result<Database> open_database_in(const std::filesystem::path& data_dir, std::string_view file_name,
