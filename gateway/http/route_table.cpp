@@ -79,6 +79,8 @@ std::string_view operation_name(Operation op) {
       return "audit_break_glass";
     case Operation::kPolicyExplain:
       return "policy_explain";
+    case Operation::kPolicyExplainQuery:
+      return "policy_explain_query";
   }
   return "unknown";
 }
@@ -190,6 +192,7 @@ RouteTable RouteTable::builtin() {
   // Policy and audit: the IG lead's break-glass review queue and the decision explainer.
   t.add(Method::kGet, "/audit/break-glass", Operation::kAuditBreakGlass);
   t.add(Method::kPost, "/policy/explain", Operation::kPolicyExplain);
+  t.add(Method::kGet, "/policy/explain", Operation::kPolicyExplainQuery);
   return t;
 }
 

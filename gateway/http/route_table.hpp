@@ -47,6 +47,8 @@ enum class Operation : std::uint8_t {
   kAuditBreakGlass,
   /** POST /policy/explain */
   kPolicyExplain,
+  /** GET /policy/explain?organisation=&role=&purpose=&patient=&resource-type= */
+  kPolicyExplainQuery,
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

@@ -130,6 +130,7 @@ private:
       case http::Operation::kBreakGlass:
       case http::Operation::kAuditBreakGlass:
       case http::Operation::kPolicyExplain:
+      case http::Operation::kPolicyExplainQuery:
         return true;
       default:
         return is_admin_op(op);
@@ -160,6 +161,7 @@ private:
       case http::Operation::kAuditBreakGlass:
         return audit::EventType::kAuditQuery;
       case http::Operation::kPolicyExplain:
+      case http::Operation::kPolicyExplainQuery:
         return audit::EventType::kAccessDecision;
       case http::Operation::kReviewList:
       case http::Operation::kReviewInspect:
@@ -209,6 +211,18 @@ private:
                         "of use must be " +
                             std::string(policy::purpose_name(policy::Purpose::kOperations)));
     }
+    if (ctx.route->op == http::Operation::kPolicyExplainQuery &&
+        ctx.user->user.purpose != policy::Purpose::kIgAudit &&
+        ctx.user->user.purpose != policy::Purpose::kIntegration) {
+      return make_error(
+          Errc::kForbidden,
+          "explaining the policy for any requester and patient is for information "
+          "governance staff and system integrators: the token's purpose of use must "
+          "be " +
+              std::string(policy::purpose_name(policy::Purpose::kIgAudit)) + " or " +
+              std::string(policy::purpose_name(policy::Purpose::kIntegration)) +
+              " (anyone may explain their own recorded request: POST /policy/explain)");
+    }
     if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
                         std::string(ctx.route->op == http::Operation::kAuditSearch ||
@@ -253,12 +267,13 @@ private:
     if (mpi == nullptr) {
       return make_error(Errc::kUnavailable, "the patient index is not available on this gateway");
     }
+    if (ctx.route->op == http::Operation::kPatientSearch ||
+        ctx.route->op == http::Operation::kPatientRead ||
+        ctx.route->op == http::Operation::kPolicyExplainQuery) {
+      return handle_decided(req, ctx, res, *mpi);
+    }
     const std::string actor = ctx.user ? ctx.user->user.id : std::string();
     switch (ctx.route->op) {
-      case http::Operation::kPatientSearch:
-        return patient_search(req, ctx, res, *mpi);
-      case http::Operation::kPatientRead:
-        return patient_read(req, ctx, res, *mpi);
       case http::Operation::kReviewList:
         return review_list(req, ctx, res, *mpi);
       case http::Operation::kReviewInspect:
@@ -300,6 +315,30 @@ private:
       default:
         return make_error(Errc::kInternal, "not an operator action");
     }
+  }
+
+  /**
+   * handle_decided: Patient search and read, and GET /policy/explain: each gathers the patient's
+   * context from the record store and asks the policy engine (deny by default: without
+   * agreements or a record store they answer 503).
+   */
+  Result<void> handle_decided(const http::Request& req, RequestContext& ctx, http::Response& res,
+                              identity::MpiService& mpi) const {
+    const Backends& b = services_.backends;
+    if (b.records == nullptr || b.policy == nullptr) {
+      return make_error(Errc::kUnavailable,
+                        "patient details are decided by the data-sharing agreements, and this "
+                        "gateway has no record store or no agreements loaded");
+    }
+    const auto set = b.policy->current();  // this request decides under one policy snapshot
+    if (ctx.route->op == http::Operation::kPolicyExplainQuery) {
+      return policy_explain_query(req, ctx, res, *set->index, mpi, *b.records);
+    }
+    const PatientPolicy pp{*set->index, *b.records, b.break_glass};
+    if (ctx.route->op == http::Operation::kPatientSearch) {
+      return patient_search(req, ctx, res, mpi, pp);
+    }
+    return patient_read(req, ctx, res, mpi, pp);
   }
 
   /** handle_record: the shared care record routes (handlers/record.cpp). */
@@ -436,6 +475,7 @@ private:
       case http::Operation::kBreakGlass:
       case http::Operation::kAuditBreakGlass:
       case http::Operation::kPolicyExplain:
+      case http::Operation::kPolicyExplainQuery:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
