@@ -81,6 +81,8 @@ std::string_view operation_name(Operation op) {
       return "policy_explain";
     case Operation::kPolicyExplainQuery:
       return "policy_explain_query";
+    case Operation::kPolicyDryRun:
+      return "policy_dry_run";
   }
   return "unknown";
 }
@@ -193,6 +195,7 @@ RouteTable RouteTable::builtin() {
   t.add(Method::kGet, "/audit/break-glass", Operation::kAuditBreakGlass);
   t.add(Method::kPost, "/policy/explain", Operation::kPolicyExplain);
   t.add(Method::kGet, "/policy/explain", Operation::kPolicyExplainQuery);
+  t.add(Method::kPost, "/policy/dry-run", Operation::kPolicyDryRun);
   return t;
 }
 

@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/audit/export.hpp"
@@ -873,6 +875,55 @@ TEST_F(RecordApiTest, EveryExplainByQueryIsAuditedNamingThePatient) {
   EXPECT_EQ(explained[1].nhs_number, kOlivia);
   EXPECT_EQ(explained[1].purpose_of_use, "integration");
   EXPECT_EQ(explained[1].dsa_rule, "no-legitimate-relationship");
+}
+
+/** json_string: `text` as a JSON string literal. */
+std::string json_string(const std::string& text) {
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+  return {sb.GetString(), sb.GetSize()};
+}
+
+TEST_F(RecordApiTest, DryRunOverHttpListsWhatAChangedAgreementWouldDecideDifferently) {
+  // The proposal: no more break-glass under the direct care agreement.
+  std::string changed = read_source("examples/demo/dsa/direct-care.yaml");
+  changed.replace(changed.find("break_glass_allowed: true"), 25, "break_glass_allowed: false");
+  // Two recorded requests by the paramedic about Rhys: with break-glass (changes) and without.
+  std::string with_bg = explain_input("paramedic", true);
+  with_bg.replace(with_bg.find(R"("id":"q1")"), 9, R"("id":"bg")");
+  const std::string body = R"({"agreements":[)" + json_string(changed) + R"(],"inputs":[)" +
+                           with_bg + "," + explain_input("paramedic", false) + "]}";
+  const auto r = call("POST", "/policy/dry-run", "ig-lead", body);
+  ASSERT_EQ(r.status, 200U) << r.body;
+  const auto doc = json(r);
+  EXPECT_EQ(doc["replayed"].GetUint(), 2U);
+  ASSERT_EQ(doc["changes"].Size(), 1U) << r.body;
+  const auto& c = doc["changes"][0];
+  EXPECT_STREQ(c["input"].GetString(), "bg");
+  EXPECT_STREQ(c["ruleBefore"].GetString(), "permitted-by-break-glass");
+  EXPECT_STREQ(c["ruleAfter"].GetString(), "no-legitimate-relationship");
+  ASSERT_EQ(c["newlyWithheld"].Size(), 1U);
+  EXPECT_STREQ(c["newlyWithheld"][0].GetString(), "Condition/c1");
+
+  // IG only; a proposal with a mistake is refused naming where; the run itself is audited.
+  EXPECT_EQ(call("POST", "/policy/dry-run", "integrator", body).status, 403U);
+  std::string bad = changed;
+  bad.replace(bad.find("  - problems"), 12, "  - problemz");
+  const auto refused = call("POST", "/policy/dry-run", "ig-lead",
+                            R"({"agreements":[)" + json_string(bad) + R"(],"inputs":[]})");
+  EXPECT_EQ(refused.status, 400U);
+  EXPECT_NE(refused.body.find("agreements[0]:"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("problemz"), std::string::npos) << refused.body;
+  std::size_t runs = 0;
+  for (const auto& a : audited()) {
+    if (a.type == audit::EventType::kAccessDecision &&
+        a.detail == "policy dry run: 2 recorded requests replayed, 1 would change") {
+      ++runs;
+      EXPECT_EQ(a.user_id, auth::find_demo_user("ig-lead")->id);
+    }
+  }
+  EXPECT_EQ(runs, 1U);
 }
 
 }  // namespace

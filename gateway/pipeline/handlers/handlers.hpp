@@ -126,6 +126,18 @@ struct PatientPolicy {
                                           http::Response& res, const policy::PolicyIndex& index);
 
 /**
+ * policy_dry_run: POST /policy/dry-run (IG purpose; the dispatch stage checks) with
+ * {"agreements": ["<one agreement as YAML>", ...], "inputs": [<recorded request>, ...],
+ * "since": "<UTC instant>" (optional)}: each agreement replaces the one in force with its id (or
+ * is added), the set is checked against the config as check-config would (400 listing each
+ * problem as agreements[i]:line: message), and the inputs (the shape POST /policy/explain takes)
+ * are replayed under both sets. Answers {"replayed": n, "changes": policy::dry_run_json(...)}.
+ * At most 100 agreements and 10,000 inputs. Audited as one access-decision (no patient named).
+ */
+[[nodiscard]] Result<void> policy_dry_run(const http::Request& req, RequestContext& ctx,
+                                          http::Response& res, const policy::PolicyIndex& index);
+
+/**
  * policy_explain_query: GET /policy/explain?organisation=&role=&user=&purpose=&patient=&
  * resource-type=|category=&sensitivity=&source=&break-glass=&break-glass-reason= (parameters:
  * explain_query.hpp). Gathers the patient's context as a record read does (MPI, record store),

@@ -1,6 +1,10 @@
 // POST /policy/explain: the policy engine's decision on a recorded request, with the chain of
 // reasons, for IG leads (any request) and for any user (their own requests). GET /policy/explain:
 // the decision now for a requester, purpose, patient and kind of data (IG and integrators).
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "gateway/fhir/json.hpp"
 #include "gateway/identity/nhs_number.hpp"
 #include "gateway/identity/patient_resource.hpp"
 #include "gateway/pipeline/handlers/explain_query.hpp"
@@ -13,6 +17,79 @@ namespace {
 
 /** kMaxResources: resources explained in one request at most. */
 constexpr std::size_t kMaxResources = 1000;
+/** kMaxAgreements, kMaxInputs: the bounds of one POST /policy/dry-run. */
+constexpr std::size_t kMaxAgreements = 100;
+constexpr std::size_t kMaxInputs = 10000;
+
+constexpr std::string_view kDryRunShape =
+    "the body must be JSON: {\"agreements\": [\"<one agreement as YAML>\", ...], \"inputs\": "
+    "[<recorded request>, ...], \"since\": \"<UTC instant>\" (optional)}";
+
+Error dry_run_error(std::string_view what) {
+  std::string detail(kDryRunShape);
+  detail.append(": ").append(what);
+  return make_error(Errc::kBadRequest, std::move(detail));
+}
+
+/** proposed_set: the agreements in force with the body's agreements replacing (or added). */
+Result<std::vector<policy::Agreement>> proposed_set(const rapidjson::Value& list,
+                                                    const policy::PolicyIndex& index,
+                                                    const config::Config& config,
+                                                    policy::TimePoint now) {
+  if (!list.IsArray() || list.Empty() || list.Size() > kMaxAgreements) {
+    return dry_run_error("'agreements' must be a list of 1 to " + std::to_string(kMaxAgreements) +
+                         " agreements, each as YAML text");
+  }
+  std::vector<policy::Agreement> proposed = index.agreements();
+  std::vector<config::Diagnostic> errors;
+  for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+    const std::string name = "agreements[" + std::to_string(i) + "]";
+    if (!list[i].IsString()) {
+      return dry_run_error(name + " must be a string (the agreement's YAML)");
+    }
+    auto one = policy::parse_agreement({list[i].GetString(), list[i].GetStringLength()}, name);
+    errors.insert(errors.end(), one.errors.begin(), one.errors.end());
+    for (auto& a : one.agreements) {
+      std::erase_if(proposed, [&](const policy::Agreement& x) { return x.id == a.id; });
+      proposed.push_back(std::move(a));
+    }
+  }
+  if (errors.empty()) {
+    policy::check_agreements(proposed, config, now, errors);
+  }
+  if (!errors.empty()) {
+    std::string detail = "the proposed agreements have problems:";
+    for (const auto& d : errors) {
+      detail.append(" ").append(d.str()).append(";");
+    }
+    return make_error(Errc::kBadRequest, std::move(detail));
+  }
+  return proposed;
+}
+
+/** recorded_inputs: the body's inputs (each the JSON of POST /policy/explain), from `since`. */
+Result<std::vector<policy::RecordedInput>> recorded_inputs(const rapidjson::Value& list,
+                                                           std::optional<policy::TimePoint> since) {
+  if (!list.IsArray() || list.Size() > kMaxInputs) {
+    return dry_run_error("'inputs' must be a list of at most " + std::to_string(kMaxInputs) +
+                         " recorded requests");
+  }
+  std::vector<policy::RecordedInput> out;
+  for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    list[i].Accept(w);
+    auto in = policy::parse_recorded_input({sb.GetString(), sb.GetSize()});
+    if (!in) {
+      return make_error(Errc::kBadRequest,
+                        "inputs[" + std::to_string(i) + "]: " + in.error().detail);
+    }
+    if (!since || in->at >= *since) {
+      out.push_back(std::move(*in));
+    }
+  }
+  return out;
+}
 
 /** may_explain: IG leads may explain any request; anyone else only their own. */
 Result<void> may_explain(const RequestContext& ctx, const policy::RecordedInput& in) {
@@ -79,6 +156,52 @@ Result<void> policy_explain(const http::Request& req, RequestContext& ctx, http:
   res.status = 200;
   res.headers.set("Content-Type", "application/json");
   res.body = policy::explain_answer_json(in->id, in->at, overall, resources);
+  return {};
+}
+
+Result<void> policy_dry_run(const http::Request& req, RequestContext& ctx, http::Response& res,
+                            const policy::PolicyIndex& index) {
+  audit::AuditRecord& audit_record = ctx.audit.emplace_back();
+  audit_record.type = audit::EventType::kAccessDecision;
+  audit_record.detail = "policy dry run";
+  if (!ctx.config) {
+    return make_error(Errc::kInternal, "policy dry run without a config");
+  }
+  auto body = fhir::parse_json(req.body);
+  if (!body || !body->IsObject() || !body->HasMember("agreements") || !body->HasMember("inputs")) {
+    return dry_run_error("'agreements' and 'inputs' are required");
+  }
+  std::optional<policy::TimePoint> since;
+  if (body->HasMember("since")) {
+    const auto& v = (*body)["since"];
+    since =
+        v.IsString() ? policy::parse_instant({v.GetString(), v.GetStringLength()}) : std::nullopt;
+    if (!since) {
+      return dry_run_error("'since' must be a UTC instant YYYY-MM-DDThh:mm:ssZ");
+    }
+  }
+  const auto now = std::chrono::system_clock::now();
+  auto proposed = proposed_set((*body)["agreements"], index, *ctx.config, now);
+  if (!proposed) {
+    return proposed.error();
+  }
+  auto inputs = recorded_inputs((*body)["inputs"], since);
+  if (!inputs) {
+    return inputs.error();
+  }
+  const policy::PolicyIndex after(std::move(*proposed), ctx.config->organisations, index.rules());
+  const auto changes = policy::dry_run(index, after, *inputs);
+  std::string out = "{\"replayed\":";
+  out.append(std::to_string(inputs->size()))
+      .append(",\"changes\":")
+      .append(policy::dry_run_json(changes))
+      .append("}");
+  audit_record.detail = "policy dry run: " + std::to_string(inputs->size()) +
+                        " recorded requests replayed, " + std::to_string(changes.size()) +
+                        " would change";
+  res.status = 200;
+  res.headers.set("Content-Type", "application/json");
+  res.body = std::move(out);
   return {};
 }
 

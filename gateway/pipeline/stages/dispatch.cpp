@@ -131,6 +131,7 @@ private:
       case http::Operation::kAuditBreakGlass:
       case http::Operation::kPolicyExplain:
       case http::Operation::kPolicyExplainQuery:
+      case http::Operation::kPolicyDryRun:
         return true;
       default:
         return is_admin_op(op);
@@ -146,7 +147,8 @@ private:
   static bool for_ig_only(http::Operation op) {
     return op == http::Operation::kReviewList || op == http::Operation::kReviewInspect ||
            op == http::Operation::kReviewDecide || op == http::Operation::kUnmerge ||
-           op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass;
+           op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass ||
+           op == http::Operation::kPolicyDryRun;
   }
 
   /** event_type_of: the audit event a request of this operation records when it fails. */
@@ -162,6 +164,7 @@ private:
         return audit::EventType::kAuditQuery;
       case http::Operation::kPolicyExplain:
       case http::Operation::kPolicyExplainQuery:
+      case http::Operation::kPolicyDryRun:
         return audit::EventType::kAccessDecision;
       case http::Operation::kReviewList:
       case http::Operation::kReviewInspect:
@@ -228,6 +231,8 @@ private:
                         std::string(ctx.route->op == http::Operation::kAuditSearch ||
                                             ctx.route->op == http::Operation::kAuditBreakGlass
                                         ? "the audit log"
+                                    : ctx.route->op == http::Operation::kPolicyDryRun
+                                        ? "the policy dry run (it replays recorded requests)"
                                         : "the identity review worklist") +
                             " is for information governance and records staff: the token's "
                             "purpose of use must be " +
@@ -262,6 +267,13 @@ private:
       }
       const auto set = services_.backends.policy->current();  // one snapshot for the request
       return policy_explain(req, ctx, res, *set->index);
+    }
+    if (ctx.route->op == http::Operation::kPolicyDryRun) {
+      if (services_.backends.policy == nullptr) {
+        return make_error(Errc::kUnavailable, "no data-sharing agreements are loaded");
+      }
+      const auto set = services_.backends.policy->current();
+      return policy_dry_run(req, ctx, res, *set->index);
     }
     identity::MpiService* mpi = services_.backends.mpi;
     if (mpi == nullptr) {
@@ -476,6 +488,7 @@ private:
       case http::Operation::kAuditBreakGlass:
       case http::Operation::kPolicyExplain:
       case http::Operation::kPolicyExplainQuery:
+      case http::Operation::kPolicyDryRun:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
