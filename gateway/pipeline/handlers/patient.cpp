@@ -77,7 +77,8 @@ policy::Requester requester_of(const RequestContext& ctx) {
 }
 
 /** refused: the 403 for demographics the policy does not allow (no patient data in it). */
-Error refused(policy::Rule rule, const std::string& missing, bool looked_up) {
+Error refused(policy::Rule rule, const std::string& missing, bool looked_up,
+              bool break_glass = false) {
   std::string why;
   switch (rule) {
     case policy::Rule::kNoAgreement:
@@ -98,8 +99,10 @@ Error refused(policy::Rule rule, const std::string& missing, bool looked_up) {
     case policy::Rule::kNoLegitimateRelationship:
       why =
           "no legitimate relationship with this patient was found (registration, an open or "
-          "recent admission or attendance, a care episode or case, an ambulance incident); if "
-          "this is an emergency, break the glass: POST /fhir/Patient/{id}/$break-glass";
+          "recent admission or attendance, a care episode or case, an ambulance incident)";
+      if (break_glass) {
+        why += "; if this is an emergency, break the glass: POST /fhir/Patient/{id}/$break-glass";
+      }
       break;
     case policy::Rule::kPatientObjection:
       why = "withheld at the patient's request (the patient opted out of the shared record)";
@@ -388,7 +391,10 @@ Result<void> patient_read(const http::Request& req, RequestContext& ctx, http::R
     auto& r =
         ctx.audit.emplace_back(base_record(audit::EventType::kRecordRead, **found, "Patient read"));
     record_decision(r, *d);
-    return refused(d->decision.rule, d->grant.missing, true);
+    // The break-glass route is offered only where the agreement allows it.
+    const bool bg_allowed =
+        d->grant.agreement != nullptr && d->grant.agreement->break_glass_allowed;
+    return refused(d->decision.rule, d->grant.missing, true, bg_allowed);
   }
   ctx.audit.push_back(disclosed(audit::EventType::kRecordRead, **found, "Patient read", *d));
   return set_fhir_body(res, identity::patient_json(**found), *fmt);
