@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 // Invented people; ODS codes from examples/demo/caregw.yaml; role codes from
 // gateway/policy/vocabulary.cpp (NHS RBAC, with sources).
-constexpr std::array<DemoUser, 7> kUsers = {{
+constexpr std::array<DemoUser, 8> kUsers = {{
     {"gp", "demo-user-gp", "Dr Alex Demo (GP, invented)", "Z90001", "R8000", "direct-care"},
     {"ae-doctor", "demo-user-ae", "Dr Sam Example (A&E consultant, invented)", "Z9A01", "R0050",
      "direct-care"},
@@ -38,6 +38,8 @@ constexpr std::array<DemoUser, 7> kUsers = {{
     {"ig-lead", "demo-user-ig", "Robin Test (IG lead, invented)", "Z9A01", "R5100", "ig-audit"},
     {"operator", "demo-user-ops", "Kim Sampleford (integration operator, invented)", "Z9A01",
      "R8008", "operations"},
+    {"integrator", "demo-user-int", "Sam Configworth (system integrator, invented)", "Z9A01",
+     "R8008", "integration"},
 }};
 
 struct BioFree {
@@ -186,8 +188,8 @@ CLI::App* add_demo_token_command(CLI::App& app, DemoTokenOptions& options) {
   sub->add_option("--data-dir", options.data_dir, "Data directory (default: ./var/demo)");
   options.user_option =
       sub->add_option("--user", options.user,
-                      "Demo user: gp, ae-doctor, mh-nurse, social-worker, paramedic, ig-lead "
-                      "(no value: list them)")
+                      "Demo user: gp, ae-doctor, mh-nurse, social-worker, paramedic, ig-lead, "
+                      "operator, integrator (no value: list them)")
           ->expected(0, 1);
   return sub;
 }

@@ -32,7 +32,7 @@ struct DemoUser {
   std::string_view purpose;
 };
 
-/** demo_users: gp, ae-doctor, mh-nurse, social-worker, paramedic, ig-lead. */
+/** demo_users: gp, ae-doctor, mh-nurse, social-worker, paramedic, ig-lead, operator, integrator. */
 [[nodiscard]] std::span<const DemoUser> demo_users();
 [[nodiscard]] const DemoUser* find_demo_user(std::string_view login);
 

@@ -268,7 +268,8 @@ TokenResult<policy::User> user_of(const rapidjson::Value& payload) {
   const auto purpose = policy::parse_purpose(member(payload, "purpose_of_use"));
   if (!purpose) {
     return fail(TokenErrc::kMissingClaim,
-                "'purpose_of_use' must be direct-care, safeguarding, ig-audit or operations");
+                "'purpose_of_use' must be direct-care, safeguarding, ig-audit, operations or "
+                "integration");
   }
   u.purpose = *purpose;
   return u;

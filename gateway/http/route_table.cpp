@@ -79,6 +79,10 @@ std::string_view operation_name(Operation op) {
       return "audit_break_glass";
     case Operation::kPolicyExplain:
       return "policy_explain";
+    case Operation::kPolicyExplainQuery:
+      return "policy_explain_query";
+    case Operation::kPolicyDryRun:
+      return "policy_dry_run";
   }
   return "unknown";
 }
@@ -190,6 +194,8 @@ RouteTable RouteTable::builtin() {
   // Policy and audit: the IG lead's break-glass review queue and the decision explainer.
   t.add(Method::kGet, "/audit/break-glass", Operation::kAuditBreakGlass);
   t.add(Method::kPost, "/policy/explain", Operation::kPolicyExplain);
+  t.add(Method::kGet, "/policy/explain", Operation::kPolicyExplainQuery);
+  t.add(Method::kPost, "/policy/dry-run", Operation::kPolicyDryRun);
   return t;
 }
 

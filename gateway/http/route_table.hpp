@@ -47,6 +47,10 @@ enum class Operation : std::uint8_t {
   kAuditBreakGlass,
   /** POST /policy/explain */
   kPolicyExplain,
+  /** GET /policy/explain?organisation=&role=&purpose=&patient=&resource-type= */
+  kPolicyExplainQuery,
+  /** POST /policy/dry-run */
+  kPolicyDryRun,
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

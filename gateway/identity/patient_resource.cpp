@@ -223,6 +223,11 @@ void write_patient(Writer& w, const store::PersonView& view) {
 
 }  // namespace
 
+std::string details_source(const store::PersonView& view) {
+  const store::DemographicsVersion* details = primary_details(view);
+  return details != nullptr ? details->source.str() : std::string();
+}
+
 std::string local_id_system(const OdsCode& source, store::LocalIdType type) {
   std::string s(kLocalIdSystemPrefix);
   s += source.str();

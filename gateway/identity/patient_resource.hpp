@@ -45,6 +45,12 @@ struct PatientRef {
  */
 [[nodiscard]] std::string patient_json(const store::PersonView& view);
 
+/**
+ * details_source: the ODS code of the organisation whose details the Patient shows
+ * (patient_json's meta.source: the most complete current version), or empty when none is held.
+ */
+[[nodiscard]] std::string details_source(const store::PersonView& view);
+
 /** SearchEntry: one entry of a Patient searchset. */
 struct SearchEntry {
   const store::PersonView* person = nullptr;

@@ -202,8 +202,9 @@ private:
     for (const auto& [s, line] : list(root, "purposes", true)) {
       auto p = parse_purpose(s);
       if (!p) {
-        error(line, "unknown purpose of use '" + s +
-                        "' (expected direct-care, safeguarding, ig-audit or operations)");
+        error(line,
+              "unknown purpose of use '" + s +
+                  "' (expected direct-care, safeguarding, ig-audit, operations or integration)");
         continue;
       }
       a.purposes = static_cast<std::uint8_t>(a.purposes | (1U << static_cast<unsigned>(*p)));

@@ -4,6 +4,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "gateway/policy/recorded_input.hpp"
+
 namespace gw::policy {
 
 namespace {
@@ -131,6 +133,31 @@ std::string explanation_json(const Explanation& e) {
     w.Key("passed");
     w.Bool(s.passed);
     kv(w, "detail", s.detail);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return {sb.GetString(), sb.GetSize()};
+}
+
+std::string explain_answer_json(std::string_view id, TimePoint at, const Explanation& decision,
+                                std::span<const ExplainedResource> resources) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  w.StartObject();
+  kv(w, "id", id);
+  kv(w, "at", format_instant(at));
+  w.Key("decision");
+  const std::string overall = explanation_json(decision);
+  w.RawValue(overall.data(), overall.size(), rapidjson::kObjectType);
+  w.Key("resources");
+  w.StartArray();
+  for (const auto& r : resources) {
+    w.StartObject();
+    kv(w, "id", r.id);
+    w.Key("explanation");
+    const std::string one = explanation_json(r.explanation);
+    w.RawValue(one.data(), one.size(), rapidjson::kObjectType);
     w.EndObject();
   }
   w.EndArray();

@@ -41,6 +41,22 @@ struct Explanation {
 /** explanation_json: the explanation as a JSON object (see gateway/policy/README.md). */
 [[nodiscard]] std::string explanation_json(const Explanation& e);
 
+/** ExplainedResource: one resource's explanation within an answer. */
+struct ExplainedResource {
+  std::string id;
+  Explanation explanation;
+};
+
+/**
+ * explain_answer_json: the answer of POST and GET /policy/explain, one shape for both:
+ * {"id", "at", "decision": explanation_json(decision), "resources": [{"id", "explanation"}]}.
+ * @param id the recorded request's id (POST) or this request's id (GET)
+ * @param at the time the decision was taken at (UTC)
+ */
+[[nodiscard]] std::string explain_answer_json(std::string_view id, TimePoint at,
+                                              const Explanation& decision,
+                                              std::span<const ExplainedResource> resources);
+
 /** RecordedResource: owned resource facts, as recorded with a decision. */
 struct RecordedResource {
   std::string resource_type;

@@ -1,8 +1,10 @@
 // The `caregw policy` command.
 #include "gateway/policy/policy_cli.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <ostream>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +24,36 @@ void print(const std::vector<config::Diagnostic>& errors, std::ostream& err) {
   }
 }
 
+/** agreement_files: each path, or the *.yaml and *.yml files of a folder (sorted, not nested). */
+std::vector<std::string> agreement_files(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(p, ec)) {
+      out.push_back(p);
+      continue;
+    }
+    std::vector<std::string> in_folder;
+    for (const auto& e : std::filesystem::directory_iterator(p, ec)) {
+      const auto ext = e.path().extension();
+      if (e.is_regular_file(ec) && (ext == ".yaml" || ext == ".yml")) {
+        in_folder.push_back(e.path().string());
+      }
+    }
+    std::sort(in_folder.begin(), in_folder.end());
+    out.insert(out.end(), in_folder.begin(), in_folder.end());
+  }
+  return out;
+}
+
+/** parse_since: an instant "YYYY-MM-DDThh:mm:ssZ" or a date "YYYY-MM-DD" (its midnight, UTC). */
+std::optional<TimePoint> parse_since(const std::string& text) {
+  if (text.size() == 10) {
+    return parse_instant(text + "T00:00:00Z");
+  }
+  return parse_instant(text);
+}
+
 }  // namespace
 
 CLI::App* add_policy_command(CLI::App& app, PolicyCliOptions& options) {
@@ -34,12 +66,16 @@ CLI::App* add_policy_command(CLI::App& app, PolicyCliOptions& options) {
       ->add_option("--config", options.config, "Config file naming the current agreements")
       ->required();
   options.dry_run
-      ->add_option("--proposed", options.proposed,
-                   "Agreement files: each replaces the current agreement with its id, or is added")
+      ->add_option("--proposed,--agreements", options.proposed,
+                   "Agreement files, or folders of them (*.yaml): each replaces the current "
+                   "agreement with its id, or is added")
       ->required();
   options.dry_run
       ->add_option("--inputs", options.inputs, "Recorded decision inputs, one JSON object per line")
       ->required();
+  options.dry_run->add_option(
+      "--since", options.since,
+      "Only requests recorded at or after this UTC instant (YYYY-MM-DDThh:mm:ssZ) or date");
   return policy;
 }
 
@@ -59,7 +95,20 @@ int run_policy_command(const PolicyCliOptions& options, std::ostream& out, std::
   }
   std::vector<Agreement> proposed = current.agreements;
   std::vector<config::Diagnostic> errors;
-  for (const auto& file : options.proposed) {
+  const auto files = agreement_files(options.proposed);
+  if (files.empty()) {
+    err << "--proposed: no agreement files (*.yaml) found\n";
+    return 1;
+  }
+  std::optional<TimePoint> since;
+  if (!options.since.empty()) {
+    since = parse_since(options.since);
+    if (!since) {
+      err << "--since: not a UTC instant (YYYY-MM-DDThh:mm:ssZ) or date (YYYY-MM-DD)\n";
+      return 1;
+    }
+  }
+  for (const auto& file : files) {
     const config::FileRef ref{file, std::filesystem::absolute(file).lexically_normal().string(), 0};
     const auto text = read_from_disk(ref);
     if (!text) {
@@ -88,6 +137,7 @@ int run_policy_command(const PolicyCliOptions& options, std::ostream& out, std::
   }
   std::string line;
   int n = 0;
+  std::size_t earlier = 0;
   while (std::getline(in, line)) {
     ++n;
     if (line.find_first_not_of(" \t\r") == std::string::npos) {
@@ -98,6 +148,10 @@ int run_policy_command(const PolicyCliOptions& options, std::ostream& out, std::
       err << options.inputs << ":" << n << ": " << r.error().detail << '\n';
       return 1;
     }
+    if (since && r->at < *since) {
+      ++earlier;
+      continue;
+    }
     inputs.push_back(std::move(*r));
   }
   const auto rules = RelationshipRules::from_config(lr.config->policy);
@@ -106,6 +160,9 @@ int run_policy_command(const PolicyCliOptions& options, std::ostream& out, std::
   const auto changes = dry_run(before, after, inputs);
   out << dry_run_json(changes) << '\n';
   err << inputs.size() << " recorded requests, " << changes.size() << " would change\n";
+  if (since) {
+    err << earlier << " recorded before " << format_instant(*since) << " left out\n";
+  }
   return 0;
 }
 

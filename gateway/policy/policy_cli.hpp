@@ -15,13 +15,16 @@ namespace gw::policy {
 /** PolicyCliOptions: the parsed `caregw policy ...` command line. */
 struct PolicyCliOptions {
   std::string config;  // the config whose agreements are current
-  std::vector<std::string>
-      proposed;        // agreement files: each replaces the one with its id, or is added
+  /** proposed: agreement files or folders of them (*.yaml, *.yml): each agreement replaces the
+   * current one with its id, or is added. */
+  std::vector<std::string> proposed;
   std::string inputs;  // recorded inputs, one JSON object per line
+  std::string since;   // only inputs recorded at or after this instant or date (UTC); empty: all
   CLI::App* dry_run = nullptr;
 };
 
-/** add_policy_command: registers `policy dry-run --config FILE --proposed DSA... --inputs FILE`. */
+/** add_policy_command: registers `policy dry-run --config FILE --proposed|--agreements DSA...
+ * --inputs FILE [--since WHEN]`. */
 CLI::App* add_policy_command(CLI::App& app, PolicyCliOptions& options);
 
 /**

@@ -29,7 +29,7 @@ constexpr std::array<std::string_view, kSensitivityCount> kSensitivityTitles = {
     "detailed mental health notes"};
 
 constexpr std::array<std::string_view, kPurposeCount> kPurposeNames = {
-    "direct-care", "safeguarding", "ig-audit", "operations"};
+    "direct-care", "safeguarding", "ig-audit", "operations", "integration"};
 
 constexpr std::array<std::string_view, 3> kBreakGlassNames = {
     "emergency-treatment", "patient-request", "safeguarding-concern"};

@@ -59,8 +59,14 @@ using SensitivitySet = std::uint8_t;
  * https://caregw.dev/CodeSystem/purpose-of-use (gateway/policy/README.md lists the codes and
  * their HL7 v3 ActReason equivalents).
  */
-enum class Purpose : std::uint8_t { kDirectCare, kSafeguarding, kIgAudit, kOperations };
-inline constexpr std::size_t kPurposeCount = 4;
+enum class Purpose : std::uint8_t {
+  kDirectCare,
+  kSafeguarding,
+  kIgAudit,
+  kOperations,
+  kIntegration,
+};
+inline constexpr std::size_t kPurposeCount = 5;
 inline constexpr std::string_view kPurposeSystem = "https://caregw.dev/CodeSystem/purpose-of-use";
 
 /** BreakGlassReason: why a user broke the glass (gateway/policy/README.md). */

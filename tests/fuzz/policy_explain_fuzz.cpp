@@ -1,12 +1,13 @@
 // libFuzzer target for the body of POST /policy/explain (gateway/policy/recorded_input.hpp and
 // explain.hpp): any bytes either fail to parse or give an input that round-trips through its
-// JSON unchanged and that the engine explains as valid JSON. A violation aborts so the fuzzer
-// keeps the input.
+// JSON unchanged and that the engine explains as valid JSON (each explanation and the answer). A
+// violation aborts so the fuzzer keeps the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -78,11 +79,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!is_json_object(gw::policy::explanation_json(overall))) {
     fail("an explanation is not a JSON object");
   }
+  std::vector<gw::policy::ExplainedResource> resources;
   for (const auto& r : in->resources) {
-    const auto e = gw::policy::explain(index(), in->requester, in->patient, r.facts(), in->at, bg);
+    auto e = gw::policy::explain(index(), in->requester, in->patient, r.facts(), in->at, bg);
     if (!is_json_object(gw::policy::explanation_json(e))) {
       fail("a resource's explanation is not a JSON object");
     }
+    resources.push_back({r.id, std::move(e)});
+  }
+  // The whole answer, as POST and GET /policy/explain send it.
+  if (!is_json_object(gw::policy::explain_answer_json(in->id, in->at, overall, resources))) {
+    fail("an explain answer is not a JSON object");
   }
   return 0;
 }

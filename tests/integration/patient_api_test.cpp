@@ -2,7 +2,9 @@
 // with bearer tokens from the demo issuer and the real audit log: lookup by NHS number and by
 // local identifier, demographic search with scores and grades, read by id (a merged NHS number
 // answers with the survivor), who may ask, what is audited before the answer, and the errors a
-// client gets. Synthetic people only (999 test range).
+// client gets; demographics decided by the demo data-sharing agreements (a requester no agreement
+// covers is refused before any lookup; a patient the engine denies is refused or left out).
+// Synthetic people only (999 test range).
 #include <fstream>
 #include <sstream>
 
@@ -12,7 +14,11 @@
 #include "gateway/auth/demo_issuer.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/identity/mpi_service.hpp"
+#include "gateway/identity/patient_resource.hpp"
+#include "gateway/policy/embedded.hpp"
+#include "gateway/policy/policy_set.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
+#include "gateway/store/sqlite/sqlite_record_store.hpp"
 #include "tests/support/running_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_env.hpp"
@@ -24,6 +30,23 @@ namespace {
 constexpr std::string_view kNhsOlivia = "9990000018";
 constexpr std::string_view kNhsOld = "9990000026";
 
+/** The test listeners with the demo organisations and data-sharing agreements (examples/demo). */
+std::string patient_config() {
+  return config_yaml("",
+                     "  - ods: Z9M01\n"
+                     "    name: Test Mental Health Trust\n"
+                     "    kind: mental-health\n"
+                     "  - ods: Z9S01\n"
+                     "    name: Test Adult Social Care\n"
+                     "    kind: social-care\n"
+                     "  - ods: Z9L01\n"
+                     "    name: Test Ambulance Service\n"
+                     "    kind: ambulance\n"
+                     "agreements:\n"
+                     "  - dsa/direct-care.yaml\n"
+                     "  - dsa/safeguarding.yaml\n");
+}
+
 class PatientApiTest : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -32,6 +55,17 @@ protected:
     repo_ = std::move(*repo);
     mpi_ = std::make_unique<identity::MpiService>(*repo_, identity::MpiSettings{});
     seed();
+    // Demographics are decided under the demo agreements, with the context from the records.
+    auto records = store::sqlite::SqliteRecordStore::open_in_data_dir(dir_.file("data"), clock_);
+    ASSERT_TRUE(records) << records.error().detail;
+    records_ = std::move(*records);
+    auto lr = config::load_text(patient_config(), "test.yaml", "/tmp");
+    ASSERT_TRUE(lr.errors.empty()) << lr.errors.front().str();
+    std::vector<config::Diagnostic> errors;
+    auto set = policy::load_policy_set(*lr.config, policy::read_demo_file,
+                                       std::chrono::system_clock::now(), errors);
+    ASSERT_TRUE(set) << (errors.empty() ? "" : errors.front().str());
+    policy_ = std::make_unique<policy::PolicyHolder>(std::move(*set));
     // The demo issuer's key, and a verifier trusting its JWKS (as `serve --demo` does).
     auto issuer = auth::ensure_demo_issuer(dir_.file("data"));
     ASSERT_TRUE(issuer) << issuer.error().detail;
@@ -52,9 +86,10 @@ protected:
     auto log = audit::AuditLog::open(options, clock_);
     ASSERT_TRUE(log) << log.error().detail;
     audit_ = std::move(*log);
-    server_ = std::make_unique<RunningServer>(
-        config_yaml(), http::Reloader{},
-        pipeline::Backends{mpi_.get(), tokens_.get(), audit_.get()});
+    pipeline::Backends backends{mpi_.get(), tokens_.get(), audit_.get()};
+    backends.records = records_.get();
+    backends.policy = policy_.get();
+    server_ = std::make_unique<RunningServer>(patient_config(), http::Reloader{}, backends);
   }
 
   void TearDown() override {
@@ -163,6 +198,8 @@ protected:
   SystemClock clock_;
   std::unique_ptr<store::sqlite::SqliteMpiRepository> repo_;
   std::unique_ptr<identity::MpiService> mpi_;
+  std::unique_ptr<store::sqlite::SqliteRecordStore> records_;
+  std::unique_ptr<policy::PolicyHolder> policy_;
   auth::DemoIssuer issuer_;
   std::unique_ptr<auth::TokenVerifierHolder> tokens_;
   std::unique_ptr<audit::AuditLog> audit_;
@@ -285,6 +322,72 @@ TEST_F(PatientApiTest, EveryReadIsAuditedBeforeTheAnswerWithWhoWhatAndADigest) {
   EXPECT_TRUE(verified->ok);
 }
 
+TEST_F(PatientApiTest, AReadPermittedByTheAgreementIsAuditedWithItsDecision) {
+  // The GP practice holds Olivia's registration: the direct care agreement covers demographics.
+  const auto r = get("/fhir/Patient/" + std::string(kNhsOlivia));
+  ASSERT_EQ(r.status, 200U) << r.body;
+  const auto records = audited();
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].decision, audit::Decision::kPermit);
+  EXPECT_EQ(records[0].dsa_id, "DSA-DEMO-DC");
+  EXPECT_EQ(records[0].dsa_version, "1.0");
+  EXPECT_EQ(records[0].dsa_rule, "permitted");
+}
+
+TEST_F(PatientApiTest, NoAgreementCoveringDemographicsIsRefusedBeforeAnyLookup) {
+  // The IG lead's purpose (ig-audit) has no agreement: refused, whether the patient is known
+  // or not, with the same answer (the refusal reveals nothing about who is known).
+  const auto known = call("GET", "/fhir/Patient/" + std::string(kNhsOlivia), "ig-lead", "Z9A01");
+  const auto unknown = call("GET", "/fhir/Patient/9990000034", "ig-lead", "Z9A01");
+  for (const auto* r : {&known, &unknown}) {
+    EXPECT_EQ(r->status, 403U) << r->body;
+    EXPECT_NE(r->body.find("OperationOutcome"), std::string::npos);
+    EXPECT_NE(r->body.find("no-agreement"), std::string::npos) << r->body;
+    EXPECT_NE(r->body.find("No patient was looked up"), std::string::npos) << r->body;
+    EXPECT_EQ(r->body.find("Testwood"), std::string::npos);
+  }
+  const auto search =
+      call("GET",
+           "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + std::string(kNhsOlivia),
+           "ig-lead", "Z9A01");
+  EXPECT_EQ(search.status, 403U) << search.body;
+  // Each refusal is audited as a denial, naming the number asked for when it was one.
+  const auto records = audited();
+  ASSERT_EQ(records.size(), 3U);
+  EXPECT_EQ(records[0].nhs_number, kNhsOlivia);
+  EXPECT_EQ(records[1].nhs_number, "9990000034");
+  for (const auto& a : records) {
+    EXPECT_EQ(a.decision, audit::Decision::kDeny);
+    EXPECT_EQ(a.user_id, "demo-user-ig");
+    EXPECT_TRUE(a.disclosed.empty());
+  }
+}
+
+TEST_F(PatientApiTest, APatientTheEngineDeniesIsRefusedOnReadAndLeftOutOfSearches) {
+  // The A&E consultant's organisation holds an MRN for Olivia but no admission or attendance:
+  // the agreement needs a legitimate relationship, so the engine denies her demographics.
+  const auto read = call("GET", "/fhir/Patient/" + std::string(kNhsOlivia), "ae-doctor", "Z9A01");
+  EXPECT_EQ(read.status, 403U) << read.body;
+  EXPECT_NE(read.body.find("no-legitimate-relationship"), std::string::npos) << read.body;
+  EXPECT_NE(read.body.find("$break-glass"), std::string::npos) << read.body;
+  EXPECT_EQ(read.body.find("Testwood"), std::string::npos);
+  EXPECT_EQ(read.body.find(std::string(kNhsOlivia)), std::string::npos);
+  const auto search =
+      call("GET", "/fhir/Patient?identifier=urn:caregw:id:Z9A01:mrn|MRN-1", "ae-doctor", "Z9A01");
+  ASSERT_EQ(search.status, 200U) << search.body;
+  EXPECT_EQ(json(search)["total"].GetUint(), 0U);
+  EXPECT_EQ(search.body.find("Testwood"), std::string::npos);
+  const auto records = audited();
+  ASSERT_EQ(records.size(), 2U);
+  for (const auto& a : records) {
+    EXPECT_EQ(a.nhs_number, kNhsOlivia);
+    EXPECT_EQ(a.decision, audit::Decision::kDeny);
+    EXPECT_EQ(a.dsa_id, "DSA-DEMO-DC");
+    EXPECT_EQ(a.dsa_rule, "no-legitimate-relationship");
+    EXPECT_TRUE(a.disclosed.empty());
+  }
+}
+
 TEST_F(PatientApiTest, NoTokenIsRefusedAndTheRefusalIsAudited) {
   const auto r = call("GET", "/fhir/Patient/" + std::string(kNhsOlivia), "");
   EXPECT_EQ(r.status, 401U);
@@ -376,8 +479,14 @@ TEST_F(PatientApiTest, AReviewerUndoesAWrongMergeAndTheOldNumberIsItsOwnPersonAg
   auto r = call("POST", "/mpi/unmerge", "ig-lead", "Z9A01",
                 R"({"person":")" + id + R"(","reason":"two different people"})");
   ASSERT_EQ(r.status, 200U) << r.body;
-  EXPECT_STREQ(json(get("/fhir/Patient/" + std::string(kNhsOld)))["id"].GetString(),
-               std::string(kNhsOld).c_str());
+  // The old number is its own person again, known only to the hospital: the practice no longer
+  // reads it as Olivia, and has no relationship with that person (demographics are decided).
+  auto own = mpi_->find_by_nhs_number(NhsNumber::parse(kNhsOld).value());
+  ASSERT_TRUE(own && own->has_value());
+  EXPECT_EQ(identity::patient_id((*own)->person), kNhsOld);
+  const auto practice = get("/fhir/Patient/" + std::string(kNhsOld));
+  EXPECT_EQ(practice.status, 403U) << practice.body;
+  EXPECT_NE(practice.body.find("no-legitimate-relationship"), std::string::npos) << practice.body;
   auto again = call("POST", "/mpi/unmerge", "ig-lead", "Z9A01",
                     R"({"person":")" + id + R"(","reason":"again"})");
   EXPECT_EQ(again.status, 409U);

@@ -2,6 +2,7 @@
 // names (file:line), and demo-token lists the demo users and prints tokens signed by a key it
 // keeps private.
 #include <algorithm>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -126,6 +127,50 @@ TEST(PolicyDryRun, ListsTheRecordedRequestsAProposedAgreementChanges) {
                                "--proposed", proposed, "--inputs", bad});
   EXPECT_EQ(rb.exit_code, 1);
   EXPECT_NE(rb.err.find(bad + ":2: recorded input"), std::string::npos) << rb.err;
+}
+
+TEST(PolicyDryRun, TakesAFolderOfAgreementsAndOnlyRecentRequests) {
+  TempDir dir;
+  dir.write("dsa.yaml", kAgreement);
+  const auto config = dir.write("caregw.yaml", config_yaml() + "agreements: [dsa.yaml]\n");
+  // The changed set as a folder (what an IG lead edits): the consultant's role removed.
+  std::string narrower = kAgreement;
+  narrower.replace(narrower.find("roles: [R8000, R0050]"), 21, "roles: [R8000]");
+  std::filesystem::create_directories(dir.file("changed"));
+  dir.write("changed/direct-care.yaml", narrower);
+  dir.write("changed/notes.txt", "not an agreement");
+  // Synthetic patient 9990000018; the same consultant's request on two days.
+  const auto request = [](const char* id, const char* at) {
+    return std::string(R"({"id":")") + id + R"(","at":")" + at +
+           R"(","requester":{"system":"Z9A01","user":"u1","role":"R0050","organisation":"Z9A01",)"
+           R"("purpose":"direct-care"},"patient":{"nhsNumber":"9990000018","registeredPractice":)"
+           R"("Z90001","objection":false,"episodes":[{"kind":"admission","org":"Z9A01","open":)"
+           R"(true,"start":"2026-05-30T08:00:00Z"}]},"resources":[{"type":"Condition","id":"c1",)"
+           R"("category":"problems","sensitivity":[],"source":"Z90001"}]})";
+  };
+  const auto inputs = dir.write("inputs.jsonl", request("old", "2026-05-31T09:00:00Z") + "\n" +
+                                                    request("new", "2026-06-01T12:00:00Z") + "\n");
+  const auto r =
+      run_command({caregw_binary(), "policy", "dry-run", "--config", config, "--agreements",
+                   dir.file("changed"), "--inputs", inputs, "--since", "2026-06-01"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("1 recorded requests, 1 would change"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 recorded before 2026-06-01T00:00:00Z left out"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.out.find(R"("input":"new","before":"permit","after":"deny","ruleBefore":)"
+                       R"("permitted","ruleAfter":"role-not-allowed")"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("\"old\""), std::string::npos) << r.out;
+  // Without --since both are replayed; a --since that is not a time is a usage error (1).
+  const auto all = run_command({caregw_binary(), "policy", "dry-run", "--config", config,
+                                "--agreements", dir.file("changed"), "--inputs", inputs});
+  EXPECT_NE(all.err.find("2 recorded requests, 2 would change"), std::string::npos) << all.err;
+  const auto bad =
+      run_command({caregw_binary(), "policy", "dry-run", "--config", config, "--agreements",
+                   dir.file("changed"), "--inputs", inputs, "--since", "last week"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--since"), std::string::npos) << bad.err;
 }
 
 }  // namespace

@@ -4,13 +4,16 @@
 // (examples/demo/dsa/), bearer tokens from the demo issuer and the real audit log. Covers what
 // each demo role sees for each demo patient, redaction notices, break-glass, merged numbers,
 // paging under concurrent writes, XML, errors, and one audit record for every read; the
-// break-glass metric and review queue (GET /audit/break-glass) and POST /policy/explain.
+// break-glass metric and review queue (GET /audit/break-glass), POST /policy/explain and
+// GET /policy/explain (the decision for a requester, purpose, patient and kind of data).
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/audit/export.hpp"
@@ -747,6 +750,180 @@ TEST_F(RecordApiTest, PolicyExplainAnswersTheChainOfReasonsForOwnRequestsAndForI
   }
   EXPECT_EQ(explained, 3U);
   EXPECT_EQ(refused, 1U);
+}
+
+/** explain_query: GET /policy/explain about Olivia for a requester of `org` with `role`. */
+std::string explain_query(std::string_view org, std::string_view role, const std::string& more) {
+  return "/policy/explain?organisation=" + std::string(org) + "&role=" + std::string(role) +
+         "&purpose=direct-care&patient=" + std::string(kOlivia) + more;
+}
+
+TEST_F(RecordApiTest, ExplainByQueryGivesTheDecisionAndReasonsForIgAndIntegrators) {
+  // The IG lead asks whether the GP practice may see Olivia's problems: yes, and why.
+  const auto ig =
+      call("GET", explain_query("Z90001", "R8000", "&user=demo-user-gp&resource-type=Condition"),
+           "ig-lead");
+  ASSERT_EQ(ig.status, 200U) << ig.body;
+  EXPECT_EQ(ig.header("Content-Type"), "application/json");
+  const auto doc = json(ig);
+  EXPECT_STREQ(doc["id"].GetString(), ig.header("X-Request-ID").c_str());
+  EXPECT_TRUE(doc["at"].IsString());
+  const auto& d = doc["decision"];
+  EXPECT_STREQ(d["decision"].GetString(), "permit");
+  EXPECT_STREQ(d["rule"].GetString(), "permitted");
+  EXPECT_STREQ(d["agreement"].GetString(), "DSA-DEMO-DC v1.0");
+  EXPECT_STREQ(d["relationship"].GetString(), "registered-practice");
+  EXPECT_STREQ(d["resourceType"].GetString(), "Condition");
+  EXPECT_STREQ(d["category"].GetString(), "problems");
+  EXPECT_STREQ(d["requester"]["organisation"].GetString(), "Z90001");
+  EXPECT_GE(d["reasons"].Size(), 4U);
+  EXPECT_EQ(doc["resources"].Size(), 0U);
+  EXPECT_EQ(ig.body.find(std::string(kOlivia)), std::string::npos);  // reasons carry no number
+
+  // An integrator checks the ambulance service: no relationship with Olivia, so denied, with
+  // what was missing; with break-glass the agreement lets a paramedic in.
+  const auto para =
+      json(call("GET", explain_query("Z9L01", "R1070", "&category=problems"), "integrator"));
+  EXPECT_STREQ(para["decision"]["decision"].GetString(), "deny");
+  EXPECT_STREQ(para["decision"]["rule"].GetString(), "no-legitimate-relationship");
+  EXPECT_TRUE(para["decision"].HasMember("missing"));
+  const auto bg = call(
+      "GET", explain_query("Z9L01", "R1070", "&category=problems&break-glass=true"), "integrator");
+  ASSERT_EQ(bg.status, 200U) << bg.body;
+  EXPECT_STREQ(json(bg)["decision"]["decision"].GetString(), "permit");
+  EXPECT_TRUE(json(bg)["decision"]["breakGlass"].GetBool());
+  // Data no agreement for this purpose covers, and a legal exclusion.
+  EXPECT_STREQ(json(call("GET", explain_query("Z90001", "R8000", "&category=safeguarding"),
+                         "integrator"))["decision"]["rule"]
+                   .GetString(),
+               "category-not-in-agreement");
+  EXPECT_STREQ(json(call("GET",
+                         explain_query("Z90001", "R8000",
+                                       "&resource-type=Condition&sensitivity=sexual-health"),
+                         "ig-lead"))["decision"]["rule"]
+                   .GetString(),
+               "legal-exclusion");
+  // A patient who opted out: the engine's rule, whatever the requester.
+  const auto grace = json(call("GET",
+                               "/policy/explain?organisation=Z90001&role=R8000&purpose=direct-care"
+                               "&patient=" +
+                                   std::string(kGrace) + "&category=demographics",
+                               "ig-lead"));
+  EXPECT_STREQ(grace["decision"]["rule"].GetString(), "patient-objection");
+}
+
+TEST_F(RecordApiTest, ExplainByQueryIsRefusedToOthersAndSaysWhichParameterIsWrong) {
+  const std::string ok = explain_query("Z90001", "R8000", "&resource-type=Condition");
+  // A clinician may not explain other people's access (their own recorded request: POST).
+  const auto gp = call("GET", ok, "gp");
+  EXPECT_EQ(gp.status, 403U) << gp.body;
+  EXPECT_NE(gp.body.find("OperationOutcome"), std::string::npos);
+  EXPECT_NE(gp.body.find("integration"), std::string::npos) << gp.body;
+  EXPECT_EQ(call("GET", ok, "operator").status, 403U);
+
+  const auto missing =
+      call("GET", "/policy/explain?organisation=Z90001&role=R8000&purpose=direct-care", "ig-lead");
+  EXPECT_EQ(missing.status, 400U);
+  EXPECT_NE(missing.body.find("OperationOutcome"), std::string::npos);
+  EXPECT_NE(missing.body.find("parameter 'patient': is required"), std::string::npos)
+      << missing.body;
+  const auto bad_role =
+      call("GET", explain_query("Z90001", "R0005", "&category=problems"), "integrator");
+  EXPECT_EQ(bad_role.status, 400U);
+  EXPECT_NE(bad_role.body.find("parameter 'role'"), std::string::npos) << bad_role.body;
+  // A valid number nobody knows: 404 (there is no context to decide on).
+  const auto unknown = call("GET",
+                            "/policy/explain?organisation=Z90001&role=R8000&purpose=direct-care"
+                            "&patient=9990000034&category=problems",
+                            "ig-lead");
+  EXPECT_EQ(unknown.status, 404U) << unknown.body;
+  EXPECT_EQ(unknown.body.find("9990000034"), std::string::npos);
+}
+
+TEST_F(RecordApiTest, EveryExplainByQueryIsAuditedNamingThePatient) {
+  ASSERT_EQ(
+      call("GET", explain_query("Z90001", "R8000", "&resource-type=Condition"), "ig-lead").status,
+      200U);
+  ASSERT_EQ(call("GET", explain_query("Z9L01", "R1070", "&category=problems"), "integrator").status,
+            200U);
+  ASSERT_EQ(call("GET", explain_query("Z90001", "R8000", "&resource-type=Condition"), "gp").status,
+            403U);
+  std::vector<audit::AuditRecord> explained;
+  std::size_t refused = 0;
+  for (auto& a : audited()) {
+    if (a.type != audit::EventType::kAccessDecision) {
+      continue;
+    }
+    if (a.outcome == audit::Outcome::kSuccess) {
+      explained.push_back(std::move(a));
+    } else {
+      ++refused;
+      EXPECT_EQ(a.decision, audit::Decision::kDeny);
+      EXPECT_EQ(a.user_id, auth::find_demo_user("gp")->id);
+    }
+  }
+  EXPECT_EQ(refused, 1U);
+  ASSERT_EQ(explained.size(), 2U);
+  EXPECT_EQ(explained[0].nhs_number, kOlivia);
+  EXPECT_EQ(explained[0].user_id, auth::find_demo_user("ig-lead")->id);
+  EXPECT_EQ(explained[0].dsa_id, "DSA-DEMO-DC");
+  EXPECT_EQ(explained[0].dsa_version, "1.0");
+  EXPECT_EQ(explained[0].dsa_rule, "permitted");
+  EXPECT_EQ(explained[0].detail,
+            "policy explain (query): permit (permitted) for problems by role R8000 of Z90001 for "
+            "direct-care");
+  EXPECT_EQ(explained[1].nhs_number, kOlivia);
+  EXPECT_EQ(explained[1].purpose_of_use, "integration");
+  EXPECT_EQ(explained[1].dsa_rule, "no-legitimate-relationship");
+}
+
+/** json_string: `text` as a JSON string literal. */
+std::string json_string(const std::string& text) {
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+  return {sb.GetString(), sb.GetSize()};
+}
+
+TEST_F(RecordApiTest, DryRunOverHttpListsWhatAChangedAgreementWouldDecideDifferently) {
+  // The proposal: no more break-glass under the direct care agreement.
+  std::string changed = read_source("examples/demo/dsa/direct-care.yaml");
+  changed.replace(changed.find("break_glass_allowed: true"), 25, "break_glass_allowed: false");
+  // Two recorded requests by the paramedic about Rhys: with break-glass (changes) and without.
+  std::string with_bg = explain_input("paramedic", true);
+  with_bg.replace(with_bg.find(R"("id":"q1")"), 9, R"("id":"bg")");
+  const std::string body = R"({"agreements":[)" + json_string(changed) + R"(],"inputs":[)" +
+                           with_bg + "," + explain_input("paramedic", false) + "]}";
+  const auto r = call("POST", "/policy/dry-run", "ig-lead", body);
+  ASSERT_EQ(r.status, 200U) << r.body;
+  const auto doc = json(r);
+  EXPECT_EQ(doc["replayed"].GetUint(), 2U);
+  ASSERT_EQ(doc["changes"].Size(), 1U) << r.body;
+  const auto& c = doc["changes"][0];
+  EXPECT_STREQ(c["input"].GetString(), "bg");
+  EXPECT_STREQ(c["ruleBefore"].GetString(), "permitted-by-break-glass");
+  EXPECT_STREQ(c["ruleAfter"].GetString(), "no-legitimate-relationship");
+  ASSERT_EQ(c["newlyWithheld"].Size(), 1U);
+  EXPECT_STREQ(c["newlyWithheld"][0].GetString(), "Condition/c1");
+
+  // IG only; a proposal with a mistake is refused naming where; the run itself is audited.
+  EXPECT_EQ(call("POST", "/policy/dry-run", "integrator", body).status, 403U);
+  std::string bad = changed;
+  bad.replace(bad.find("  - problems"), 12, "  - problemz");
+  const auto refused = call("POST", "/policy/dry-run", "ig-lead",
+                            R"({"agreements":[)" + json_string(bad) + R"(],"inputs":[]})");
+  EXPECT_EQ(refused.status, 400U);
+  EXPECT_NE(refused.body.find("agreements[0]:"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("problemz"), std::string::npos) << refused.body;
+  std::size_t runs = 0;
+  for (const auto& a : audited()) {
+    if (a.type == audit::EventType::kAccessDecision &&
+        a.detail == "policy dry run: 2 recorded requests replayed, 1 would change") {
+      ++runs;
+      EXPECT_EQ(a.user_id, auth::find_demo_user("ig-lead")->id);
+    }
+  }
+  EXPECT_EQ(runs, 1U);
 }
 
 }  // namespace

@@ -155,7 +155,8 @@ TEST(Signals, SighupReloadsTheIssuerKeysAndABadJwksKeepsTheOldOnesAndEveryReload
   Child child({caregw_binary(), "serve", "--config", path});
   ASSERT_TRUE(child.wait_listening(2, 10s));
   const auto port = child.port("provider");
-  EXPECT_EQ(user_status(port, *old_keys), 404U);  // the token is good; the patient unknown
+  // The token is good: no agreement in this config covers demographics, so 403 (not 401).
+  EXPECT_EQ(user_status(port, *old_keys), 403U);
   EXPECT_EQ(user_status(port, *new_keys), 401U);
 
   // The issuer rotated its key: after SIGHUP only the new one verifies.
@@ -164,7 +165,7 @@ TEST(Signals, SighupReloadsTheIssuerKeysAndABadJwksKeepsTheOldOnesAndEveryReload
   child.signal(SIGHUP);
   ASSERT_TRUE(eventually(
       [&] { return metric_line(port, R"(caregw_config_reloads_total{result="applied"} 1)"); }));
-  EXPECT_EQ(user_status(port, *new_keys), 404U);
+  EXPECT_EQ(user_status(port, *new_keys), 403U);
   EXPECT_EQ(user_status(port, *old_keys), 401U);
 
   // A JWKS with no usable key: the whole reload is refused and the keys in force stay.
@@ -172,7 +173,7 @@ TEST(Signals, SighupReloadsTheIssuerKeysAndABadJwksKeepsTheOldOnesAndEveryReload
   child.signal(SIGHUP);
   ASSERT_TRUE(eventually(
       [&] { return metric_line(port, R"(caregw_config_reloads_total{result="rejected"} 1)"); }));
-  EXPECT_EQ(user_status(port, *new_keys), 404U);
+  EXPECT_EQ(user_status(port, *new_keys), 403U);
   child.signal(SIGTERM);
   ASSERT_EQ(child.wait_exit(10s), 0);
 

@@ -32,18 +32,41 @@ namespace gw::pipeline {
 [[nodiscard]] std::string base_url(const http::Request& req);
 
 /**
+ * gather_patient_context: what the policy engine needs about a patient (registered practice,
+ * open or recent episodes and cases, objection), read from the MPI person and their Encounter,
+ * EpisodeOfCare and Consent records (record::patient_context). The context's nhs_number is the
+ * Patient's logical id (the break-glass registry's key). Blocks on the store.
+ */
+[[nodiscard]] Result<policy::PatientContext> gather_patient_context(
+    const config::Config& config, store::RecordStore& records, const store::PersonView& person);
+
+/** PatientPolicy: what the Patient routes need for the demographics decision. */
+struct PatientPolicy {
+  const policy::PolicyIndex& index;
+  store::RecordStore& records;
+  const policy::BreakGlassRegistry* break_glass = nullptr;  // null: no break-glass
+};
+
+/**
  * patient_search: GET /fhir/Patient. identifier=<system>|<value> (the NHS number system or a
  * caregw local identifier system) answers exactly; family/given/birthdate/gender/
  * address-postalcode answer with scored candidates (search.score, match-grade). _count (1..50,
- * default 10). Unknown parameters are refused (400) rather than ignored.
+ * default 10). Unknown parameters are refused (400) rather than ignored. Demographics are a
+ * data category: 403 before any lookup when no agreement lets the requester see demographics;
+ * each candidate is then decided by the policy engine (relationship, objection) and left out
+ * when denied (audited as a denial; the Bundle does not hint at it).
  */
 [[nodiscard]] Result<void> patient_search(const http::Request& req, RequestContext& ctx,
-                                          http::Response& res, identity::MpiService& mpi);
+                                          http::Response& res, identity::MpiService& mpi,
+                                          const PatientPolicy& policy);
 
 /** patient_read: GET /fhir/Patient/{id}: by NHS number or mpi-<n>; a merged id answers with the
- * survivor. 404 when unknown. */
+ * survivor. 403 before the lookup when no agreement lets the requester see demographics; 404
+ * when unknown; 403 when the engine denies this patient's demographics (the rule and what was
+ * missing in the OperationOutcome). Audited with the decision. */
 [[nodiscard]] Result<void> patient_read(const http::Request& req, RequestContext& ctx,
-                                        http::Response& res, identity::MpiService& mpi);
+                                        http::Response& res, identity::MpiService& mpi,
+                                        const PatientPolicy& policy);
 
 /**
  * review_list: GET /mpi/review?status=open|linked|not-duplicate|new-person|any&kind=&after=&_count=
@@ -101,6 +124,33 @@ namespace gw::pipeline {
  */
 [[nodiscard]] Result<void> policy_explain(const http::Request& req, RequestContext& ctx,
                                           http::Response& res, const policy::PolicyIndex& index);
+
+/**
+ * policy_dry_run: POST /policy/dry-run (IG purpose; the dispatch stage checks) with
+ * {"agreements": ["<one agreement as YAML>", ...], "inputs": [<recorded request>, ...],
+ * "since": "<UTC instant>" (optional)}: each agreement replaces the one in force with its id (or
+ * is added), the set is checked against the config as check-config would (400 listing each
+ * problem as agreements[i]:line: message), and the inputs (the shape POST /policy/explain takes)
+ * are replayed under both sets. Answers {"replayed": n, "changes": policy::dry_run_json(...)}.
+ * At most 100 agreements and 10,000 inputs. Audited as one access-decision (no patient named).
+ */
+[[nodiscard]] Result<void> policy_dry_run(const http::Request& req, RequestContext& ctx,
+                                          http::Response& res, const policy::PolicyIndex& index);
+
+/**
+ * policy_explain_query: GET /policy/explain?organisation=&role=&user=&purpose=&patient=&
+ * resource-type=|category=&sensitivity=&source=&break-glass=&break-glass-reason= (parameters:
+ * explain_query.hpp). Gathers the patient's context as a record read does (MPI, record store),
+ * then answers the decision now for that requester and kind of data with its chain of reasons,
+ * in the shape POST answers (policy::explain_answer_json; "resources" empty). For the ig-audit
+ * and integration purposes (the dispatch stage checks). 400 naming the parameter, 404 for an
+ * unknown patient. Audited as an access-decision naming the patient.
+ */
+[[nodiscard]] Result<void> policy_explain_query(const http::Request& req, RequestContext& ctx,
+                                                http::Response& res,
+                                                const policy::PolicyIndex& index,
+                                                identity::MpiService& mpi,
+                                                store::RecordStore& records);
 
 /**
  * inbound_message: POST /fhir/$process-message (R4 messages; STU3 ITK3 Transfer of Care),

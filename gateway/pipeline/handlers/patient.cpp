@@ -1,4 +1,5 @@
-// Patient search and read over the MPI service.
+// Patient search and read over the MPI service. Demographics are a data category like any
+// other: the policy engine decides each Patient that leaves (gateway/policy/README.md).
 #include <algorithm>
 #include <charconv>
 #include <utility>
@@ -62,17 +63,164 @@ Result<std::optional<store::PersonView>> by_identifier(std::string_view token,
                     "or urn:caregw:id:<ODS>:<type>)");
 }
 
-/** disclosed: the audit record of one Patient leaving in a response (its content digest only). */
-audit::AuditRecord disclosed(audit::EventType type, const store::PersonView& p,
-                             std::string detail) {
+/** Demographics: the engine's decision on one Patient, with the grant that explains it. */
+struct Demographics {
+  policy::AccessGrant grant;
+  policy::ResourceDecision decision;
+  std::optional<policy::BreakGlassGrant> break_glass;
+};
+
+/** requester_of: the certificate's organisation and the token's user. */
+policy::Requester requester_of(const RequestContext& ctx) {
+  return {ctx.organisation != nullptr ? ctx.organisation->ods.str() : std::string(),
+          ctx.user ? ctx.user->user : policy::User{}};
+}
+
+/** refused: the 403 for demographics the policy does not allow (no patient data in it). */
+Error refused(policy::Rule rule, const std::string& missing, bool looked_up,
+              bool break_glass = false) {
+  std::string why;
+  switch (rule) {
+    case policy::Rule::kNoAgreement:
+      why = "no data-sharing agreement covers your organisation for this purpose of use";
+      break;
+    case policy::Rule::kAgreementNotValid:
+      why = "the data-sharing agreement is not in force";
+      break;
+    case policy::Rule::kRoleNotAllowed:
+      why = "your role is not covered by the data-sharing agreement";
+      break;
+    case policy::Rule::kOrganisationMismatch:
+      why = "the token's organisation is not the certificate's";
+      break;
+    case policy::Rule::kCategoryNotInAgreement:
+      why = "no data-sharing agreement for your organisation, purpose and role covers demographics";
+      break;
+    case policy::Rule::kNoLegitimateRelationship:
+      why =
+          "no legitimate relationship with this patient was found (registration, an open or "
+          "recent admission or attendance, a care episode or case, an ambulance incident)";
+      if (break_glass) {
+        why += "; if this is an emergency, break the glass: POST /fhir/Patient/{id}/$break-glass";
+      }
+      break;
+    case policy::Rule::kPatientObjection:
+      why = "withheld at the patient's request (the patient opted out of the shared record)";
+      break;
+    case policy::Rule::kSourceNotInAgreement:
+      why = "no data-sharing agreement covers the organisation these details came from";
+      break;
+    default:
+      why = "the policy refused it";
+      break;
+  }
+  std::string detail = "patient demographics are refused (";
+  detail.append(policy::rule_name(rule)).append("): ").append(why);
+  if (!missing.empty()) {
+    detail.append(" [missing: ").append(missing).append("]");
+  }
+  detail.append(looked_up ? "." : ". No patient was looked up.");
+  return make_error(Errc::kPolicyDenied, std::move(detail));
+}
+
+/**
+ * may_see_demographics: the part of the decision that does not depend on the patient, taken
+ * before any lookup so that this refusal says nothing about who is known: the engine's own
+ * organisation, agreement, validity and role checks (authorise with no patient), then an
+ * agreement among those that covers demographics.
+ */
+Result<void> may_see_demographics(const PatientPolicy& pp, const policy::Requester& who,
+                                  policy::TimePoint now) {
+  const policy::AccessGrant g = policy::authorise(pp.index, who, policy::PatientContext{}, now);
+  switch (g.rule) {
+    case policy::Rule::kOrganisationMismatch:
+    case policy::Rule::kNoAgreement:
+    case policy::Rule::kAgreementNotValid:
+    case policy::Rule::kRoleNotAllowed:
+      return refused(g.rule, g.missing, false);
+    default:
+      break;
+  }
+  const int org = pp.index.org_index(who.user.ods);
+  for (const auto c : pp.index.candidates(org, who.user.purpose)) {
+    const policy::Agreement& a = pp.index.agreements()[c];
+    const bool role =
+        std::find(a.roles.begin(), a.roles.end(), who.user.role_code) != a.roles.end();
+    if (a.valid_at(now) && role &&
+        (a.categories & policy::category_bit(policy::DataCategory::kDemographics)) != 0) {
+      return {};
+    }
+  }
+  return refused(policy::Rule::kCategoryNotInAgreement, "demographics", false);
+}
+
+/** decide_demographics: the engine's decision on one person's Patient for this requester. */
+Result<Demographics> decide_demographics(const RequestContext& ctx, const PatientPolicy& pp,
+                                         const store::PersonView& person, policy::TimePoint now) {
+  if (!ctx.config) {
+    return make_error(Errc::kInternal, "Patient decision without a config");
+  }
+  auto patient = gather_patient_context(*ctx.config, pp.records, person);
+  if (!patient) {
+    return patient.error();
+  }
+  const policy::Requester who = requester_of(ctx);
+  Demographics d;
+  if (pp.break_glass != nullptr) {
+    d.break_glass = pp.break_glass->active(who.user.id, patient->nhs_number);
+  }
+  d.grant =
+      policy::authorise(pp.index, who, *patient, now, d.break_glass ? &*d.break_glass : nullptr);
+  // The Patient shows one organisation's details (meta.source): decide on that source. A
+  // person with no details held shows only identifiers: the requester's own view of them.
+  std::string source = identity::details_source(person);
+  if (source.empty()) {
+    source = who.user.ods;
+  }
+  const std::string id = identity::patient_id(person.person);
+  const policy::ResourceFacts facts{"Patient", id, policy::DataCategory::kDemographics, 0, source};
+  d.decision = policy::decide(d.grant, facts);
+  return d;
+}
+
+/** base_record: an audit record about one person (the NHS number, when they have one). */
+audit::AuditRecord base_record(audit::EventType type, const store::PersonView& p,
+                               std::string detail) {
   audit::AuditRecord r;
   r.type = type;
   if (p.person.nhs_number) {
     r.nhs_number = p.person.nhs_number->str();
   }
+  r.detail = std::move(detail);
+  return r;
+}
+
+/** record_decision: the agreement, rule and decision of a Patient decision, in the audit record. */
+void record_decision(audit::AuditRecord& r, const Demographics& d) {
+  const policy::Agreement* a =
+      d.decision.agreement != nullptr ? d.decision.agreement : d.grant.agreement;
+  if (a != nullptr) {
+    r.dsa_id = a->id;
+    r.dsa_version = a->version;
+  }
+  r.dsa_rule = std::string(policy::rule_name(d.decision.rule));
+  if (d.decision.effect != policy::Effect::kPermit) {
+    r.decision = audit::Decision::kDeny;
+  } else if (d.decision.break_glass && d.break_glass) {
+    r.decision = audit::Decision::kBreakGlass;
+    r.break_glass_reason = std::string(policy::break_glass_reason_name(d.break_glass->reason));
+  } else {
+    r.decision = audit::Decision::kPermit;
+  }
+}
+
+/** disclosed: the audit record of one Patient leaving in a response (its content digest only). */
+audit::AuditRecord disclosed(audit::EventType type, const store::PersonView& p, std::string detail,
+                             const Demographics& d) {
+  audit::AuditRecord r = base_record(type, p, std::move(detail));
   r.disclosed.push_back(
       {"Patient", identity::patient_id(p.person), audit::sha256_hex(identity::patient_json(p))});
-  r.detail = std::move(detail);
+  record_decision(r, d);
   return r;
 }
 
@@ -107,7 +255,7 @@ Result<void> set_fhir_body(http::Response& res, std::string json, fhir::Format f
 }
 
 Result<void> patient_search(const http::Request& req, RequestContext& ctx, http::Response& res,
-                            identity::MpiService& mpi) {
+                            identity::MpiService& mpi, const PatientPolicy& policy) {
   auto fmt = negotiated_format(req);
   if (!fmt) {
     return fmt.error();
@@ -140,14 +288,18 @@ Result<void> patient_search(const http::Request& req, RequestContext& ctx, http:
       demographic = true;
     }
   }
+  if (identifier && demographic) {
+    return make_error(Errc::kBadRequest,
+                      "search by identifier or by demographics, not both in one request");
+  }
+  const auto now = std::chrono::system_clock::now();
+  if (auto allowed = may_see_demographics(policy, requester_of(ctx), now); !allowed) {
+    return allowed.error();
+  }
   std::vector<store::PersonView> people;
   std::vector<identity::SearchEntry> entries;
   std::vector<identity::SearchMatch> matches;
   if (identifier) {
-    if (demographic) {
-      return make_error(Errc::kBadRequest,
-                        "search by identifier or by demographics, not both in one request");
-    }
     auto found = by_identifier(*identifier, mpi);
     if (!found) {
       return found.error();
@@ -172,17 +324,35 @@ Result<void> patient_search(const http::Request& req, RequestContext& ctx, http:
       entries.push_back({&m.person, m.score});
     }
   }
+  // Each candidate passes the engine; one left out is audited as a denial, and the Bundle (its
+  // total included) does not hint at it, as for the record searches.
+  std::vector<identity::SearchEntry> shown;
+  for (const auto& e : entries) {
+    auto d = decide_demographics(ctx, policy, *e.person, now);
+    if (!d) {
+      return d.error();
+    }
+    if (d->decision.effect == policy::Effect::kPermit) {
+      ctx.audit.push_back(
+          disclosed(audit::EventType::kRecordSearch, *e.person, "Patient search", *d));
+      shown.push_back(e);
+    } else {
+      auto& r = ctx.audit.emplace_back(
+          base_record(audit::EventType::kRecordSearch, *e.person, "Patient search: withheld"));
+      record_decision(r, *d);
+    }
+  }
   const std::string base = base_url(req);
   const std::string self =
       base + "/Patient" + (req.query().empty() ? "" : "?") + std::string(req.query());
   return set_fhir_body(res,
-                       identity::search_bundle_json(entries, base, self, ctx.request_id,
+                       identity::search_bundle_json(shown, base, self, ctx.request_id,
                                                     fhir::format_instant(ctx.received)),
                        *fmt);
 }
 
 Result<void> patient_read(const http::Request& req, RequestContext& ctx, http::Response& res,
-                          identity::MpiService& mpi) {
+                          identity::MpiService& mpi, const PatientPolicy& policy) {
   auto fmt = negotiated_format(req);
   if (!fmt) {
     return fmt.error();
@@ -194,6 +364,17 @@ Result<void> patient_read(const http::Request& req, RequestContext& ctx, http::R
   if (!ref) {
     return ref.error();
   }
+  const auto now = std::chrono::system_clock::now();
+  if (auto allowed = may_see_demographics(policy, requester_of(ctx), now); !allowed) {
+    // The audit names the number asked for; the refusal itself says nothing about it.
+    auto& r = ctx.audit.emplace_back();
+    r.type = audit::EventType::kRecordRead;
+    r.detail = "Patient read";
+    if (ref->nhs_number) {
+      r.nhs_number = ref->nhs_number->str();
+    }
+    return allowed.error();
+  }
   auto found =
       ref->nhs_number ? mpi.find_by_nhs_number(*ref->nhs_number) : mpi.person(*ref->person);
   if (!found) {
@@ -202,7 +383,20 @@ Result<void> patient_read(const http::Request& req, RequestContext& ctx, http::R
   if (!found->has_value()) {
     return make_error(Errc::kNotFound, "no patient with that id is known to this gateway");
   }
-  ctx.audit.push_back(disclosed(audit::EventType::kRecordRead, **found, "Patient read"));
+  auto d = decide_demographics(ctx, policy, **found, now);
+  if (!d) {
+    return d.error();
+  }
+  if (d->decision.effect != policy::Effect::kPermit) {
+    auto& r =
+        ctx.audit.emplace_back(base_record(audit::EventType::kRecordRead, **found, "Patient read"));
+    record_decision(r, *d);
+    // The break-glass route is offered only where the agreement allows it.
+    const bool bg_allowed =
+        d->grant.agreement != nullptr && d->grant.agreement->break_glass_allowed;
+    return refused(d->decision.rule, d->grant.missing, true, bg_allowed);
+  }
+  ctx.audit.push_back(disclosed(audit::EventType::kRecordRead, **found, "Patient read", *d));
   return set_fhir_body(res, identity::patient_json(**found), *fmt);
 }
 

@@ -169,35 +169,19 @@ Result<Access> authorise_request(const RequestContext& ctx, const RecordServices
   if (!ctx.user || ctx.organisation == nullptr || !ctx.config) {
     return make_error(Errc::kInternal, "record read without a user, organisation or config");
   }
-  std::vector<store::StoredRecord> stored;
-  for (const char* type : {"Encounter", "EpisodeOfCare", "Consent"}) {
-    auto part = read_type(s.records, person.person.id, type);
-    if (!part) {
-      return part.error();
-    }
-    std::move(part->begin(), part->end(), std::back_inserter(stored));
+  auto patient = gather_patient_context(*ctx.config, s.records, person);
+  if (!patient) {
+    return patient.error();
   }
-  rapidjson::MemoryPoolAllocator<> pool;
-  std::vector<record::Entry> entries;
-  entries.reserve(stored.size());
-  for (const auto& r : stored) {
-    auto e = record::make_entry(r, nullptr, &pool);
-    if (!e) {
-      return e.error();
-    }
-    entries.push_back(std::move(*e));
-  }
-  auto patient = record::patient_context(person, *ctx.config, entries);
   Access a;
-  a.patient_key = identity::patient_id(person.person);
-  patient.nhs_number = a.patient_key;
+  a.patient_key = patient->nhs_number;
   if (trial != nullptr) {
     a.break_glass = *trial;
   } else if (s.break_glass != nullptr) {
     a.break_glass = s.break_glass->active(ctx.user->user.id, a.patient_key);
   }
   const policy::Requester who{ctx.organisation->ods.str(), ctx.user->user};
-  a.grant = policy::authorise(s.policy, who, patient, std::chrono::system_clock::now(),
+  a.grant = policy::authorise(s.policy, who, *patient, std::chrono::system_clock::now(),
                               a.break_glass ? &*a.break_glass : nullptr);
   return a;
 }
@@ -478,6 +462,33 @@ std::string json_str(const rapidjson::Value& v, const char* key) {
 }
 
 }  // namespace
+
+Result<policy::PatientContext> gather_patient_context(const config::Config& config,
+                                                      store::RecordStore& records,
+                                                      const store::PersonView& person) {
+  std::vector<store::StoredRecord> stored;
+  for (const char* type : {"Encounter", "EpisodeOfCare", "Consent"}) {
+    auto part = read_type(records, person.person.id, type);
+    if (!part) {
+      return part.error();
+    }
+    std::move(part->begin(), part->end(), std::back_inserter(stored));
+  }
+  rapidjson::MemoryPoolAllocator<> pool;
+  std::vector<record::Entry> entries;
+  entries.reserve(stored.size());
+  for (const auto& r : stored) {
+    auto e = record::make_entry(r, nullptr, &pool);
+    if (!e) {
+      return e.error();
+    }
+    entries.push_back(std::move(*e));
+  }
+  auto patient = record::patient_context(person, config, entries);
+  // The engine's key for the patient (and the break-glass registry's): the Patient's id.
+  patient.nhs_number = identity::patient_id(person.person);
+  return patient;
+}
 
 Result<void> record_everything(const http::Request& req, RequestContext& ctx, http::Response& res,
                                const RecordServices& s) {

@@ -130,6 +130,8 @@ private:
       case http::Operation::kBreakGlass:
       case http::Operation::kAuditBreakGlass:
       case http::Operation::kPolicyExplain:
+      case http::Operation::kPolicyExplainQuery:
+      case http::Operation::kPolicyDryRun:
         return true;
       default:
         return is_admin_op(op);
@@ -145,7 +147,8 @@ private:
   static bool for_ig_only(http::Operation op) {
     return op == http::Operation::kReviewList || op == http::Operation::kReviewInspect ||
            op == http::Operation::kReviewDecide || op == http::Operation::kUnmerge ||
-           op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass;
+           op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass ||
+           op == http::Operation::kPolicyDryRun;
   }
 
   /** event_type_of: the audit event a request of this operation records when it fails. */
@@ -160,6 +163,8 @@ private:
       case http::Operation::kAuditBreakGlass:
         return audit::EventType::kAuditQuery;
       case http::Operation::kPolicyExplain:
+      case http::Operation::kPolicyExplainQuery:
+      case http::Operation::kPolicyDryRun:
         return audit::EventType::kAccessDecision;
       case http::Operation::kReviewList:
       case http::Operation::kReviewInspect:
@@ -209,11 +214,25 @@ private:
                         "of use must be " +
                             std::string(policy::purpose_name(policy::Purpose::kOperations)));
     }
+    if (ctx.route->op == http::Operation::kPolicyExplainQuery &&
+        ctx.user->user.purpose != policy::Purpose::kIgAudit &&
+        ctx.user->user.purpose != policy::Purpose::kIntegration) {
+      return make_error(
+          Errc::kForbidden,
+          "explaining the policy for any requester and patient is for information "
+          "governance staff and system integrators: the token's purpose of use must "
+          "be " +
+              std::string(policy::purpose_name(policy::Purpose::kIgAudit)) + " or " +
+              std::string(policy::purpose_name(policy::Purpose::kIntegration)) +
+              " (anyone may explain their own recorded request: POST /policy/explain)");
+    }
     if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
                         std::string(ctx.route->op == http::Operation::kAuditSearch ||
                                             ctx.route->op == http::Operation::kAuditBreakGlass
                                         ? "the audit log"
+                                    : ctx.route->op == http::Operation::kPolicyDryRun
+                                        ? "the policy dry run (it replays recorded requests)"
                                         : "the identity review worklist") +
                             " is for information governance and records staff: the token's "
                             "purpose of use must be " +
@@ -249,16 +268,24 @@ private:
       const auto set = services_.backends.policy->current();  // one snapshot for the request
       return policy_explain(req, ctx, res, *set->index);
     }
+    if (ctx.route->op == http::Operation::kPolicyDryRun) {
+      if (services_.backends.policy == nullptr) {
+        return make_error(Errc::kUnavailable, "no data-sharing agreements are loaded");
+      }
+      const auto set = services_.backends.policy->current();
+      return policy_dry_run(req, ctx, res, *set->index);
+    }
     identity::MpiService* mpi = services_.backends.mpi;
     if (mpi == nullptr) {
       return make_error(Errc::kUnavailable, "the patient index is not available on this gateway");
     }
+    if (ctx.route->op == http::Operation::kPatientSearch ||
+        ctx.route->op == http::Operation::kPatientRead ||
+        ctx.route->op == http::Operation::kPolicyExplainQuery) {
+      return handle_decided(req, ctx, res, *mpi);
+    }
     const std::string actor = ctx.user ? ctx.user->user.id : std::string();
     switch (ctx.route->op) {
-      case http::Operation::kPatientSearch:
-        return patient_search(req, ctx, res, *mpi);
-      case http::Operation::kPatientRead:
-        return patient_read(req, ctx, res, *mpi);
       case http::Operation::kReviewList:
         return review_list(req, ctx, res, *mpi);
       case http::Operation::kReviewInspect:
@@ -300,6 +327,30 @@ private:
       default:
         return make_error(Errc::kInternal, "not an operator action");
     }
+  }
+
+  /**
+   * handle_decided: Patient search and read, and GET /policy/explain: each gathers the patient's
+   * context from the record store and asks the policy engine (deny by default: without
+   * agreements or a record store they answer 503).
+   */
+  Result<void> handle_decided(const http::Request& req, RequestContext& ctx, http::Response& res,
+                              identity::MpiService& mpi) const {
+    const Backends& b = services_.backends;
+    if (b.records == nullptr || b.policy == nullptr) {
+      return make_error(Errc::kUnavailable,
+                        "patient details are decided by the data-sharing agreements, and this "
+                        "gateway has no record store or no agreements loaded");
+    }
+    const auto set = b.policy->current();  // this request decides under one policy snapshot
+    if (ctx.route->op == http::Operation::kPolicyExplainQuery) {
+      return policy_explain_query(req, ctx, res, *set->index, mpi, *b.records);
+    }
+    const PatientPolicy pp{*set->index, *b.records, b.break_glass};
+    if (ctx.route->op == http::Operation::kPatientSearch) {
+      return patient_search(req, ctx, res, mpi, pp);
+    }
+    return patient_read(req, ctx, res, mpi, pp);
   }
 
   /** handle_record: the shared care record routes (handlers/record.cpp). */
@@ -436,6 +487,8 @@ private:
       case http::Operation::kBreakGlass:
       case http::Operation::kAuditBreakGlass:
       case http::Operation::kPolicyExplain:
+      case http::Operation::kPolicyExplainQuery:
+      case http::Operation::kPolicyDryRun:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/fhir/json.hpp"
+#include "gateway/policy/recorded_input.hpp"
 #include "tests/unit/policy/policy_fixture.hpp"
 
 namespace gw::policy::test {
@@ -54,6 +55,33 @@ TEST(Explain, DenialSaysWhatWasMissing) {
   EXPECT_STREQ((*doc)["agreement"].GetString(), "DSA-DC v2");
   // Explanations carry codes and ids, never the patient's NHS number.
   EXPECT_EQ(explanation_json(e).find(kPatientA), std::string::npos);
+}
+
+TEST(ExplainAnswer, OneShapeForARecordedRequestAndForAQuery) {
+  const PolicyIndex index = demo_index();
+  const auto overall = explain(index, requester("Z90001", "R8002"), patient(), std::nullopt, kNow);
+  const auto one = explain(index, requester("Z90001", "R8000"), patient(),
+                           resource(DataCategory::kProblems), kNow);
+  const std::vector<ExplainedResource> resources = {{"c1", one}};
+  auto doc = fhir::parse_json(explain_answer_json("q1", kNow, overall, resources));
+  ASSERT_TRUE(doc.has_value());
+  EXPECT_STREQ((*doc)["id"].GetString(), "q1");
+  EXPECT_STREQ((*doc)["at"].GetString(), format_instant(kNow).c_str());
+  // The decision is explanation_json's object, whole.
+  auto alone = fhir::parse_json(explanation_json(overall));
+  ASSERT_TRUE(alone.has_value());
+  EXPECT_TRUE((*doc)["decision"] == *alone);
+  EXPECT_STREQ((*doc)["decision"]["rule"].GetString(), "role-not-allowed");
+  ASSERT_EQ((*doc)["resources"].Size(), 1U);
+  EXPECT_STREQ((*doc)["resources"][0]["id"].GetString(), "c1");
+  EXPECT_STREQ((*doc)["resources"][0]["explanation"]["decision"].GetString(), "permit");
+  EXPECT_STREQ((*doc)["resources"][0]["explanation"]["category"].GetString(), "problems");
+  // A query answers its decision with no resources: the same keys, an empty list.
+  auto query = fhir::parse_json(explain_answer_json("req-1", kNow, one, {}));
+  ASSERT_TRUE(query.has_value());
+  EXPECT_STREQ((*query)["decision"]["agreement"].GetString(), "DSA-DC v2");
+  EXPECT_TRUE((*query)["resources"].IsArray());
+  EXPECT_EQ((*query)["resources"].Size(), 0U);
 }
 
 TEST(DryRun, ListsOnlyWhatWouldChange) {

@@ -155,6 +155,18 @@ TEST(OperationName, StableLabels) {
   EXPECT_EQ(operation_name(Operation::kCapabilities), "fhir_metadata");
 }
 
+TEST(RouteTable, ThePolicyRoutes) {
+  const auto t = RouteTable::builtin();
+  // One path, two operations: a recorded request (POST) and a question by query (GET).
+  EXPECT_EQ(t.match(Method::kPost, "/policy/explain").match.op, Operation::kPolicyExplain);
+  EXPECT_EQ(t.match(Method::kGet, "/policy/explain").match.op, Operation::kPolicyExplainQuery);
+  EXPECT_EQ(t.match(Method::kPost, "/policy/dry-run").match.op, Operation::kPolicyDryRun);
+  const auto get = t.match(Method::kGet, "/policy/dry-run");
+  EXPECT_EQ(get.kind, MatchResult::Kind::kMethodNotAllowed);
+  EXPECT_EQ(operation_name(Operation::kPolicyExplainQuery), "policy_explain_query");
+  EXPECT_EQ(operation_name(Operation::kPolicyDryRun), "policy_dry_run");
+}
+
 TEST(RouteTable, TheSharedRecordRoutes) {
   const auto t = RouteTable::builtin();
   const auto everything = t.match(Method::kGet, "/fhir/Patient/9991158383/$everything");
