@@ -79,6 +79,14 @@ std::string_view operation_name(Operation op) {
       return "audit_break_glass";
     case Operation::kPolicyExplain:
       return "policy_explain";
+    case Operation::kAuditAccessReport:
+      return "audit_access_report";
+    case Operation::kAuditDenied:
+      return "audit_denied";
+    case Operation::kAuditUnusual:
+      return "audit_unusual";
+    case Operation::kAuditExport:
+      return "audit_export";
   }
   return "unknown";
 }
@@ -190,6 +198,11 @@ RouteTable RouteTable::builtin() {
   // Policy and audit: the IG lead's break-glass review queue and the decision explainer.
   t.add(Method::kGet, "/audit/break-glass", Operation::kAuditBreakGlass);
   t.add(Method::kPost, "/policy/explain", Operation::kPolicyExplain);
+  // The IG reports and export (the same report functions as `caregw audit ...`).
+  t.add(Method::kGet, "/audit/access-report", Operation::kAuditAccessReport);
+  t.add(Method::kGet, "/audit/denied", Operation::kAuditDenied);
+  t.add(Method::kGet, "/audit/unusual", Operation::kAuditUnusual);
+  t.add(Method::kGet, "/audit/export", Operation::kAuditExport);
   return t;
 }
 

@@ -132,7 +132,7 @@ private:
       case http::Operation::kPolicyExplain:
         return true;
       default:
-        return is_admin_op(op);
+        return is_admin_op(op) || is_audit_report(op);
     }
   }
 
@@ -142,14 +142,32 @@ private:
            op == http::Operation::kAdminDiscard;
   }
 
+  /** is_audit_report: the IG reports and export under /audit/ (handlers/audit_reports.cpp). */
+  static bool is_audit_report(http::Operation op) {
+    return op == http::Operation::kAuditAccessReport || op == http::Operation::kAuditDenied ||
+           op == http::Operation::kAuditUnusual || op == http::Operation::kAuditExport;
+  }
+
+  /** is_audit_op: the routes that read the audit log. */
+  static bool is_audit_op(http::Operation op) {
+    return op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass ||
+           is_audit_report(op);
+  }
+
   static bool for_ig_only(http::Operation op) {
     return op == http::Operation::kReviewList || op == http::Operation::kReviewInspect ||
            op == http::Operation::kReviewDecide || op == http::Operation::kUnmerge ||
-           op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass;
+           is_audit_op(op);
   }
 
   /** event_type_of: the audit event a request of this operation records when it fails. */
   static audit::EventType event_type_of(http::Operation op) {
+    if (op == http::Operation::kAuditExport) {
+      return audit::EventType::kAuditExport;
+    }
+    if (is_audit_report(op)) {
+      return audit::EventType::kAuditQuery;
+    }
     switch (op) {
       case http::Operation::kPatientSearch:
       case http::Operation::kRecordSearch:
@@ -211,10 +229,8 @@ private:
     }
     if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
-                        std::string(ctx.route->op == http::Operation::kAuditSearch ||
-                                            ctx.route->op == http::Operation::kAuditBreakGlass
-                                        ? "the audit log"
-                                        : "the identity review worklist") +
+                        std::string(is_audit_op(ctx.route->op) ? "the audit log"
+                                                               : "the identity review worklist") +
                             " is for information governance and records staff: the token's "
                             "purpose of use must be " +
                             std::string(policy::purpose_name(policy::Purpose::kIgAudit)));
@@ -241,6 +257,9 @@ private:
     }
     if (ctx.route->op == http::Operation::kAuditBreakGlass) {
       return audit_break_glass(req, ctx, res, *services_.backends.audit);
+    }
+    if (is_audit_report(ctx.route->op)) {
+      return handle_audit_report(req, ctx, res);
     }
     if (ctx.route->op == http::Operation::kPolicyExplain) {
       if (services_.backends.policy == nullptr) {
@@ -299,6 +318,22 @@ private:
         return admin_discard(req, ctx, res, *messages, actor);
       default:
         return make_error(Errc::kInternal, "not an operator action");
+    }
+  }
+
+  /** handle_audit_report: the IG reports and export (handlers/audit_reports.cpp). */
+  Result<void> handle_audit_report(const http::Request& req, RequestContext& ctx,
+                                   http::Response& res) const {
+    audit::AuditLog& log = *services_.backends.audit;
+    switch (ctx.route->op) {
+      case http::Operation::kAuditAccessReport:
+        return audit_access_report(req, ctx, res, log);
+      case http::Operation::kAuditDenied:
+        return audit_denied(req, ctx, res, log);
+      case http::Operation::kAuditUnusual:
+        return audit_unusual(req, ctx, res, log);
+      default:
+        return audit_export(req, ctx, res, log);
     }
   }
 
@@ -436,6 +471,10 @@ private:
       case http::Operation::kBreakGlass:
       case http::Operation::kAuditBreakGlass:
       case http::Operation::kPolicyExplain:
+      case http::Operation::kAuditAccessReport:
+      case http::Operation::kAuditDenied:
+      case http::Operation::kAuditUnusual:
+      case http::Operation::kAuditExport:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
