@@ -201,6 +201,19 @@ TEST_F(AuditReportsApiTest, WhoHasAccessedMyRecordAnswersInPlainWordsAndIsAudite
             2U);
 }
 
+TEST_F(AuditReportsApiTest, TheWaitForTheDurableAuditRecordIsMeasuredPerRoute) {
+  ASSERT_EQ(gp_reads_olivia().status, 200U);
+  ASSERT_EQ(gp_reads_olivia().status, 200U);
+  ASSERT_EQ(call("/audit/denied").status, 200U);
+  const auto* reads = server_->stats().audit_wait.find({"fhir_patient_read"});
+  ASSERT_NE(reads, nullptr);
+  EXPECT_EQ(reads->count(), 2U);
+  EXPECT_GT(reads->sum(), 0.0);  // a durable write takes time
+  const auto* reports = server_->stats().audit_wait.find({"audit_denied"});
+  ASSERT_NE(reports, nullptr);
+  EXPECT_EQ(reports->count(), 1U);
+}
+
 TEST_F(AuditReportsApiTest, BadParametersAreNamedWithoutEchoingTheNumber) {
   auto bad_nhs = call("/audit/access-report?patient=9990000019");
   EXPECT_EQ(bad_nhs.status, 400U);

@@ -1,4 +1,6 @@
 // Dispatch: run the handler of the matched operation.
+#include <chrono>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -42,8 +44,12 @@ public:
       result = co_await run_stored(req, ctx, res);
     }
     auto records = complete_audit(ctx, result);
+    const auto wait_start = std::chrono::steady_clock::now();
     auto written = co_await async_audit_all(*services_.backends.audit, std::move(records),
                                             boost::asio::use_awaitable);
+    services_.stats.audit_wait.with({http::operation_name(ctx.route->op)})
+        .observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count());
     if (!written) {
       co_return make_error(Errc::kUnavailable,
                            "the audit log cannot record this access, so it was not served (" +
