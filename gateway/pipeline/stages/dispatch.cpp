@@ -330,6 +330,9 @@ private:
   /** handle_audit_report: the IG reports and export (handlers/audit_reports.cpp). */
   Result<void> handle_audit_report(const http::Request& req, RequestContext& ctx,
                                    http::Response& res) const {
+    if (!ctx.route || services_.backends.audit == nullptr) {
+      return make_error(Errc::kInternal, "audit report dispatched without a route or a log");
+    }
     audit::AuditLog& log = *services_.backends.audit;
     switch (ctx.route->op) {
       case http::Operation::kAuditAccessReport:
