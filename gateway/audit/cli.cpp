@@ -15,6 +15,7 @@
 
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/audit/export.hpp"
+#include "gateway/audit/report_render.hpp"
 #include "gateway/audit/reports.hpp"
 #include "gateway/audit/verify.hpp"
 #include "gateway/config/loader.hpp"
@@ -518,12 +519,7 @@ int run_access(const CliOptions& o) {
                   "access-report")) {
     return kBad;
   }
-  if (h->empty()) {
-    std::cout << "No one has looked at this record in the period the audit log holds.\n";
-  }
-  for (const auto& e : *h) {
-    std::cout << e.sentence << '\n';
-  }
+  std::cout << access_report_text(*h);
   return kOk;
 }
 
@@ -551,14 +547,7 @@ int run_denied(const CliOptions& o) {
                   "denied-access report: " + f.describe(), "denied")) {
     return kBad;
   }
-  std::cout << "REFUSALS  LAST (UTC)                   ORG       USER\n";
-  for (const auto& r : *rows) {
-    std::string n = std::to_string(r.count);
-    n.resize(9, ' ');
-    std::string org = r.org_ods;
-    org.resize(9, ' ');
-    std::cout << n << " " << format_time_utc(r.last_us) << "  " << org << " " << r.user_id << '\n';
-  }
+  std::cout << denied_report_text(*rows);
   return kOk;
 }
 
@@ -578,9 +567,11 @@ int run_unusual(const CliOptions& o) {
   UnusualThresholds t;
   t.distinct_patients = s.audit.unusual_activity.distinct_patients;
   t.window_us = static_cast<std::int64_t>(s.audit.unusual_activity.window_minutes) * 60'000'000;
+  t.match_surname = s.audit.unusual_activity.match_surname;
+  t.match_address = s.audit.unusual_activity.match_address;
   const std::int64_t from = f.from_us.value_or(0);
   const std::int64_t to = f.to_us.value_or(std::numeric_limits<std::int64_t>::max());
-  // The CLI has no MPI or staff directory yet: only the many-patients check runs here.
+  // No staff directory yet: only the many-patients check runs (kSurnameAddressNotChecked).
   auto found =
       log->with_reader([&](AuditStore& st) { return unusual_activity(st, from, to, t, nullptr); });
   if (!found) {
@@ -592,14 +583,7 @@ int run_unusual(const CliOptions& o) {
                   "unusual")) {
     return kBad;
   }
-  std::cout << "(thresholds: " << t.distinct_patients << " patients within "
-            << s.audit.unusual_activity.window_minutes
-            << " minutes; surname/address checks need the MPI and are not run from the CLI)\n";
-  for (const auto& x : *found) {
-    std::cout << unusual_kind_name(x.kind) << "  user " << x.user_id << "  " << x.patients
-              << " patients from " << format_time_utc(x.from_us) << " to "
-              << format_time_utc(x.to_us) << "  (first record " << x.first_seq << ")\n";
-  }
+  std::cout << unusual_report_text(*found, t, kSurnameAddressNotChecked);
   return kOk;
 }
 

@@ -83,6 +83,14 @@ std::string_view operation_name(Operation op) {
       return "policy_explain_query";
     case Operation::kPolicyDryRun:
       return "policy_dry_run";
+    case Operation::kAuditAccessReport:
+      return "audit_access_report";
+    case Operation::kAuditDenied:
+      return "audit_denied";
+    case Operation::kAuditUnusual:
+      return "audit_unusual";
+    case Operation::kAuditExport:
+      return "audit_export";
   }
   return "unknown";
 }
@@ -196,6 +204,11 @@ RouteTable RouteTable::builtin() {
   t.add(Method::kPost, "/policy/explain", Operation::kPolicyExplain);
   t.add(Method::kGet, "/policy/explain", Operation::kPolicyExplainQuery);
   t.add(Method::kPost, "/policy/dry-run", Operation::kPolicyDryRun);
+  // The IG reports and export (the same report functions as `caregw audit ...`).
+  t.add(Method::kGet, "/audit/access-report", Operation::kAuditAccessReport);
+  t.add(Method::kGet, "/audit/denied", Operation::kAuditDenied);
+  t.add(Method::kGet, "/audit/unusual", Operation::kAuditUnusual);
+  t.add(Method::kGet, "/audit/export", Operation::kAuditExport);
   return t;
 }
 

@@ -51,6 +51,14 @@ enum class Operation : std::uint8_t {
   kPolicyExplainQuery,
   /** POST /policy/dry-run */
   kPolicyDryRun,
+  /** GET /audit/access-report?patient=N: who has accessed a patient's record, in plain words */
+  kAuditAccessReport,
+  /** GET /audit/denied?from=&to=: refusals by user and organisation */
+  kAuditDenied,
+  /** GET /audit/unusual?from=&to=: unusual activity under the configured thresholds */
+  kAuditUnusual,
+  /** GET /audit/export?format=csv|bundle&...: one page of records as CSV or AuditEvents */
+  kAuditExport,
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

@@ -114,6 +114,39 @@ struct PatientPolicy {
 [[nodiscard]] Result<void> audit_break_glass(const http::Request& req, RequestContext& ctx,
                                              http::Response& res, audit::AuditLog& log);
 
+// The IG reports and export (handlers/audit_reports.cpp; IG purpose only, checked by the dispatch
+// stage). Each computes its answer with the function `caregw audit ...` uses and adds one audit
+// record (audit-query, or audit-export for the export) that the dispatch stage writes first.
+
+/**
+ * audit_access_report: GET /audit/access-report?patient=<NHS number>: "who has accessed my
+ * record" (audit::access_history, organisation names from the config), as JSON
+ * (audit::access_report_json) or, with _format=text or Accept: text/plain, the CLI's text.
+ * 400 naming the parameter for a missing or invalid NHS number (never echoing it).
+ */
+[[nodiscard]] Result<void> audit_access_report(const http::Request& req, RequestContext& ctx,
+                                               http::Response& res, audit::AuditLog& log);
+
+/** audit_denied: GET /audit/denied?from=&to=: refusals by user and organisation, most first
+ * (audit::denied_summary); JSON or text as audit_access_report. 400 naming a bad time. */
+[[nodiscard]] Result<void> audit_denied(const http::Request& req, RequestContext& ctx,
+                                        http::Response& res, audit::AuditLog& log);
+
+/** audit_unusual: GET /audit/unusual?from=&to=: unusual activity under the config's
+ * audit.unusual_activity thresholds (audit::unusual_activity); JSON or text. */
+[[nodiscard]] Result<void> audit_unusual(const http::Request& req, RequestContext& ctx,
+                                         http::Response& res, audit::AuditLog& log);
+
+/**
+ * audit_export: GET /audit/export?format=csv|bundle&patient=&user=&organization=&purpose=&from=
+ * &to=&type=&outcome=&decision=&break-glass=&_count=&_sort=&_cursor=: one page (default 100,
+ * at most 1000) as CSV (audit::csv_header + csv_row; the next page in a Link rel="next" header)
+ * or as a searchset Bundle of AuditEvents (its next link), like `caregw audit query --format
+ * csv|fhir`. Audited as an audit-export.
+ */
+[[nodiscard]] Result<void> audit_export(const http::Request& req, RequestContext& ctx,
+                                        http::Response& res, audit::AuditLog& log);
+
 /**
  * policy_explain: POST /policy/explain with one recorded request as JSON (the shape `caregw
  * policy dry-run` reads, policy/recorded_input.hpp). Answers the decision at the recorded time

@@ -1,4 +1,6 @@
 // Dispatch: run the handler of the matched operation.
+#include <chrono>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -42,8 +44,12 @@ public:
       result = co_await run_stored(req, ctx, res);
     }
     auto records = complete_audit(ctx, result);
+    const auto wait_start = std::chrono::steady_clock::now();
     auto written = co_await async_audit_all(*services_.backends.audit, std::move(records),
                                             boost::asio::use_awaitable);
+    services_.stats.audit_wait.with({http::operation_name(ctx.route->op)})
+        .observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count());
     if (!written) {
       co_return make_error(Errc::kUnavailable,
                            "the audit log cannot record this access, so it was not served (" +
@@ -134,7 +140,7 @@ private:
       case http::Operation::kPolicyDryRun:
         return true;
       default:
-        return is_admin_op(op);
+        return is_admin_op(op) || is_audit_report(op);
     }
   }
 
@@ -144,15 +150,32 @@ private:
            op == http::Operation::kAdminDiscard;
   }
 
+  /** is_audit_report: the IG reports and export under /audit/ (handlers/audit_reports.cpp). */
+  static bool is_audit_report(http::Operation op) {
+    return op == http::Operation::kAuditAccessReport || op == http::Operation::kAuditDenied ||
+           op == http::Operation::kAuditUnusual || op == http::Operation::kAuditExport;
+  }
+
+  /** is_audit_op: the routes that read the audit log. */
+  static bool is_audit_op(http::Operation op) {
+    return op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass ||
+           is_audit_report(op);
+  }
+
   static bool for_ig_only(http::Operation op) {
     return op == http::Operation::kReviewList || op == http::Operation::kReviewInspect ||
            op == http::Operation::kReviewDecide || op == http::Operation::kUnmerge ||
-           op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass ||
-           op == http::Operation::kPolicyDryRun;
+           is_audit_op(op) || op == http::Operation::kPolicyDryRun;
   }
 
   /** event_type_of: the audit event a request of this operation records when it fails. */
   static audit::EventType event_type_of(http::Operation op) {
+    if (op == http::Operation::kAuditExport) {
+      return audit::EventType::kAuditExport;
+    }
+    if (is_audit_report(op)) {
+      return audit::EventType::kAuditQuery;
+    }
     switch (op) {
       case http::Operation::kPatientSearch:
       case http::Operation::kRecordSearch:
@@ -228,9 +251,7 @@ private:
     }
     if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
-                        std::string(ctx.route->op == http::Operation::kAuditSearch ||
-                                            ctx.route->op == http::Operation::kAuditBreakGlass
-                                        ? "the audit log"
+                        std::string(is_audit_op(ctx.route->op) ? "the audit log"
                                     : ctx.route->op == http::Operation::kPolicyDryRun
                                         ? "the policy dry run (it replays recorded requests)"
                                         : "the identity review worklist") +
@@ -260,6 +281,9 @@ private:
     }
     if (ctx.route->op == http::Operation::kAuditBreakGlass) {
       return audit_break_glass(req, ctx, res, *services_.backends.audit);
+    }
+    if (is_audit_report(ctx.route->op)) {
+      return handle_audit_report(req, ctx, res);
     }
     if (ctx.route->op == http::Operation::kPolicyExplain) {
       if (services_.backends.policy == nullptr) {
@@ -351,6 +375,25 @@ private:
       return patient_search(req, ctx, res, mpi, pp);
     }
     return patient_read(req, ctx, res, mpi, pp);
+  }
+
+  /** handle_audit_report: the IG reports and export (handlers/audit_reports.cpp). */
+  Result<void> handle_audit_report(const http::Request& req, RequestContext& ctx,
+                                   http::Response& res) const {
+    if (!ctx.route || services_.backends.audit == nullptr) {
+      return make_error(Errc::kInternal, "audit report dispatched without a route or a log");
+    }
+    audit::AuditLog& log = *services_.backends.audit;
+    switch (ctx.route->op) {
+      case http::Operation::kAuditAccessReport:
+        return audit_access_report(req, ctx, res, log);
+      case http::Operation::kAuditDenied:
+        return audit_denied(req, ctx, res, log);
+      case http::Operation::kAuditUnusual:
+        return audit_unusual(req, ctx, res, log);
+      default:
+        return audit_export(req, ctx, res, log);
+    }
   }
 
   /** handle_record: the shared care record routes (handlers/record.cpp). */
@@ -489,6 +532,10 @@ private:
       case http::Operation::kPolicyExplain:
       case http::Operation::kPolicyExplainQuery:
       case http::Operation::kPolicyDryRun:
+      case http::Operation::kAuditAccessReport:
+      case http::Operation::kAuditDenied:
+      case http::Operation::kAuditUnusual:
+      case http::Operation::kAuditExport:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
