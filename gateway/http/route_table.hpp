@@ -47,6 +47,10 @@ enum class Operation : std::uint8_t {
   kAuditBreakGlass,
   /** POST /policy/explain */
   kPolicyExplain,
+  /** POST /fhir/Patient/{id}/$break-glass-close */
+  kBreakGlassClose,
+  /** POST /audit/break-glass/{seq}/review */
+  kAuditBreakGlassReview,
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

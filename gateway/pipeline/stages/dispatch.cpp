@@ -2,6 +2,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "gateway/core/log.hpp"
 #include "gateway/fhir/capability.hpp"
 #include "gateway/fhir/datetime.hpp"
 #include "gateway/fhir/format.hpp"
@@ -44,6 +45,9 @@ public:
     auto records = complete_audit(ctx, result);
     auto written = co_await async_audit_all(*services_.backends.audit, std::move(records),
                                             boost::asio::use_awaitable);
+    if (ctx.opened_grant) {
+      co_await settle_grant(ctx, written);
+    }
     if (!written) {
       co_return make_error(Errc::kUnavailable,
                            "the audit log cannot record this access, so it was not served (" +
@@ -116,6 +120,43 @@ private:
     co_return result;
   }
 
+  /**
+   * settle_grant: a break-glass grant this request opened is linked to its audit record once
+   * that is on disk (the grant store keeps the seq), or ended if the record could not be
+   * written: no grant is left in force without its audit record. Off the I/O threads.
+   */
+  boost::asio::awaitable<void> settle_grant(const RequestContext& ctx,
+                                            const Result<std::uint64_t>& written) const {
+    policy::BreakGlassRegistry* registry = services_.backends.break_glass;
+    if (registry == nullptr || !ctx.opened_grant) {
+      co_return;
+    }
+    const policy::BreakGlassGrant& g = *ctx.opened_grant;
+    auto work = [&]() {
+      if (written) {
+        if (auto linked = registry->note_audit_seq(g.user_id, g.nhs_number, g.granted_at, *written);
+            !linked) {
+          log::warn("break_glass_audit_link_failed",
+                    {{"error", linked.error().detail}, {"request_id", ctx.request_id}});
+        }
+      } else if (auto ended = registry->end(g.user_id, g.nhs_number); !ended) {
+        log::error("break_glass_unaudited_grant_not_ended",
+                   {{"error", ended.error().detail}, {"request_id", ctx.request_id}});
+      }
+    };
+    if (services_.blocking) {
+      co_await boost::asio::co_spawn(
+          services_.blocking,
+          [&]() -> boost::asio::awaitable<void> {
+            work();
+            co_return;
+          },
+          boost::asio::use_awaitable);
+    } else {
+      work();
+    }
+  }
+
   static bool touches_store(http::Operation op) {
     switch (op) {
       case http::Operation::kPatientSearch:
@@ -130,6 +171,8 @@ private:
       case http::Operation::kBreakGlass:
       case http::Operation::kAuditBreakGlass:
       case http::Operation::kPolicyExplain:
+      case http::Operation::kBreakGlassClose:
+      case http::Operation::kAuditBreakGlassReview:
         return true;
       default:
         return is_admin_op(op);
@@ -145,7 +188,8 @@ private:
   static bool for_ig_only(http::Operation op) {
     return op == http::Operation::kReviewList || op == http::Operation::kReviewInspect ||
            op == http::Operation::kReviewDecide || op == http::Operation::kUnmerge ||
-           op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass;
+           op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass ||
+           op == http::Operation::kAuditBreakGlassReview;
   }
 
   /** event_type_of: the audit event a request of this operation records when it fails. */
@@ -156,6 +200,10 @@ private:
         return audit::EventType::kRecordSearch;
       case http::Operation::kBreakGlass:
         return audit::EventType::kBreakGlass;
+      case http::Operation::kBreakGlassClose:
+        return audit::EventType::kBreakGlassClose;
+      case http::Operation::kAuditBreakGlassReview:
+        return audit::EventType::kBreakGlassReview;
       case http::Operation::kAuditSearch:
       case http::Operation::kAuditBreakGlass:
         return audit::EventType::kAuditQuery;
@@ -212,7 +260,8 @@ private:
     if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
                         std::string(ctx.route->op == http::Operation::kAuditSearch ||
-                                            ctx.route->op == http::Operation::kAuditBreakGlass
+                                            ctx.route->op == http::Operation::kAuditBreakGlass ||
+                                            ctx.route->op == http::Operation::kAuditBreakGlassReview
                                         ? "the audit log"
                                         : "the identity review worklist") +
                             " is for information governance and records staff: the token's "
@@ -241,6 +290,9 @@ private:
     }
     if (ctx.route->op == http::Operation::kAuditBreakGlass) {
       return audit_break_glass(req, ctx, res, *services_.backends.audit);
+    }
+    if (ctx.route->op == http::Operation::kAuditBreakGlassReview) {
+      return audit_break_glass_review(req, ctx, res, *services_.backends.audit);
     }
     if (ctx.route->op == http::Operation::kPolicyExplain) {
       if (services_.backends.policy == nullptr) {
@@ -272,6 +324,7 @@ private:
       case http::Operation::kRecordEverything:
       case http::Operation::kRecordSearch:
       case http::Operation::kBreakGlass:
+      case http::Operation::kBreakGlassClose:
         return handle_record(req, ctx, res, *mpi);
       default:
         break;
@@ -320,6 +373,8 @@ private:
         return record_everything(req, ctx, res, rs);
       case http::Operation::kRecordSearch:
         return record_search(req, ctx, res, rs);
+      case http::Operation::kBreakGlassClose:
+        return break_glass_close(req, ctx, res, rs);
       default:
         return break_glass_open(req, ctx, res, rs);
     }
@@ -332,6 +387,9 @@ private:
   std::vector<audit::AuditRecord> complete_audit(RequestContext& ctx,
                                                  const Result<void>& result) const {
     std::vector<audit::AuditRecord> records = std::move(ctx.audit);
+    if (result && ctx.audit_written && records.empty()) {
+      return records;  // the handler's own record is already on disk
+    }
     if (!result || records.empty()) {
       audit::AuditRecord r;
       r.type = event_type_of(ctx.route->op);
@@ -436,6 +494,8 @@ private:
       case http::Operation::kBreakGlass:
       case http::Operation::kAuditBreakGlass:
       case http::Operation::kPolicyExplain:
+      case http::Operation::kBreakGlassClose:
+      case http::Operation::kAuditBreakGlassReview:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
