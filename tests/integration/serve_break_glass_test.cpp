@@ -1,6 +1,7 @@
 // `caregw serve` and the break-glass grants on disk: at start it keeps the grants still in force
 // (a clinician mid-emergency keeps access across a restart) and purges the expired ones.
 #include <chrono>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_env.hpp"
+#include "tests/support/tls_client.hpp"
 
 namespace gw::test {
 namespace {
@@ -44,6 +46,15 @@ TEST(ServeBreakGlass, StartKeepsGrantsStillInForceAndPurgesExpiredOnes) {
   ASSERT_TRUE(child.wait_listening(2, 10s));
   EXPECT_NE(child.output().find("caregw: break-glass: 1 grants still in force"), std::string::npos)
       << child.output();
+  // Serving (so its signal handling is in place) before it is asked to stop.
+  bool serving = false;
+  for (int i = 0; i < 100 && !serving; ++i) {
+    serving = https_get(child.port("provider"), "/healthz", client_for("Z90001")).status == 200;
+    if (!serving) {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  ASSERT_TRUE(serving);
   child.signal(SIGTERM);
   ASSERT_EQ(child.wait_exit(10s), 0);
 
