@@ -193,9 +193,6 @@ Result<void> audit_break_glass(const http::Request& req, RequestContext& ctx, ht
   return set_fhir_body(res, audit::audit_bundle_json(page, self), *fmt);
 }
 
-}  // namespace gw::pipeline
-
-namespace gw::pipeline {
 namespace {
 
 constexpr std::size_t kMaxReviewNote = 2000;
