@@ -82,6 +82,17 @@ TEST_F(BreakGlassApiTest, AnOpenGrantOutlivesARestartOfTheGateway) {
   EXPECT_EQ(everything("paramedic", kEileen).status, 403U);  // still that patient only
 }
 
+TEST_F(BreakGlassApiTest, NoGrantStaysInForceWithoutItsAuditRecord) {
+  audit_->close();  // the audit log refuses every append from now on
+  const auto r = break_the_glass("paramedic", kRhys, kWhy);
+  EXPECT_EQ(r.status, 503U) << r.body;
+  EXPECT_FALSE(
+      break_glass_->active(std::string(auth::find_demo_user("paramedic")->id), std::string(kRhys)));
+  restart();  // nor after a restart: the grant was ended on disk as well
+  EXPECT_FALSE(
+      break_glass_->active(std::string(auth::find_demo_user("paramedic")->id), std::string(kRhys)));
+}
+
 TEST_F(BreakGlassApiTest, ItsUserEndsABreakGlassEarlyAndTheEndIsAudited) {
   ASSERT_EQ(break_the_glass("paramedic", kRhys, kWhy).status, 200U);
   const auto opened_seq = granted_seq();
