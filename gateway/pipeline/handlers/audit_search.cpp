@@ -261,7 +261,7 @@ Result<void> parse_review_body(std::string_view body, audit::ReviewInput& in) {
 
 Result<void> audit_break_glass_review(const http::Request& req, RequestContext& ctx,
                                       http::Response& res, audit::AuditLog& log) {
-  if (ctx.route->params.empty() || !ctx.user) {
+  if (!ctx.route || ctx.route->params.empty() || !ctx.user) {
     return make_error(Errc::kInternal, "break-glass review without a record number or user");
   }
   auto fmt = negotiated_format(req);

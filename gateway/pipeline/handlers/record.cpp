@@ -605,7 +605,7 @@ Result<void> break_glass_close(const http::Request& req, RequestContext& ctx, ht
   if (s.break_glass == nullptr) {
     return make_error(Errc::kUnavailable, "break-glass is not available on this gateway");
   }
-  if (ctx.route->params.empty() || !ctx.user) {
+  if (!ctx.route || ctx.route->params.empty() || !ctx.user) {
     return make_error(Errc::kInternal, "$break-glass-close without a patient id or user");
   }
   auto fmt = negotiated_format(req);
