@@ -229,8 +229,9 @@ Result<std::uint64_t> record_break_glass_review(AuditLog& log, const ReviewInput
   if (!previous) {
     return previous.error();
   }
-  if (*previous && !in.revise) {
-    const auto& p = (*previous)->record;
+  const std::optional<StoredRecord>& earlier = *previous;
+  if (earlier.has_value() && !in.revise) {
+    const AuditRecord& p = earlier->record;
     return make_error(Errc::kConflict, "audit: break-glass record " +
                                            std::to_string(in.break_glass_seq) +
                                            " was already reviewed (record " +
