@@ -39,6 +39,7 @@
 #include "gateway/policy/embedded.hpp"
 #include "gateway/policy/policy_cli.hpp"
 #include "gateway/policy/policy_set.hpp"
+#include "gateway/policy/sqlite_grant_store.hpp"
 #include "gateway/record/demo_records.hpp"
 #include "gateway/routing/delivery_stats.hpp"
 #include "gateway/routing/delivery_worker.hpp"
@@ -255,8 +256,26 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
     snapshot.policy = set->index;
     policies.emplace(std::move(*set));
   }
-  gw::policy::BreakGlassRegistry break_glass(clock,
-                                             std::chrono::hours(cfg->policy.break_glass_hours));
+  // Break-glass grants are kept in db/break-glass.db: a restart keeps the open ones in force
+  // until they expire (expired ones are purged now).
+  std::unique_ptr<gw::policy::BreakGlassRegistry> break_glass;
+  {
+    auto grant_store = gw::policy::SqliteGrantStore::open(cfg->data_dir);
+    auto registry =
+        grant_store
+            ? gw::policy::BreakGlassRegistry::durable(
+                  clock, std::chrono::hours(cfg->policy.break_glass_hours), std::move(*grant_store))
+            : gw::Result<std::unique_ptr<gw::policy::BreakGlassRegistry>>(grant_store.error());
+    if (!registry) {
+      std::cerr << "caregw: cannot open the break-glass grants in " << cfg->data_dir << ": "
+                << registry.error().detail << '\n';
+      return kExitBadInput;
+    }
+    break_glass = std::move(*registry);
+    if (const auto open = break_glass->active_records().size(); open > 0) {
+      std::cout << "caregw: break-glass: " << open << " grants still in force\n";
+    }
+  }
   // The token issuers' keys, swapped with the config on SIGHUP (gateway/pipeline/reload.hpp).
   gw::auth::TokenVerifierHolder tokens(gw::auth::load_verifier(*cfg, errors));
   auto contexts = gw::tls::make_server_contexts(*cfg, errors);
@@ -317,7 +336,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
         return reloaded;
       },
       gw::pipeline::Backends{&mpi, &tokens, audit_log->get(), &ingest, &adapters, messages->get(),
-                             records->get(), policies ? &*policies : nullptr, &break_glass});
+                             records->get(), policies ? &*policies : nullptr, break_glass.get()});
   if (const auto dir = config_mappings_dir(*cfg); !dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {

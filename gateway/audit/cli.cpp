@@ -57,6 +57,7 @@ struct CliOptions {
   std::uint64_t review_seq = 0;
   std::string review_outcome;
   std::string note;
+  bool revise = false;
 };
 
 namespace {
@@ -486,6 +487,7 @@ int run_review(const CliOptions& o) {
   in.reviewer_id = login_name(o.actor);
   in.outcome = *outcome;
   in.note = o.note;
+  in.revise = o.revise;
   auto seq = record_break_glass_review(*log, in);
   if (!seq) {
     std::cerr << "caregw audit break-glass review: " << seq.error().detail << '\n';
@@ -663,6 +665,9 @@ AuditCommands::AuditCommands(CLI::App& app) : o_(std::make_unique<CliOptions>())
   o.review->add_option("--outcome", o.review_outcome, "appropriate | inappropriate | follow-up")
       ->required();
   o.review->add_option("--note", o.note, "The reviewer's note");
+  o.review->add_flag("--revise", o.revise,
+                     "Record a further review of an event already reviewed (the queue shows the "
+                     "latest); without it a second review is refused");
 
   o.access = o.audit->add_subcommand(
       "access-report", "Who has accessed a patient's record, in plain words (audited)");

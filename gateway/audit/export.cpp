@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "gateway/audit/reports.hpp"
 #include "gateway/fhir/json.hpp"
 
 namespace gw::audit {
@@ -268,6 +269,13 @@ Value build_event(const StoredRecord& sr, Alloc& a) {
   add_ext(ext, "message-id", r.message_id, a);
   add_ext(ext, "peer-ods", r.peer_ods, a);
   add_ext(ext, "related-seq", r.related_seq != 0 ? std::to_string(r.related_seq) : "", a);
+  if (r.type == EventType::kBreakGlassReview) {
+    // The reviewer's finding as its own fields (also in outcomeDesc, as recorded).
+    if (auto finding = parse_review_detail(r.detail)) {
+      add_ext(ext, "review-outcome", review_outcome_name(finding->outcome), a);
+      add_ext(ext, "review-note", finding->note, a);
+    }
+  }
   ev.AddMember("extension", ext, a);
   ev.AddMember("type", coding(codes.type.system, codes.type.code, codes.type.display, a), a);
   Value sub(rapidjson::kArrayType);

@@ -22,7 +22,7 @@ constexpr std::string_view kLifecycle = "http://terminology.hl7.org/CodeSystem/i
 // auditevent-example-breakglass-start.xml: DCM 110113 Security Alert / 110127 Emergency
 // Override Started). Movements inside the gateway use DCM Import/Export with ISO 21089 lifecycle
 // subtypes where one fits; every event also carries caregw's own subtype (its name).
-const std::array<EventCodes, 19> kCodes{{
+const std::array<EventCodes, 20> kCodes{{
     {"record-read", {kRestType, "rest", "Restful Operation"}, {kRestful, "read", "read"}, 'R'},
     {"record-search",
      {kRestType, "rest", "Restful Operation"},
@@ -78,6 +78,10 @@ const std::array<EventCodes, 19> kCodes{{
      {kDcm, "110100", "Application Activity"},
      {kLifecycle, "destroy", "Destroy/Delete Record Lifecycle Event"},
      'D'},
+    {"break-glass-close",
+     {kDcm, "110113", "Security Alert"},
+     {kDcm, "110138", "Emergency Override Stopped"},
+     'E'},
 }};
 
 constexpr std::size_t kMaxField = 4096;

@@ -37,6 +37,7 @@ enum class EventType : std::uint8_t {
   kAuditQuery,           // someone queried the audit log
   kAuditExport,          // someone exported the audit log or its checkpoints
   kAuditPurge,           // records past retention were archived and removed
+  kBreakGlassClose,      // emergency override stopped: a user ended their break-glass early
 };
 
 /** Outcome: FHIR audit-event-outcome (0 success, 4 minor failure, 8 serious, 12 major). */

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 
@@ -44,7 +45,7 @@ Result<std::vector<std::uint64_t>> seqs(AuditStore& store, std::string_view sql,
 Result<std::optional<StoredRecord>> latest_review(AuditStore& store, std::uint64_t seq) {
   GW_STORE_ASSIGN(auto st,
                   store.db().cached("SELECT max(seq) FROM audit_record WHERE related_seq = ?1 AND "
-                                    "event_type = 'break-glass-review'"));
+                                    "event_type = 'break-glass-review' AND outcome = 0"));
   st->bind(1, static_cast<std::int64_t>(seq));
   GW_STORE_ASSIGN(bool row, st->step());
   if (!row || st->is_null(0)) {
@@ -161,16 +162,20 @@ std::optional<ReviewOutcome> parse_review_outcome(std::string_view s) {
 }
 
 Result<std::vector<BreakGlassItem>> break_glass_queue(AuditStore& store, std::size_t limit) {
-  constexpr std::string_view kBreakGlass =
-      "(b.decision = 'break-glass' OR b.event_type = 'break-glass')";
-  static const std::string kUnreviewed =
-      "SELECT b.seq FROM audit_record b WHERE " + std::string(kBreakGlass) +
-      " AND NOT EXISTS (SELECT 1 FROM audit_record r WHERE r.related_seq = b.seq AND "
-      "r.event_type = 'break-glass-review') ORDER BY b.seq LIMIT ?1";
-  static const std::string kReviewed =
-      "SELECT b.seq FROM audit_record b WHERE " + std::string(kBreakGlass) +
-      " AND EXISTS (SELECT 1 FROM audit_record r WHERE r.related_seq = b.seq AND "
-      "r.event_type = 'break-glass-review') ORDER BY b.seq DESC LIMIT ?1";
+  // Granted break-glass only: refused attempts are denials (the denied-access report), and the
+  // reads made under a grant are found from it (same user and patient), not reviewed one by one.
+  // A review counts once it was recorded (outcome 0); a refused review attempt does not.
+  constexpr std::string_view kGranted =
+      "b.event_type = 'break-glass' AND b.decision = 'break-glass' AND b.outcome = 0";
+  constexpr std::string_view kReviewOf =
+      "(SELECT 1 FROM audit_record r WHERE r.related_seq = b.seq AND "
+      "r.event_type = 'break-glass-review' AND r.outcome = 0)";
+  static const std::string kUnreviewed = "SELECT b.seq FROM audit_record b WHERE " +
+                                         std::string(kGranted) + " AND NOT EXISTS " +
+                                         std::string(kReviewOf) + " ORDER BY b.seq LIMIT ?1";
+  static const std::string kReviewed = "SELECT b.seq FROM audit_record b WHERE " +
+                                       std::string(kGranted) + " AND EXISTS " +
+                                       std::string(kReviewOf) + " ORDER BY b.seq DESC LIMIT ?1";
   auto tx =
       store::sqlite::Transaction::begin(store.db(), store::sqlite::TransactionMode::kDeferred);
   if (!tx) {
@@ -192,15 +197,45 @@ Result<std::vector<BreakGlassItem>> break_glass_queue(AuditStore& store, std::si
   return out;
 }
 
+bool is_granted_break_glass(const AuditRecord& r) {
+  return r.type == EventType::kBreakGlass && r.decision == Decision::kBreakGlass &&
+         r.outcome == Outcome::kSuccess;
+}
+
 Result<std::uint64_t> record_break_glass_review(AuditLog& log, const ReviewInput& in) {
   if (in.reviewer_id.empty()) {
     return make_error(Errc::kBadRequest, "audit: a review needs the reviewer's id");
   }
+  // One review at a time in this process, so two reviewers cannot both pass the check below.
+  static std::mutex review_mu;
+  std::lock_guard lock(review_mu);
   auto bg = log.get(in.break_glass_seq);
-  if (!bg || !(bg->record.type == EventType::kBreakGlass ||
-               bg->record.decision == Decision::kBreakGlass)) {
-    return make_error(Errc::kNotFound, "audit: record " + std::to_string(in.break_glass_seq) +
-                                           " is not a break-glass event");
+  if (!bg) {
+    if (bg.error().code != Errc::kNotFound) {
+      return bg.error();
+    }
+    return make_error(Errc::kNotFound,
+                      "audit: there is no record " + std::to_string(in.break_glass_seq));
+  }
+  if (!is_granted_break_glass(bg->record)) {
+    return make_error(Errc::kNotFound,
+                      "audit: record " + std::to_string(in.break_glass_seq) +
+                          (bg->record.type == EventType::kBreakGlass
+                               ? " is a refused break-glass attempt (a denial), not a grant"
+                               : " is not a break-glass event"));
+  }
+  auto previous = log.with_reader(
+      [&in](AuditStore& store) { return latest_review(store, in.break_glass_seq); });
+  if (!previous) {
+    return previous.error();
+  }
+  const std::optional<StoredRecord>& earlier = *previous;
+  if (earlier.has_value() && !in.revise) {
+    const AuditRecord& p = earlier->record;
+    return make_error(Errc::kConflict, "audit: break-glass record " +
+                                           std::to_string(in.break_glass_seq) +
+                                           " was already reviewed (record " +
+                                           std::to_string(p.seq) + ", by " + p.user_id + ")");
   }
   AuditRecord r;
   r.type = EventType::kBreakGlassReview;
@@ -209,10 +244,30 @@ Result<std::uint64_t> record_break_glass_review(AuditLog& log, const ReviewInput
   r.user_name = in.reviewer_name;
   r.user_role = in.reviewer_role;
   r.org_ods = in.reviewer_org;
+  r.purpose_of_use = in.purpose_of_use;
+  r.client_system = in.client_system;
+  r.source_address = in.source_address;
+  r.request_id = in.request_id;
   r.nhs_number = bg->record.nhs_number;
   r.related_seq = in.break_glass_seq;
-  r.detail = std::string(review_outcome_name(in.outcome)) + (in.note.empty() ? "" : ": " + in.note);
+  r.detail = std::string(review_outcome_name(in.outcome));
+  if (!in.note.empty()) {
+    r.detail.append(": ").append(in.note);
+  }
   return log.append_sync(std::move(r));
+}
+
+std::optional<ReviewFinding> parse_review_detail(std::string_view detail) {
+  const auto colon = detail.find(": ");
+  auto outcome = parse_review_outcome(detail.substr(0, colon));
+  if (!outcome) {
+    return std::nullopt;
+  }
+  ReviewFinding f{*outcome, {}};
+  if (colon != std::string_view::npos) {
+    f.note = std::string(detail.substr(colon + 2));
+  }
+  return f;
 }
 
 std::string access_sentence(const AuditRecord& r, const OrgName& org_name) {
@@ -221,6 +276,10 @@ std::string access_sentence(const AuditRecord& r, const OrgName& org_name) {
   std::string s;
   switch (r.type) {
     case EventType::kBreakGlass:
+      if (!is_granted_break_glass(r)) {
+        return when + ", " + who +
+               " asked to open your record in an emergency but was not allowed to.";
+      }
       s = when + ", " + who +
           " opened your record in an emergency, without the usual care relationship";
       if (!r.break_glass_reason.empty()) {

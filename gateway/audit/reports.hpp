@@ -30,8 +30,9 @@ struct BreakGlassItem {
 };
 
 /**
- * break_glass_queue: break-glass events, unreviewed first (oldest first: they have waited
- * longest), then reviewed (newest first), at most `limit` in all.
+ * break_glass_queue: granted break-glass events (type break-glass, decision break-glass, outcome
+ * 0; refused attempts are denials and belong to the denied-access report), unreviewed first
+ * (oldest first: they have waited longest), then reviewed (newest first), at most `limit` in all.
  */
 [[nodiscard]] Result<std::vector<BreakGlassItem>> break_glass_queue(AuditStore& store,
                                                                     std::size_t limit = 100);
@@ -45,16 +46,40 @@ struct ReviewInput {
   std::string reviewer_org;
   ReviewOutcome outcome = ReviewOutcome::kAppropriate;
   std::string note;
+  /** revise: record it even if the event was reviewed before (the CLI's --revise); otherwise a
+   * second review is refused (kConflict). */
+  bool revise = false;
+  // Where the review came from, when over HTTP (copied into the review's audit record).
+  std::string purpose_of_use{};
+  std::string client_system{};
+  std::string source_address{};
+  std::string request_id{};
 };
+
+/** is_granted_break_glass: a break-glass event that opened a grant (what the queue lists). */
+[[nodiscard]] bool is_granted_break_glass(const AuditRecord& r);
 
 /**
  * record_break_glass_review: appends a break-glass-review event (related_seq = the reviewed
- * event, same patient; detail "<outcome>: <note>"). Reviews are append-only: a second review
- * adds a record and the queue shows the latest. @return its seq; kNotFound if the seq is not a
- * break-glass event; kBadRequest without a reviewer.
+ * event, same patient; detail "<outcome>: <note>") and waits until it is durable. Used by
+ * `caregw audit break-glass review` and `POST /audit/break-glass/{seq}/review`. Reviews are
+ * append-only; a revision (in.revise) adds a record and the queue shows the latest. Reviews in
+ * one process are serialised, so of two reviewers of the same event one gets kConflict.
+ * @return its seq; kNotFound if `seq` is not a granted break-glass event (a refused attempt
+ * included); kConflict if it was reviewed already and `revise` is false; kBadRequest without a
+ * reviewer (or a note the audit log refuses); kUnavailable if the log cannot write.
  */
 [[nodiscard]] Result<std::uint64_t> record_break_glass_review(AuditLog& log,
                                                               const ReviewInput& review);
+
+/** ReviewFinding: a review record's outcome and note, read back from its detail. */
+struct ReviewFinding {
+  ReviewOutcome outcome = ReviewOutcome::kAppropriate;
+  std::string note;
+};
+
+/** parse_review_detail: "<outcome>" or "<outcome>: <note>"; nullopt if it is neither. */
+[[nodiscard]] std::optional<ReviewFinding> parse_review_detail(std::string_view detail);
 
 // ---- Who has accessed my record ----
 

@@ -91,6 +91,10 @@ std::string_view operation_name(Operation op) {
       return "audit_unusual";
     case Operation::kAuditExport:
       return "audit_export";
+    case Operation::kBreakGlassClose:
+      return "fhir_patient_break_glass_close";
+    case Operation::kAuditBreakGlassReview:
+      return "audit_break_glass_review";
   }
   return "unknown";
 }
@@ -194,6 +198,7 @@ RouteTable RouteTable::builtin() {
   t.add(Method::kGet, "/fhir/Patient/{id}/$everything", Operation::kRecordEverything,
         FhirInteraction{"Patient", "", "everything", {}});
   t.add(Method::kPost, "/fhir/Patient/{id}/$break-glass", Operation::kBreakGlass);
+  t.add(Method::kPost, "/fhir/Patient/{id}/$break-glass-close", Operation::kBreakGlassClose);
   for (const char* type : {"Condition", "MedicationStatement", "AllergyIntolerance", "Encounter",
                            "Flag", "CarePlan", "DocumentReference"}) {
     t.add(Method::kGet, std::string("/fhir/") + type, Operation::kRecordSearch,
@@ -201,6 +206,7 @@ RouteTable RouteTable::builtin() {
   }
   // Policy and audit: the IG lead's break-glass review queue and the decision explainer.
   t.add(Method::kGet, "/audit/break-glass", Operation::kAuditBreakGlass);
+  t.add(Method::kPost, "/audit/break-glass/{seq}/review", Operation::kAuditBreakGlassReview);
   t.add(Method::kPost, "/policy/explain", Operation::kPolicyExplain);
   t.add(Method::kGet, "/policy/explain", Operation::kPolicyExplainQuery);
   t.add(Method::kPost, "/policy/dry-run", Operation::kPolicyDryRun);

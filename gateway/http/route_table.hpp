@@ -59,6 +59,10 @@ enum class Operation : std::uint8_t {
   kAuditUnusual,
   /** GET /audit/export?format=csv|bundle&...: one page of records as CSV or AuditEvents */
   kAuditExport,
+  /** POST /fhir/Patient/{id}/$break-glass-close */
+  kBreakGlassClose,
+  /** POST /audit/break-glass/{seq}/review */
+  kAuditBreakGlassReview,
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

@@ -11,6 +11,7 @@
 #include "gateway/config/config.hpp"
 #include "gateway/http/message.hpp"
 #include "gateway/http/route_table.hpp"
+#include "gateway/policy/engine.hpp"
 #include "gateway/tls/peer_identity.hpp"
 
 namespace gw::pipeline {
@@ -35,6 +36,13 @@ struct RequestContext {
   /** Set by handlers that read patient data: what they disclosed, one record per patient (the
    * dispatch stage completes the common fields and writes them before the response leaves). */
   std::vector<audit::AuditRecord> audit;
+  /** Set by a handler that wrote its own audit record durably before returning (the break-glass
+   * review, recorded by the same function as the CLI's): on success nothing more is written. */
+  bool audit_written = false;
+  /** Set by the break-glass handler when it opened a grant: once the request's audit record is
+   * written the dispatch stage links the grant to it, and ends the grant if it cannot be written
+   * (no grant without its audit record). */
+  std::optional<policy::BreakGlassGrant> opened_grant;
 };
 
 }  // namespace gw::pipeline

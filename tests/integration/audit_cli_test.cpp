@@ -1,5 +1,6 @@
 // `caregw audit ...`: verify's exit codes and messages on an intact and a tampered log, queries
-// that are themselves audited, CSV export that reads back, purge that leaves a verifiable log.
+// that are themselves audited, CSV export that reads back, purge that leaves a verifiable log,
+// break-glass reviews recorded once (unless revised) and only of granted break-glass.
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -117,6 +118,45 @@ TEST_F(AuditCli, PurgeLeavesAVerifiableLogAndArchive) {
   const auto a = audit({"verify", "--archive", archive});
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
   EXPECT_NE(a.out.find("archive intact: 10 records (1..10)"), std::string::npos) << a.out;
+}
+
+TEST_F(AuditCli, BreakGlassReviewIsRecordedOnceUnlessRevised) {
+  {
+    SystemClock clock;
+    audit::AuditLogOptions o;
+    o.data_dir = dir.file("data");
+    auto log = audit::AuditLog::open(o, clock);
+    ASSERT_TRUE(log) << log.error().detail;
+    audit::AuditRecord r;
+    r.type = audit::EventType::kBreakGlass;
+    r.decision = audit::Decision::kBreakGlass;
+    r.user_id = "para-1";
+    r.org_ods = "Z9L01";
+    r.purpose_of_use = "ETREAT";
+    r.nhs_number = synthetic_nhs(3);
+    r.break_glass_reason = "emergency-treatment";
+    ASSERT_EQ(*(*log)->append_sync(r), 11U);
+    r.decision = audit::Decision::kDeny;  // a refused attempt: not reviewable
+    r.outcome = audit::Outcome::kMinorFailure;
+    ASSERT_EQ(*(*log)->append_sync(r), 12U);
+  }
+  const auto queue = audit({"break-glass", "--as", "ig-lead-1"});
+  ASSERT_EQ(queue.exit_code, 0) << queue.err;
+  EXPECT_NE(queue.out.find("UNREVIEWED"), std::string::npos) << queue.out;
+  const auto first =
+      audit({"break-glass", "review", "11", "--outcome", "follow-up", "--as", "ig-lead-1"});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  const auto again =
+      audit({"break-glass", "review", "11", "--outcome", "appropriate", "--as", "ig-lead-2"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already reviewed"), std::string::npos) << again.err;
+  const auto revised = audit({"break-glass", "review", "11", "--outcome", "appropriate", "--note",
+                              "crew log seen", "--revise", "--as", "ig-lead-2"});
+  EXPECT_EQ(revised.exit_code, 0) << revised.err;
+  const auto refused =
+      audit({"break-glass", "review", "12", "--outcome", "appropriate", "--as", "ig-lead-1"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("refused break-glass attempt"), std::string::npos) << refused.err;
 }
 
 }  // namespace

@@ -33,6 +33,8 @@ public:
   bool wait_listening(std::size_t listeners, std::chrono::milliseconds within);
   /** port: the port a listener printed ("provider", "browser"). 0 if unknown. */
   [[nodiscard]] std::uint16_t port(const std::string& listener) const;
+  /** output: what it printed on stdout so far (as read by wait_listening). */
+  [[nodiscard]] const std::string& output() const { return out_; }
   void signal(int sig) const;
   /** wait_exit: the exit code, or -1 if it had not exited within the time (then it is killed). */
   int wait_exit(std::chrono::milliseconds within);

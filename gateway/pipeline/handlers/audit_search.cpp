@@ -1,9 +1,12 @@
-// GET /fhir/AuditEvent: the IG lead's view of the audit log as BALP-shaped AuditEvents.
+// GET /fhir/AuditEvent: the IG lead's view of the audit log as BALP-shaped AuditEvents; the
+// break-glass review queue (GET /audit/break-glass) and reviews (POST .../{seq}/review).
+#include <algorithm>
 #include <charconv>
 
 #include "gateway/audit/export.hpp"
 #include "gateway/audit/query.hpp"
 #include "gateway/audit/reports.hpp"
+#include "gateway/fhir/json.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
 
 namespace gw::pipeline {
@@ -188,6 +191,123 @@ Result<void> audit_break_glass(const http::Request& req, RequestContext& ctx, ht
   self += "/audit/break-glass?status=" + std::string(any ? "any" : "unreviewed") +
           "&_count=" + std::to_string(limit);
   return set_fhir_body(res, audit::audit_bundle_json(page, self), *fmt);
+}
+
+namespace {
+
+constexpr std::size_t kMaxReviewNote = 2000;
+
+/** review_seq: the {seq} path segment as a record number. */
+Result<std::uint64_t> review_seq(std::string_view text) {
+  std::uint64_t seq = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
+  if (ec != std::errc{} || end != text.data() + text.size() || seq == 0) {
+    return make_error(Errc::kBadRequest,
+                      "the break-glass record number in the path must be a whole number from 1");
+  }
+  return seq;
+}
+
+/** one_line: no control characters but tab (the audit log keeps notes on one line). */
+bool one_line(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7F;
+  });
+}
+
+/** parse_review_body: {"outcome": ..., "note": ...} into `in`; 400 naming the bad field. */
+Result<void> parse_review_body(std::string_view body, audit::ReviewInput& in) {
+  constexpr std::string_view kShape =
+      R"(the body must be a JSON object: {"outcome": "appropriate" | "inappropriate" | )"
+      R"("follow-up", "note": "..."})";
+  auto doc = fhir::parse_json(body, fhir::ParseLimits{64 * 1024, 4});
+  if (!doc || !doc->IsObject()) {
+    return make_error(Errc::kBadRequest, std::string(kShape));
+  }
+  for (const auto& m : doc->GetObject()) {
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    if (name != "outcome" && name != "note") {
+      return make_error(Errc::kBadRequest, "unknown field '" + std::string(name) +
+                                               "' (a review takes outcome and note)");
+    }
+  }
+  if (!doc->HasMember("outcome")) {
+    return make_error(Errc::kBadRequest, "outcome is required: " + std::string(kShape));
+  }
+  const auto& outcome = (*doc)["outcome"];
+  auto parsed = outcome.IsString() ? audit::parse_review_outcome(outcome.GetString())
+                                   : std::optional<audit::ReviewOutcome>();
+  if (!parsed) {
+    return make_error(Errc::kBadRequest, "outcome must be appropriate, inappropriate or follow-up");
+  }
+  in.outcome = *parsed;
+  if (doc->HasMember("note")) {
+    const auto& note = (*doc)["note"];
+    if (!note.IsString()) {
+      return make_error(Errc::kBadRequest, "note must be a string");
+    }
+    in.note.assign(note.GetString(), note.GetStringLength());
+    if (in.note.size() > kMaxReviewNote || !one_line(in.note)) {
+      return make_error(Errc::kBadRequest,
+                        "note must be one line of at most 2000 characters (no line breaks or "
+                        "control characters)");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> audit_break_glass_review(const http::Request& req, RequestContext& ctx,
+                                      http::Response& res, audit::AuditLog& log) {
+  if (!ctx.route || ctx.route->params.empty() || !ctx.user) {
+    return make_error(Errc::kInternal, "break-glass review without a record number or user");
+  }
+  auto fmt = negotiated_format(req);
+  if (!fmt) {
+    return fmt.error();
+  }
+  // A refused attempt is audited as this review, naming the record it was about (outcome 4:
+  // the queue does not count it as a review).
+  audit::AuditRecord& attempt = ctx.audit.emplace_back();
+  attempt.type = audit::EventType::kBreakGlassReview;
+  auto seq = review_seq(ctx.route->params.front());
+  if (!seq) {
+    return seq.error();
+  }
+  attempt.related_seq = *seq;
+  audit::ReviewInput in;
+  in.break_glass_seq = *seq;
+  if (auto body = parse_review_body(req.body, in); !body) {
+    return body.error();
+  }
+  const policy::User& who = ctx.user->user;
+  in.reviewer_id = who.id;
+  in.reviewer_name = who.name;
+  in.reviewer_role = who.role_code;
+  in.reviewer_org = who.ods;
+  in.purpose_of_use = std::string(policy::purpose_name(who.purpose));
+  in.client_system = ctx.peer.subject;
+  in.source_address = ctx.remote_address;
+  in.request_id = ctx.request_id;
+  // One piece of code with the CLI: checks the event, refuses a second review, appends durably.
+  auto recorded = audit::record_break_glass_review(log, in);
+  if (!recorded) {
+    return recorded.error();
+  }
+  ctx.audit.clear();  // the review record is this request's audit record, already on disk
+  ctx.audit_written = true;
+  auto review = log.get(*recorded);
+  if (!review) {
+    return review.error();
+  }
+  auto set = set_fhir_body(res, audit::audit_event_json(*review), *fmt);
+  if (!set) {
+    return set.error();
+  }
+  res.status = 201;
+  return {};
 }
 
 }  // namespace gw::pipeline

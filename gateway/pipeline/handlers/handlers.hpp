@@ -148,6 +148,18 @@ struct PatientPolicy {
                                         http::Response& res, audit::AuditLog& log);
 
 /**
+ * audit_break_glass_review: POST /audit/break-glass/{seq}/review with {"outcome": "appropriate"
+ * | "inappropriate" | "follow-up", "note": "..." (optional, at most 2000 characters, one line)}
+ * (IG purpose only). Records the reviewer's finding with audit::record_break_glass_review, the
+ * function `caregw audit break-glass review` uses; the review record (reviewer from the token) is
+ * the audit of the action and is durable before the answer: 201 with it as an AuditEvent. 400
+ * naming the bad field, 404 if {seq} is not a granted break-glass record, 409 if already
+ * reviewed. A refused attempt is audited as a break-glass-review with outcome 4.
+ */
+[[nodiscard]] Result<void> audit_break_glass_review(const http::Request& req, RequestContext& ctx,
+                                                    http::Response& res, audit::AuditLog& log);
+
+/**
  * policy_explain: POST /policy/explain with one recorded request as JSON (the shape `caregw
  * policy dry-run` reads, policy/recorded_input.hpp). Answers the decision at the recorded time
  * under the agreements in force, and one per resource, each with its chain of reasons
@@ -249,6 +261,16 @@ struct RecordServices {
  */
 [[nodiscard]] Result<void> break_glass_open(const http::Request& req, RequestContext& ctx,
                                             http::Response& res, const RecordServices& s);
+
+/**
+ * break_glass_close: POST /fhir/Patient/{id}/$break-glass-close (no body). Ends the calling
+ * user's own active break-glass for this patient before it expires (another user's grant is
+ * never touched: grants are per user). 404 when the user has none open. Audited as
+ * break-glass-close (DCM 110138 Emergency Override Stopped), its related-seq naming the
+ * break-glass record; answers a Parameters resource with the reason, opened and closed times.
+ */
+[[nodiscard]] Result<void> break_glass_close(const http::Request& req, RequestContext& ctx,
+                                             http::Response& res, const RecordServices& s);
 
 // Operator actions (gateway/pipeline/handlers/admin.cpp): a user token with the `operations`
 // purpose; each request audited.

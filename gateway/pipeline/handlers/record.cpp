@@ -1,5 +1,6 @@
 // The shared care record over the MPI, the record store and the policy engine:
-// GET /fhir/Patient/{id}/$everything, GET /fhir/{type}?patient=..., POST .../$break-glass.
+// GET /fhir/Patient/{id}/$everything, GET /fhir/{type}?patient=..., POST .../$break-glass and
+// POST .../$break-glass-close.
 #include "gateway/audit/record.hpp"
 
 #include <algorithm>
@@ -567,10 +568,12 @@ Result<void> break_glass_open(const http::Request& req, RequestContext& ctx, htt
             (access->grant.missing.empty() ? std::string()
                                            : " [missing: " + access->grant.missing + "]"));
   }
-  auto grant = s.break_glass->open(request);
+  auto grant =
+      s.break_glass->open(request, policy::GrantOrigin{ctx.user->user.ods, ctx.request_id});
   if (!grant) {
     return grant.error();
   }
+  ctx.opened_grant = *grant;  // linked to its audit record (or ended) by the dispatch stage
   if (access->grant.agreement != nullptr) {
     audit_record.dsa_id = access->grant.agreement->id;
     audit_record.dsa_version = access->grant.agreement->version;
@@ -606,6 +609,59 @@ Result<void> break_glass_open(const http::Request& req, RequestContext& ctx, htt
   out.AddMember("parameter", params, a);
   auto fmt = negotiated_format(req);
   return set_fhir_body(res, fhir::to_json(out), fmt ? *fmt : fhir::Format::kJson);
+}
+
+Result<void> break_glass_close(const http::Request& req, RequestContext& ctx, http::Response& res,
+                               const RecordServices& s) {
+  if (s.break_glass == nullptr) {
+    return make_error(Errc::kUnavailable, "break-glass is not available on this gateway");
+  }
+  if (!ctx.route || ctx.route->params.empty() || !ctx.user) {
+    return make_error(Errc::kInternal, "$break-glass-close without a patient id or user");
+  }
+  auto fmt = negotiated_format(req);
+  if (!fmt) {
+    return fmt.error();
+  }
+  auto person = find_patient(s.mpi, ctx.route->params.front());
+  if (!person) {
+    return person.error();
+  }
+  ctx.audit.push_back(base_record(audit::EventType::kBreakGlassClose, *person));
+  // Only the user's own grant: the registry keys grants by user and patient.
+  auto ended = s.break_glass->end(ctx.user->user.id, identity::patient_id(person->person));
+  if (!ended) {
+    return ended.error();
+  }
+  audit::AuditRecord& audit_record = ctx.audit.back();
+  audit_record.related_seq = ended->audit_seq;  // the break-glass record it ends, when known
+  audit_record.break_glass_reason =
+      std::string(policy::break_glass_reason_name(ended->grant.reason));
+  const std::string closed = fhir::format_instant(ended->closed_at.value_or(ctx.received));
+  audit_record.detail = "break-glass ended early at " + closed + " (opened " +
+                        fhir::format_instant(ended->grant.granted_at) + ", would have expired " +
+                        fhir::format_instant(ended->grant.expires_at) + ")";
+  log::info("break_glass_closed", {{"user", ctx.user->user.id},
+                                   {"organisation", ctx.user->user.ods},
+                                   {"request_id", ctx.request_id}});
+  fhir::Json out(rapidjson::kObjectType);
+  auto& a = out.GetAllocator();
+  out.AddMember("resourceType", "Parameters", a);
+  rapidjson::Value params(rapidjson::kArrayType);
+  auto add = [&](const char* name, const char* type, const std::string& value) {
+    rapidjson::Value param(rapidjson::kObjectType);
+    param.AddMember("name", rapidjson::StringRef(name), a);
+    param.AddMember(
+        rapidjson::StringRef(type),
+        rapidjson::Value(value.c_str(), static_cast<rapidjson::SizeType>(value.size()), a), a);
+    params.PushBack(param, a);
+  };
+  add("patient", "valueString", ended->grant.nhs_number);
+  add("reason", "valueCode", std::string(policy::break_glass_reason_name(ended->grant.reason)));
+  add("opened", "valueInstant", fhir::format_instant(ended->grant.granted_at));
+  add("closed", "valueInstant", closed);
+  out.AddMember("parameter", params, a);
+  return set_fhir_body(res, fhir::to_json(out), *fmt);
 }
 
 }  // namespace gw::pipeline

@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "gateway/core/log.hpp"
 #include "gateway/fhir/capability.hpp"
 #include "gateway/fhir/datetime.hpp"
 #include "gateway/fhir/format.hpp"
@@ -50,6 +51,9 @@ public:
     services_.stats.audit_wait.with({http::operation_name(ctx.route->op)})
         .observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count());
+    if (ctx.opened_grant) {
+      co_await settle_grant(ctx, written);
+    }
     if (!written) {
       co_return make_error(Errc::kUnavailable,
                            "the audit log cannot record this access, so it was not served (" +
@@ -122,6 +126,43 @@ private:
     co_return result;
   }
 
+  /**
+   * settle_grant: a break-glass grant this request opened is linked to its audit record once
+   * that is on disk (the grant store keeps the seq), or ended if the record could not be
+   * written: no grant is left in force without its audit record. Off the I/O threads.
+   */
+  boost::asio::awaitable<void> settle_grant(const RequestContext& ctx,
+                                            const Result<std::uint64_t>& written) const {
+    policy::BreakGlassRegistry* registry = services_.backends.break_glass;
+    if (registry == nullptr || !ctx.opened_grant) {
+      co_return;
+    }
+    const policy::BreakGlassGrant& g = *ctx.opened_grant;
+    auto work = [&]() {
+      if (written) {
+        if (auto linked = registry->note_audit_seq(g.user_id, g.nhs_number, g.granted_at, *written);
+            !linked) {
+          log::warn("break_glass_audit_link_failed",
+                    {{"error", linked.error().detail}, {"request_id", ctx.request_id}});
+        }
+      } else if (auto ended = registry->end(g.user_id, g.nhs_number); !ended) {
+        log::error("break_glass_unaudited_grant_not_ended",
+                   {{"error", ended.error().detail}, {"request_id", ctx.request_id}});
+      }
+    };
+    if (services_.blocking) {
+      co_await boost::asio::co_spawn(
+          services_.blocking,
+          [&]() -> boost::asio::awaitable<void> {
+            work();
+            co_return;
+          },
+          boost::asio::use_awaitable);
+    } else {
+      work();
+    }
+  }
+
   static bool touches_store(http::Operation op) {
     switch (op) {
       case http::Operation::kPatientSearch:
@@ -138,6 +179,8 @@ private:
       case http::Operation::kPolicyExplain:
       case http::Operation::kPolicyExplainQuery:
       case http::Operation::kPolicyDryRun:
+      case http::Operation::kBreakGlassClose:
+      case http::Operation::kAuditBreakGlassReview:
         return true;
       default:
         return is_admin_op(op) || is_audit_report(op);
@@ -159,7 +202,7 @@ private:
   /** is_audit_op: the routes that read the audit log. */
   static bool is_audit_op(http::Operation op) {
     return op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass ||
-           is_audit_report(op);
+           op == http::Operation::kAuditBreakGlassReview || is_audit_report(op);
   }
 
   static bool for_ig_only(http::Operation op) {
@@ -182,6 +225,10 @@ private:
         return audit::EventType::kRecordSearch;
       case http::Operation::kBreakGlass:
         return audit::EventType::kBreakGlass;
+      case http::Operation::kBreakGlassClose:
+        return audit::EventType::kBreakGlassClose;
+      case http::Operation::kAuditBreakGlassReview:
+        return audit::EventType::kBreakGlassReview;
       case http::Operation::kAuditSearch:
       case http::Operation::kAuditBreakGlass:
         return audit::EventType::kAuditQuery;
@@ -285,6 +332,9 @@ private:
     if (is_audit_report(ctx.route->op)) {
       return handle_audit_report(req, ctx, res);
     }
+    if (ctx.route->op == http::Operation::kAuditBreakGlassReview) {
+      return audit_break_glass_review(req, ctx, res, *services_.backends.audit);
+    }
     if (ctx.route->op == http::Operation::kPolicyExplain) {
       if (services_.backends.policy == nullptr) {
         return make_error(Errc::kUnavailable, "no data-sharing agreements are loaded");
@@ -323,6 +373,7 @@ private:
       case http::Operation::kRecordEverything:
       case http::Operation::kRecordSearch:
       case http::Operation::kBreakGlass:
+      case http::Operation::kBreakGlassClose:
         return handle_record(req, ctx, res, *mpi);
       default:
         break;
@@ -414,6 +465,8 @@ private:
         return record_everything(req, ctx, res, rs);
       case http::Operation::kRecordSearch:
         return record_search(req, ctx, res, rs);
+      case http::Operation::kBreakGlassClose:
+        return break_glass_close(req, ctx, res, rs);
       default:
         return break_glass_open(req, ctx, res, rs);
     }
@@ -426,6 +479,9 @@ private:
   std::vector<audit::AuditRecord> complete_audit(RequestContext& ctx,
                                                  const Result<void>& result) const {
     std::vector<audit::AuditRecord> records = std::move(ctx.audit);
+    if (result && ctx.audit_written && records.empty()) {
+      return records;  // the handler's own record is already on disk
+    }
     if (!result || records.empty()) {
       audit::AuditRecord r;
       r.type = event_type_of(ctx.route->op);
@@ -536,6 +592,8 @@ private:
       case http::Operation::kAuditDenied:
       case http::Operation::kAuditUnusual:
       case http::Operation::kAuditExport:
+      case http::Operation::kBreakGlassClose:
+      case http::Operation::kAuditBreakGlassReview:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");

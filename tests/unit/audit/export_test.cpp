@@ -1,5 +1,7 @@
 #include "gateway/audit/export.hpp"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "gateway/fhir/json.hpp"
@@ -119,6 +121,30 @@ TEST_F(AuditExportTest, AuditEventIsBalpShaped) {
   EXPECT_STREQ(read["action"].GetString(), "R");
   EXPECT_STREQ(read["entity"][1]["what"]["reference"].GetString(), "MedicationStatement/ms-1");
   EXPECT_STREQ(read["entity"][1]["detail"][0]["type"].GetString(), "sha256");
+}
+
+TEST_F(AuditExportTest, AReviewCarriesItsOutcomeAndNoteAndAnEndedBreakGlassIsStopped) {
+  AuditRecord review;
+  review.type = EventType::kBreakGlassReview;
+  review.user_id = "ig-lead";
+  review.related_seq = 2;
+  review.detail = "follow-up: check the crew's incident log";
+  const auto seq = ok(log_->append_sync(review));
+  auto doc = ok(fhir::parse_json(audit_event_json(ok(log_->get(seq)))));
+  std::map<std::string, std::string> ext;
+  for (const auto& e : doc["extension"].GetArray()) {
+    ext[e["url"].GetString()] = e["valueString"].GetString();
+  }
+  EXPECT_EQ(ext["urn:caregw:audit:review-outcome"], "follow-up");
+  EXPECT_EQ(ext["urn:caregw:audit:review-note"], "check the crew's incident log");
+  EXPECT_EQ(ext["urn:caregw:audit:related-seq"], "2");
+  // The FHIR break-glass stop: DCM 110138 Emergency Override Stopped.
+  AuditRecord closed = read_record(test_nhs(2), "para-7", "Z9L01");
+  closed.type = EventType::kBreakGlassClose;
+  closed.disclosed.clear();
+  auto stop = ok(fhir::parse_json(audit_event_json(ok(log_->get(ok(log_->append_sync(closed)))))));
+  EXPECT_STREQ(stop["subtype"][0]["code"].GetString(), "110138");
+  EXPECT_STREQ(stop["subtype"][1]["code"].GetString(), "break-glass-close");
 }
 
 TEST_F(AuditExportTest, TableHasOneLinePerRecord) {

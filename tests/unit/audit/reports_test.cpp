@@ -61,6 +61,100 @@ TEST_F(AuditReportsTest, BreakGlassQueueShowsUnreviewedFirstAndReviewsAreAudited
   EXPECT_EQ(record_break_glass_review(*log_, review).error().code, Errc::kNotFound);
 }
 
+TEST_F(AuditReportsTest, TheQueueListsGrantedBreakGlassOnlyNotRefusedAttempts) {
+  const auto granted = add(break_glass(1, "para-1"));
+  // Refused: the agreement does not let this role break the glass (a denial, outcome 4).
+  AuditRecord refused = break_glass(2, "nurse-1");
+  refused.decision = Decision::kDeny;
+  refused.outcome = Outcome::kMinorFailure;
+  refused.dsa_rule = "no-legitimate-relationship";
+  const auto refused_seq = add(refused);
+  // Refused for a bad body (no justification): no decision at all.
+  AuditRecord bad = break_glass(3, "para-2");
+  bad.decision = Decision::kNone;
+  bad.outcome = Outcome::kMinorFailure;
+  add(bad);
+  // A read under the grant: found from the grant, not queued on its own.
+  AuditRecord read = read_record(test_nhs(1), "para-1", "Z9L01");
+  read.decision = Decision::kBreakGlass;
+  read.break_glass_reason = "emergency-treatment";
+  add(read);
+  auto queue = ok(log_->with_reader([](AuditStore& s) { return break_glass_queue(s); }));
+  ASSERT_EQ(queue.size(), 1U);
+  EXPECT_EQ(queue[0].event.record.seq, granted);
+  // The refusal is where refusals are: the denied-access report.
+  auto denied = ok(
+      log_->with_reader([](AuditStore& s) { return denied_summary(s, 0, std::int64_t{1} << 62); }));
+  ASSERT_EQ(denied.size(), 1U);
+  EXPECT_EQ(denied[0].user_id, "nurse-1");
+  // And it cannot be reviewed as if it were a grant.
+  ReviewInput review;
+  review.break_glass_seq = refused_seq;
+  review.reviewer_id = "ig-lead-1";
+  auto r = record_break_glass_review(*log_, review);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kNotFound);
+  EXPECT_NE(r.error().detail.find("refused"), std::string::npos);
+}
+
+TEST_F(AuditReportsTest, AnEventIsReviewedOnceUnlessTheReviewerRevisesIt) {
+  const auto event = add(break_glass(1, "para-1"));
+  // A refused review attempt (e.g. over HTTP with a bad body) is audited but is no review.
+  AuditRecord attempt;
+  attempt.type = EventType::kBreakGlassReview;
+  attempt.outcome = Outcome::kMinorFailure;
+  attempt.user_id = "ig-lead-1";
+  attempt.related_seq = event;
+  add(attempt);
+  ReviewInput review;
+  review.break_glass_seq = event;
+  review.reviewer_id = "ig-lead-1";
+  review.outcome = ReviewOutcome::kNeedsFollowUp;
+  review.note = "ask the crew lead for the incident log";
+  const auto first = ok(record_break_glass_review(*log_, review));
+  review.reviewer_id = "ig-lead-2";
+  review.outcome = ReviewOutcome::kAppropriate;
+  review.note = "incident log seen";
+  auto again = record_break_glass_review(*log_, review);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kConflict);
+  EXPECT_NE(again.error().detail.find(std::to_string(first)), std::string::npos);
+  review.revise = true;
+  const auto second = ok(record_break_glass_review(*log_, review));
+  auto queue = ok(log_->with_reader([](AuditStore& s) { return break_glass_queue(s); }));
+  ASSERT_EQ(queue.size(), 1U);
+  ASSERT_TRUE(queue[0].review);
+  EXPECT_EQ(queue[0].review->record.seq, second);  // the latest review is shown
+  const auto finding = parse_review_detail(queue[0].review->record.detail);
+  ASSERT_TRUE(finding);
+  EXPECT_EQ(finding->outcome, ReviewOutcome::kAppropriate);
+  EXPECT_EQ(finding->note, "incident log seen");
+  EXPECT_TRUE(ok(log_->verify()).ok);
+}
+
+TEST_F(AuditReportsTest, ReviewDetailsReadBack) {
+  auto plain = parse_review_detail("inappropriate");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->outcome, ReviewOutcome::kInappropriate);
+  EXPECT_TRUE(plain->note.empty());
+  auto noted = parse_review_detail("follow-up: call the GP: today");
+  ASSERT_TRUE(noted);
+  EXPECT_EQ(noted->outcome, ReviewOutcome::kNeedsFollowUp);
+  EXPECT_EQ(noted->note, "call the GP: today");
+  EXPECT_FALSE(parse_review_detail("refused (not-found)"));
+}
+
+TEST_F(AuditReportsTest, ARefusedBreakGlassIsNotToldToThePatientAsAnOpening) {
+  AuditRecord refused = break_glass(7, "nurse-1");
+  refused.decision = Decision::kDeny;
+  refused.outcome = Outcome::kMinorFailure;
+  add(refused);
+  auto h = ok(log_->with_reader([](AuditStore& s) { return access_history(s, test_nhs(7)); }));
+  ASSERT_EQ(h.size(), 1U);
+  EXPECT_NE(h[0].sentence.find("in an emergency but was not allowed to"), std::string::npos)
+      << h[0].sentence;
+}
+
 TEST_F(AuditReportsTest, AccessHistoryIsInPlainWords) {
   AuditRecord read = read_record(test_nhs(5));
   read.user_name = "Dr Ada Testwell";
