@@ -78,7 +78,9 @@ private:
           return;  // the server is gone: this request had no answer
         }
         const std::string id = r.header("X-Request-ID");
-        if (r.status != 404 || id.empty()) {
+        // No agreements in this config: every read is refused before the lookup (deny by
+        // default), and each refusal is an audited access decision like any answer.
+        if (r.status != 403 || id.empty()) {
           ADD_FAILURE() << "unexpected answer " << r.status << ": " << r.body;
           return;
         }
@@ -110,7 +112,7 @@ TEST(AuditCrash, AfterKillNineEveryAnsweredRequestHasItsAuditRecordAndTheChainVe
   {
     Child child({caregw_binary(), "serve", "--config", config});
     ASSERT_TRUE(child.wait_listening(2, 20s));
-    // 16 clients reading an unknown patient (each read audited, durably, before its 404).
+    // 16 clients reading a patient (each refusal audited, durably, before its 403).
     Burst burst(child.port("provider"), *token, 16);
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     while (burst.answered() < 300 && std::chrono::steady_clock::now() < deadline) {
@@ -133,7 +135,7 @@ TEST(AuditCrash, AfterKillNineEveryAnsweredRequestHasItsAuditRecordAndTheChainVe
     HttpResponse r;
     ASSERT_FALSE(c.request("GET", "/fhir/Patient/9991158383", r, "",
                            {{"Authorization", "Bearer " + *token}}));
-    EXPECT_EQ(r.status, 404U) << r.body;
+    EXPECT_EQ(r.status, 403U) << r.body;
     answered.insert(r.header("X-Request-ID"));
     child.signal(SIGTERM);
     EXPECT_EQ(child.wait_exit(20s), 0);

@@ -11,9 +11,13 @@
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/audit/export.hpp"
 #include "gateway/auth/demo_issuer.hpp"
+#include "gateway/config/loader.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/identity/mpi_service.hpp"
+#include "gateway/policy/embedded.hpp"
+#include "gateway/policy/policy_set.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
+#include "gateway/store/sqlite/sqlite_record_store.hpp"
 #include "tests/support/running_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_env.hpp"
@@ -60,14 +64,40 @@ protected:
     auto log = audit::AuditLog::open(options, clock_);
     ASSERT_TRUE(log) << log.error().detail;
     audit_ = std::move(*log);
-    // Two different patients within the hour are enough to flag a user here (default 50).
-    const std::string yaml = config_yaml() +
+    // Three different patients within half an hour flag a user here (default 50 in 60).
+    // Patient reads are decided under the demo agreements (examples/demo/dsa), as in
+    // patient_api_test.cpp, with the relationship context from the record store.
+    const std::string yaml = config_yaml("",
+                                         "  - ods: Z9M01\n"
+                                         "    name: Test Mental Health Trust\n"
+                                         "    kind: mental-health\n"
+                                         "  - ods: Z9S01\n"
+                                         "    name: Test Adult Social Care\n"
+                                         "    kind: social-care\n"
+                                         "  - ods: Z9L01\n"
+                                         "    name: Test Ambulance Service\n"
+                                         "    kind: ambulance\n"
+                                         "agreements:\n"
+                                         "  - dsa/direct-care.yaml\n"
+                                         "  - dsa/safeguarding.yaml\n") +
                              "audit:\n"
                              "  unusual_activity:\n"
                              "    distinct_patients: 3\n"
                              "    window_minutes: 30\n";
-    server_ = std::make_unique<RunningServer>(
-        yaml, http::Reloader{}, pipeline::Backends{mpi_.get(), tokens_.get(), audit_.get()});
+    auto records = store::sqlite::SqliteRecordStore::open_in_data_dir(dir_.file("data"), clock_);
+    ASSERT_TRUE(records) << records.error().detail;
+    records_ = std::move(*records);
+    auto lr = config::load_text(yaml, "test.yaml", "/tmp");
+    ASSERT_TRUE(lr.errors.empty()) << lr.errors.front().str();
+    std::vector<config::Diagnostic> errors;
+    auto set = policy::load_policy_set(*lr.config, policy::read_demo_file,
+                                       std::chrono::system_clock::now(), errors);
+    ASSERT_TRUE(set) << (errors.empty() ? "" : errors.front().str());
+    policy_ = std::make_unique<policy::PolicyHolder>(std::move(*set));
+    pipeline::Backends backends{mpi_.get(), tokens_.get(), audit_.get()};
+    backends.records = records_.get();
+    backends.policy = policy_.get();
+    server_ = std::make_unique<RunningServer>(yaml, http::Reloader{}, backends);
   }
 
   void TearDown() override {
@@ -144,6 +174,8 @@ protected:
   auth::DemoIssuer issuer_;
   std::unique_ptr<auth::TokenVerifierHolder> tokens_;
   std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<store::sqlite::SqliteRecordStore> records_;
+  std::unique_ptr<policy::PolicyHolder> policy_;
   std::unique_ptr<RunningServer> server_;
 };
 
