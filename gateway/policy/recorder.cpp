@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
+#include <system_error>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -49,8 +49,9 @@ std::vector<std::pair<TimePoint, fs::path>> recorded_files(const fs::path& dir) 
 
 void log_failure(std::string_view what, const fs::path& path, int err) {
   // The file name and the reason only: the lines carry NHS numbers.
+  const std::string reason = std::error_code(err, std::generic_category()).message();
   log::warn("policy_recording_failed",
-            {{"what", what}, {"file", path.string()}, {"reason", std::strerror(err)}});
+            {{"what", what}, {"file", path.string()}, {"reason", reason}});
 }
 
 }  // namespace
