@@ -39,6 +39,7 @@
 #include "gateway/policy/embedded.hpp"
 #include "gateway/policy/policy_cli.hpp"
 #include "gateway/policy/policy_set.hpp"
+#include "gateway/policy/recorder.hpp"
 #include "gateway/policy/sqlite_grant_store.hpp"
 #include "gateway/record/demo_records.hpp"
 #include "gateway/routing/delivery_stats.hpp"
@@ -276,6 +277,17 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
       std::cout << "caregw: break-glass: " << open << " grants still in force\n";
     }
   }
+  // The inputs of record-read decisions, for `caregw policy dry-run` (gateway/policy/recorder.hpp).
+  std::optional<gw::policy::InputRecorder> recorder;
+  if (cfg->policy.recorded_inputs_days > 0) {
+    recorder.emplace(gw::policy::RecorderOptions{std::filesystem::path(cfg->data_dir) / "policy",
+                                                 cfg->policy.recorded_inputs_days,
+                                                 cfg->policy.recorded_inputs_per_request});
+    if (auto r = recorder->open(clock.now()); !r) {
+      std::cerr << "caregw: " << r.error().detail << '\n';
+      return kExitBadInput;
+    }
+  }
   // The token issuers' keys, swapped with the config on SIGHUP (gateway/pipeline/reload.hpp).
   gw::auth::TokenVerifierHolder tokens(gw::auth::load_verifier(*cfg, errors));
   auto contexts = gw::tls::make_server_contexts(*cfg, errors);
@@ -336,7 +348,8 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
         return reloaded;
       },
       gw::pipeline::Backends{&mpi, &tokens, audit_log->get(), &ingest, &adapters, messages->get(),
-                             records->get(), policies ? &*policies : nullptr, break_glass.get()});
+                             records->get(), policies ? &*policies : nullptr, break_glass.get(),
+                             recorder ? &*recorder : nullptr});
   if (const auto dir = config_mappings_dir(*cfg); !dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {

@@ -91,6 +91,9 @@ struct PolicySettings {
   bool relationship_mental_health = true;
   bool relationship_social_care = true;
   bool relationship_ambulance = true;
+  // Recorded decision inputs of record reads, for `caregw policy dry-run` (policy/recorder.hpp):
+  std::uint32_t recorded_inputs_days = 30;         // kept this many days; 0: not recorded
+  std::uint32_t recorded_inputs_per_request = 20;  // lines one request may add at most
 };
 
 /** UnusualActivity: thresholds of the audit log's unusual-activity report. */

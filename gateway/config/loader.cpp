@@ -281,7 +281,7 @@ public:
               {"recent_encounter_days", "ambulance_incident_hours", "break_glass_hours",
                "token_clock_skew_seconds", "relationship_registered_practice",
                "relationship_encounter", "relationship_mental_health", "relationship_social_care",
-               "relationship_ambulance"})) {
+               "relationship_ambulance", "recorded_inputs_days", "recorded_inputs_per_request"})) {
       return;
     }
     PolicySettings& p = c.policy;
@@ -289,6 +289,8 @@ public:
     number(n, "ambulance_incident_hours", p.ambulance_incident_hours, 0, 24 * 365);
     number(n, "break_glass_hours", p.break_glass_hours, 1, 72);
     number(n, "token_clock_skew_seconds", p.token_clock_skew_seconds, 0, 600);
+    number(n, "recorded_inputs_days", p.recorded_inputs_days, 0, 3650);
+    number(n, "recorded_inputs_per_request", p.recorded_inputs_per_request, 1, 1000);
     (void)boolean(n, "relationship_registered_practice", p.relationship_registered_practice);
     (void)boolean(n, "relationship_encounter", p.relationship_encounter);
     (void)boolean(n, "relationship_mental_health", p.relationship_mental_health);

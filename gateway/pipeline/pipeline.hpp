@@ -21,6 +21,7 @@
 #include "gateway/pipeline/stage.hpp"
 #include "gateway/policy/break_glass.hpp"
 #include "gateway/policy/policy_set.hpp"
+#include "gateway/policy/recorder.hpp"
 #include "gateway/store/record_store.hpp"
 
 namespace gw::pipeline {
@@ -47,6 +48,9 @@ struct Backends {
   const policy::PolicyHolder* policy = nullptr;
   /** break_glass: active break-glass grants; without it, break-glass answers 503. */
   policy::BreakGlassRegistry* break_glass = nullptr;
+  /** recorder: the decision inputs of record reads, for the dry run; without it, nothing is
+   * recorded and POST /policy/dry-run needs "inputs". */
+  policy::InputRecorder* recorder = nullptr;
 };
 
 /** Services: what the built-in handlers need from the rest of the gateway. Outlives the pipeline.

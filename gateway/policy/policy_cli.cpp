@@ -13,6 +13,7 @@
 #include "gateway/policy/agreement.hpp"
 #include "gateway/policy/explain.hpp"
 #include "gateway/policy/recorded_input.hpp"
+#include "gateway/policy/recorder.hpp"
 
 namespace gw::policy {
 
@@ -54,6 +55,61 @@ std::optional<TimePoint> parse_since(const std::string& text) {
   return parse_instant(text);
 }
 
+/** InputsRead: the inputs to replay, and how many were left out as earlier than --since. */
+struct InputsRead {
+  std::vector<RecordedInput> inputs;
+  std::size_t earlier = 0;
+};
+
+/** read_inputs_file: --inputs, every line (a bad line is an error naming file and line). */
+std::optional<InputsRead> read_inputs_file(const std::string& file,
+                                           const std::optional<TimePoint>& since,
+                                           std::ostream& err) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    err << file << ": cannot read the recorded inputs\n";
+    return std::nullopt;
+  }
+  InputsRead out;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    auto r = parse_recorded_input(line);
+    if (!r) {
+      err << file << ":" << n << ": " << r.error().detail << '\n';
+      return std::nullopt;
+    }
+    if (since && r->at < *since) {
+      ++out.earlier;
+      continue;
+    }
+    out.inputs.push_back(std::move(*r));
+  }
+  return out;
+}
+
+/** read_recorded_inputs: what `caregw serve` recorded under <data_dir>/policy, newest first. */
+std::optional<InputsRead> read_recorded_inputs(const std::string& data_dir, std::size_t limit,
+                                               const std::optional<TimePoint>& since,
+                                               std::ostream& err) {
+  const auto dir = std::filesystem::path(data_dir) / "policy";
+  auto r = read_recorded(dir, limit, since);
+  if (!r) {
+    err << r.error().detail << '\n';
+    return std::nullopt;
+  }
+  err << "read " << r->inputs.size() << " recorded requests from " << r->files << " file(s) in "
+      << dir.string() << '\n';
+  if (r->unreadable > 0) {
+    err << r->unreadable << " recorded line(s) could not be read and were skipped\n";
+  }
+  return InputsRead{std::move(r->inputs), r->earlier};
+}
+
 }  // namespace
 
 CLI::App* add_policy_command(CLI::App& app, PolicyCliOptions& options) {
@@ -70,9 +126,17 @@ CLI::App* add_policy_command(CLI::App& app, PolicyCliOptions& options) {
                    "Agreement files, or folders of them (*.yaml): each replaces the current "
                    "agreement with its id, or is added")
       ->required();
+  options.dry_run->add_option("--inputs", options.inputs,
+                              "Recorded decision inputs, one JSON object per line (default: the "
+                              "ones the gateway recorded under <data_dir>/policy)");
+  options.dry_run->add_option("--data-dir", options.data_dir,
+                              "Without --inputs: the gateway's data directory (default: the "
+                              "config's data_dir)");
   options.dry_run
-      ->add_option("--inputs", options.inputs, "Recorded decision inputs, one JSON object per line")
-      ->required();
+      ->add_option("--limit", options.limit,
+                   "Without --inputs: replay at most this many of the most recent recorded "
+                   "requests (default 10000)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}));
   options.dry_run->add_option(
       "--since", options.since,
       "Only requests recorded at or after this UTC instant (YYYY-MM-DDThh:mm:ssZ) or date");
@@ -82,6 +146,9 @@ CLI::App* add_policy_command(CLI::App& app, PolicyCliOptions& options) {
 int run_policy_command(const PolicyCliOptions& options, std::ostream& out, std::ostream& err) {
   config::LoadOptions lo;
   lo.check_files = false;  // a dry run needs the organisations and agreements, not the TLS files
+  if (!options.data_dir.empty()) {
+    lo.data_dir = options.data_dir;
+  }
   const auto lr = config::load_file(options.config, lo);
   if (!lr.errors.empty()) {
     print(lr.errors, err);
@@ -129,31 +196,14 @@ int run_policy_command(const PolicyCliOptions& options, std::ostream& out, std::
     print(errors, err);
     return 1;
   }
-  std::vector<RecordedInput> inputs;
-  std::ifstream in(options.inputs, std::ios::binary);
-  if (!in) {
-    err << options.inputs << ": cannot read the recorded inputs\n";
+  auto read = options.inputs.empty()
+                  ? read_recorded_inputs(lr.config->data_dir, options.limit, since, err)
+                  : read_inputs_file(options.inputs, since, err);
+  if (!read) {
     return 1;
   }
-  std::string line;
-  int n = 0;
-  std::size_t earlier = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
-      continue;
-    }
-    auto r = parse_recorded_input(line);
-    if (!r) {
-      err << options.inputs << ":" << n << ": " << r.error().detail << '\n';
-      return 1;
-    }
-    if (since && r->at < *since) {
-      ++earlier;
-      continue;
-    }
-    inputs.push_back(std::move(*r));
-  }
+  const auto& inputs = read->inputs;
+  const std::size_t earlier = read->earlier;
   const auto rules = RelationshipRules::from_config(lr.config->policy);
   const PolicyIndex before(std::move(current.agreements), lr.config->organisations, rules);
   const PolicyIndex after(std::move(proposed), lr.config->organisations, rules);

@@ -2,6 +2,7 @@
 // under a proposed change, and prints what would be decided differently.
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -18,13 +19,16 @@ struct PolicyCliOptions {
   /** proposed: agreement files or folders of them (*.yaml, *.yml): each agreement replaces the
    * current one with its id, or is added. */
   std::vector<std::string> proposed;
-  std::string inputs;  // recorded inputs, one JSON object per line
-  std::string since;   // only inputs recorded at or after this instant or date (UTC); empty: all
+  std::string inputs;         // recorded inputs, one JSON object per line; empty: the gateway's own
+  std::string data_dir;       // overrides the config's data_dir (where the gateway records them)
+  std::size_t limit = 10000;  // without --inputs: the most recent this many recorded requests
+  std::string since;  // only inputs recorded at or after this instant or date (UTC); empty: all
   CLI::App* dry_run = nullptr;
 };
 
 /** add_policy_command: registers `policy dry-run --config FILE --proposed|--agreements DSA...
- * --inputs FILE [--since WHEN]`. */
+ * [--inputs FILE | --data-dir DIR --limit N] [--since WHEN]`. Without --inputs the inputs
+ * `caregw serve` recorded under <data_dir>/policy are read, newest first (policy/recorder.hpp). */
 CLI::App* add_policy_command(CLI::App& app, PolicyCliOptions& options);
 
 /**

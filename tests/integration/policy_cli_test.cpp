@@ -129,6 +129,44 @@ TEST(PolicyDryRun, ListsTheRecordedRequestsAProposedAgreementChanges) {
   EXPECT_NE(rb.err.find(bad + ":2: recorded input"), std::string::npos) << rb.err;
 }
 
+TEST(PolicyDryRun, WithoutInputsReadsWhatTheGatewayRecordedNewestFirst) {
+  TempDir dir;
+  dir.write("dsa.yaml", kAgreement);
+  const auto config = dir.write("caregw.yaml", config_yaml() + "agreements: [dsa.yaml]\n");
+  std::string narrower = kAgreement;
+  narrower.replace(narrower.find("roles: [R8000, R0050]"), 21, "roles: [R8000]");
+  const auto proposed = dir.write("proposed.yaml", narrower);
+  // As `caregw serve` records them (policy/recorder.hpp): synthetic patient 9990000018.
+  const std::string ae =
+      R"({"id":"a1","at":"2026-06-01T12:00:00Z","requester":{"system":"Z9A01","user":"u1",)"
+      R"("role":"R0050","organisation":"Z9A01","purpose":"direct-care"},"patient":{"nhsNumber":)"
+      R"("9990000018","registeredPractice":"Z90001","objection":false,"episodes":[{"kind":)"
+      R"("admission","org":"Z9A01","open":true,"start":"2026-05-30T08:00:00Z"}]},"resources":)"
+      R"([{"type":"Condition","id":"c1","category":"problems","sensitivity":[],"source":"Z90001"}]})";
+  const std::string gp =
+      R"({"id":"a2","at":"2026-06-02T12:00:00Z","requester":{"system":"Z90001","user":"u2",)"
+      R"("role":"R8000","organisation":"Z90001","purpose":"direct-care"},"patient":{"nhsNumber":)"
+      R"("9990000018","registeredPractice":"Z90001","objection":false},"resources":)"
+      R"([{"type":"Condition","id":"c1","category":"problems","sensitivity":[],"source":"Z9A01"}]})";
+  std::filesystem::create_directories(dir.file("data/policy"));
+  dir.write("data/policy/recorded-2026-06-01.jsonl", ae + "\n");
+  dir.write("data/policy/recorded-2026-06-02.jsonl", gp + "\n");
+  const auto r = run_command({caregw_binary(), "policy", "dry-run", "--config", config,
+                              "--agreements", proposed, "--data-dir", dir.file("data")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("read 2 recorded requests from 2 file(s)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("2 recorded requests, 1 would change"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find(R"("input":"a1","before":"permit","after":"deny")"), std::string::npos)
+      << r.out;
+  // --limit keeps the most recent: the GP's request only, which the change leaves alone.
+  const auto newest =
+      run_command({caregw_binary(), "policy", "dry-run", "--config", config, "--agreements",
+                   proposed, "--data-dir", dir.file("data"), "--limit", "1"});
+  EXPECT_EQ(newest.exit_code, 0) << newest.err;
+  EXPECT_NE(newest.err.find("1 recorded requests, 0 would change"), std::string::npos)
+      << newest.err;
+}
+
 TEST(PolicyDryRun, TakesAFolderOfAgreementsAndOnlyRecentRequests) {
   TempDir dir;
   dir.write("dsa.yaml", kAgreement);

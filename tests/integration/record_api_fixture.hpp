@@ -20,6 +20,7 @@
 #include "gateway/policy/break_glass.hpp"
 #include "gateway/policy/embedded.hpp"
 #include "gateway/policy/policy_set.hpp"
+#include "gateway/policy/recorder.hpp"
 #include "gateway/policy/sqlite_grant_store.hpp"
 #include "gateway/record/demo_records.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
@@ -124,6 +125,10 @@ protected:
     backends_.records = records_.get();
     backends_.policy = policy_.get();
     backends_.break_glass = break_glass_.get();
+    recorder_ = std::make_unique<policy::InputRecorder>(
+        policy::RecorderOptions{std::filesystem::path(data) / "policy", 30, 20});
+    ASSERT_TRUE(recorder_->open(std::chrono::system_clock::now()));
+    backends_.recorder = recorder_.get();
     server_ = std::make_unique<RunningServer>(record_config(), http::Reloader{}, backends_);
   }
 
@@ -249,6 +254,7 @@ protected:
   std::unique_ptr<store::sqlite::SqliteRecordStore> records_;
   std::unique_ptr<policy::PolicyHolder> policy_;
   std::unique_ptr<policy::BreakGlassRegistry> break_glass_;
+  std::unique_ptr<policy::InputRecorder> recorder_;
   auth::DemoIssuer issuer_;
   std::unique_ptr<auth::TokenVerifierHolder> tokens_;
   std::unique_ptr<audit::AuditLog> audit_;

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <sys/stat.h>
 
 #include "gateway/audit/export.hpp"
 #include "gateway/audit/reports.hpp"
@@ -708,6 +709,42 @@ TEST_F(RecordApiTest, DryRunOverHttpListsWhatAChangedAgreementWouldDecideDiffere
     }
   }
   EXPECT_EQ(runs, 1U);
+}
+
+TEST_F(RecordApiTest, DryRunWithoutInputsReplaysTheRequestsThisGatewayRecorded) {
+  // A real read: the GP opens Olivia's record, and the gateway records the decision's inputs.
+  const auto read = everything("gp", kOlivia);
+  ASSERT_EQ(read.status, 200U) << read.body;
+  const std::string request_id = json(read)["id"].GetString();
+  ASSERT_FALSE(ids(json(read)).empty());
+  EXPECT_EQ(recorder_->lines(), 1U);  // recorded before the answer went out
+  EXPECT_EQ(recorder_->failures(), 0U);
+  const auto file = std::filesystem::path(dir_.file("data")) / "policy" /
+                    policy::recorded_file_name(std::chrono::system_clock::now());
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+  EXPECT_EQ(st.st_mode & 0777U, 0600U);
+
+  // The proposal: the GP's role is no longer covered by the direct care agreement.
+  const std::string role(auth::find_demo_user("gp")->role_code);
+  std::string changed = read_source("examples/demo/dsa/direct-care.yaml");
+  const auto at = changed.find("  - " + role);
+  ASSERT_NE(at, std::string::npos);
+  changed.erase(at, changed.find('\n', at) + 1 - at);
+  const auto r = call("POST", "/policy/dry-run", "ig-lead",
+                      R"({"agreements":[)" + json_string(changed) + "]}");
+  ASSERT_EQ(r.status, 200U) << r.body;
+  const auto doc = json(r);
+  EXPECT_EQ(doc["replayed"].GetUint(), 1U) << r.body;
+  ASSERT_EQ(doc["changes"].Size(), 1U) << r.body;
+  const auto& c = doc["changes"][0];
+  EXPECT_EQ(std::string(c["input"].GetString()), request_id);
+  EXPECT_STRNE(c["before"].GetString(), "deny");  // permitted (some items redacted)
+  EXPECT_STREQ(c["after"].GetString(), "deny");
+  EXPECT_STREQ(c["ruleAfter"].GetString(), "role-not-allowed");
+  EXPECT_GT(c["permittedBefore"].GetUint(), 0U);
+  EXPECT_EQ(c["permittedAfter"].GetUint(), 0U);
+  EXPECT_EQ(c["newlyWithheld"].Size(), c["permittedBefore"].GetUint());
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ struct PatientPolicy {
   const policy::PolicyIndex& index;
   store::RecordStore& records;
   const policy::BreakGlassRegistry* break_glass = nullptr;  // null: no break-glass
+  policy::InputRecorder* recorder = nullptr;  // keeps each decision's inputs; null: off
 };
 
 /**
@@ -177,10 +178,13 @@ struct PatientPolicy {
  * is added), the set is checked against the config as check-config would (400 listing each
  * problem as agreements[i]:line: message), and the inputs (the shape POST /policy/explain takes)
  * are replayed under both sets. Answers {"replayed": n, "changes": policy::dry_run_json(...)}.
- * At most 100 agreements and 10,000 inputs. Audited as one access-decision (no patient named).
+ * At most 100 agreements and 10,000 inputs. Without "inputs", the most recent 10,000 inputs the
+ * gateway recorded (`recorded`, policy/recorder.hpp) are replayed; 503 when none are recorded
+ * here. Audited as one access-decision (no patient named).
  */
 [[nodiscard]] Result<void> policy_dry_run(const http::Request& req, RequestContext& ctx,
-                                          http::Response& res, const policy::PolicyIndex& index);
+                                          http::Response& res, const policy::PolicyIndex& index,
+                                          const policy::InputRecorder* recorded = nullptr);
 
 /**
  * policy_explain_query: GET /policy/explain?organisation=&role=&user=&purpose=&patient=&
@@ -227,6 +231,8 @@ struct RecordServices {
   policy::BreakGlassRegistry* break_glass = nullptr;           // null: no break-glass
   /** break_glass_granted: caregw_break_glass_total{organisation, reason}; null: not counted. */
   metrics::CounterFamily* break_glass_granted = nullptr;
+  /** recorder: keeps each decision's inputs for the dry run (policy/recorder.hpp); null: off. */
+  policy::InputRecorder* recorder = nullptr;
 };
 
 /**

@@ -11,6 +11,7 @@
 #include "gateway/fhir/xml.hpp"
 #include "gateway/identity/patient_resource.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
+#include "gateway/policy/recorder.hpp"
 
 namespace gw::pipeline {
 namespace {
@@ -68,6 +69,7 @@ struct Demographics {
   policy::AccessGrant grant;
   policy::ResourceDecision decision;
   std::optional<policy::BreakGlassGrant> break_glass;
+  std::optional<policy::RecordedInput> input;  // the decision's inputs, when they are recorded
 };
 
 /** requester_of: the certificate's organisation and the token's user. */
@@ -180,6 +182,16 @@ Result<Demographics> decide_demographics(const RequestContext& ctx, const Patien
   const std::string id = identity::patient_id(person.person);
   const policy::ResourceFacts facts{"Patient", id, policy::DataCategory::kDemographics, 0, source};
   d.decision = policy::decide(d.grant, facts);
+  if (pp.recorder != nullptr) {
+    policy::RecordedInput& in = d.input.emplace();
+    in.id = ctx.request_id;
+    in.requester = who;
+    in.patient = std::move(*patient);
+    in.at = std::chrono::time_point_cast<std::chrono::seconds>(now);
+    in.break_glass = d.break_glass;
+    in.resources.push_back(
+        {"Patient", id, policy::DataCategory::kDemographics, 0, std::move(source)});
+  }
   return d;
 }
 
@@ -327,10 +339,16 @@ Result<void> patient_search(const http::Request& req, RequestContext& ctx, http:
   // Each candidate passes the engine; one left out is audited as a denial, and the Bundle (its
   // total included) does not hint at it, as for the record searches.
   std::vector<identity::SearchEntry> shown;
+  std::vector<policy::RecordedInput> inputs;  // for the dry run (policy/recorder.hpp)
   for (const auto& e : entries) {
     auto d = decide_demographics(ctx, policy, *e.person, now);
     if (!d) {
       return d.error();
+    }
+    if (d->input) {
+      // One line per candidate decided; the request id, numbered, names each.
+      d->input->id.append("-").append(std::to_string(inputs.size() + 1));
+      inputs.push_back(std::move(*d->input));
     }
     if (d->decision.effect == policy::Effect::kPermit) {
       ctx.audit.push_back(
@@ -341,6 +359,9 @@ Result<void> patient_search(const http::Request& req, RequestContext& ctx, http:
           base_record(audit::EventType::kRecordSearch, *e.person, "Patient search: withheld"));
       record_decision(r, *d);
     }
+  }
+  if (policy.recorder != nullptr) {
+    policy.recorder->record(inputs);
   }
   const std::string base = base_url(req);
   const std::string self =
@@ -386,6 +407,9 @@ Result<void> patient_read(const http::Request& req, RequestContext& ctx, http::R
   auto d = decide_demographics(ctx, policy, **found, now);
   if (!d) {
     return d.error();
+  }
+  if (d->input && policy.recorder != nullptr) {
+    policy.recorder->record(std::span<const policy::RecordedInput>(&*d->input, 1));
   }
   if (d->decision.effect != policy::Effect::kPermit) {
     auto& r =

@@ -1,6 +1,8 @@
 // POST /policy/explain: the policy engine's decision on a recorded request, with the chain of
 // reasons, for IG leads (any request) and for any user (their own requests). GET /policy/explain:
 // the decision now for a requester, purpose, patient and kind of data (IG and integrators).
+#include <filesystem>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -11,6 +13,7 @@
 #include "gateway/pipeline/handlers/handlers.hpp"
 #include "gateway/policy/explain.hpp"
 #include "gateway/policy/recorded_input.hpp"
+#include "gateway/policy/recorder.hpp"
 
 namespace gw::pipeline {
 namespace {
@@ -91,6 +94,17 @@ Result<std::vector<policy::RecordedInput>> recorded_inputs(const rapidjson::Valu
   return out;
 }
 
+/** recent_inputs: the most recent inputs the gateway recorded (at most kMaxInputs). */
+Result<std::vector<policy::RecordedInput>> recent_inputs(const std::filesystem::path& dir,
+                                                         std::optional<policy::TimePoint> since) {
+  auto r = policy::read_recorded(dir, kMaxInputs, since);
+  if (!r) {
+    // The error names the file; the detail goes to the caller, who may read the folder anyway.
+    return make_error(Errc::kInternal, "the recorded decision inputs cannot be read");
+  }
+  return std::move(r->inputs);
+}
+
 /** may_explain: IG leads may explain any request; anyone else only their own. */
 Result<void> may_explain(const RequestContext& ctx, const policy::RecordedInput& in) {
   if (!ctx.user) {
@@ -160,7 +174,8 @@ Result<void> policy_explain(const http::Request& req, RequestContext& ctx, http:
 }
 
 Result<void> policy_dry_run(const http::Request& req, RequestContext& ctx, http::Response& res,
-                            const policy::PolicyIndex& index) {
+                            const policy::PolicyIndex& index,
+                            const policy::InputRecorder* recorded) {
   audit::AuditRecord& audit_record = ctx.audit.emplace_back();
   audit_record.type = audit::EventType::kAccessDecision;
   audit_record.detail = "policy dry run";
@@ -168,8 +183,14 @@ Result<void> policy_dry_run(const http::Request& req, RequestContext& ctx, http:
     return make_error(Errc::kInternal, "policy dry run without a config");
   }
   auto body = fhir::parse_json(req.body);
-  if (!body || !body->IsObject() || !body->HasMember("agreements") || !body->HasMember("inputs")) {
-    return dry_run_error("'agreements' and 'inputs' are required");
+  if (!body || !body->IsObject() || !body->HasMember("agreements")) {
+    return dry_run_error("'agreements' is required");
+  }
+  const bool given = body->HasMember("inputs");
+  if (!given && recorded == nullptr) {
+    return make_error(Errc::kUnavailable,
+                      "this gateway records no decision inputs (policy.recorded_inputs_days is "
+                      "0): give 'inputs'");
   }
   std::optional<policy::TimePoint> since;
   if (body->HasMember("since")) {
@@ -185,7 +206,8 @@ Result<void> policy_dry_run(const http::Request& req, RequestContext& ctx, http:
   if (!proposed) {
     return proposed.error();
   }
-  auto inputs = recorded_inputs((*body)["inputs"], since);
+  auto inputs = given ? recorded_inputs((*body)["inputs"], since)
+                      : recent_inputs(recorded->options().dir, since);
   if (!inputs) {
     return inputs.error();
   }

@@ -13,6 +13,7 @@
 #include "gateway/fhir/json.hpp"
 #include "gateway/identity/patient_resource.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
+#include "gateway/policy/recorder.hpp"
 #include "gateway/record/bundle.hpp"
 #include "gateway/record/facts.hpp"
 
@@ -159,6 +160,9 @@ Result<std::vector<store::StoredRecord>> read_type(store::RecordReader& r, store
 /** Access: the decision inputs of one request. */
 struct Access {
   policy::AccessGrant grant;
+  policy::Requester who;  // the decision's inputs, kept for the dry run's recording
+  policy::PatientContext patient;
+  policy::TimePoint at{};
   std::optional<policy::BreakGlassGrant> break_glass;
   std::string patient_key;  // the NHS number (or mpi-<n>): the break-glass registry's key
 };
@@ -181,9 +185,11 @@ Result<Access> authorise_request(const RequestContext& ctx, const RecordServices
   } else if (s.break_glass != nullptr) {
     a.break_glass = s.break_glass->active(ctx.user->user.id, a.patient_key);
   }
-  const policy::Requester who{ctx.organisation->ods.str(), ctx.user->user};
-  a.grant = policy::authorise(s.policy, who, *patient, std::chrono::system_clock::now(),
-                              a.break_glass ? &*a.break_glass : nullptr);
+  a.who = policy::Requester{ctx.organisation->ods.str(), ctx.user->user};
+  a.at = std::chrono::system_clock::now();
+  a.grant =
+      policy::authorise(s.policy, a.who, *patient, a.at, a.break_glass ? &*a.break_glass : nullptr);
+  a.patient = std::move(*patient);
   return a;
 }
 
@@ -372,6 +378,30 @@ std::string objection_text(const policy::AccessGrant& g) {
   return t;
 }
 
+/**
+ * record_inputs: keeps the decision's inputs (requester, patient context, the facts of the
+ * resources decided) for `caregw policy dry-run`; never fails the request (policy/recorder.hpp).
+ */
+void record_inputs(const RecordServices& s, const RequestContext& ctx, const Access& access,
+                   const std::vector<record::Entry>& entries) {
+  if (s.recorder == nullptr) {
+    return;
+  }
+  policy::RecordedInput in;
+  in.id = ctx.request_id;
+  in.requester = access.who;
+  in.patient = access.patient;
+  in.at = std::chrono::time_point_cast<std::chrono::seconds>(access.at);
+  in.break_glass = access.break_glass;
+  in.resources.reserve(entries.size());
+  for (const auto& e : entries) {
+    const auto f = record::facts_of(e);
+    in.resources.push_back({std::string(f.resource_type), std::string(f.id), f.category,
+                            f.sensitivity, std::string(f.source_org)});
+  }
+  s.recorder->record(std::span<const policy::RecordedInput>(&in, 1));
+}
+
 /** serve_record: the common path of $everything and search by patient. */
 Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::Response& res,
                           const RecordServices& s, const store::PersonView& person, const Params& p,
@@ -399,6 +429,7 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
   o.notices = everything;
   if (access->grant.effect == policy::Effect::kDeny) {
     record_denial(audit_record, access->grant);
+    record_inputs(s, ctx, *access, {});
     if (access->grant.rule != policy::Rule::kPatientObjection) {
       return denial(access->grant);
     }
@@ -427,6 +458,7 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
     entries.push_back(std::move(*e));
   }
   record::order_entries(entries);
+  record_inputs(s, ctx, *access, entries);
   std::optional<std::string> next = page->next_cursor;
   if (next && !everything) {
     // A search must not reveal that hidden matches exist: offer "next" only if a later page

@@ -347,7 +347,7 @@ private:
         return make_error(Errc::kUnavailable, "no data-sharing agreements are loaded");
       }
       const auto set = services_.backends.policy->current();
-      return policy_dry_run(req, ctx, res, *set->index);
+      return policy_dry_run(req, ctx, res, *set->index, services_.backends.recorder);
     }
     identity::MpiService* mpi = services_.backends.mpi;
     if (mpi == nullptr) {
@@ -421,7 +421,7 @@ private:
     if (ctx.route->op == http::Operation::kPolicyExplainQuery) {
       return policy_explain_query(req, ctx, res, *set->index, mpi, *b.records);
     }
-    const PatientPolicy pp{*set->index, *b.records, b.break_glass};
+    const PatientPolicy pp{*set->index, *b.records, b.break_glass, b.recorder};
     if (ctx.route->op == http::Operation::kPatientSearch) {
       return patient_search(req, ctx, res, mpi, pp);
     }
@@ -459,7 +459,8 @@ private:
     const auto set = b.policy->current();  // this request decides under one policy snapshot
     RecordServices rs{mpi,           *b.records,
                       *set->index,   set->classifier.get(),
-                      b.break_glass, &services_.stats.break_glass};
+                      b.break_glass, &services_.stats.break_glass,
+                      b.recorder};
     switch (ctx.route->op) {
       case http::Operation::kRecordEverything:
         return record_everything(req, ctx, res, rs);
