@@ -12,6 +12,7 @@
 #include "gateway/identity/patient_resource.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
 #include "gateway/policy/recorder.hpp"
+#include "gateway/policy/refusal.hpp"
 
 namespace gw::pipeline {
 namespace {
@@ -81,40 +82,9 @@ policy::Requester requester_of(const RequestContext& ctx) {
 /** refused: the 403 for demographics the policy does not allow (no patient data in it). */
 Error refused(policy::Rule rule, const std::string& missing, bool looked_up,
               bool break_glass = false) {
-  std::string why;
-  switch (rule) {
-    case policy::Rule::kNoAgreement:
-      why = "no data-sharing agreement covers your organisation for this purpose of use";
-      break;
-    case policy::Rule::kAgreementNotValid:
-      why = "the data-sharing agreement is not in force";
-      break;
-    case policy::Rule::kRoleNotAllowed:
-      why = "your role is not covered by the data-sharing agreement";
-      break;
-    case policy::Rule::kOrganisationMismatch:
-      why = "the token's organisation is not the certificate's";
-      break;
-    case policy::Rule::kCategoryNotInAgreement:
-      why = "no data-sharing agreement for your organisation, purpose and role covers demographics";
-      break;
-    case policy::Rule::kNoLegitimateRelationship:
-      why =
-          "no legitimate relationship with this patient was found (registration, an open or "
-          "recent admission or attendance, a care episode or case, an ambulance incident)";
-      if (break_glass) {
-        why += "; if this is an emergency, break the glass: POST /fhir/Patient/{id}/$break-glass";
-      }
-      break;
-    case policy::Rule::kPatientObjection:
-      why = "withheld at the patient's request (the patient opted out of the shared record)";
-      break;
-    case policy::Rule::kSourceNotInAgreement:
-      why = "no data-sharing agreement covers the organisation these details came from";
-      break;
-    default:
-      why = "the policy refused it";
-      break;
+  std::string why = policy::refusal_words(rule, "demographics");
+  if (rule == policy::Rule::kNoLegitimateRelationship && break_glass) {
+    why += "; if this is an emergency, break the glass: POST /fhir/Patient/{id}/$break-glass";
   }
   std::string detail = "patient demographics are refused (";
   detail.append(policy::rule_name(rule)).append("): ").append(why);

@@ -14,6 +14,7 @@
 #include "gateway/identity/patient_resource.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
 #include "gateway/policy/recorder.hpp"
+#include "gateway/policy/refusal.hpp"
 #include "gateway/record/bundle.hpp"
 #include "gateway/record/facts.hpp"
 
@@ -217,29 +218,7 @@ std::string break_glass_route(const policy::AccessGrant& g) {
 
 /** denial: the 403 for a denied grant (reason and what was missing; no patient data). */
 Error denial(const policy::AccessGrant& g) {
-  std::string why;
-  switch (g.rule) {
-    case policy::Rule::kNoAgreement:
-      why = "no data-sharing agreement covers your organisation for this purpose of use";
-      break;
-    case policy::Rule::kAgreementNotValid:
-      why = "the data-sharing agreement is not in force";
-      break;
-    case policy::Rule::kRoleNotAllowed:
-      why = "your role is not covered by the data-sharing agreement";
-      break;
-    case policy::Rule::kNoLegitimateRelationship:
-      why =
-          "no legitimate relationship with this patient was found (registration, an open or "
-          "recent admission or attendance, a care episode or case, an ambulance incident)";
-      break;
-    case policy::Rule::kOrganisationMismatch:
-      why = "the token's organisation is not the certificate's";
-      break;
-    default:
-      why = "the policy refused it";
-      break;
-  }
+  const std::string why = policy::refusal_words(g.rule);
   std::string detail = "access to this patient's record is refused (" +
                        std::string(policy::rule_name(g.rule)) + "): " + why;
   if (!g.missing.empty()) {
@@ -291,10 +270,11 @@ std::string page_url(const std::string& base_path, const Params& p, const std::s
     if (name == "_cursor") {
       continue;
     }
-    q += (q.empty() ? "?" : "&") + percent_encode(name) + "=" + percent_encode(value);
+    q.append(q.empty() ? "?" : "&").append(percent_encode(name)).append("=");
+    q.append(percent_encode(value));
   }
   if (!cursor.empty()) {
-    q += (q.empty() ? "?" : "&") + std::string("_cursor=") + percent_encode(cursor);
+    q.append(q.empty() ? "?" : "&").append("_cursor=").append(percent_encode(cursor));
   }
   return base_path + q;
 }
