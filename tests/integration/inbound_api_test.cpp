@@ -17,6 +17,7 @@
 #include "gateway/store/sqlite/sqlite_message_store.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
+#include "tests/support/demo_tokens.hpp"
 #include "tests/support/running_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_env.hpp"
@@ -103,28 +104,16 @@ protected:
     auto issuer = auth::ensure_demo_issuer(data);
     ASSERT_TRUE(issuer) << issuer.error().detail;
     issuer_ = std::move(*issuer);
-    std::ifstream jwks(issuer_.jwks_path);
-    std::stringstream text;
-    text << jwks.rdbuf();
-    auto keys = auth::parse_jwks(text.str());
-    ASSERT_TRUE(keys) << keys.error().detail;
-    std::map<std::string, auth::TokenVerifier::Issuer, std::less<>> issuers;
-    issuers.emplace(std::string(auth::kDemoIssuer),
-                    auth::TokenVerifier::Issuer{std::string(auth::kDemoAudience), *keys});
-    tokens_ = std::make_unique<auth::TokenVerifierHolder>(
-        std::make_shared<const auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60)));
+    auto verifier = demo_verifier(issuer_);
+    ASSERT_TRUE(verifier) << verifier.error().detail;
+    tokens_ = std::move(*verifier);
     server_ = std::make_unique<RunningServer>(
         yaml, http::Reloader{},
         pipeline::Backends{mpi_.get(), tokens_.get(), audit_.get(), ingest_.get(), &adapters_,
                            messages_.get()});
   }
 
-  std::string token(std::string_view login) const {
-    const auto* user = auth::find_demo_user(login);
-    EXPECT_NE(user, nullptr);
-    auto t = auth::mint_demo_token(issuer_, *user, std::chrono::system_clock::now());
-    return t ? *t : std::string();
-  }
+  std::string token(std::string_view login) const { return demo_token(issuer_, login); }
 
   /** as: one request with a user token (an operator's, unless said otherwise). */
   HttpResponse as(const std::string& login, const std::string& method, const std::string& target,

@@ -19,6 +19,7 @@
 #include "gateway/policy/policy_set.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
+#include "tests/support/demo_tokens.hpp"
 #include "tests/support/running_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_env.hpp"
@@ -70,16 +71,9 @@ protected:
     auto issuer = auth::ensure_demo_issuer(dir_.file("data"));
     ASSERT_TRUE(issuer) << issuer.error().detail;
     issuer_ = std::move(*issuer);
-    std::ifstream jwks(issuer_.jwks_path);
-    std::stringstream text;
-    text << jwks.rdbuf();
-    auto keys = auth::parse_jwks(text.str());
-    ASSERT_TRUE(keys) << keys.error().detail;
-    std::map<std::string, auth::TokenVerifier::Issuer, std::less<>> issuers;
-    issuers.emplace(std::string(auth::kDemoIssuer),
-                    auth::TokenVerifier::Issuer{std::string(auth::kDemoAudience), *keys});
-    tokens_ = std::make_unique<auth::TokenVerifierHolder>(
-        std::make_shared<const auth::TokenVerifier>(std::move(issuers), std::chrono::seconds(60)));
+    auto verifier = demo_verifier(issuer_);
+    ASSERT_TRUE(verifier) << verifier.error().detail;
+    tokens_ = std::move(*verifier);
     audit::AuditLogOptions options;
     options.data_dir = dir_.file("data");
     options.node_id = "test-1";
@@ -99,13 +93,7 @@ protected:
     }
   }
 
-  std::string token(std::string_view login) const {
-    const auto* user = auth::find_demo_user(login);
-    EXPECT_NE(user, nullptr);
-    auto t = auth::mint_demo_token(issuer_, *user, std::chrono::system_clock::now());
-    EXPECT_TRUE(t);
-    return t ? *t : std::string();
-  }
+  std::string token(std::string_view login) const { return demo_token(issuer_, login); }
 
   /** audited: the audit records written so far, oldest first. */
   std::vector<audit::AuditRecord> audited() {
