@@ -93,6 +93,31 @@ Result<Period> period_params(const Params& params, std::string_view report) {
   return p;
 }
 
+/** PeriodRequest: a period report's from/to and whether the answer is the CLI's text. */
+struct PeriodRequest : Period {
+  bool text = false;
+};
+
+/** period_request: the answer format and the period of a from/to report request. */
+Result<PeriodRequest> period_request(const http::Request& req, std::string_view report) {
+  auto text = wants_text(req);
+  if (!text) {
+    return text.error();
+  }
+  auto params = http::query_params(req.query());
+  if (!params) {
+    return params.error();
+  }
+  auto p = period_params(*params, report);
+  if (!p) {
+    return p.error();
+  }
+  PeriodRequest out;
+  static_cast<Period&>(out) = *p;
+  out.text = *text;
+  return out;
+}
+
 std::string period_words(const Period& p) {
   std::string out = "from ";
   out.append(p.from_us ? audit::format_time_utc(*p.from_us) : std::string("the start"))
@@ -259,18 +284,11 @@ Result<void> audit_access_report(const http::Request& req, RequestContext& ctx, 
 
 Result<void> audit_denied(const http::Request& req, RequestContext& ctx, http::Response& res,
                           audit::AuditLog& log) {
-  auto text = wants_text(req);
-  if (!text) {
-    return text.error();
-  }
-  auto params = http::query_params(req.query());
-  if (!params) {
-    return params.error();
-  }
-  auto p = period_params(*params, "denied-access");
+  auto p = period_request(req, "denied-access");
   if (!p) {
     return p.error();
   }
+  const bool text = p->text;
   audit::AuditRecord& r = ctx.audit.emplace_back();
   r.type = audit::EventType::kAuditQuery;
   r.detail = "denied-access report: " + period_words(*p);
@@ -282,26 +300,19 @@ Result<void> audit_denied(const http::Request& req, RequestContext& ctx, http::R
     return rows.error();
   }
   set_body(res,
-           *text ? audit::denied_report_text(*rows)
-                 : audit::denied_report_json(*rows, p->from_us, p->to_us),
-           *text);
+           text ? audit::denied_report_text(*rows)
+                : audit::denied_report_json(*rows, p->from_us, p->to_us),
+           text);
   return {};
 }
 
 Result<void> audit_unusual(const http::Request& req, RequestContext& ctx, http::Response& res,
                            audit::AuditLog& log) {
-  auto text = wants_text(req);
-  if (!text) {
-    return text.error();
-  }
-  auto params = http::query_params(req.query());
-  if (!params) {
-    return params.error();
-  }
-  auto p = period_params(*params, "unusual-activity");
+  auto p = period_request(req, "unusual-activity");
   if (!p) {
     return p.error();
   }
+  const bool text = p->text;
   audit::UnusualThresholds t;
   if (ctx.config != nullptr) {
     const auto& u = ctx.config->audit.unusual_activity;
@@ -323,9 +334,9 @@ Result<void> audit_unusual(const http::Request& req, RequestContext& ctx, http::
   r.detail = "unusual-activity report: " + period_words(*p) + "; " + std::to_string(found->size()) +
              " findings";
   set_body(res,
-           *text ? audit::unusual_report_text(*found, t, audit::kSurnameAddressNotChecked)
-                 : audit::unusual_report_json(*found, t, audit::kSurnameAddressNotChecked),
-           *text);
+           text ? audit::unusual_report_text(*found, t, audit::kSurnameAddressNotChecked)
+                : audit::unusual_report_json(*found, t, audit::kSurnameAddressNotChecked),
+           text);
   return {};
 }
 
