@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -159,12 +160,93 @@ bool equal_values(const rapidjson::Value& a, const rapidjson::Value& b) {
   return a == b;  // bool, null
 }
 
+int hex4(std::string_view s, std::size_t at) {
+  if (at + 4 > s.size()) {
+    return -1;
+  }
+  int v = 0;
+  for (std::size_t i = at; i < at + 4; ++i) {
+    const char c = s[i];
+    const int d = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+    if (d < 0) {
+      return -1;
+    }
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/** kMaxNumberChars: longer number tokens are refused (RapidJSON 1.1's full-precision strtod
+ * reads out of bounds on some numbers of hundreds of digits; FHIR decimals have at most 18
+ * significant digits). */
+constexpr std::size_t kMaxNumberChars = 100;
+
+/** Hazard: input RapidJSON 1.1 mishandles, found before parsing (offset and what). */
+struct Hazard {
+  std::size_t at = std::string_view::npos;
+  const char* what = "";
+};
+
+bool number_char(char c) {
+  return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+}
+
+/**
+ * find_hazard: one pass over the text, outside strings counting number characters, inside
+ * strings reading escapes: a \u escape of a UTF-16 low surrogate (DC00-DFFF) that does not
+ * follow a high one (RapidJSON 1.1 decodes it into bytes that are not UTF-8, a document that
+ * then fails its own round trip), or a number token longer than kMaxNumberChars.
+ */
+Hazard find_hazard(std::string_view text) {
+  bool in_string = false;
+  bool after_high = false;  // the previous character was a \u escape of a high surrogate
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!in_string) {
+      if (number_char(c)) {
+        if (++run > kMaxNumberChars) {
+          return {i + 1 - run, "a number longer than 100 characters"};
+        }
+        continue;
+      }
+      run = 0;
+      in_string = c == '"';
+      after_high = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = false;
+    } else if (c == '\\' && i + 1 < text.size()) {
+      if (text[i + 1] == 'u') {
+        const int cp = hex4(text, i + 2);
+        if (cp >= 0xDC00 && cp <= 0xDFFF && !after_high) {
+          return {i, "a \\u escape of a lone UTF-16 surrogate (not a character)"};
+        }
+        after_high = cp >= 0xD800 && cp <= 0xDBFF;
+        i += 5;
+        continue;
+      }
+      ++i;  // an escaped character, e.g. \\ or \"
+    }
+    after_high = false;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Json> parse_json(std::string_view text, const ParseLimits& limits) {
   if (text.size() > limits.max_bytes) {
     return make_error(Errc::kPayloadTooLarge,
                       "JSON larger than " + std::to_string(limits.max_bytes) + " bytes");
+  }
+  if (const Hazard h = find_hazard(text); h.at != std::string_view::npos) {
+    return make_error(Errc::kBadRequest,
+                      "invalid JSON at byte " + std::to_string(h.at) + ": " + h.what);
   }
   Json doc;
   std::string problem;

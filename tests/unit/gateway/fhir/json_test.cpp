@@ -47,6 +47,32 @@ TEST(ParseJson, RefusesInvalidUtf8) {
             std::string::npos);  // surrogate
 }
 
+TEST(ParseJson, RefusesEscapedLoneSurrogatesAndKeepsPairsAndEscapedBackslashes) {
+  // Found by the policy_explain fuzz target: "\udddd" decoded to bytes that are not UTF-8, so
+  // the document's own JSON no longer parsed.
+  EXPECT_NE(error_of(R"({"a":"x\udddd"})").find("lone UTF-16 surrogate"), std::string::npos);
+  EXPECT_NE(error_of(R"({"a":"\uDC00"})").find("at byte 6"), std::string::npos);
+  EXPECT_NE(error_of(R"({"a":"\ud83d x \ude00"})").find("lone UTF-16 surrogate"),
+            std::string::npos);  // a low surrogate that does not follow its high one
+  auto pair = parse_json(R"({"a":"\ud83d\ude00"})");  // U+1F600, a real pair
+  ASSERT_TRUE(pair) << pair.error().detail;
+  EXPECT_EQ(std::string((*pair)["a"].GetString()), "\xF0\x9F\x98\x80");
+  auto escaped = parse_json(R"({"a":"\\udddd"})");  // a backslash, then the text "udddd"
+  ASSERT_TRUE(escaped) << escaped.error().detail;
+  EXPECT_EQ(std::string((*escaped)["a"].GetString()), "\\udddd");
+}
+
+TEST(ParseJson, RefusesNumberTokensLongerThanAHundredCharacters) {
+  // Found by the policy_explain fuzz target: RapidJSON 1.1's full-precision strtod read out of
+  // bounds on a decimal with hundreds of leading zeros (Tencent/rapidjson#1251).
+  const std::string tiny = "{\"n\":0." + std::string(400, '0') + "2121548083889635328}";
+  EXPECT_NE(error_of(tiny).find("a number longer than 100 characters"), std::string::npos);
+  const std::string ok_number = "{\"n\":0." + std::string(90, '0') + "1}";
+  EXPECT_TRUE(parse_json(ok_number));
+  // Digits inside strings are text, not numbers.
+  EXPECT_TRUE(parse_json("{\"s\":\"" + std::string(500, '7') + "\"}"));
+}
+
 TEST(ParseJson, RefusesNumbersOutOfRange) {
   EXPECT_NE(error_of(R"({"n":1e400})").find("invalid JSON"), std::string::npos);
 }
