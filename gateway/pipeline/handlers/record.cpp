@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -261,6 +262,31 @@ std::string percent_encode(std::string_view s) {
     }
   }
   return out;
+}
+
+/** Parameter: one FHIR Parameters entry (name, value[x] element, value). */
+struct Parameter {
+  const char* name;
+  const char* type;  // valueString, valueCode, valueInstant ...
+  std::string value;
+};
+
+/** parameters_json: a FHIR Parameters resource of these entries, as JSON. */
+std::string parameters_json(std::initializer_list<Parameter> entries) {
+  fhir::Json out(rapidjson::kObjectType);
+  auto& a = out.GetAllocator();
+  out.AddMember("resourceType", "Parameters", a);
+  rapidjson::Value params(rapidjson::kArrayType);
+  for (const auto& e : entries) {
+    rapidjson::Value param(rapidjson::kObjectType);
+    param.AddMember("name", rapidjson::StringRef(e.name), a);
+    param.AddMember(
+        rapidjson::StringRef(e.type),
+        rapidjson::Value(e.value.c_str(), static_cast<rapidjson::SizeType>(e.value.size()), a), a);
+    params.PushBack(param, a);
+  }
+  out.AddMember("parameter", params, a);
+  return fhir::to_json(out);
 }
 
 /** page_url: the request's URL with _cursor set to `cursor` (or dropped when empty). */
@@ -603,24 +629,12 @@ Result<void> break_glass_open(const http::Request& req, RequestContext& ctx, htt
                                    {"organisation", ctx.user->user.ods},
                                    {"reason", policy::break_glass_reason_name(*reason)},
                                    {"request_id", ctx.request_id}});
-  fhir::Json out(rapidjson::kObjectType);
-  auto& a = out.GetAllocator();
-  out.AddMember("resourceType", "Parameters", a);
-  rapidjson::Value params(rapidjson::kArrayType);
-  auto add = [&](const char* name, const char* type, const std::string& value) {
-    rapidjson::Value param(rapidjson::kObjectType);
-    param.AddMember("name", rapidjson::StringRef(name), a);
-    param.AddMember(
-        rapidjson::StringRef(type),
-        rapidjson::Value(value.c_str(), static_cast<rapidjson::SizeType>(value.size()), a), a);
-    params.PushBack(param, a);
-  };
-  add("patient", "valueString", patient_id);
-  add("reason", "valueCode", std::string(policy::break_glass_reason_name(*reason)));
-  add("expires", "valueInstant", fhir::format_instant(grant->expires_at));
-  out.AddMember("parameter", params, a);
+  const std::string answer = parameters_json(
+      {{"patient", "valueString", patient_id},
+       {"reason", "valueCode", std::string(policy::break_glass_reason_name(*reason))},
+       {"expires", "valueInstant", fhir::format_instant(grant->expires_at)}});
   auto fmt = negotiated_format(req);
-  return set_fhir_body(res, fhir::to_json(out), fmt ? *fmt : fhir::Format::kJson);
+  return set_fhir_body(res, answer, fmt ? *fmt : fhir::Format::kJson);
 }
 
 Result<void> break_glass_close(const http::Request& req, RequestContext& ctx, http::Response& res,
@@ -656,24 +670,12 @@ Result<void> break_glass_close(const http::Request& req, RequestContext& ctx, ht
   log::info("break_glass_closed", {{"user", ctx.user->user.id},
                                    {"organisation", ctx.user->user.ods},
                                    {"request_id", ctx.request_id}});
-  fhir::Json out(rapidjson::kObjectType);
-  auto& a = out.GetAllocator();
-  out.AddMember("resourceType", "Parameters", a);
-  rapidjson::Value params(rapidjson::kArrayType);
-  auto add = [&](const char* name, const char* type, const std::string& value) {
-    rapidjson::Value param(rapidjson::kObjectType);
-    param.AddMember("name", rapidjson::StringRef(name), a);
-    param.AddMember(
-        rapidjson::StringRef(type),
-        rapidjson::Value(value.c_str(), static_cast<rapidjson::SizeType>(value.size()), a), a);
-    params.PushBack(param, a);
-  };
-  add("patient", "valueString", ended->grant.nhs_number);
-  add("reason", "valueCode", std::string(policy::break_glass_reason_name(ended->grant.reason)));
-  add("opened", "valueInstant", fhir::format_instant(ended->grant.granted_at));
-  add("closed", "valueInstant", closed);
-  out.AddMember("parameter", params, a);
-  return set_fhir_body(res, fhir::to_json(out), *fmt);
+  const std::string body = parameters_json(
+      {{"patient", "valueString", ended->grant.nhs_number},
+       {"reason", "valueCode", std::string(policy::break_glass_reason_name(ended->grant.reason))},
+       {"opened", "valueInstant", fhir::format_instant(ended->grant.granted_at)},
+       {"closed", "valueInstant", closed}});
+  return set_fhir_body(res, body, *fmt);
 }
 
 }  // namespace gw::pipeline
