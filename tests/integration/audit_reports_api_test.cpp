@@ -61,19 +61,7 @@ protected:
     // Three different patients within half an hour flag a user here (default 50 in 60).
     // Patient reads are decided under the demo agreements (examples/demo/dsa), as in
     // patient_api_test.cpp, with the relationship context from the record store.
-    const std::string yaml = config_yaml("",
-                                         "  - ods: Z9M01\n"
-                                         "    name: Test Mental Health Trust\n"
-                                         "    kind: mental-health\n"
-                                         "  - ods: Z9S01\n"
-                                         "    name: Test Adult Social Care\n"
-                                         "    kind: social-care\n"
-                                         "  - ods: Z9L01\n"
-                                         "    name: Test Ambulance Service\n"
-                                         "    kind: ambulance\n"
-                                         "agreements:\n"
-                                         "  - dsa/direct-care.yaml\n"
-                                         "  - dsa/safeguarding.yaml\n") +
+    const std::string yaml = config_yaml("", kDemoPartiesAndAgreements) +
                              "audit:\n"
                              "  unusual_activity:\n"
                              "    distinct_patients: 3\n"

@@ -32,21 +32,7 @@ constexpr std::string_view kNhsOlivia = "9990000018";
 constexpr std::string_view kNhsOld = "9990000026";
 
 /** The test listeners with the demo organisations and data-sharing agreements (examples/demo). */
-std::string patient_config() {
-  return config_yaml("",
-                     "  - ods: Z9M01\n"
-                     "    name: Test Mental Health Trust\n"
-                     "    kind: mental-health\n"
-                     "  - ods: Z9S01\n"
-                     "    name: Test Adult Social Care\n"
-                     "    kind: social-care\n"
-                     "  - ods: Z9L01\n"
-                     "    name: Test Ambulance Service\n"
-                     "    kind: ambulance\n"
-                     "agreements:\n"
-                     "  - dsa/direct-care.yaml\n"
-                     "  - dsa/safeguarding.yaml\n");
-}
+std::string patient_config() { return config_yaml("", kDemoPartiesAndAgreements); }
 
 class PatientApiTest : public ::testing::Test {
 protected:

@@ -50,21 +50,7 @@ inline std::string read_source(const std::string& relative) {
 }
 
 /** The demo's organisations and agreements, on the test listeners and certificates. */
-inline std::string record_config() {
-  return config_yaml("",
-                     "  - ods: Z9M01\n"
-                     "    name: Test Mental Health Trust\n"
-                     "    kind: mental-health\n"
-                     "  - ods: Z9S01\n"
-                     "    name: Test Adult Social Care\n"
-                     "    kind: social-care\n"
-                     "  - ods: Z9L01\n"
-                     "    name: Test Ambulance Service\n"
-                     "    kind: ambulance\n"
-                     "agreements:\n"
-                     "  - dsa/direct-care.yaml\n"
-                     "  - dsa/safeguarding.yaml\n");
-}
+inline std::string record_config() { return config_yaml("", kDemoPartiesAndAgreements); }
 
 /** The login's organisation (its client certificate). */
 inline std::string org_of(std::string_view login) {

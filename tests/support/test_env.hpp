@@ -18,4 +18,20 @@ namespace gw::test {
 [[nodiscard]] std::string config_yaml(const std::string& limits = "",
                                       const std::string& extra_orgs = "");
 
+/** kDemoPartiesAndAgreements: `extra_orgs` for config_yaml adding the demo's mental health,
+ * social care and ambulance organisations and its agreements (examples/demo/dsa). */
+inline constexpr const char* kDemoPartiesAndAgreements =
+    "  - ods: Z9M01\n"
+    "    name: Test Mental Health Trust\n"
+    "    kind: mental-health\n"
+    "  - ods: Z9S01\n"
+    "    name: Test Adult Social Care\n"
+    "    kind: social-care\n"
+    "  - ods: Z9L01\n"
+    "    name: Test Ambulance Service\n"
+    "    kind: ambulance\n"
+    "agreements:\n"
+    "  - dsa/direct-care.yaml\n"
+    "  - dsa/safeguarding.yaml\n";
+
 }  // namespace gw::test
