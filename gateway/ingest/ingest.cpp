@@ -1,5 +1,6 @@
 #include "gateway/ingest/ingest.hpp"
 
+#include <algorithm>
 #include <future>
 #include <mutex>
 #include <utility>
@@ -413,9 +414,10 @@ Result<Ingest::Processed> Ingest::file_and_route(const TranslatedMessage& msg,
                  std::string(store::transport_kind_code(target.transport)) + " delivery as " +
                  target.format + " (outbound " + *outbound_id + ")";
     out.audit.push_back(std::move(rec));
-    out.outbound.push_back(
-        store::OutboundMessage{target.recipient, target.transport, person_key(*person), msg.kind,
-                               rendered->content_type, std::move(rendered->payload)});
+    // The outbound id is the row's idempotency key: the recipient's answer names it.
+    out.outbound.push_back(store::OutboundMessage{
+        target.recipient, target.transport, person_key(*person), msg.kind, rendered->content_type,
+        std::move(rendered->payload), target.format, *outbound_id});
   }
   return out;
 }
@@ -446,6 +448,33 @@ Result<std::size_t> Ingest::resume(
     ++resumed;
   }
   return resumed;
+}
+
+std::optional<routing::SendResult> read_delivery_answer(
+    const std::vector<const OutboundRenderer*>& renderers, const store::OutboxEntry& m,
+    const routing::SendResult& sent) {
+  if (m.format.empty() || sent.response.empty()) {
+    return std::nullopt;
+  }
+  const auto r = std::find_if(renderers.begin(), renderers.end(),
+                              [&](const OutboundRenderer* x) { return x->format() == m.format; });
+  if (r == renderers.end()) {
+    return std::nullopt;
+  }
+  auto answer = (*r)->read_answer(m.idempotency_key, sent.response);
+  if (!answer) {
+    return std::nullopt;
+  }
+  using Verdict = BusinessAnswer::Verdict;
+  switch (answer->verdict) {
+    case Verdict::kAccepted:
+      return routing::SendResult{routing::SendStatus::kDelivered, {}, {}};
+    case Verdict::kRetry:
+      return routing::SendResult{routing::SendStatus::kRetry, std::move(answer->detail), {}};
+    case Verdict::kRefused:
+      break;
+  }
+  return routing::SendResult{routing::SendStatus::kPermanent, std::move(answer->detail), {}};
 }
 
 std::vector<audit::AuditRecord> delivery_audit_records(
