@@ -50,7 +50,7 @@ TEST_F(BreakGlassStoreTest, AGrantSurvivesARestartUntilItExpires) {
   auto reg = reopen();
   ASSERT_NE(reg, nullptr);
   EXPECT_TRUE(reg->is_durable());
-  auto g = reg->open(request(), GrantOrigin{"Z9L01", "req-1"});
+  auto g = reg->open(request(), GrantOrigin{"Z9L01", "req-1", "R1070"});
   ASSERT_TRUE(g) << g.error().detail;
   ASSERT_TRUE(reg->note_audit_seq("user-1", kPatientA, g->granted_at, 42));
   ASSERT_TRUE(reg->open(request("user-2", kPatientB)));
@@ -71,7 +71,9 @@ TEST_F(BreakGlassStoreTest, AGrantSurvivesARestartUntilItExpires) {
   ASSERT_EQ(records.size(), 2U);
   EXPECT_EQ(records[0].origin.organisation, "Z9L01");
   EXPECT_EQ(records[0].origin.request_id, "req-1");
+  EXPECT_EQ(records[0].origin.role, "R1070");
   EXPECT_EQ(records[0].audit_seq, 42U);
+  EXPECT_EQ(reg->active_count(), 2U);
 
   // Until the end of its four hours, and not a second longer, even across another restart.
   clock_.advance(hours{3} - std::chrono::seconds{1});
