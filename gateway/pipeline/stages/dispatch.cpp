@@ -200,7 +200,8 @@ private:
            op == http::Operation::kAuditUnusual || op == http::Operation::kAuditExport;
   }
 
-  /** is_audit_op: the routes that read the audit log. */
+  /** is_audit_op: the IG routes under /fhir/AuditEvent and /audit/ (the audit log's reports,
+   * its break-glass review queue and reviews, and the break-glass grants in force). */
   static bool is_audit_op(http::Operation op) {
     return op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass ||
            op == http::Operation::kAuditBreakGlassReview ||
@@ -301,7 +302,9 @@ private:
     }
     if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
-                        std::string(is_audit_op(ctx.route->op) ? "the audit log"
+                        std::string(ctx.route->op == http::Operation::kAuditBreakGlassGrants
+                                        ? "the list of break-glass grants in force"
+                                    : is_audit_op(ctx.route->op) ? "the audit log"
                                     : ctx.route->op == http::Operation::kPolicyDryRun
                                         ? "the policy dry run (it replays recorded requests)"
                                         : "the identity review worklist") +
