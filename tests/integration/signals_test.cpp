@@ -36,9 +36,19 @@ bool eventually(const std::function<bool()>& cond) {
   return false;
 }
 
+/**
+ * own_data_dir: the config with its data directory inside `dir`, so the gateway's databases are
+ * this test's alone (the shared default, /tmp/caregw-test, may hold databases another build has
+ * migrated further, which this build rightly refuses to open).
+ */
+std::string own_data_dir(std::string yaml, const TempDir& dir) {
+  yaml.replace(yaml.find("data_dir: /tmp/caregw-test"), 26, "data_dir: " + dir.file("data"));
+  return yaml;
+}
+
 TEST(Signals, SigtermFinishesTheInFlightRequestThenExitsZero) {
   TempDir dir;
-  const auto path = dir.write("caregw.yaml", config_yaml());
+  const auto path = dir.write("caregw.yaml", own_data_dir(config_yaml(), dir));
   Child child({caregw_binary(), "serve", "--config", path});
   ASSERT_TRUE(child.wait_listening(2, 10s));
   const auto port = child.port("provider");
@@ -65,7 +75,7 @@ TEST(Signals, SigtermFinishesTheInFlightRequestThenExitsZero) {
 
 TEST(Signals, SighupWithBrokenConfigKeepsServingThenAGoodOneApplies) {
   TempDir dir;
-  const auto path = dir.write("caregw.yaml", config_yaml());
+  const auto path = dir.write("caregw.yaml", own_data_dir(config_yaml(), dir));
   Child child({caregw_binary(), "serve", "--config", path});
   ASSERT_TRUE(child.wait_listening(2, 10s));
   const auto port = child.port("provider");
@@ -77,8 +87,10 @@ TEST(Signals, SighupWithBrokenConfigKeepsServingThenAGoodOneApplies) {
       [&] { return metric_line(port, R"(caregw_config_reloads_total{result="rejected"} 1)"); }));
   EXPECT_EQ(https_get(port, "/healthz", client_for("Z90001")).status, 200U);
 
-  dir.write("caregw.yaml",
-            config_yaml("", "  - ods: ZZ999\n    name: Added Later\n    kind: ambulance\n"));
+  dir.write(
+      "caregw.yaml",
+      own_data_dir(config_yaml("", "  - ods: ZZ999\n    name: Added Later\n    kind: ambulance\n"),
+                   dir));
   child.signal(SIGHUP);
   EXPECT_TRUE(eventually(
       [&] { return metric_line(port, R"(caregw_config_reloads_total{result="applied"} 1)"); }));
