@@ -11,10 +11,11 @@ namespace {
 
 constexpr std::string_view kIcd10 = "http://hl7.org/fhir/sid/icd-10";
 constexpr std::string_view kSnomed = "http://snomed.info/sct";
+constexpr std::string_view kActCode = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
 
 TEST(SensitiveCodes, ShippedListsLoadAndClassify) {
   const auto files = embedded_sensitive_code_lists();
-  ASSERT_GE(files.size(), 5U);
+  ASSERT_GE(files.size(), 8U);
   std::vector<config::Diagnostic> errors;
   const auto c = SensitiveCodeClassifier::load(files, errors);
   EXPECT_TRUE(errors.empty()) << errors[0].str();
@@ -24,6 +25,12 @@ TEST(SensitiveCodes, ShippedListsLoadAndClassify) {
   EXPECT_EQ(c.classify(kSnomed, "57797005"), sensitivity_bit(Sensitivity::kTerminationOfPregnancy));
   EXPECT_EQ(c.classify(kSnomed, "58533008"), sensitivity_bit(Sensitivity::kAssistedConception));
   EXPECT_EQ(c.classify(kSnomed, "407377005"), sensitivity_bit(Sensitivity::kGenderReassignment));
+  EXPECT_EQ(c.classify(kSnomed, "444175001"), sensitivity_bit(Sensitivity::kMentalHealthNotes));
+  EXPECT_EQ(c.classify(kActCode, "PSYTHPN"), sensitivity_bit(Sensitivity::kMentalHealthNotes));
+  EXPECT_EQ(c.classify(kActCode, "SDV"), sensitivity_bit(Sensitivity::kSafeguardingThirdParty));
+  // Other sensitivity labels of the same value set are not legal exclusions here.
+  EXPECT_EQ(c.classify(kActCode, "PSY"), 0);
+  EXPECT_EQ(c.classify(kActCode, "sdv"), 0);
   // Not sensitive: hypertension; the same digits in another system; a prefix of a code.
   EXPECT_EQ(c.classify(kSnomed, "38341003"), 0);
   EXPECT_EQ(c.classify(kIcd10, "57797005"), 0);
