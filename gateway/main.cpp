@@ -255,6 +255,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
           *cfg, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk, clock.now(),
           errors)) {
     snapshot.policy = set->index;
+    snapshot.classifier = set->classifier;
     policies.emplace(std::move(*set));
   }
   // Break-glass grants are kept in db/break-glass.db: a restart keeps the open ones in force
@@ -337,7 +338,8 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
         }
         if (reloaded.errors.empty() && set) {
           std::lock_guard lock(snapshot_mu);
-          snapshot = gw::ingest::Snapshot{reloaded.config, set->policy.index};
+          snapshot =
+              gw::ingest::Snapshot{reloaded.config, set->policy.index, set->policy.classifier};
           gw::pipeline::apply_reload(std::move(*set), *policies, tokens);
         }
         // Every reload, applied or rejected, is audited with the agreements in force after it.

@@ -349,14 +349,19 @@ Result<Ingest::Processed> Ingest::file_and_route(const TranslatedMessage& msg,
   facts.registered_practice = msg.registered_practice;
   const auto targets = routing::route(facts, snap.config->subscriptions);
   const std::string nhs = person->person.nhs_number ? person->person.nhs_number->str() : "";
+  std::vector<policy::SensitivitySet> sensitivity;  // classified once, at the first recipient
   for (const auto& target : targets) {
     auto rec = movement(audit::EventType::kDisclosure, receipt, entry);
     rec.peer_ods = target.recipient.str();
     rec.nhs_number = nhs;
     rec.purpose_of_use = "TREAT";
+    if (snap.policy && sensitivity.empty()) {
+      sensitivity = message_sensitivity(msg, snap.classifier.get());  // once per message
+    }
     const auto decision =
-        snap.policy ? check_delivery(*snap.policy, receipt.sender, target.recipient, msg, now)
-                    : DeliveryDecision{false, nullptr, {}, 0, "no data-sharing agreements loaded"};
+        snap.policy
+            ? check_delivery(*snap.policy, receipt.sender, target.recipient, msg, now, sensitivity)
+            : DeliveryDecision{false, nullptr, {}, 0, 0, "no data-sharing agreements loaded"};
     if (decision.agreement != nullptr) {
       rec.dsa_id = decision.agreement->id;
       rec.dsa_version = decision.agreement->version;
@@ -373,6 +378,8 @@ Result<Ingest::Processed> Ingest::file_and_route(const TranslatedMessage& msg,
     for (const auto i : decision.resources) {
       allowed.resources.push_back(msg.resources[i]);
     }
+    // Nothing the recipient may not see is named either: references to it are removed.
+    strip_withheld_references(msg, decision, allowed.resources);
     const auto* r = renderer(target.format);
     auto outbound_id = store::new_idempotency_key();
     if (!outbound_id) {
@@ -408,6 +415,12 @@ Result<Ingest::Processed> Ingest::file_and_route(const TranslatedMessage& msg,
         if ((decision.withheld & policy::category_bit(cat)) != 0) {
           rec.withheld.emplace_back(policy::category_name(cat));
         }
+      }
+    }
+    for (std::size_t s = 0; s < policy::kSensitivityCount; ++s) {
+      const auto cls = static_cast<policy::Sensitivity>(s);
+      if ((decision.withheld_classes & policy::sensitivity_bit(cls)) != 0) {
+        rec.withheld.emplace_back(policy::sensitivity_name(cls));
       }
     }
     rec.detail = "subscription " + target.subscription + ": queued for " +

@@ -30,6 +30,8 @@ namespace gw::ingest {
 struct Snapshot {
   config::ConfigPtr config;
   std::shared_ptr<const policy::PolicyIndex> policy;  // nullptr: no agreements, nothing delivered
+  /** classifier: the sensitive code lists (nullptr: only caregw's own labels are read). */
+  std::shared_ptr<const policy::SensitiveCodeClassifier> classifier{};
 };
 
 /** IngestDeps: what the ingest service uses. Everything must outlive it. */
