@@ -2,9 +2,13 @@
 // badly written list is reported with its line.
 #include "gateway/policy/sensitive_codes.hpp"
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "gateway/policy/embedded.hpp"
+#include "gateway/policy/policy_set.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace gw::policy {
 namespace {
@@ -73,6 +77,40 @@ TEST(SensitiveCodes, MistakesAreReportedWithTheirLine) {
                                                                << ::testing::PrintToString(got);
   }
   EXPECT_EQ(c.classify("s", "123"), sensitivity_bit(Sensitivity::kSexualHealth));
+}
+
+}  // namespace
+}  // namespace gw::policy
+
+namespace gw::policy {
+namespace {
+
+TEST(SensitiveCodeLists, TheConfigsMappingsDirectoryIsReadAndItsErrorsNamed) {
+  // An IG lead adds a code to the lists of the mappings directory the config names: the next
+  // load (start or SIGHUP) applies it without a rebuild; without that directory the shipped
+  // lists are used.
+  test::TempDir dir;
+  config::Config cfg;
+  cfg.mappings.value = dir.file("maps");
+  EXPECT_EQ(sensitive_code_lists(cfg).size(), embedded_sensitive_code_lists().size());
+  std::filesystem::create_directories(dir.file("maps/terminology/sensitive"));
+  (void)dir.write("maps/terminology/sensitive/local-snomed.csv",
+                  "# class: sexual-health\n# system: http://snomed.info/sct\n"
+                  "# source: local list for the test\ncode,match,display\n"
+                  "38341003,exact,an ordinary code listed here only to see it applied\n");
+  const auto lists = sensitive_code_lists(cfg);
+  ASSERT_EQ(lists.size(), 1U);
+  std::vector<config::Diagnostic> errors;
+  const auto c = SensitiveCodeClassifier::load(lists, errors);
+  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(c.classify(kSnomed, "38341003"), sensitivity_bit(Sensitivity::kSexualHealth));
+  EXPECT_EQ(c.classify(kSnomed, "57797005"), 0);  // the shipped lists are not mixed in
+  (void)dir.write("maps/terminology/sensitive/local-snomed.csv",
+                  "# class: no-such-class\n# system: http://snomed.info/sct\n"
+                  "# source: x\ncode,match,display\n");
+  (void)SensitiveCodeClassifier::load(sensitive_code_lists(cfg), errors);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].str().find("local-snomed.csv:1"), std::string::npos) << errors[0].str();
 }
 
 }  // namespace
