@@ -11,6 +11,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "adapters/emis/emis.hpp"
 #include "adapters/itk/cda.hpp"
 #include "adapters/itk/codes.hpp"
 #include "gateway/fhir/json.hpp"
@@ -76,6 +77,9 @@ const Value* member(const Value& v, std::string_view name) {
 }
 
 /** Checked: what the ITK3 checks found, and the first failure with its response code. */
+constexpr std::string_view kItk3ResponseEvent = "ITK008M";
+constexpr std::string_view kItk3ResponseKind = "itk-response";
+
 struct Checked {
   std::optional<fhir::Json> stu3;
   std::string message_id;  // MessageHeader.id, else Bundle.id
@@ -174,10 +178,18 @@ void check_header(const Value& bundle, Checked& c) {
     return;
   }
   c.message_id = std::string(str_member(*header, "id"));
-  check_handling(*header, c);
   const Value* event = member(*header, "event");
   const std::string_view system = event != nullptr ? str_member(*event, "system") : "";
   c.event = event != nullptr ? std::string(str_member(*event, "code")) : std::string{};
+  if (system == kItk3EventSystem && c.event == kItk3ResponseEvent &&
+      member(*header, "response") != nullptr) {
+    // A response to a message this gateway sent: read as such in translate(), where every
+    // element it needs is checked (adapters/emis read_itk_response). An ITK008M without a
+    // response element is refused below like any event this gateway does not take in.
+    c.kind = std::string(kItk3ResponseKind);
+    return;
+  }
+  check_handling(*header, c);
   const Event* known = nullptr;
   for (const Event& e : kEvents) {
     if (e.code == c.event) {
@@ -436,6 +448,9 @@ public:
     if (c.failure != nullptr || !c.stu3) {
       return make_error(c.errc, c.detail);
     }
+    if (c.kind == kItk3ResponseKind) {
+      return answer(c, body);
+    }
     auto converted = fhir::stu3_to_r4(*c.stu3);
     if (!converted) {
       return make_error(Errc::kUnprocessable, "Bundle: " + converted.error().detail);
@@ -495,6 +510,21 @@ public:
   }
 
 private:
+  /** answer: an ITK3 response (ITK008M) to a message this gateway sent: no resources; the
+   * outbox row it names takes its outcome (ingest). */
+  static Result<ingest::TranslatedMessage> answer(const Checked& c, std::string_view body) {
+    auto r = emis::read_itk_response(body);
+    if (!r) {
+      return r.error();
+    }
+    ingest::TranslatedMessage m;
+    m.kind = c.kind;
+    m.event = c.event;
+    m.sender_message_id = c.message_id;
+    m.answer = ingest::AnswerTo{r->in_reply_to, emis::answer_of(*r)};
+    return m;
+  }
+
   static Result<ingest::TranslatedMessage> collect(const OdsCode& sender, const Value& doc,
                                                    ingest::TranslatedMessage& m) {
     const std::string at = "Bundle.entry(focus).resource.Bundle";

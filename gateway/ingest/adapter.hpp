@@ -34,6 +34,20 @@ struct MergeRequest {
   std::string reason{};
 };
 
+/** BusinessAnswer: what a recipient's answer to a message it took says (an ITK3 response). */
+struct BusinessAnswer {
+  /** kAccepted: filed; kRetry: try the same message again later; kRefused: not now, not ever
+   * (dead-letter it for an operator). */
+  enum class Verdict : std::uint8_t { kAccepted, kRetry, kRefused } verdict = Verdict::kAccepted;
+  std::string detail{};  // operator-safe (codes and their displays, never PHI)
+};
+
+/** AnswerTo: the message is a recipient's answer to one this gateway sent (an ITK3 response). */
+struct AnswerTo {
+  std::string outbound_message_id{};  // the answered message's id (its outbox idempotency key)
+  BusinessAnswer answer{};
+};
+
 /** TranslatedMessage: one inbound message, translated. */
 struct TranslatedMessage {
   /** kind: what subscriptions match on: "adt", "result", "discharge-summary", "ed-discharge",
@@ -48,6 +62,9 @@ struct TranslatedMessage {
   std::vector<TranslatedResource> resources{};
   std::vector<MergeRequest> merges{};
   std::vector<std::string> warnings{};  // "where: what", never PHI (for the acknowledgement)
+  /** answer: set when the message answers one we sent: nothing is filed or routed; the outbox
+   * row it names (sent to this sender) takes the answer (MessageStore::record_answer). */
+  std::optional<AnswerTo> answer{};
 };
 
 /**
@@ -127,14 +144,6 @@ struct RenderRequest {
 struct Rendered {
   std::string content_type{};
   std::string payload{};
-};
-
-/** BusinessAnswer: what a recipient's answer to a message it took says (an ITK3 response). */
-struct BusinessAnswer {
-  /** kAccepted: filed; kRetry: try the same message again later; kRefused: not now, not ever
-   * (dead-letter it for an operator). */
-  enum class Verdict : std::uint8_t { kAccepted, kRetry, kRefused } verdict = Verdict::kAccepted;
-  std::string detail{};  // operator-safe (codes and their displays, never PHI)
 };
 
 /** OutboundRenderer: renders translated messages in one format for recipients that want it. */

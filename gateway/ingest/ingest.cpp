@@ -249,11 +249,57 @@ Reply Ingest::process(const InboundAdapter& adapter, const Receipt& receipt,
   return reply;
 }
 
+Result<Ingest::Processed> Ingest::record_answer(const AnswerTo& a, const Receipt& receipt,
+                                                const store::JournalEntry& entry) {
+  using Verdict = BusinessAnswer::Verdict;
+  const auto outcome = a.answer.verdict == Verdict::kAccepted ? store::AnswerOutcome::kAccepted
+                       : a.answer.verdict == Verdict::kRetry  ? store::AnswerOutcome::kRetry
+                                                              : store::AnswerOutcome::kRefused;
+  auto row =
+      deps_.messages.record_answer(a.outbound_message_id, receipt.sender, outcome, a.answer.detail);
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return make_error(Errc::kUnprocessable, "the answer names no message this gateway sent to " +
+                                                receipt.sender.str() + " (" +
+                                                a.outbound_message_id + ")");
+  }
+  const auto& sent = **row;
+  const bool changed =
+      sent.state == store::OutboxState::kDelivered && outcome != store::AnswerOutcome::kAccepted;
+  auto rec =
+      movement(outcome == store::AnswerOutcome::kAccepted ? audit::EventType::kMessageDelivered
+               : outcome == store::AnswerOutcome::kRetry  ? audit::EventType::kMessageRetried
+                                                          : audit::EventType::kMessageDeadLettered,
+               receipt, entry);
+  rec.outcome = outcome == store::AnswerOutcome::kAccepted ? audit::Outcome::kSuccess
+                : outcome == store::AnswerOutcome::kRetry  ? audit::Outcome::kMinorFailure
+                                                           : audit::Outcome::kSeriousFailure;
+  if (sent.patient_key.size() == 10 && NhsNumber::parse(sent.patient_key)) {
+    rec.nhs_number = sent.patient_key;
+  }
+  rec.detail = a.answer.detail + " to outbound " + std::to_string(sent.id.value) + " (" +
+               sent.kind + ")" +
+               (changed ? std::string()
+                        : std::string(", which is ") +
+                              std::string(store::outbox_state_code(sent.state)) + ": unchanged");
+  Processed out;
+  out.audit.push_back(std::move(rec));
+  if (changed && outcome == store::AnswerOutcome::kRetry && deps_.wake_delivery) {
+    deps_.wake_delivery();
+  }
+  return out;
+}
+
 Result<Ingest::Processed> Ingest::file_and_route(const TranslatedMessage& msg,
                                                  const Receipt& receipt,
                                                  const store::JournalEntry& entry) {
   Processed out;
   const auto now = deps_.clock.now();
+  if (msg.answer) {
+    return record_answer(*msg.answer, receipt, entry);
+  }
   if (!msg.patient && !msg.resources.empty()) {
     return make_error(Errc::kUnprocessable, "message: it carries clinical data but no patient");
   }

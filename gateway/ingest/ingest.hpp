@@ -108,6 +108,9 @@ private:
                              int status);
   [[nodiscard]] Result<void> audit_all(std::vector<audit::AuditRecord> records);
   [[nodiscard]] const OutboundRenderer* renderer(std::string_view format) const;
+  /** record_answer: a recipient's answer to a message we sent, applied to its outbox row. */
+  Result<Processed> record_answer(const AnswerTo& a, const Receipt& receipt,
+                                  const store::JournalEntry& entry);
 
   IngestDeps deps_;
 };

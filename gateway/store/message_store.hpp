@@ -87,6 +87,9 @@ struct OutboundMessage {
   std::string idempotency_key{};
 };
 
+/** AnswerOutcome: what a recipient's later answer to a delivered message says about it. */
+enum class AnswerOutcome : std::uint8_t { kAccepted, kRetry, kRefused };
+
 /** AcceptOutcome: the journal outcome and, for a new message, the ids queued with it. */
 struct AcceptOutcome {
   JournalOutcome journal;
@@ -276,6 +279,18 @@ public:
 
   /** purge_finished: deletes delivered and discarded rows finished before `before`. */
   [[nodiscard]] virtual Result<std::size_t> purge_finished(TimePoint before) = 0;
+
+  /**
+   * record_answer: the recipient `from` answered, later and as its own message, the outbound
+   * message whose idempotency key is `key` (an ITK3 response naming its MessageHeader.id).
+   * kAccepted changes nothing; kRetry puts a delivered message back in its line to be sent again
+   * now; kRefused moves a delivered one to the dead letters with `detail` as its error. A message
+   * not (or no longer) delivered is left as it is. @return the row as it was before, or nullopt
+   * when `from` was sent no message with that key.
+   */
+  [[nodiscard]] virtual Result<std::optional<OutboxEntry>> record_answer(
+      const std::string& key, const OdsCode& from, AnswerOutcome outcome,
+      const std::string& detail) = 0;
 };
 
 using MessageStorePtr = std::unique_ptr<MessageStore>;

@@ -48,6 +48,8 @@ const std::string_view kPromote =
     "(SELECT id FROM outbox WHERE recipient_ods = ?1 AND patient_key = ?2 "
     "AND state IN ('waiting', 'ready') ORDER BY id LIMIT 1)";
 const std::string_view kOutboxById = GW_OUTBOX_COLUMNS "WHERE id = ?1";
+const std::string_view kOutboxByKeyAndRecipient =
+    GW_OUTBOX_COLUMNS "WHERE idempotency_key = ?1 AND recipient_ods = ?2";
 const std::string_view kFinishDelivered =
     "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_attempt_at = ?2, "
     "finished_at = ?2 WHERE id = ?1 AND state = 'ready' RETURNING recipient_ods, patient_key";
@@ -453,6 +455,42 @@ Result<std::size_t> q_discard(Database& db, const std::vector<OutboxId>& ids,
   return n;
 }
 
+Result<std::optional<OutboxEntry>> q_record_answer(Database& db, const std::string& key,
+                                                   const OdsCode& from, AnswerOutcome outcome,
+                                                   const std::string& detail, std::int64_t now_us) {
+  GW_STORE_ASSIGN(auto find, db.cached(sql::kOutboxByKeyAndRecipient));
+  find->bind(1, key).bind(2, from.str());
+  GW_STORE_ASSIGN(bool row, find->step());
+  if (!row) {
+    return std::optional<OutboxEntry>{};
+  }
+  GW_STORE_ASSIGN(auto before, row_to_outbox(*find));
+  find->reset();
+  if (outcome == AnswerOutcome::kAccepted || before.state != OutboxState::kDelivered) {
+    return std::optional<OutboxEntry>{std::move(before)};
+  }
+  if (outcome == AnswerOutcome::kRefused) {
+    GW_STORE_ASSIGN(auto st, db.cached("UPDATE outbox SET state = 'dead', last_error = ?2, "
+                                       "finished_at = NULL WHERE id = ?1"));
+    st->bind(1, before.id.value).bind(2, detail);
+    GW_STORE_TRY(st->run());
+    return std::optional<OutboxEntry>{std::move(before)};
+  }
+  // Again, in its line: behind a line's live head, or at its head now.
+  bool waiting = false;
+  if (!before.patient_key.empty()) {
+    GW_STORE_ASSIGN(waiting, q_line_live(db, before.recipient.str(), before.patient_key));
+  }
+  GW_STORE_ASSIGN(auto st, db.cached("UPDATE outbox SET state = ?2, next_attempt_at = ?3, "
+                                     "last_error = ?4, finished_at = NULL WHERE id = ?1"));
+  st->bind(1, before.id.value)
+      .bind(2, waiting ? "waiting" : "ready")
+      .bind(3, now_us)
+      .bind(4, detail);
+  GW_STORE_TRY(st->run());
+  return std::optional<OutboxEntry>{std::move(before)};
+}
+
 Result<std::vector<RecipientQueue>> q_queues(Database& db) {
   std::vector<RecipientQueue> out;
   auto find = [&](std::string_view ods) -> RecipientQueue* {
@@ -712,6 +750,19 @@ Result<std::size_t> SqliteMessageStore::discard(const std::vector<OutboxId>& ids
 
 Result<std::vector<RecipientQueue>> SqliteMessageStore::queues() {
   return read([&](Database& db) { return q_queues(db); });
+}
+
+Result<std::optional<OutboxEntry>> SqliteMessageStore::record_answer(const std::string& key,
+                                                                     const OdsCode& from,
+                                                                     AnswerOutcome outcome,
+                                                                     const std::string& detail) {
+  if (key.empty() || key.size() > kMaxActorBytes || detail.size() > kMaxErrorBytes) {
+    return make_error(Errc::kBadRequest,
+                      "message store: an answer names a key of 1-128 bytes, with a short detail");
+  }
+  const auto now = to_us(clock_.now());
+  return writer_->run<std::optional<OutboxEntry>>(
+      [&](Database& db) { return q_record_answer(db, key, from, outcome, detail, now); });
 }
 
 Result<std::size_t> SqliteMessageStore::purge_finished(TimePoint before) {

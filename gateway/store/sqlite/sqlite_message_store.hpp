@@ -95,6 +95,9 @@ public:
                                             const std::string& actor) override;
   [[nodiscard]] Result<std::vector<RecipientQueue>> queues() override;
   [[nodiscard]] Result<std::size_t> purge_finished(TimePoint before) override;
+  [[nodiscard]] Result<std::optional<OutboxEntry>> record_answer(
+      const std::string& key, const OdsCode& from, AnswerOutcome outcome,
+      const std::string& detail) override;
 
   /** write_queue: writes waiting for the group writer now (for metrics). */
   [[nodiscard]] std::size_t write_queue() const { return writer_->queued(); }

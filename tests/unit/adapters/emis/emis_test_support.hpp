@@ -102,4 +102,22 @@ inline std::size_t count(const ingest::TranslatedMessage& m, std::string_view ty
 /** ods: an OdsCode known to be valid. */
 inline OdsCode ods(std::string_view code) { return *OdsCode::parse(code); }
 
+/** itk_response: a synthetic ITK3 response (ITK008M) to `id`, with one ITK response code. */
+inline std::string itk_response(const std::string& id, const std::string& code,
+                                const std::string& itk_code) {
+  return R"({"resourceType":"Bundle","id":"r1","type":"message","entry":[
+    {"fullUrl":"urn:uuid:5a3e1c2b-0d4f-4e6a-8b7c-9d0e1f2a3b4c","resource":{"resourceType":"MessageHeader",
+      "id":"5a3e1c2b-0d4f-4e6a-8b7c-9d0e1f2a3b4c",
+      "event":{"system":"https://fhir.nhs.uk/STU3/CodeSystem/ITK-MessageEvent-2","code":"ITK008M","display":"ITK Response"},
+      "timestamp":"2026-11-26T16:31:00Z","source":{"endpoint":"Z90001"},
+      "response":{"identifier":")" +
+         id + R"(","code":")" + code + R"(",
+        "details":{"reference":"urn:uuid:6b4f2d3c-1e5a-4f7b-9c8d-0e1f2a3b4c5d"}}}},
+    {"fullUrl":"urn:uuid:6b4f2d3c-1e5a-4f7b-9c8d-0e1f2a3b4c5d","resource":{"resourceType":"OperationOutcome",
+      "id":"6b4f2d3c-1e5a-4f7b-9c8d-0e1f2a3b4c5d","issue":[{"severity":"information","code":"informational",
+      "details":{"coding":[{"system":"https://fhir.nhs.uk/STU3/CodeSystem/ITK-ResponseCodes-1",
+      "code":")" +
+         itk_code + R"("}]}}]}}]})";
+}
+
 }  // namespace gw::adapters::emis::test

@@ -189,23 +189,7 @@ TEST(SendDocumentTest, NothingToCarryIsUnprocessable) {
 namespace gw::adapters::emis {
 namespace {
 
-/** itk_response: a synthetic ITK3 response (ITK008M) to `id`, with one ITK response code. */
-std::string itk_response(const std::string& id, const std::string& code,
-                         const std::string& itk_code) {
-  return R"({"resourceType":"Bundle","id":"r1","type":"message","entry":[
-    {"fullUrl":"urn:uuid:5a3e1c2b-0d4f-4e6a-8b7c-9d0e1f2a3b4c","resource":{"resourceType":"MessageHeader",
-      "id":"5a3e1c2b-0d4f-4e6a-8b7c-9d0e1f2a3b4c",
-      "event":{"system":"https://fhir.nhs.uk/STU3/CodeSystem/ITK-MessageEvent-2","code":"ITK008M","display":"ITK Response"},
-      "timestamp":"2026-11-26T16:31:00Z","source":{"endpoint":"Z90001"},
-      "response":{"identifier":")" +
-         id + R"(","code":")" + code + R"(",
-        "details":{"reference":"urn:uuid:6b4f2d3c-1e5a-4f7b-9c8d-0e1f2a3b4c5d"}}}},
-    {"fullUrl":"urn:uuid:6b4f2d3c-1e5a-4f7b-9c8d-0e1f2a3b4c5d","resource":{"resourceType":"OperationOutcome",
-      "id":"6b4f2d3c-1e5a-4f7b-9c8d-0e1f2a3b4c5d","issue":[{"severity":"information","code":"informational",
-      "details":{"coding":[{"system":"https://fhir.nhs.uk/STU3/CodeSystem/ITK-ResponseCodes-1",
-      "code":")" +
-         itk_code + R"("}]}}]}}]})";
-}
+using test::itk_response;
 
 TEST(ItkResponseTest, AnOkResponseNamesTheMessageWeSent) {
   // Codes:

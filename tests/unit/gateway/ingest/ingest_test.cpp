@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "adapters/hl7v2/adapter.hpp"
+#include "adapters/itk/itk3_adapter.hpp"
 #include "gateway/ingest/fhir_message.hpp"
 #include "gateway/mapping/registry.hpp"
 #include "gateway/policy/embedded.hpp"
@@ -14,6 +15,7 @@
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
 #include "tests/support/fake_clock.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/adapters/emis/emis_test_support.hpp"
 #include "tests/unit/policy/policy_fixture.hpp"
 
 namespace gw::ingest {
@@ -406,6 +408,52 @@ TEST_F(IngestTest, ALegalExclusionNeverLeavesAndNothingSentNamesIt) {
     }
     EXPECT_NE(d.record.detail.find("queued"), std::string::npos);
   }
+}
+
+TEST_F(IngestTest, AnItk3ResponseFromThePracticeSettlesTheMessageItAnswers) {
+  // A practice answers a Send Document message later, as its own ITK3 message (ITK008M, the
+  // shape of the ITK3 response in gpconnect-send-document-update-record): fatal-error puts the
+  // delivered message in the dead letters, audited as such; the practice gets an ITK3 reply.
+  // An answer from an organisation the message was not sent to is refused with the reason.
+  auto sent = store::OutboundMessage{ods("Z90001"),
+                                     store::TransportKind::kHttps,
+                                     kPatientA,
+                                     "discharge-summary",
+                                     "application/fhir+json",
+                                     "{}",
+                                     "gp-connect-send-document",
+                                     "0c6f4a2e-1b3d-4e5f-8a9b-7c6d5e4f3a21"};
+  const auto ids = ok(messages->enqueue({sent}));
+  ASSERT_TRUE(messages->record_outcomes(
+      {store::DeliveryOutcome{ids[0], true, "", std::nullopt, clock.now()}}));
+  const auto itk3 = adapters::itk::make_itk3_adapter();
+  const std::string body =
+      adapters::emis::test::itk_response(sent.idempotency_key, "fatal-error", "20009");
+  auto from = [&](const char* org, const std::string& text) {
+    return ingest->receive(
+        *itk3,
+        Receipt{ods(org), "CN=" + std::string(org), "192.0.2.8", "req-2", "application/fhir+json"},
+        text);
+  };
+  auto wrong = from("Z9A01", body);
+  EXPECT_EQ(wrong.code, AckRequest::Code::kRejected) << wrong.body;
+  EXPECT_NE(wrong.body.find("names no message this gateway sent to Z9A01"), std::string::npos)
+      << wrong.body;
+  EXPECT_EQ(ok(messages->outbox_entry(ids[0]))->state, store::OutboxState::kDelivered);
+
+  auto reply = from("Z90001", body);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.code, AckRequest::Code::kAccepted);
+  const auto dead = ok(messages->outbox_entry(ids[0]));
+  EXPECT_EQ(dead->state, store::OutboxState::kDead);
+  EXPECT_EQ(dead->last_error, "ITK3 response fatal-error: 20009");
+  const auto audited = audit_of(audit::EventType::kMessageDeadLettered);
+  ASSERT_EQ(audited.size(), 1U);
+  EXPECT_EQ(audited[0].record.nhs_number, kPatientA);
+  EXPECT_EQ(audited[0].record.outcome, audit::Outcome::kSeriousFailure);
+  EXPECT_NE(audited[0].record.detail.find("ITK3 response fatal-error: 20009 to outbound"),
+            std::string::npos)
+      << audited[0].record.detail;
 }
 
 TEST(DeliveryPolicy, SupportingResourcesTravelWithWhatTheySupport) {

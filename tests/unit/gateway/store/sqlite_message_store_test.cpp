@@ -205,6 +205,50 @@ TEST_F(MessageStoreTest, DeadLetterReleasesTheLineAndCanBeReplayed) {
   EXPECT_TRUE(ok(store_->dead_letters(DeadLetterFilter{})).empty());
 }
 
+TEST_F(MessageStoreTest, ALaterAnswerFromTheRecipientDecidesWhatItsDeliveryCameTo) {
+  // A practice answers a delivered message later, as its own message (an ITK3 response naming
+  // the MessageHeader.id the message was queued under): fatal-error moves it to the dead
+  // letters, transient-error puts it back in its line, ok changes nothing. Only the recipient
+  // the message went to can answer for it.
+  auto first = outbound(kGp, "9990000018", "m1");
+  first.idempotency_key = "0c6f4a2e-1b3d-4e5f-8a9b-7c6d5e4f3a21";
+  first.format = "gp-connect-send-document";
+  auto second = outbound(kGp, "9990000026", "m2");
+  second.idempotency_key = "1d7a5b3f-2c4e-4f60-9bac-8d7e6f5a4b32";
+  const auto ids = queue({first, second});
+  deliver(ids[0]);
+  deliver(ids[1]);
+  EXPECT_EQ(ok(store_->outbox_entry(ids[0]))->format, "gp-connect-send-document");
+  EXPECT_EQ(ok(store_->outbox_entry(ids[0]))->idempotency_key, first.idempotency_key);
+
+  EXPECT_FALSE(ok(store_->record_answer(first.idempotency_key, ods(kAcute), AnswerOutcome::kRefused,
+                                        "not theirs")));
+  EXPECT_FALSE(ok(store_->record_answer("no-such-key", ods(kGp), AnswerOutcome::kRefused, "x")));
+  EXPECT_EQ(ok(store_->outbox_entry(ids[0]))->state, OutboxState::kDelivered);
+
+  auto was = ok(store_->record_answer(first.idempotency_key, ods(kGp), AnswerOutcome::kAccepted,
+                                      "ITK3 response ok: 20013"));
+  ASSERT_TRUE(was);
+  EXPECT_EQ(was->id, ids[0]);
+  EXPECT_EQ(ok(store_->outbox_entry(ids[0]))->state, OutboxState::kDelivered);
+
+  ok(store_->record_answer(first.idempotency_key, ods(kGp), AnswerOutcome::kRefused,
+                           "ITK3 response fatal-error: 20009"));
+  const auto dead = ok(store_->outbox_entry(ids[0]));
+  EXPECT_EQ(dead->state, OutboxState::kDead);
+  EXPECT_EQ(dead->last_error, "ITK3 response fatal-error: 20009");
+  EXPECT_EQ(ok(store_->dead_letters(DeadLetterFilter{})).size(), 1U);
+
+  ok(store_->record_answer(second.idempotency_key, ods(kGp), AnswerOutcome::kRetry,
+                           "ITK3 response transient-error: 10002"));
+  const auto again = ok(store_->outbox_entry(ids[1]));
+  EXPECT_EQ(again->state, OutboxState::kReady);
+  EXPECT_EQ(due_payloads(), std::vector<std::string>{"m2"});
+  // An answer to a message that is no longer delivered (dead now) changes nothing.
+  ok(store_->record_answer(first.idempotency_key, ods(kGp), AnswerOutcome::kRetry, "late"));
+  EXPECT_EQ(ok(store_->outbox_entry(ids[0]))->state, OutboxState::kDead);
+}
+
 TEST_F(MessageStoreTest, DiscardRecordsWhyAndWho) {
   auto ids = queue({outbound(kRecipient, "", "x")});
   EXPECT_EQ(ok(store_->discard(ids, "wrong recipient", "operator-2")), 0U);  // not dead yet
