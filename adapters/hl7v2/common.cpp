@@ -12,118 +12,53 @@
 namespace gw::adapters::hl7v2::detail {
 
 void Out::number(std::string_view k, double v) {
-  key(k);
-  comma();
   char tmp[32];
   const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
-  put(std::string_view(tmp, static_cast<std::size_t>(r.ptr - tmp)));
+  raw_field(k, std::string_view(tmp, static_cast<std::size_t>(r.ptr - tmp)));
 }
 
-namespace {
-
-/** kEscape[c]: whether byte c needs escaping in a JSON string (controls, '"' and '\\'). */
-constexpr auto kEscape = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 0x20; ++c) {
-    t[static_cast<std::size_t>(c)] = true;
-  }
-  t['"'] = true;
-  t['\\'] = true;
-  return t;
-}();
-
-/** any_escape: whether any of the eight bytes in `w` needs escaping: a byte below 0x20, '"' or
- * '\\' (the "has a byte less than n / equal to c" bit tricks, exact for n <= 128). */
-constexpr bool any_escape(std::uint64_t w) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const auto zero_byte = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  const std::uint64_t below = (w - kOnes * 0x20) & ~w & kHigh;
-  return (below | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
-}
-
-}  // namespace
-
-namespace {
-
-/** clean_prefix: how many leading bytes of `s` need no escaping, checked eight at a time (the
- * last word overlapping the one before, so no byte is read past the end). */
-[[gnu::noinline]] std::size_t clean_prefix(std::string_view s) {
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  while (end - p >= 8) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, 8);
-    if (any_escape(w)) {
-      break;
-    }
-    p += 8;
-  }
-  if (p != end && end - p < 8 && s.size() >= 8) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, end - 8, 8);
-    if (!any_escape(w)) {
-      return s.size();
-    }
-  }
-  while (p != end && !kEscape[static_cast<unsigned char>(*p)]) {
-    ++p;
-  }
-  return static_cast<std::size_t>(p - s.data());
-}
-
-}  // namespace
-
-void Out::quoted_part(std::string_view s) {
-  std::size_t clean = 0;
-  if (s.size() < 16) {
-    // Short values (most of them): check and copy in one pass.
-    char* d = room(s.size());
-    for (; clean < s.size() && !kEscape[static_cast<unsigned char>(s[clean])]; ++clean) {
-      d[clean] = s[clean];
-    }
-    n_ += clean;
-  } else {
-    clean = clean_prefix(s);
-    std::memcpy(room(s.size()), s.data(), clean);
-    n_ += clean;
-  }
-  if (clean != s.size()) {
-    escaped(s.substr(clean));
-  }
+void Out::grow(std::size_t k) {
+  const auto used = static_cast<std::size_t>(cur_ - buf_.data());
+  buf_.resize(std::max(buf_.size() * 2, used + k));
+  cur_ = buf_.data() + used;
+  end_ = buf_.data() + buf_.size();
 }
 
 void Out::escaped(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  char* d = room(s.size() * 6);  // the longest escape, \u00XX, is six bytes
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if (!kEscape[c]) {
-      put(ch);
+    if (!needs_json_escape(ch)) {
+      *d++ = ch;
       continue;
     }
-    put('\\');
+    *d++ = '\\';
     switch (c) {
       case '"':
-        put('"');
+        *d++ = '"';
         break;
       case '\\':
-        put('\\');
+        *d++ = '\\';
         break;
       case '\n':
-        put('n');
+        *d++ = 'n';
         break;
       case '\t':
-        put('t');
+        *d++ = 't';
         break;
       case '\r':
-        put('r');
+        *d++ = 'r';
         break;
       default:
-        put(std::string_view("u00"));
-        put(kHex[c >> 4]);
-        put(kHex[c & 0xF]);
+        *d++ = 'u';
+        *d++ = '0';
+        *d++ = '0';
+        *d++ = kHex[c >> 4];
+        *d++ = kHex[c & 0xF];
     }
   }
+  cur_ = d;
 }
 
 void Out::coding(std::string_view system, std::string_view code, std::string_view display) {
@@ -138,9 +73,7 @@ void Out::concept_of(std::string_view k, std::string_view system, std::string_vi
                      std::string_view display) {
   // The same text as begin(k), array("coding"), coding(...), end_array(), end(), with the
   // constant parts written at once.
-  key(k);
-  put(std::string_view(R"({"coding":[{)"));
-  after_key_ = false;
+  raw_field(k, R"({"coding":[{)");
   need_comma_ = false;
   opt("system", system);
   opt("code", code);
@@ -150,13 +83,9 @@ void Out::concept_of(std::string_view k, std::string_view system, std::string_vi
 }
 
 void Out::ods_identifier(std::string_view k, std::string_view ods) {
-  key(k);
-  put(std::string_view(R"({"identifier":{"system":")"));
-  put(kOdsSystem);
-  put(std::string_view(R"(","value":)"));
+  raw_field(k, R"({"identifier":{"system":")", kOdsSystem, R"(","value":)");
   quoted(ods);
   put(std::string_view("}}"));
-  after_key_ = false;
   need_comma_ = true;
 }
 
@@ -168,7 +97,7 @@ void Out::reference(std::string_view k, std::string_view type, std::string_view 
   end();
 }
 
-void Out::profile(std::string_view url) { raw_field("meta", R"({"profile":[")", url, R"("]})"); }
+void Out::profile(Lit url) { raw_field("meta", R"({"profile":[")", url.view(), R"("]})"); }
 
 ValueRef value(const Ctx& c, std::string_view map, std::string_view code, std::string_view display,
                mapping::Mapped& miss) {
@@ -267,21 +196,18 @@ std::string read_at(const Message& m, const Location& l) {
                l.subcomponent == 0 ? 1 : l.subcomponent);
 }
 
-std::string_view practitioner_system(const Ctx& c, std::string_view authority,
-                                     std::string& scratch) {
+void practitioner_system(Out& o, const Ctx& c, std::string_view authority) {
   // General Medical Council / GP (GMP "G" codes) / nursing and midwifery numbers, as UK Core
   // names their identifier systems; anything else is the sender's own code.
   if (authority == "GMC") {
-    return "https://fhir.hl7.org.uk/Id/gmc-number";
+    o.constant("system", "https://fhir.hl7.org.uk/Id/gmc-number");
+  } else if (authority == "GMP") {
+    o.constant("system", "https://fhir.hl7.org.uk/Id/gmp-number");
+  } else if (authority == "NMC") {
+    o.constant("system", "https://fhir.hl7.org.uk/Id/nmc-number");
+  } else {
+    o.field("system", "urn:caregw:id:", c.sender.str(), ":practitioner");
   }
-  if (authority == "GMP") {
-    return "https://fhir.hl7.org.uk/Id/gmp-number";
-  }
-  if (authority == "NMC") {
-    return "https://fhir.hl7.org.uk/Id/nmc-number";
-  }
-  scratch = cat("urn:caregw:id:", c.sender.str(), ":practitioner");
-  return scratch;
 }
 
 std::string xcn_display(const Message& m, const Components& xcn) {

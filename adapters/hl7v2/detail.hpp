@@ -44,38 +44,139 @@ inline void copy_small(char* d, const char* s, std::size_t n) {
   }
 }
 
+/** needs_json_escape: whether byte `c` must be escaped in a JSON string (RFC 8259: controls,
+ * '"' and '\\'). */
+constexpr bool needs_json_escape(char c) {
+  return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+}
+
+/** not_json_clean: called only where a Lit would need escaping, so such a Lit does not compile. */
+void not_json_clean();  // NOLINT(readability-identifier-naming): declared, never defined
+
+/**
+ * Lit: text this adapter writes as it stands (its own element values and URLs, never message
+ * text), checked when the program is compiled to need no JSON escaping, so the writer copies it
+ * without looking at it. Built only from constants (consteval).
+ */
+class Lit {
+public:
+  // NOLINTNEXTLINE(google-explicit-constructor): a constant reads as a Lit where one is asked for
+  consteval Lit(std::string_view s) : v_(s) {
+    for (char c : s) {
+      if (needs_json_escape(c)) {
+        not_json_clean();
+      }
+    }
+  }
+  template <std::size_t N>
+  // NOLINTNEXTLINE(google-explicit-constructor): as above, for string literals
+  consteval Lit(const char (&s)[N]) : Lit(std::string_view(s, N - 1)) {}
+  [[nodiscard]] constexpr std::string_view view() const { return v_; }
+
+private:
+  std::string_view v_;
+};
+
+/** any_json_escape: whether any byte of the word `w` (a T of 4 or 8 bytes) needs escaping: a
+ * byte below 0x20, '"' or '\\' (the "has a byte less than n / equal to c" bit tricks, exact for
+ * n <= 128). */
+template <class T>
+constexpr bool any_json_escape(T w) {
+  constexpr T kOnes = static_cast<T>(0x0101010101010101ULL);
+  constexpr T kHigh = static_cast<T>(0x8080808080808080ULL);
+  const auto zero_byte = [](T v) { return static_cast<T>((v - kOnes) & ~v & kHigh); };
+  const T below = static_cast<T>((w - kOnes * 0x20) & ~w & kHigh);
+  return (below | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
+}
+
+/**
+ * json_clean: whether none of the bytes of `s` needs JSON escaping, checked four or eight at a
+ * time, the last word overlapping the one before so nothing is read outside `s`.
+ */
+inline bool json_clean(std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (needs_json_escape(p[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (n < 8) {
+    std::uint32_t a = 0;
+    std::uint32_t b = 0;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return !any_json_escape(a) && !any_json_escape(b);
+  }
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p + i, 8);
+    if (any_json_escape(w)) {
+      return false;
+    }
+  }
+  std::uint64_t w = 0;
+  std::memcpy(&w, p + n - 8, 8);
+  return i == n || !any_json_escape(w);
+}
+
 /** Out: a small JSON writer for the fixed shapes the translation emits: writes into one buffer
  * through a cursor (no DOM, no per-value allocation, one capacity check per token); strings are
- * escaped per RFC 8259, eight bytes at a time where nothing needs escaping. Hand-written rather
- * than RapidJSON's Writer because this is the adapter's hot path (bench/README.md,
+ * escaped per RFC 8259, eight bytes at a time where nothing needs escaping, and constants (Lit)
+ * and values already checked (Text) are copied as they are. Hand-written rather than
+ * RapidJSON's Writer because this is the adapter's hot path (bench/README.md,
  * "caregw-hl7v2-bench") and it needs only objects, arrays, strings, booleans and numbers. */
 class Out {
 public:
-  Out() { buf_.resize(2048); }
+  Out() : Out(2048) {}
+  /** Out: with room for `capacity` bytes before the buffer first grows. */
+  explicit Out(std::size_t capacity) {
+    buf_.resize(capacity);
+    cur_ = buf_.data();
+    end_ = cur_ + buf_.size();
+  }
+  Out(const Out&) = delete;
+  Out& operator=(const Out&) = delete;
+  ~Out() = default;
+
   /** key: `k` is one of this adapter's own element names, never message text: not escaped. */
   void key(std::string_view k) {
     char* d = room(k.size() + 4);
-    if (!comma_before_value()) {
-      *d++ = ',';
-    }
-    *d++ = '"';
-    copy_small(d, k.data(), k.size());
-    d += k.size();
-    *d++ = '"';
-    *d++ = ':';
-    n_ = static_cast<std::size_t>(d - buf_.data());
-    after_key_ = true;
+    d = put_key(d, k);
+    cur_ = d;
   }
   void str(std::string_view v) {
-    comma();
+    char* d = room(v.size() + 3);
+    if (need_comma_) {
+      *d++ = ',';
+    }
+    cur_ = d;
     quoted(v);
-  }
-  void field(std::string_view k, std::string_view v) {
-    key(k);
-    quoted(v);
-    after_key_ = false;
     need_comma_ = true;
   }
+  void field(std::string_view k, std::string_view v) {
+    // One capacity check for the key and the value when it needs no escaping (most do).
+    char* d = room(k.size() + v.size() + 6);
+    d = put_key(d, k);
+    *d++ = '"';
+    if (json_clean(v)) {
+      copy_small(d, v.data(), v.size());
+      d += v.size();
+      *d++ = '"';
+      cur_ = d;
+    } else {
+      cur_ = d;
+      escaped(v);
+      put('"');
+    }
+    need_comma_ = true;
+  }
+  /** constant: a field whose value is a constant (copied without an escaping check). */
+  void constant(std::string_view k, Lit v) { raw_field(k, "\"", v.view(), "\""); }
   /** field: one string value written from parts (`a` + `b` + `c`), without joining them first. */
   void field(std::string_view k, std::string_view a, std::string_view b, std::string_view c = {}) {
     key(k);
@@ -84,18 +185,19 @@ public:
       quoted_part(part);
     }
     put('"');
-    after_key_ = false;
     need_comma_ = true;
   }
   /** raw_field: `k` with a value of JSON text this adapter wrote itself, in parts (constant
    * fragments only, never message text: not escaped). */
   void raw_field(std::string_view k, std::string_view a, std::string_view b = {},
                  std::string_view c = {}) {
-    key(k);
-    put(a);
-    put(b);
-    put(c);
-    after_key_ = false;
+    char* d = room(k.size() + a.size() + b.size() + c.size() + 4);
+    d = put_key(d, k);
+    for (std::string_view part : {a, b, c}) {
+      copy_small(d, part.data(), part.size());
+      d += part.size();
+    }
+    cur_ = d;
     need_comma_ = true;
   }
   /** ods_identifier: {"identifier":{"system": the ODS system, "value": `ods`}} under `k`. */
@@ -107,20 +209,22 @@ public:
     }
   }
   void boolean(std::string_view k, bool v) {
-    key(k);
-    comma();
-    put(v ? std::string_view("true") : std::string_view("false"));
+    raw_field(k, v ? std::string_view("true") : std::string_view("false"));
   }
   void number(std::string_view k, double v);
   void begin() { open('{'); }
   void begin(std::string_view k) {
-    key(k);
-    open('{');
+    char* d = room(k.size() + 5);
+    d = put_key(d, k);
+    *d++ = '{';
+    cur_ = d;
   }
   void end() { close('}'); }
   void array(std::string_view k) {
-    key(k);
-    open('[');
+    char* d = room(k.size() + 5);
+    d = put_key(d, k);
+    *d++ = '[';
+    cur_ = d;
   }
   void end_array() { close(']'); }
   /** coding: {"system","code","display"} (empty parts left out). */
@@ -132,48 +236,50 @@ public:
   void reference(std::string_view k, std::string_view type, std::string_view id,
                  std::string_view display);
   /** profile: meta.profile with one profile. */
-  void profile(std::string_view url);
+  void profile(Lit url);
   [[nodiscard]] std::string take() {
-    buf_.resize(n_);
+    buf_.resize(static_cast<std::size_t>(cur_ - buf_.data()));
     return std::move(buf_);
   }
 
 private:
   /** room: a cursor with space for `k` more bytes (the buffer grows, doubling, when needed). */
   char* room(std::size_t k) {
-    if (buf_.size() - n_ < k) {
-      buf_.resize(std::max(buf_.size() * 2, n_ + k));
+    if (static_cast<std::size_t>(end_ - cur_) < k) {
+      grow(k);
     }
-    return buf_.data() + n_;
+    return cur_;
+  }
+  void grow(std::size_t k);
+  /** put_key: the separator the key needs, then `"k":`; `d` has room for k.size() + 4. The
+   * value that follows needs no separator of its own. */
+  char* put_key(char* d, std::string_view k) {
+    if (need_comma_) {
+      *d++ = ',';
+    }
+    *d++ = '"';
+    copy_small(d, k.data(), k.size());
+    d += k.size();
+    *d++ = '"';
+    *d++ = ':';
+    need_comma_ = false;
+    return d;
   }
   void put(char c) {
     *room(1) = c;
-    ++n_;
+    ++cur_;
   }
   void put(std::string_view s) {
     copy_small(room(s.size()), s.data(), s.size());
-    n_ += s.size();
-  }
-  /** comma_before_value: the separator state for a new key or value; true when no ',' is due
-   * (it follows a key or opens a container). */
-  bool comma_before_value() {
-    if (after_key_) {
-      after_key_ = false;
-      return true;
-    }
-    const bool first = !need_comma_;
-    need_comma_ = true;
-    return first;
-  }
-  /** comma: the separator before a value or key, unless it follows a key or opens a container. */
-  void comma() {
-    if (!comma_before_value()) {
-      put(',');
-    }
+    cur_ += s.size();
   }
   void open(char c) {
-    comma();
-    put(c);
+    char* d = room(2);
+    if (need_comma_) {
+      *d++ = ',';
+    }
+    *d++ = c;
+    cur_ = d;
     need_comma_ = false;
   }
   void close(char c) {
@@ -186,14 +292,20 @@ private:
     put('"');
   }
   /** quoted_part: `s` escaped, without the quotes. */
-  void quoted_part(std::string_view s);
+  void quoted_part(std::string_view s) {
+    if (json_clean(s)) {
+      put(s);
+    } else {
+      escaped(s);
+    }
+  }
   /** escaped: `s` escaped byte by byte (the slow path of quoted_part). */
   void escaped(std::string_view s);
 
   std::string buf_;
-  std::size_t n_ = 0;
-  bool need_comma_ = false;
-  bool after_key_ = false;
+  char* cur_ = nullptr;      // the next byte to write, in buf_
+  char* end_ = nullptr;      // buf_'s end
+  bool need_comma_ = false;  // a value was written at this level: the next one needs a ','
 };
 
 /** Ctx: what every part of one translation reads. */
@@ -241,10 +353,9 @@ struct ValueRef {
 /** read_at: the decoded value at a location (occurrence, field, repetition, component). */
 [[nodiscard]] std::string read_at(const Message& m, const Location& l);
 
-/** practitioner_system: the identifier system of an XCN's assigning authority (XCN-9): a
- * constant for the UK Core ones, else the sender's own system, built in `scratch`. */
-[[nodiscard]] std::string_view practitioner_system(const Ctx& c, std::string_view authority,
-                                                   std::string& scratch);
+/** practitioner_system: the "system" field of an XCN's identifier by its assigning authority
+ * (XCN-9): a UK Core system for GMC, GMP and NMC, else the sender's own. */
+void practitioner_system(Out& o, const Ctx& c, std::string_view authority);
 /** person_name: an XCN/XPN written for display: "Dr Samuel Darwin". */
 [[nodiscard]] std::string xcn_display(const Message& m, const Components& xcn);
 

@@ -164,12 +164,12 @@ void write_nhs_identifier(Out& o, const NhsNumber& n, VerificationStatus s) {
   o.begin();
   o.array("extension");
   o.begin();
-  o.field("url", kVerificationExtension);
+  o.constant("url", kVerificationExtension);
   o.concept_of("valueCodeableConcept", kVerificationSystem, verification_code(s),
                verification_display(s));
   o.end();
   o.end_array();
-  o.field("system", kNhsNumberSystem);
+  o.constant("system", kNhsNumberSystem);
   o.field("value", n.str());
   o.end();
 }
@@ -397,7 +397,7 @@ void write_ethnicity(Out& o, Ctx& c, const Segment& pid) {
   const auto v = value(c, "ethnic_category", code, c.m.text(x.raw(2)), miss);
   o.array("extension");
   o.begin();
-  o.field("url", kEthnicExtension);
+  o.constant("url", kEthnicExtension);
   o.concept_of("valueCodeableConcept", v.coding.system, v.coding.code, v.coding.display);
   o.end();
   o.end_array();
@@ -423,9 +423,9 @@ void write_gp(Out& o, Ctx& c) {
   o.array("generalPractitioner");
   if (!ods.empty()) {
     o.begin();
-    o.field("type", "Organization");
+    o.constant("type", "Organization");
     o.begin("identifier");
-    o.field("system", kOdsSystem);
+    o.constant("system", kOdsSystem);
     o.field("value", ods);
     o.end();
     o.opt("display", practice);
@@ -438,10 +438,9 @@ void write_gp(Out& o, Ctx& c) {
   }
   if (!gp.empty()) {
     o.begin();
-    o.field("type", "Practitioner");
+    o.constant("type", "Practitioner");
     o.begin("identifier");
-    std::string scratch;
-    o.field("system", practitioner_system(c, xcn.raw(9), scratch));
+    practitioner_system(o, c, xcn.raw(9));
     o.field("value", gp);
     o.end();
     o.opt("display", xcn_display(c.m, xcn));
@@ -550,7 +549,7 @@ Result<void> write_patient(Ctx& c) {
   }
   Out o;
   o.begin();
-  o.field("resourceType", "Patient");
+  o.constant("resourceType", "Patient");
   o.field("id", c.patient_id);
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient");
   write_ethnicity(o, c, *pid);

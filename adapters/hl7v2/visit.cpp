@@ -80,7 +80,7 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   Place p{fhir_id("loc-", key), std::move(name)};
   Out o;
   o.begin();
-  o.field("resourceType", "Location");
+  o.constant("resourceType", "Location");
   o.field("id", p.id);
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Location");
   o.array("identifier");
@@ -89,9 +89,9 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   o.field("value", key);
   o.end();
   o.end_array();
-  o.field("status", "active");
+  o.constant("status", "active");
   o.field("name", p.name);
-  o.field("mode", "instance");
+  o.constant("mode", "instance");
   const bool bed = !pl.raw(3).empty();
   o.concept_of("physicalType", "http://terminology.hl7.org/CodeSystem/location-physical-type",
                bed ? "bd" : "wa", bed ? "Bed" : "Ward");
@@ -131,10 +131,9 @@ void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
     o.begin();
     o.raw_field("type", kParticipationTypeStart, type, R"("}]}])");
     o.begin("individual");
-    o.field("type", "Practitioner");
+    o.constant("type", "Practitioner");
     o.begin("identifier");
-    std::string scratch;
-    o.field("system", practitioner_system(c, xcn.raw(9), scratch));
+    practitioner_system(o, c, xcn.raw(9));
     o.field("value", id);
     o.end();
     o.opt("display", xcn_display(c.m, xcn));
@@ -224,7 +223,7 @@ void write_discharge_method(Out& o, const Ctx& c, std::string_view status) {
   const auto v = value(c, "discharge_method", code, {}, miss);
   o.array("extension");
   o.begin();
-  o.field("url", kDischargeMethodExtension);
+  o.constant("url", kDischargeMethodExtension);
   o.concept_of("valueCodeableConcept", v.coding.system, v.coding.code, v.coding.display);
   o.end();
   o.end_array();
@@ -279,7 +278,7 @@ Result<void> write_visit(Ctx& c) {
   const std::string_view status = status_for(c, *pv1);
   Out o;
   o.begin();
-  o.field("resourceType", "Encounter");
+  o.constant("resourceType", "Encounter");
   o.field("id", id);
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter");
   write_discharge_method(o, c, status);
