@@ -92,7 +92,7 @@ void Out::ods_identifier(std::string_view k, std::string_view ods) {
 void Out::reference(std::string_view k, std::string_view type, std::string_view id,
                     std::string_view display) {
   begin(k);
-  field("reference", type, "/", id);
+  field("reference", {type, "/", id});
   opt("display", display);
   end();
 }
@@ -206,19 +206,25 @@ void practitioner_system(Out& o, const Ctx& c, std::string_view authority) {
   } else if (authority == "NMC") {
     o.constant("system", "https://fhir.hl7.org.uk/Id/nmc-number");
   } else {
-    o.field("system", "urn:caregw:id:", c.sender.str(), ":practitioner");
+    o.field("system", {"urn:caregw:id:", c.sender.str(), ":practitioner"});
   }
 }
 
-std::string xcn_display(const Message& m, const Components& xcn) {
-  std::string out;
-  for (int comp : {6, 3, 2}) {  // prefix, given, family (XCN-6, XCN-3, XCN-2)
-    if (auto v = m.text(xcn.raw(comp)); !v.empty()) {
-      out += out.empty() ? "" : " ";
-      out += v;
+void xcn_display(Out& o, const Message& m, const Components& xcn) {
+  const std::array<Text, 3> names{m.value(xcn.raw(6)), m.value(xcn.raw(3)), m.value(xcn.raw(2))};
+  std::array<std::string_view, 5> parts{};
+  std::size_t n = 0;
+  for (const Text& name : names) {
+    if (!name.empty()) {
+      if (n > 0) {
+        parts[n++] = " ";
+      }
+      parts[n++] = name.view();
     }
   }
-  return out;
+  if (n > 0) {
+    o.field("display", {parts[0], parts[1], parts[2], parts[3], parts[4]});
+  }
 }
 
 }  // namespace gw::adapters::hl7v2::detail

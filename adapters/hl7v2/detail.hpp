@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -177,11 +178,11 @@ public:
   }
   /** constant: a field whose value is a constant (copied without an escaping check). */
   void constant(std::string_view k, Lit v) { raw_field(k, "\"", v.view(), "\""); }
-  /** field: one string value written from parts (`a` + `b` + `c`), without joining them first. */
-  void field(std::string_view k, std::string_view a, std::string_view b, std::string_view c = {}) {
+  /** field: one string value written from parts, without joining them first. */
+  void field(std::string_view k, std::initializer_list<std::string_view> parts) {
     key(k);
     put('"');
-    for (std::string_view part : {a, b, c}) {
+    for (std::string_view part : parts) {
       quoted_part(part);
     }
     put('"');
@@ -356,8 +357,9 @@ struct ValueRef {
 /** practitioner_system: the "system" field of an XCN's identifier by its assigning authority
  * (XCN-9): a UK Core system for GMC, GMP and NMC, else the sender's own. */
 void practitioner_system(Out& o, const Ctx& c, std::string_view authority);
-/** person_name: an XCN/XPN written for display: "Dr Samuel Darwin". */
-[[nodiscard]] std::string xcn_display(const Message& m, const Components& xcn);
+/** xcn_display: an XCN's "display" field, "Dr Samuel Darwin" (prefix, given, family: XCN-6, -3,
+ * -2), when it has any of them. */
+void xcn_display(Out& o, const Message& m, const Components& xcn);
 
 /** write_patient: the Patient resource and IncomingIdentity (patient.cpp). */
 [[nodiscard]] Result<void> write_patient(Ctx& c);

@@ -629,6 +629,16 @@ Presence Message::presence(const Segment& s, int f, int rep, int comp, int sub) 
   return is_null(r) ? Presence::kNull : Presence::kPresent;
 }
 
+Text Message::value(std::string_view raw) const {
+  if (is_null(raw)) {
+    return {};
+  }
+  if (plain_ascii(raw, delims_.escape)) {
+    return Text(raw);
+  }
+  return Text(decode(raw));
+}
+
 std::string Message::decode(std::string_view r) const {
   // Fast path: plain ASCII text with no escapes is the common case and needs no second pass.
   if (plain_ascii(r, delims_.escape)) {

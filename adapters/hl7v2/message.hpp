@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gateway/core/error.hpp"
@@ -85,6 +86,32 @@ private:
 };
 
 /**
+ * Text: one value as get() decodes it, without a copy where decoding changes nothing: a view of
+ * the message buffer for plain printable ASCII without the escape character (the common case),
+ * else the decoded text, held here. view() stays valid while the Text (and the buffer) lives,
+ * also after a move.
+ */
+class Text {
+public:
+  Text() = default;
+  /** Text: a view of text that needs no decoding. */
+  explicit Text(std::string_view plain) : view_(plain) {}
+  /** Text: text decoded into its own string. */
+  explicit Text(std::string&& decoded) : own_(std::move(decoded)), owned_(true) {}
+
+  [[nodiscard]] std::string_view view() const { return owned_ ? std::string_view(own_) : view_; }
+  [[nodiscard]] bool empty() const { return view().empty(); }
+  /** str: a copy as a std::string (moves the decoded text out of an rvalue). */
+  [[nodiscard]] std::string str() const& { return std::string(view()); }
+  [[nodiscard]] std::string str() && { return owned_ ? std::move(own_) : std::string(view_); }
+
+private:
+  std::string_view view_;
+  std::string own_;
+  bool owned_ = false;
+};
+
+/**
  * Message: one parsed HL7 v2 message. Holds views into the text it was parsed from, which must
  * outlive it. Thread safety: immutable after parse; const members may be called concurrently.
  */
@@ -144,6 +171,9 @@ public:
   [[nodiscard]] std::string text(std::string_view raw) const {
     return is_null(raw) ? std::string{} : decode(raw);
   }
+
+  /** value: text() without copying: the raw value itself when decoding would not change it. */
+  [[nodiscard]] Text value(std::string_view raw) const;
 
   /** decode: decodes escape sequences of a raw value of this message (see get()). */
   [[nodiscard]] std::string decode(std::string_view raw) const;

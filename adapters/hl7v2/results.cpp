@@ -219,7 +219,7 @@ Result<void> write_report(Ctx& c, const Report& rep) {
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-DiagnosticReport");
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:", c.sender.str(), ":filler-order-number");
+  o.field("system", {"urn:caregw:id:", c.sender.str(), ":filler-order-number"});
   o.field("value", filler);
   o.end();
   o.end_array();

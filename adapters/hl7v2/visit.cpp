@@ -55,7 +55,8 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   std::string name;
   const Components pl = c.m.components(pv1, field);
   for (int comp = 1; comp <= 4; ++comp) {
-    const std::string v = c.m.text(pl.raw(comp, 1));
+    const Text t = c.m.value(pl.raw(comp, 1));
+    const std::string_view v = t.view();
     if (!v.empty()) {
       key += key.empty() ? "" : "-";
       key += v;
@@ -85,7 +86,7 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Location");
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:", c.sender.str(), ":location");
+  o.field("system", {"urn:caregw:id:", c.sender.str(), ":location"});
   o.field("value", key);
   o.end();
   o.end_array();
@@ -120,7 +121,7 @@ void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
   for (auto [field, type] :
        {std::pair{7, "ATND"}, std::pair{17, "ADM"}, std::pair{8, "REF"}, std::pair{9, "CON"}}) {
     const Components xcn = c.m.components(pv1, field);
-    const std::string id = c.m.text(xcn.raw(1));
+    const Text id = c.m.value(xcn.raw(1));
     if (id.empty()) {
       continue;
     }
@@ -134,9 +135,9 @@ void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
     o.constant("type", "Practitioner");
     o.begin("identifier");
     practitioner_system(o, c, xcn.raw(9));
-    o.field("value", id);
+    o.field("value", id.view());
     o.end();
-    o.opt("display", xcn_display(c.m, xcn));
+    xcn_display(o, c.m, xcn);
     o.end();
     o.end();
   }
@@ -284,7 +285,7 @@ Result<void> write_visit(Ctx& c) {
   write_discharge_method(o, c, status);
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:", c.sender.str(), ":visit-number");
+  o.field("system", {"urn:caregw:id:", c.sender.str(), ":visit-number"});
   o.field("value", visit);
   o.end();
   o.end_array();
