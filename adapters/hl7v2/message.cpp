@@ -2,6 +2,7 @@
 // finer (repetitions, components, sub-components, escapes) is found when asked.
 #include "adapters/hl7v2/message.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
@@ -18,10 +19,6 @@ namespace {
 Error parse_error(std::string_view where, std::string_view what) {
   return make_error(Errc::kBadRequest, std::string(where) + std::string(": ") + std::string(what));
 }
-
-/** Byte classes of the parser's scan (Message::parse). */
-constexpr std::uint8_t kField = 1;
-constexpr std::uint8_t kLineEnd = 2;
 
 bool is_upper_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
@@ -120,59 +117,82 @@ bool plain_ascii(std::string_view r, char esc) {
 }
 
 /**
- * StopScanner: finds the parser's stop bytes (the field separator, CR, LF) sixteen at a time with
- * SSE2 compares where the compiler targets it (every x86-64), keeping the current block's mask
- * between calls, since fields are short and a block holds several; byte by byte otherwise and
- * for the last bytes. Reads only inside the text.
+ * StopScanner: yields the parser's stop bytes (the field separator, CR, LF) in order, from a
+ * bit mask per sixteen-byte block (SSE2 compares where the compiler targets it, as on every
+ * x86-64; a byte loop otherwise), so each stop costs a count of trailing zeros rather than a
+ * test per byte. Reads only inside the text.
  */
 class StopScanner {
 public:
-  StopScanner(std::string_view text, char field) : end_(text.data() + text.size()), field_(field) {
-#if defined(__SSE2__)
-    vfield_ = _mm_set1_epi8(field);
-    vcr_ = _mm_set1_epi8('\r');
-    vlf_ = _mm_set1_epi8('\n');
-#endif
-  }
+  StopScanner(std::string_view text, char field)
+      : begin_(text.data()),
+        end_(text.data() + text.size()),
+        block_(text.data()),
+        unread_(text.data()),
+        field_(field) {}
 
-  /** next: the first stop byte in [p, end), or end. */
+  /** next: the first stop byte at or after `p`, or the end. Calls must not go backwards: `p` is
+   * never before a stop already returned. */
   const char* next(const char* p) {
-#if defined(__SSE2__)
     for (;;) {
-      if (block_ != nullptr && p >= block_ && p < block_ + 16) {
-        const unsigned rest = mask_ >> static_cast<unsigned>(p - block_);
-        if (rest != 0) {
-          return p + std::countr_zero(rest);
+      while (mask_ != 0) {
+        const char* q = block_ + std::countr_zero(mask_);
+        mask_ &= mask_ - 1;
+        if (q >= p) {
+          return q;
         }
-        p = block_ + 16;
       }
-      if (end_ - p < 16) {
-        break;
+      const char* b = std::max(unread_, p);
+      if (b >= end_) {
+        return end_;
       }
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i hit =
-          _mm_or_si128(_mm_cmpeq_epi8(v, vfield_),
-                       _mm_or_si128(_mm_cmpeq_epi8(v, vcr_), _mm_cmpeq_epi8(v, vlf_)));
-      block_ = p;
-      mask_ = static_cast<unsigned>(_mm_movemask_epi8(hit));
+      load(b);
     }
-#endif
-    while (p != end_ && *p != field_ && *p != '\r' && *p != '\n') {
-      ++p;
-    }
-    return p;
   }
 
 private:
-  const char* end_;
-  char field_;
+  static constexpr std::ptrdiff_t kBlock = 16;
+
+  /** load: the stops of the block starting at `b` (fewer bytes at the end of the text). */
+  void load(const char* b) {
+    block_ = b;
+    unread_ = b + kBlock;
+    if (end_ - b >= kBlock) {
+      mask_ = stops_in(b);
+    } else if (end_ - begin_ >= kBlock) {
+      // The last block: the sixteen bytes that end the text, without those before b.
+      mask_ = stops_in(end_ - kBlock) >> static_cast<unsigned>(b - (end_ - kBlock));
+    } else {
+      mask_ = 0;
+      for (std::ptrdiff_t i = 0; i < end_ - b; ++i) {
+        mask_ |= is_stop(b[i]) ? 1U << static_cast<unsigned>(i) : 0U;
+      }
+    }
+  }
+  [[nodiscard]] bool is_stop(char c) const { return c == field_ || c == '\r' || c == '\n'; }
+  /** stops_in: a bit per stop byte among the sixteen bytes at `b`. */
+  [[nodiscard]] unsigned stops_in(const char* b) const {
 #if defined(__SSE2__)
-  const char* block_ = nullptr;
-  unsigned mask_ = 0;
-  __m128i vfield_;
-  __m128i vcr_;
-  __m128i vlf_;
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+    const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(field_)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+    return static_cast<unsigned>(_mm_movemask_epi8(hit));
+#else
+    unsigned m = 0;
+    for (unsigned i = 0; i < kBlock; ++i) {
+      m |= is_stop(b[i]) ? 1U << i : 0U;
+    }
+    return m;
 #endif
+  }
+
+  const char* begin_;
+  const char* end_;
+  const char* block_;   // the block mask_ describes
+  const char* unread_;  // where the next block starts (the bytes before it have been read)
+  unsigned mask_ = 0;   // its stops not yet returned
+  char field_;
 };
 
 /** strip_control: control characters other than line breaks and tabs have no place in text. */
@@ -396,12 +416,6 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
   }
   m.segments_.reserve(16);
   m.fields_.reserve(256);
-  // One pass over the bytes: kStop marks the field separator and the line ends, so the inner
-  // loop is a table lookup per byte (a find_first_of per line called memchr for every byte).
-  std::array<std::uint8_t, 256> stop{};
-  stop[static_cast<unsigned char>(m.delims_.field)] = kField;
-  stop['\r'] = kLineEnd;
-  stop['\n'] = kLineEnd;
   StopScanner stops(text, m.delims_.field);
   const char* const base = text.data();
   const char* const end = base + text.size();
@@ -429,7 +443,7 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
     const auto where = [&m] { return "segment " + std::to_string(m.segments_.size() + 1); };
     // The id: three characters, then the field separator or the end of the line.
     std::size_t idn = 0;
-    while (idn < 4 && line + idn < end && stop[static_cast<unsigned char>(line[idn])] != kLineEnd) {
+    while (idn < 4 && line + idn < end && line[idn] != '\r' && line[idn] != '\n') {
       ++idn;
     }
     if (idn < 3 || !(line[0] >= 'A' && line[0] <= 'Z') || !is_upper_alnum(line[1]) ||
@@ -452,15 +466,18 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
     if (idn > 3) {
       // p is at a field separator: each one starts a field that runs to the next stop.
       std::size_t fields = m.fields_.size() - s.first_field;
-      while (p < end && stop[static_cast<unsigned char>(*p)] == kField) {
-        const char* const f = ++p;
-        p = stops.next(p);
+      for (;;) {
+        const char* const f = p + 1;
+        p = stops.next(f);
         if (fields >= limits.max_fields) {
           return parse_error(std::string(s.id),
                              "more than " + std::to_string(limits.max_fields) + " fields");
         }
         m.fields_.emplace_back(f, static_cast<std::size_t>(p - f));
         ++fields;
+        if (p == end || *p != m.delims_.field) {
+          break;
+        }
       }
     }
     s.field_count = m.fields_.size() - s.first_field;
