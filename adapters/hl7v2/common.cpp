@@ -99,21 +99,35 @@ void Out::reference(std::string_view k, std::string_view type, std::string_view 
 
 void Out::profile(Lit url) { raw_field("meta", R"({"profile":[")", url.view(), R"("]})"); }
 
+void bind_rules(Ctx& c) {
+  if (const mapping::MappingSet* set = c.mapper.set()) {
+    const auto& am = set->adapter(mapping::Adapter::kAcute);
+    c.base_rules = &am.base;
+    if (auto o = am.overrides.find(c.sender.str()); o != am.overrides.end()) {
+      c.sender_rules = &o->second;
+    }
+  }
+}
+
+ValueMaps value_maps(const Ctx& c, std::string_view map) {
+  const auto find = [map](const mapping::Rules* rules) -> const mapping::ValueMap* {
+    if (rules == nullptr) {
+      return nullptr;
+    }
+    const auto it = rules->value_maps.find(map);
+    return it == rules->value_maps.end() ? nullptr : &it->second;
+  };
+  return {find(c.base_rules), find(c.sender_rules)};
+}
+
 ValueRef value(const Ctx& c, std::string_view map, std::string_view code, std::string_view display,
                mapping::Mapped& miss) {
   // MappingSet::map_value's hit rule, read in place: the sender's override first, then the
   // adapter's map unless the override reads another source system.
-  if (const mapping::MappingSet* set = c.mapper.set()) {
-    const auto& am = set->adapter(mapping::Adapter::kAcute);
-    const auto find = [map](const mapping::Rules& rules) -> const mapping::ValueMap* {
-      const auto it = rules.value_maps.find(map);
-      return it == rules.value_maps.end() ? nullptr : &it->second;
-    };
-    const mapping::ValueMap* base = find(am.base);
-    const mapping::ValueMap* over = nullptr;
-    if (auto o = am.overrides.find(c.sender.str()); o != am.overrides.end()) {
-      over = find(o->second);
-    }
+  if (c.base_rules != nullptr) {
+    const ValueMaps maps = value_maps(c, map);
+    const mapping::ValueMap* base = maps.base;
+    const mapping::ValueMap* over = maps.sender;
     for (const mapping::ValueMap* vm : {over, base}) {
       if (vm == nullptr) {
         continue;
@@ -176,12 +190,10 @@ Result<std::string> datetime(const Ctx& c, const Segment& s, int field, std::str
 }
 
 Location value_location(const Ctx& c, std::string_view map, Location fallback) {
-  if (c.mapper.set() != nullptr) {
-    if (const auto* vm = c.mapper.set()->value_map(mapping::Adapter::kAcute, c.sender.str(), map)) {
-      Location l;
-      if (Location::parse(vm->element, l)) {
-        return l;
-      }
+  if (const auto* vm = value_maps(c, map).effective()) {
+    Location l;
+    if (Location::parse(vm->element, l)) {
+      return l;
     }
   }
   return fallback;

@@ -14,6 +14,7 @@
 #include "gateway/core/error.hpp"
 #include "gateway/core/ids.hpp"
 #include "gateway/ingest/adapter.hpp"
+#include "gateway/mapping/mapping_set.hpp"
 #include "gateway/mapping/unmapped.hpp"
 
 namespace gw::adapters::hl7v2::detail {
@@ -318,7 +319,32 @@ struct Ctx {
   std::string trigger;     // "A01"
   std::string patient_id;  // the Patient resource id
   ingest::TranslatedMessage& out;
+  /** The mapping set's rules for the acute adapter, and the sender's overrides (looked up once
+   * per message); null without a mapping set or without overrides for the sender. */
+  const mapping::Rules* base_rules = nullptr;
+  const mapping::Rules* sender_rules = nullptr;
 };
+
+/** ValueMaps: one value map as the adapter's rules and the sender's overrides define it. */
+struct ValueMaps {
+  const mapping::ValueMap* base = nullptr;
+  const mapping::ValueMap* sender = nullptr;
+  /** effective: MappingSet::value_map's answer: the sender's map if it has one, else the base. */
+  [[nodiscard]] const mapping::ValueMap* effective() const {
+    return sender != nullptr ? sender : base;
+  }
+};
+
+/** bind_rules: sets the context's base and sender rules from the mapper's set. */
+void bind_rules(Ctx& c);
+
+/** value_maps: the value map `map` for the context's sender. */
+[[nodiscard]] ValueMaps value_maps(const Ctx& c, std::string_view map);
+
+/** has_map: whether the mappings define value map `map` for the sender. */
+[[nodiscard]] inline bool has_map(const Ctx& c, std::string_view map) {
+  return value_maps(c, map).effective() != nullptr;
+}
 
 /** ValueRef: a value map's answer: the set's own target coding on a hit (not copied), else the
  * native coding as it came (held in the caller's `miss`). */

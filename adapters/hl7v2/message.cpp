@@ -414,6 +414,7 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
       }
     }
   }
+  m.end_ = text.data() + text.size();
   m.segments_.reserve(16);
   m.fields_.reserve(256);
   StopScanner stops(text, m.delims_.field);
@@ -576,45 +577,94 @@ std::string_view Message::raw(const Segment& s, int f, int rep, int comp, int su
   return {p, static_cast<std::size_t>(q - p)};
 }
 
+namespace {
+
+/** SeparatorBits: for up to sixteen bytes, a bit per component, repetition and sub-component
+ * separator. */
+struct SeparatorBits {
+  unsigned component = 0;
+  unsigned repetition = 0;
+  unsigned subcomponent = 0;
+};
+
+/** separator_bits: the separators among the `n` (at most 16) bytes at `p`; when `readable` (16
+ * bytes from p lie inside the text) they are found with SSE2 compares where available. */
+SeparatorBits separator_bits(const char* p, std::ptrdiff_t n, bool readable, const Delimiters& d) {
+  SeparatorBits b;
+#if defined(__SSE2__)
+  if (readable) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const unsigned valid = n >= 16 ? 0xFFFFU : (1U << static_cast<unsigned>(n)) - 1U;
+    const auto bits = [&v, valid](char c) {
+      return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)))) & valid;
+    };
+    b.component = bits(d.component);
+    b.repetition = bits(d.repetition);
+    b.subcomponent = bits(d.subcomponent);
+    return b;
+  }
+#else
+  (void)readable;
+#endif
+  for (std::ptrdiff_t i = 0; i < n && i < 16; ++i) {
+    const unsigned bit = 1U << static_cast<unsigned>(i);
+    b.component |= p[i] == d.component ? bit : 0U;
+    b.repetition |= p[i] == d.repetition ? bit : 0U;
+    b.subcomponent |= p[i] == d.subcomponent ? bit : 0U;
+  }
+  return b;
+}
+
+}  // namespace
+
 Components Message::components(const Segment& s, int f, int rep) const {
   Components c;
   c.subcomponent_ = delims_.subcomponent;
   const std::string_view v = field(s, f);
   if (f <= 2 && s.first_field == 0) {  // MSH-1 / MSH-2: as raw(), the field whole
-    c.part_[0] = v;
+    c.part_[0] = {v.data(), static_cast<std::uint32_t>(v.size())};
     c.count_ = 1;
     c.whole_ = true;
     return c;
   }
-  const std::string_view r = split(v, delims_.repetition, rep);
-  const char cs = delims_.component;
-  const char* p = r.data();
-  const char* const end = p + r.size();
-  if (p == end) {
+  // The repetition's start: the field's for the first, else past rep - 1 repetition separators.
+  const std::string_view r = rep == 1 ? v : split(v, delims_.repetition, rep);
+  if (r.empty()) {
     return c;  // not sent: every component reads as empty
   }
-  for (;;) {
-    const char* q = p;
-    while (q != end && *q != cs) {
-      ++q;
+  // One scan, sixteen bytes at a time, to the end of the repetition: a component ends at each
+  // component separator; sub-component separators are only noted (Components::raw splits).
+  const char* const fend = r.data() + r.size();
+  const char* part = r.data();
+  const auto part_of = [](const char* from, const char* to) {
+    return Components::Part{from, static_cast<std::uint32_t>(to - from)};
+  };
+  for (const char* p = r.data(); p < fend; p += 16) {
+    SeparatorBits b = separator_bits(p, fend - p, end_ - p >= 16, delims_);
+    if (b.repetition != 0) {
+      const unsigned before = (b.repetition & (0U - b.repetition)) - 1U;  // bits below the first
+      b.component &= before;
+      b.subcomponent &= before;
     }
-    c.part_[static_cast<std::size_t>(c.count_++)] = {p, static_cast<std::size_t>(q - p)};
-    if (q == end || c.count_ == Components::kMax) {
-      break;
+    c.has_sub_ = c.has_sub_ || b.subcomponent != 0;
+    for (unsigned m = b.component; m != 0; m &= m - 1) {
+      const char* q = p + std::countr_zero(m);
+      c.part_[static_cast<std::size_t>(c.count_++)] = part_of(part, q);
+      if (c.count_ == Components::kMax) {
+        return c;
+      }
+      part = q + 1;
     }
-    p = q + 1;
+    if (b.repetition != 0) {
+      const char* q = p + std::countr_zero(b.repetition);
+      if (q != r.data()) {  // an empty first repetition has no components at all
+        c.part_[static_cast<std::size_t>(c.count_++)] = part_of(part, q);
+      }
+      return c;
+    }
   }
+  c.part_[static_cast<std::size_t>(c.count_++)] = part_of(part, fend);
   return c;
-}
-
-std::string_view Components::raw(int comp, int sub) const {
-  if (whole_) {
-    return part_[0];
-  }
-  if (comp < 1 || comp > count_ || sub < 1) {
-    return {};
-  }
-  return split(part_[static_cast<std::size_t>(comp - 1)], subcomponent_, sub);
 }
 
 std::string_view Message::raw(std::string_view seg, int f, int rep, int comp, int sub) const {

@@ -112,13 +112,12 @@ Cxs identifiers(const Ctx& c, const Segment& s, int field, const Rules& rules) {
  * the default rules when the set has none. */
 Rules rules_for(const Ctx& c) {
   Rules out;
-  if (const mapping::MappingSet* set = c.mapper.set()) {
-    const auto& am = set->adapter(mapping::Adapter::kAcute);
-    for (const auto& r : am.base.identifiers) {
+  if (c.base_rules != nullptr) {
+    for (const auto& r : c.base_rules->identifiers) {
       out.push_back(&r);
     }
-    if (auto o = am.overrides.find(c.sender.str()); o != am.overrides.end()) {
-      for (const auto& r : o->second.identifiers) {
+    if (c.sender_rules != nullptr) {
+      for (const auto& r : c.sender_rules->identifiers) {
         bool replaced = false;
         for (auto& existing : out) {
           if (existing->id == r.id) {

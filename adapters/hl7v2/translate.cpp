@@ -103,6 +103,7 @@ Result<ingest::TranslatedMessage> translate_message(const Message& m, const OdsC
   ingest::TranslatedMessage out;
   out.resources.reserve(4);  // Patient, Encounter and one or two Locations: no regrowth
   Ctx c{m, sender, mapper, {}, {}, {}, out};
+  detail::bind_rules(c);
   if (auto r = check_header(m, c); !r) {
     return r.error();
   }

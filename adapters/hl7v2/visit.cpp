@@ -36,11 +36,6 @@ std::string_view status_for(const Ctx& c, const Segment& pv1) {
   return "in-progress";  // A01, A02, A12 (transfer undone), A13 (discharge undone)
 }
 
-bool has_map(const Ctx& c, std::string_view map) {
-  return c.mapper.set() != nullptr &&
-         c.mapper.set()->value_map(mapping::Adapter::kAcute, c.sender.str(), map) != nullptr;
-}
-
 /** Place: one PV1 location (PL) read and its Location resource id. */
 struct Place {
   std::string id;
