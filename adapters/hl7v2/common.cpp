@@ -122,22 +122,24 @@ ValueMaps value_maps(const Ctx& c, std::string_view map) {
 
 ValueRef value(const Ctx& c, std::string_view map, std::string_view code, std::string_view display,
                mapping::Mapped& miss) {
+  return value(c, value_maps(c, map), map, code, display, miss);
+}
+
+ValueRef value(const Ctx& c, const ValueMaps& maps, std::string_view map, std::string_view code,
+               std::string_view display, mapping::Mapped& miss) {
   // MappingSet::map_value's hit rule, read in place: the sender's override first, then the
   // adapter's map unless the override reads another source system.
-  if (c.base_rules != nullptr) {
-    const ValueMaps maps = value_maps(c, map);
-    const mapping::ValueMap* base = maps.base;
-    const mapping::ValueMap* over = maps.sender;
-    for (const mapping::ValueMap* vm : {over, base}) {
-      if (vm == nullptr) {
-        continue;
-      }
-      if (auto it = vm->codes.find(code); it != vm->codes.end()) {
-        return {it->second, true};
-      }
-      if (vm == over && base != nullptr && over->from != base->from) {
-        break;
-      }
+  const mapping::ValueMap* base = maps.base;
+  const mapping::ValueMap* over = maps.sender;
+  for (const mapping::ValueMap* vm : {over, base}) {
+    if (vm == nullptr) {
+      continue;
+    }
+    if (auto it = vm->codes.find(code); it != vm->codes.end()) {
+      return {it->second, true};
+    }
+    if (vm == over && base != nullptr && over->from != base->from) {
+      break;
     }
   }
   miss = c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), map, code, display);
@@ -190,7 +192,11 @@ Result<std::string> datetime(const Ctx& c, const Segment& s, int field, std::str
 }
 
 Location value_location(const Ctx& c, std::string_view map, Location fallback) {
-  if (const auto* vm = value_maps(c, map).effective()) {
+  return value_location(value_maps(c, map), std::move(fallback));
+}
+
+Location value_location(const ValueMaps& maps, Location fallback) {
+  if (const auto* vm = maps.effective()) {
     Location l;
     if (Location::parse(vm->element, l)) {
       return l;
@@ -199,13 +205,18 @@ Location value_location(const Ctx& c, std::string_view map, Location fallback) {
   return fallback;
 }
 
-std::string read_at(const Message& m, const Location& l) {
+Text read_at(const Message& m, const Location& l) {
   const Segment* s = m.find(l.segment, l.occurrence);
   if (s == nullptr) {
     return {};
   }
-  return m.get(*s, l.field, l.repetition, l.component == 0 ? 1 : l.component,
-               l.subcomponent == 0 ? 1 : l.subcomponent);
+  // As Message::get reads it: MSH-1 and MSH-2 (the separators) are never decoded.
+  const std::string_view raw = m.raw(*s, l.field, l.repetition, l.component == 0 ? 1 : l.component,
+                                     l.subcomponent == 0 ? 1 : l.subcomponent);
+  if (s->id == "MSH" && l.field <= 2) {
+    return is_null(raw) ? Text{} : Text(raw);
+  }
+  return m.value(raw);
 }
 
 void practitioner_system(Out& o, const Ctx& c, std::string_view authority) {

@@ -357,6 +357,10 @@ struct ValueRef {
  * through Mapper::value (so it is counted) and lands in `miss`, which must outlive the result. */
 [[nodiscard]] ValueRef value(const Ctx& c, std::string_view map, std::string_view code,
                              std::string_view display, mapping::Mapped& miss);
+/** value: as above, for maps already looked up (value_maps(c, map)). */
+[[nodiscard]] ValueRef value(const Ctx& c, const ValueMaps& maps, std::string_view map,
+                             std::string_view code, std::string_view display,
+                             mapping::Mapped& miss);
 
 /** located: an Error whose detail starts with the location (adapter.hpp convention). */
 [[nodiscard]] Error located(const Location& at, std::string_view what);
@@ -376,9 +380,12 @@ struct ValueRef {
 /** value_location: the element the mapping's value map `map` names (e.g. "PV1-36"), if it reads
  * as a location, else `fallback`. Lets a trust's override say where its PAS puts a code. */
 [[nodiscard]] Location value_location(const Ctx& c, std::string_view map, Location fallback);
+/** value_location: as above, for maps already looked up. */
+[[nodiscard]] Location value_location(const ValueMaps& maps, Location fallback);
 
-/** read_at: the decoded value at a location (occurrence, field, repetition, component). */
-[[nodiscard]] std::string read_at(const Message& m, const Location& l);
+/** read_at: the decoded value at a location (occurrence, field, repetition, component), as
+ * Message::get reads it. */
+[[nodiscard]] Text read_at(const Message& m, const Location& l);
 
 /** practitioner_system: the "system" field of an XCN's identifier by its assigning authority
  * (XCN-9): a UK Core system for GMC, GMP and NMC, else the sender's own. */

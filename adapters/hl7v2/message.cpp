@@ -90,30 +90,50 @@ int hex_value(char c) {
   return -1;
 }
 
+/** not_plain: whether any byte of the word `w` (4 or 8 bytes) is below 0x20, from 0x80, or the
+ * escape character (the "has a byte less than n / equal to c" bit tricks, exact as a whole). */
+template <class T>
+bool not_plain(T w, unsigned char esc) {
+  constexpr T kOnes = static_cast<T>(0x0101010101010101ULL);
+  constexpr T kHigh = static_cast<T>(0x8080808080808080ULL);
+  const T e = w ^ static_cast<T>(kOnes * esc);
+  return ((((w - kOnes * 0x20) & ~w) | w | ((e - kOnes) & ~e)) & kHigh) != 0;
+}
+
 /** plain_ascii: whether `r` is printable ASCII without the escape character: no byte below
- * 0x20, none from 0x80, none equal to `esc`. Eight bytes at a time (the "has a byte less than
- * n / equal to c" bit tricks), then the rest one by one. */
+ * 0x20, none from 0x80, none equal to `esc`. Four or eight bytes at a time, the last word
+ * overlapping the one before (so nothing outside `r` is read); fewer than four one by one. */
 bool plain_ascii(std::string_view r, char esc) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const std::uint64_t escs = kOnes * static_cast<unsigned char>(esc);
-  const char* p = r.data();
-  const char* const end = p + r.size();
-  for (; end - p >= 8; p += 8) {
+  const auto e = static_cast<unsigned char>(esc);
+  const char* const p = r.data();
+  const std::size_t n = r.size();
+  if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(p[i]);
+      if (c == e || c < 0x20 || c >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (n < 8) {
+    std::uint32_t a = 0;
+    std::uint32_t b = 0;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return !not_plain(a, e) && !not_plain(b, e);
+  }
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
     std::uint64_t w = 0;
-    std::memcpy(&w, p, 8);
-    const std::uint64_t e = w ^ escs;
-    if ((((w - kOnes * 0x20) & ~w) | w | ((e - kOnes) & ~e)) & kHigh) {
+    std::memcpy(&w, p + i, 8);
+    if (not_plain(w, e)) {
       return false;
     }
   }
-  for (; p != end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (*p == esc || c < 0x20 || c >= 0x80) {
-      return false;
-    }
-  }
-  return true;
+  std::uint64_t w = 0;
+  std::memcpy(&w, p + n - 8, 8);
+  return i == n || !not_plain(w, e);
 }
 
 /**
@@ -488,9 +508,13 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
 }
 
 const Segment* Message::find(std::string_view id, int occurrence) const {
+  // Every segment id is three characters: compared in place, without a library call.
+  if (id.size() != 3) {
+    return nullptr;
+  }
   int seen = 0;
   for (const auto& s : segments_) {
-    if (s.id == id && ++seen == occurrence) {
+    if (s.id[0] == id[0] && s.id[1] == id[1] && s.id[2] == id[2] && ++seen == occurrence) {
       return &s;
     }
   }

@@ -53,11 +53,12 @@ std::string hex_hash(std::string_view text) {
   return buf;
 }
 
+/** iequals: equal ignoring ASCII case (what std::toupper does in the "C" locale, which the
+ * gateway never changes), without a library call per character. */
 bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::toupper(static_cast<unsigned char>(x)) ==
-           std::toupper(static_cast<unsigned char>(y));
-  });
+  const auto upper = [](char x) { return x >= 'a' && x <= 'z' ? static_cast<char>(x - 32) : x; };
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [&upper](char x, char y) { return upper(x) == upper(y); });
 }
 
 /** Rules: the identifier rules that apply to a sender, in order (pointers into the mapping set,

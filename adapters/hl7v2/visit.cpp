@@ -62,12 +62,13 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   if (key.empty()) {
     return {};
   }
-  if (field == 3 && has_map(c, "ward")) {
-    const Location where = value_location(c, "ward", at("PV1", 3, 2));
-    const std::string ward = read_at(c.m, where);
+  const ValueMaps ward_maps = field == 3 ? value_maps(c, "ward") : ValueMaps{};
+  if (ward_maps.effective() != nullptr) {
+    const Location where = value_location(ward_maps, at("PV1", 3, 2));
+    const Text ward = read_at(c.m, where);
     if (!ward.empty()) {
       mapping::Mapped miss;
-      const auto v = value(c, "ward", ward, {}, miss);
+      const auto v = value(c, ward_maps, "ward", ward.view(), {}, miss);
       if (v.mapped && !v.coding.display.empty()) {
         name = v.coding.display;
       }
@@ -163,60 +164,84 @@ Result<void> write_period(Out& o, const Ctx& c, const Segment& pv1, std::string_
   return {};
 }
 
-/** mapped_code: a value map's code, read where the mapping says (or at `fallback`). Maps the
- * mapping set does not have give nothing unless `native_system` is set: then the code is kept
- * as sent in that system. */
-std::optional<mapping::Coding> mapped_code(const Ctx& c, std::string_view map, Location fallback,
-                                           std::string_view native_system) {
-  const Location where = value_location(c, map, std::move(fallback));
+/** MappedCode: a code read where a value map says, as mapped: views into the mapping set, or
+ * into what it holds itself (the code as read, a miss as Mapper::value gave it). Filled in
+ * place by mapped_code and never moved. */
+struct MappedCode {
+  std::string_view system;
+  std::string_view code;
+  std::string_view display;
+  Text read;
+  mapping::Mapped miss;
+};
+
+/** mapped_code: a value map's code, read where the mapping says (or at `fallback`), into `out`;
+ * false when there is none. Maps the mapping set does not have give nothing unless
+ * `native_system` is set: then the code is kept as sent in that system. */
+bool mapped_code(const Ctx& c, std::string_view map, Location fallback,
+                 std::string_view native_system, MappedCode& out) {
+  const ValueMaps maps = value_maps(c, map);
+  const Location where = value_location(maps, std::move(fallback));
   if (where.segment.empty() || where.field == 0) {
-    return std::nullopt;
+    return false;
   }
-  std::string code = read_at(c.m, where);
-  if (code.empty()) {
-    return std::nullopt;
+  out.read = read_at(c.m, where);
+  if (out.read.empty()) {
+    return false;
   }
-  if (has_map(c, map)) {
-    return c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), map, code).coding;
+  if (maps.effective() != nullptr) {
+    // Mapper::value's answer: a hit read in place, a miss counted and held in out.miss.
+    const ValueRef v = value(c, maps, map, out.read.view(), {}, out.miss);
+    out.system = v.coding.system;
+    out.code = v.coding.code;
+    out.display = v.coding.display;
+    return true;
   }
   if (native_system.empty()) {
-    return std::nullopt;
+    return false;
   }
-  return mapping::Coding{std::string(native_system), std::move(code), {}};
+  out.system = native_system;
+  out.code = out.read.view();
+  return true;
 }
 
 void write_hospitalization(Out& o, const Ctx& c, std::string_view status) {
-  const auto source =
-      mapped_code(c, "admit_source", at("PV1", 14), "urn:caregw:codes:nhs-dd:source-of-admission");
-  const auto destination = status == "finished"
-                               ? mapped_code(c, "discharge_destination", at("PV1", 36),
-                                             "urn:caregw:codes:nhs-dd:discharge-destination")
-                               : std::nullopt;
-  if (!source && !destination) {
+  MappedCode source;
+  MappedCode destination;
+  const bool has_source = mapped_code(c, "admit_source", at("PV1", 14),
+                                      "urn:caregw:codes:nhs-dd:source-of-admission", source);
+  const bool has_destination =
+      status == "finished" &&
+      mapped_code(c, "discharge_destination", at("PV1", 36),
+                  "urn:caregw:codes:nhs-dd:discharge-destination", destination);
+  if (!has_source && !has_destination) {
     return;
   }
   o.begin("hospitalization");
-  if (source) {
-    o.concept_of("admitSource", source->system, source->code, source->display);
+  if (has_source) {
+    o.concept_of("admitSource", source.system, source.code, source.display);
   }
-  if (destination) {
-    o.concept_of("dischargeDisposition", destination->system, destination->code,
-                 destination->display);
+  if (has_destination) {
+    o.concept_of("dischargeDisposition", destination.system, destination.code, destination.display);
   }
   o.end();
 }
 
 void write_discharge_method(Out& o, const Ctx& c, std::string_view status) {
-  if (status != "finished" || !has_map(c, "discharge_method")) {
+  if (status != "finished") {
     return;
   }
-  const Location where = value_location(c, "discharge_method", Location{});
-  const std::string code = where.field > 0 ? read_at(c.m, where) : std::string{};
+  const ValueMaps maps = value_maps(c, "discharge_method");
+  if (maps.effective() == nullptr) {
+    return;
+  }
+  const Location where = value_location(maps, Location{});
+  const Text code = where.field > 0 ? read_at(c.m, where) : Text{};
   if (code.empty()) {
     return;
   }
   mapping::Mapped miss;
-  const auto v = value(c, "discharge_method", code, {}, miss);
+  const auto v = value(c, maps, "discharge_method", code.view(), {}, miss);
   o.array("extension");
   o.begin();
   o.constant("url", kDischargeMethodExtension);
@@ -286,11 +311,11 @@ Result<void> write_visit(Ctx& c) {
   o.end_array();
   o.field("status", status);
   write_class(o, c, patient_class);
-  if (has_map(c, "specialty")) {
-    const std::string service = read_at(c.m, value_location(c, "specialty", at("PV1", 10)));
+  if (const ValueMaps maps = value_maps(c, "specialty"); maps.effective() != nullptr) {
+    const Text service = read_at(c.m, value_location(maps, at("PV1", 10)));
     if (!service.empty()) {
       mapping::Mapped miss;
-      const auto v = value(c, "specialty", service, {}, miss);
+      const auto v = value(c, maps, "specialty", service.view(), {}, miss);
       o.concept_of("serviceType", v.coding.system, v.coding.code, v.coding.display);
     }
   }
