@@ -164,12 +164,24 @@ Location at(std::string_view seg, int field, int component, int occurrence, int 
 }
 
 std::string fhir_id(std::string_view prefix, std::string_view value) {
+  return fhir_id(prefix, std::span<const std::string_view>(&value, 1));
+}
+
+std::string fhir_id(std::string_view prefix, std::span<const std::string_view> parts) {
   std::string id(prefix);
-  for (char ch : value) {
-    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
-    id.push_back(ok ? ch : '-');
-    if (id.size() >= 64) {
+  const auto append = [&id](std::string_view part) {
+    for (char ch : part) {
+      const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
+      id.push_back(ok ? ch : '-');
+      if (id.size() >= 64) {
+        return false;
+      }
+    }
+    return true;
+  };
+  for (std::string_view part : parts) {
+    if (!append(part)) {
       break;
     }
   }

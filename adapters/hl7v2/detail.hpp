@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -181,6 +182,9 @@ public:
   void constant(std::string_view k, Lit v) { raw_field(k, "\"", v.view(), "\""); }
   /** field: one string value written from parts, without joining them first. */
   void field(std::string_view k, std::initializer_list<std::string_view> parts) {
+    field(k, std::span<const std::string_view>(parts.begin(), parts.size()));
+  }
+  void field(std::string_view k, std::span<const std::string_view> parts) {
     key(k);
     put('"');
     for (std::string_view part : parts) {
@@ -371,6 +375,8 @@ struct ValueRef {
 /** fhir_id: `prefix` + the value with characters FHIR ids may not hold replaced by '-',
  * at most 64 characters (FHIR id rules). */
 [[nodiscard]] std::string fhir_id(std::string_view prefix, std::string_view value);
+/** fhir_id: as above for a value given in parts (read one after another). */
+[[nodiscard]] std::string fhir_id(std::string_view prefix, std::span<const std::string_view> parts);
 
 /** datetime: an HL7 date/time field as FHIR; "" if not sent; kUnprocessable "bad date". */
 [[nodiscard]] Result<std::string> datetime(const Ctx& c, const Segment& s, int field,

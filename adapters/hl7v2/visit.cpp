@@ -1,7 +1,9 @@
 // PV1 (with EVN and PV2) to a UK Core Encounter and the Location resources it names. The
 // Encounter's id is the visit number (PV1-19), so every event about one visit upserts the same
 // resource; A11 (cancel admit) withdraws it, A12/A13 (cancel transfer/discharge) put it back.
+#include <array>
 #include <optional>
+#include <span>
 
 #include "adapters/hl7v2/detail.hpp"
 #include "gateway/mapping/mapping_set.hpp"
@@ -36,31 +38,52 @@ std::string_view status_for(const Ctx& c, const Segment& pv1) {
   return "in-progress";  // A01, A02, A12 (transfer undone), A13 (discharge undone)
 }
 
-/** Place: one PV1 location (PL) read and its Location resource id. */
+/** Place: one PV1 location (PL) as read: its parts (point of care, room, bed, facility: views of
+ * the message or decoded), the ward's display name where a trust's map gives one, and where its
+ * Location resource is in the output (its id is that resource's). */
 struct Place {
-  std::string id;
-  std::string name;
+  std::array<Text, 4> parts;
+  std::string_view ward_name;  // in the mapping set
+  std::size_t resource = 0;
+  bool present = false;
+
+  /** joined: the parts that were sent, with `sep` between them, as up to seven pieces. */
+  [[nodiscard]] std::size_t joined(std::string_view sep,
+                                   std::array<std::string_view, 7>& out) const {
+    std::size_t n = 0;
+    for (const Text& t : parts) {
+      if (!t.empty()) {
+        if (n > 0) {
+          out[n++] = sep;
+        }
+        out[n++] = t.view();
+      }
+    }
+    return n;
+  }
+  /** name: the display name, as pieces: the ward's mapped name, else the parts joined by ' '. */
+  [[nodiscard]] std::span<const std::string_view> name(
+      std::array<std::string_view, 7>& pieces) const {
+    if (!ward_name.empty()) {
+      pieces[0] = ward_name;
+      return {pieces.data(), 1};
+    }
+    return {pieces.data(), joined(" ", pieces)};
+  }
 };
 
 /** write_location: a Location for a PL field (point of care ^ room ^ bed ^ facility), or an
  * empty Place when the field is empty. The ward (PL-2 by default) goes through a trust's "ward"
  * map when it has one, for the display name. */
 Place write_location(Ctx& c, const Segment& pv1, int field) {
-  std::string key;
-  std::string name;
+  Place p;
   const Components pl = c.m.components(pv1, field);
-  for (int comp = 1; comp <= 4; ++comp) {
-    const Text t = c.m.value(pl.raw(comp, 1));
-    const std::string_view v = t.view();
-    if (!v.empty()) {
-      key += key.empty() ? "" : "-";
-      key += v;
-      name += name.empty() ? "" : " ";
-      name += v;
-    }
+  for (std::size_t k = 0; k < p.parts.size(); ++k) {
+    p.parts[k] = c.m.value(pl.raw(static_cast<int>(k) + 1, 1));
+    p.present = p.present || !p.parts[k].empty();
   }
-  if (key.empty()) {
-    return {};
+  if (!p.present) {
+    return p;
   }
   const ValueMaps ward_maps = field == 3 ? value_maps(c, "ward") : ValueMaps{};
   if (ward_maps.effective() != nullptr) {
@@ -70,31 +93,35 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
       mapping::Mapped miss;
       const auto v = value(c, ward_maps, "ward", ward.view(), {}, miss);
       if (v.mapped && !v.coding.display.empty()) {
-        name = v.coding.display;
+        p.ward_name = v.coding.display;  // a hit: the mapping set's own text
       }
     }
   }
-  Place p{fhir_id("loc-", key), std::move(name)};
+  std::array<std::string_view, 7> key{};
+  const std::span<const std::string_view> key_parts(key.data(), p.joined("-", key));
+  std::string id = fhir_id("loc-", key_parts);
   Out o;
   o.begin();
   o.constant("resourceType", "Location");
-  o.field("id", p.id);
+  o.field("id", id);
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Location");
   o.array("identifier");
   o.begin();
   o.field("system", {"urn:caregw:id:", c.sender.str(), ":location"});
-  o.field("value", key);
+  o.field("value", key_parts);
   o.end();
   o.end_array();
   o.constant("status", "active");
-  o.field("name", p.name);
+  std::array<std::string_view, 7> name{};
+  o.field("name", p.name(name));
   o.constant("mode", "instance");
   const bool bed = !pl.raw(3).empty();
   o.concept_of("physicalType", "http://terminology.hl7.org/CodeSystem/location-physical-type",
                bed ? "bd" : "wa", bed ? "Bed" : "Ward");
   o.ods_identifier("managingOrganization", c.sender.str());
   o.end();
-  c.out.resources.push_back({"Location", p.id, o.take(), false});
+  p.resource = c.out.resources.size();
+  c.out.resources.push_back({"Location", std::move(id), o.take(), false});
   return p;
 }
 
@@ -253,16 +280,23 @@ void write_discharge_method(Out& o, const Ctx& c, std::string_view status) {
 void write_locations(Out& o, Ctx& c, const Segment& pv1) {
   const Place now = write_location(c, pv1, 3);
   const Place before = c.trigger == "A02" ? write_location(c, pv1, 6) : Place{};
-  if (now.id.empty() && before.id.empty()) {
+  if (!now.present && !before.present) {
     return;
   }
   o.array("location");
   for (const auto* p : {&now, &before}) {
-    if (p->id.empty()) {
+    if (!p->present) {
       continue;
     }
+    // Out::reference's shape, with the display written from its pieces.
     o.begin();
-    o.reference("location", "Location", p->id, p->name);
+    o.begin("location");
+    o.field("reference", {"Location", "/", c.out.resources[p->resource].id});
+    std::array<std::string_view, 7> pieces{};
+    if (const auto name = p->name(pieces); !name.empty()) {
+      o.field("display", name);
+    }
+    o.end();
     o.field("status", p == &now ? "active" : "completed");
     o.end();
   }
