@@ -107,6 +107,24 @@ bool plain_ascii(std::string_view r, char esc) {
   const auto e = static_cast<unsigned char>(esc);
   const char* const p = r.data();
   const std::size_t n = r.size();
+#if defined(__SSE2__)
+  if (n >= 16) {
+    const auto not_plain16 = [esc](const char* at) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+      // A signed compare: bytes from 0x80 are negative, so "< 0x20" also finds them.
+      const __m128i outside = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+      const __m128i escape = _mm_cmpeq_epi8(v, _mm_set1_epi8(esc));
+      return _mm_movemask_epi8(_mm_or_si128(outside, escape)) != 0;
+    };
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      if (not_plain16(p + i)) {
+        return false;
+      }
+    }
+    return i == n || !not_plain16(p + n - 16);
+  }
+#endif
   if (n < 4) {
     for (std::size_t i = 0; i < n; ++i) {
       const auto c = static_cast<unsigned char>(p[i]);
@@ -485,18 +503,21 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
     }
     p = line + 3;
     if (idn > 3) {
-      // p is at a field separator: each one starts a field that runs to the next stop.
+      // p is at a field separator: each one starts a field that runs to the next stop. (The
+      // limit and the separator are read into locals: the stores below could alias them.)
+      const std::size_t max_fields = limits.max_fields;
+      const char separator = m.delims_.field;
       std::size_t fields = m.fields_.size() - s.first_field;
       for (;;) {
         const char* const f = p + 1;
         p = stops.next(f);
-        if (fields >= limits.max_fields) {
+        if (fields >= max_fields) {
           return parse_error(std::string(s.id),
-                             "more than " + std::to_string(limits.max_fields) + " fields");
+                             "more than " + std::to_string(max_fields) + " fields");
         }
         m.fields_.emplace_back(f, static_cast<std::size_t>(p - f));
         ++fields;
-        if (p == end || *p != m.delims_.field) {
+        if (p == end || *p != separator) {
           break;
         }
       }

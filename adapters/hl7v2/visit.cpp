@@ -100,7 +100,7 @@ Place write_location(Ctx& c, const Segment& pv1, int field) {
   std::array<std::string_view, 7> key{};
   const std::span<const std::string_view> key_parts(key.data(), p.joined("-", key));
   std::string id = fhir_id("loc-", key_parts);
-  Out o;
+  Out o(1024);  // a Location is about 550 bytes
   o.begin();
   o.constant("resourceType", "Location");
   o.field("id", id);
