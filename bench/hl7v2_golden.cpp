@@ -194,15 +194,15 @@ struct Tally {
 };
 
 std::string run_case(std::string_view input, const std::vector<Setup>& setups, Tally& tally) {
-  static const auto adapter = hl7::make_hl7v2_adapter();
-  static const auto renderer = hl7::make_hl7v2_renderer();
-  static const auto recipient = *gw::OdsCode::parse("Z9A00");
+  static const auto kAdapter = hl7::make_hl7v2_adapter();
+  static const auto kRenderer = hl7::make_hl7v2_renderer();
+  static const auto kRecipient = *gw::OdsCode::parse("Z9A00");
   std::string o;
-  put(o, "message_id", adapter->message_id(input));
+  put(o, "message_id", kAdapter->message_id(input));
   dump_parse(o, input);
   for (const auto& s : setups) {
     put(o, "setup", s.name);
-    auto t = adapter->translate(s.sender, input, *s.mapper);
+    auto t = kAdapter->translate(s.sender, input, *s.mapper);
     ++tally.tried;
     tally.translated += t ? 1 : 0;
     gw::ingest::AckRequest ack;
@@ -214,7 +214,7 @@ std::string run_case(std::string_view input, const std::vector<Setup>& setups, T
       put(o, "stage", t.error().stage);
       ack.code = gw::ingest::AckRequest::Code::kRejected;
       ack.error = t.error();
-      put(o, "ack", adapter->acknowledge(input, ack));
+      put(o, "ack", kAdapter->acknowledge(input, ack));
       continue;
     }
     put(o, "kind", t->kind);
@@ -260,11 +260,11 @@ std::string run_case(std::string_view input, const std::vector<Setup>& setups, T
       put(o, "who", "-");
     }
     ack.warnings = t->warnings;
-    put(o, "ack", adapter->acknowledge(input, ack));
+    put(o, "ack", kAdapter->acknowledge(input, ack));
     for (std::string_view nhs : {std::string_view{}, std::string_view{"9990000018"}}) {
       const gw::ingest::RenderRequest req{
-          &*t, s.sender, recipient, std::string(nhs), "OUT-1", "2026-01-01T00:00:00Z"};
-      auto out = renderer->render(req);
+          &*t, s.sender, kRecipient, std::string(nhs), "OUT-1", "2026-01-01T00:00:00Z"};
+      auto out = kRenderer->render(req);
       put(o, "render", out ? out->payload : "error " + out.error().detail);
     }
   }
@@ -273,7 +273,7 @@ std::string run_case(std::string_view input, const std::vector<Setup>& setups, T
     ack.ack_id = "ACK-2";
     ack.code = gw::ingest::AckRequest::Code::kError;
     ack.error = gw::make_error(gw::Errc::kUnavailable, "PID-3.1: journal busy");
-    put(o, "ack-ae", adapter->acknowledge(input, ack));
+    put(o, "ack-ae", kAdapter->acknowledge(input, ack));
   }
   return o;
 }

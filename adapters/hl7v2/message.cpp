@@ -785,8 +785,6 @@ std::string Message::decode(std::string_view r) const {
         out.push_back(delims_.escape);
       } else if (seq == ".br") {
         out.push_back('\n');
-      } else if (seq == "H" || seq == "N" || (!seq.empty() && seq[0] == '.')) {
-        // highlighting and other formatting commands (.sp, .in, ...) carry no text
       } else if (!seq.empty() && seq[0] == 'X' && seq.size() % 2 == 1) {
         for (std::size_t k = 1; k + 1 < seq.size(); k += 2) {
           const int hi = hex_value(seq[k]);
@@ -796,7 +794,8 @@ std::string Message::decode(std::string_view r) const {
           }
         }
       } else {
-        // \Cxxyy\, \Mxxyyzz\ (character set switches) and unknown sequences: dropped
+        // Highlighting (\H\ \N\) and other formatting commands (.sp, .in, ...), character set
+        // switches (\Cxxyy\, \Mxxyyzz\) and unknown sequences carry no text: dropped.
       }
     }
   }
