@@ -35,24 +35,36 @@ std::string_view trim_frame(std::string_view t) {
   return t;
 }
 
+/** valid_utf8: whether `s` is well-formed UTF-8 (Unicode 15, table 3-7: no overlong forms, no
+ * surrogates, nothing past U+10FFFF), as JSON parsers that validate the encoding require. */
 bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::size_t n = 0;
+    unsigned char lo = 0x80;  // the range of the byte after the lead byte
+    unsigned char hi = 0xBF;
     if (c < 0x80) {
       n = 0;
-    } else if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+    } else if (c >= 0xC2 && c <= 0xDF) {
       n = 1;
-    } else if ((c & 0xF0) == 0xE0) {
+    } else if (c >= 0xE0 && c <= 0xEF) {
       n = 2;
-    } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
+      lo = c == 0xE0 ? 0xA0 : 0x80;  // E0 80..9F would be overlong
+      hi = c == 0xED ? 0x9F : 0xBF;  // ED A0..BF would be a UTF-16 surrogate
+    } else if (c >= 0xF0 && c <= 0xF4) {
       n = 3;
+      lo = c == 0xF0 ? 0x90 : 0x80;  // F0 80..8F would be overlong
+      hi = c == 0xF4 ? 0x8F : 0xBF;  // F4 90.. would be past U+10FFFF
     } else {
       return false;
     }
     for (std::size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) {
+      if (i + k >= s.size()) {
+        return false;
+      }
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) {
         return false;
       }
     }
