@@ -255,6 +255,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
           *cfg, demo ? gw::policy::read_demo_file : gw::policy::read_from_disk, clock.now(),
           errors)) {
     snapshot.policy = set->index;
+    snapshot.classifier = set->classifier;
     policies.emplace(std::move(*set));
   }
   // Break-glass grants are kept in db/break-glass.db: a restart keeps the open ones in force
@@ -337,7 +338,8 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
         }
         if (reloaded.errors.empty() && set) {
           std::lock_guard lock(snapshot_mu);
-          snapshot = gw::ingest::Snapshot{reloaded.config, set->policy.index};
+          snapshot =
+              gw::ingest::Snapshot{reloaded.config, set->policy.index, set->policy.classifier};
           gw::pipeline::apply_reload(std::move(*set), *policies, tokens);
         }
         // Every reload, applied or rejected, is audited with the agreements in force after it.
@@ -431,18 +433,25 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
       gw::routing::DeliveryOptions{
           .threads = cfg->delivery.workers,
           .retry = gw::routing::RetryPolicy::from_config(cfg->delivery),
-          .on_recorded = [&audit_log, node = cfg->node_id](
-                             const std::vector<gw::store::OutboxEntry>& sent,
-                             const std::vector<gw::store::DeliveryOutcome>& done) {
-            // Every delivery, retry and dead letter is an audited message movement.
-            for (auto& r : gw::ingest::delivery_audit_records(sent, done, node)) {
-              (*audit_log)->append(std::move(r), [](gw::Result<std::uint64_t> res) {
-                if (!res) {
-                  gw::log::error("delivery_audit_failed", {{"error", res.error().detail}});
+          .on_recorded =
+              [&audit_log, node = cfg->node_id](
+                  const std::vector<gw::store::OutboxEntry>& sent,
+                  const std::vector<gw::store::DeliveryOutcome>& done) {
+                // Every delivery, retry and dead letter is an audited message movement.
+                for (auto& r : gw::ingest::delivery_audit_records(sent, done, node)) {
+                  (*audit_log)->append(std::move(r), [](gw::Result<std::uint64_t> res) {
+                    if (!res) {
+                      gw::log::error("delivery_audit_failed", {{"error", res.error().detail}});
+                    }
+                  });
                 }
-              });
-            }
-          }});
+              },
+          // A recipient's business answer (an ITK3 response) decides what its 2xx meant.
+          .read_answer =
+              [renderers = adapters.renderers()](const gw::store::OutboxEntry& m,
+                                                 const gw::routing::SendResult& sent) {
+                return gw::ingest::read_delivery_answer(renderers, m, sent);
+              }});
   worker->start();
   // Messages journalled but not finished when the last run stopped are processed now.
   if (auto resumed =

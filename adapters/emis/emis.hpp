@@ -59,6 +59,13 @@ struct ItkResponse {
  */
 [[nodiscard]] Result<ItkResponse> read_itk_response(std::string_view body);
 
+/**
+ * answer_of: what the delivery of the answered message comes to: ok -> accepted,
+ * transient-error -> retry, fatal-error -> refused; the detail names the outcome and the
+ * response codes ("ITK3 response fatal-error: 10001 ..."), at most 300 bytes.
+ */
+[[nodiscard]] ingest::BusinessAnswer answer_of(const ItkResponse& response);
+
 /** OfflineTranslation: an R4 Bundle (collection) of a message's resources, for the CLI. */
 struct OfflineTranslation {
   std::string bundle_json;            // pretty-printed, newline-terminated

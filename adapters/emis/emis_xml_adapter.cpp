@@ -114,7 +114,8 @@ void head(J& j, const Ctx& c, std::string_view type, std::string_view id, bool c
   j.open().kv("resourceType", type).kv("id", id);
   j.obj("meta").kv("source", std::string(kMetaSourcePrefix) + c.ods);
   if (confidential) {
-    // EMIS marks an entry confidential: label it so the policy engine withholds it by default.
+    // EMIS marks an entry confidential: carry that as restricted. The policy engine acts on
+    // sensitivity classes only, and this flag names none (adapters/emis/README.md).
     j.arr("security")
         .open()
         .kv("system", "http://terminology.hl7.org/CodeSystem/v3-Confidentiality")

@@ -117,4 +117,40 @@ Result<ItkResponse> read_itk_response(std::string_view body) {
   return out;
 }
 
+ingest::BusinessAnswer answer_of(const ItkResponse& response) {
+  using Verdict = ingest::BusinessAnswer::Verdict;
+  ingest::BusinessAnswer a;
+  const char* outcome = "ok";
+  switch (response.outcome) {
+    case ItkResponse::Outcome::kOk:
+      a.verdict = Verdict::kAccepted;
+      break;
+    case ItkResponse::Outcome::kTransientError:
+      a.verdict = Verdict::kRetry;
+      outcome = "transient-error";
+      break;
+    case ItkResponse::Outcome::kFatalError:
+      a.verdict = Verdict::kRefused;
+      outcome = "fatal-error";
+      break;
+  }
+  a.detail = "ITK3 response ";
+  a.detail += outcome;
+  const char* sep = ": ";
+  for (const auto& c : response.codes) {
+    a.detail += sep;
+    a.detail += c.code;
+    if (!c.display.empty()) {
+      a.detail += ' ';
+      a.detail += c.display;
+    }
+    sep = "; ";
+  }
+  constexpr std::size_t kMaxDetail = 300;
+  if (a.detail.size() > kMaxDetail) {
+    a.detail.resize(kMaxDetail);
+  }
+  return a;
+}
+
 }  // namespace gw::adapters::emis

@@ -351,6 +351,21 @@ public:
     return build(r, in);
   }
 
+  /** read_answer: an ITK3 response naming `outbound_message_id` (the MessageHeader.id this
+   * renderer wrote); anything else (an empty body, another message's response, not a response)
+   * says nothing about this message. */
+  [[nodiscard]] std::optional<ingest::BusinessAnswer> read_answer(
+      std::string_view outbound_message_id, std::string_view body) const override {
+    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      return std::nullopt;
+    }
+    auto response = read_itk_response(body);
+    if (!response || response->in_reply_to != outbound_message_id) {
+      return std::nullopt;
+    }
+    return answer_of(*response);
+  }
+
 private:
   static Result<ingest::Rendered> build(const ingest::RenderRequest& r, const Inputs& in) {
     const std::string seed = r.outbound_message_id + "|" + r.recipient.str();

@@ -20,6 +20,8 @@
 #include "gateway/audit/verify.hpp"
 #include "gateway/config/loader.hpp"
 #include "gateway/core/clock.hpp"
+#include "gateway/policy/grants_report.hpp"
+#include "gateway/policy/sqlite_grant_store.hpp"
 
 namespace gw::audit {
 
@@ -33,6 +35,7 @@ struct CliOptions {
   CLI::App* public_key = nullptr;
   CLI::App* break_glass = nullptr;
   CLI::App* review = nullptr;
+  CLI::App* grants = nullptr;
   CLI::App* access = nullptr;
   CLI::App* denied = nullptr;
   CLI::App* unusual = nullptr;
@@ -467,6 +470,53 @@ int run_break_glass(const CliOptions& o) {
   return kOk;
 }
 
+/**
+ * run_grants: the break-glass grants in force, read from <data_dir>/db/break-glass.db (the file
+ * `caregw serve` writes each grant to before it takes effect, so it shows what the running
+ * gateway has in force); the look is audited first, as the other reports are.
+ */
+int run_grants(const CliOptions& o) {
+  if (o.format != "table" && o.format != "json") {
+    std::cerr << "caregw audit break-glass grants: --format must be table or json\n";
+    return kUsage;
+  }
+  Setup s;
+  if (!setup(o, s, "break-glass grants")) {
+    return kBad;
+  }
+  std::error_code ec;
+  const auto file = policy::SqliteGrantStore::path(s.log.data_dir);
+  if (!std::filesystem::exists(file, ec)) {
+    std::cerr << "caregw audit break-glass grants: no break-glass grants file at " << file.string()
+              << " (`caregw serve` makes it at start)\n";
+    return kBad;
+  }
+  auto log = open_log(s, "break-glass grants");
+  if (!log) {
+    return kBad;
+  }
+  auto store = policy::SqliteGrantStore::open(s.log.data_dir);
+  if (!store) {
+    std::cerr << "caregw audit break-glass grants: " << store.error().detail << '\n';
+    return kBad;
+  }
+  const auto now = std::chrono::system_clock::now();
+  auto grants = (*store)->load_open(now);
+  if (!grants) {
+    std::cerr << "caregw audit break-glass grants: " << grants.error().detail << '\n';
+    return kBad;
+  }
+  policy::sort_grants(*grants);
+  if (!audit_self(*log, EventType::kAuditQuery, login_name(o.actor), "",
+                  "break-glass grants in force: " + std::to_string(grants->size()),
+                  "break-glass grants")) {
+    return kBad;
+  }
+  std::cout << (o.format == "json" ? policy::grants_json(*grants, now) + "\n"
+                                   : policy::grants_text(*grants, now));
+  return kOk;
+}
+
 int run_review(const CliOptions& o) {
   auto outcome = parse_review_outcome(o.review_outcome);
   if (!outcome) {
@@ -668,6 +718,13 @@ AuditCommands::AuditCommands(CLI::App& app) : o_(std::make_unique<CliOptions>())
   o.review->add_flag("--revise", o.revise,
                      "Record a further review of an event already reviewed (the queue shows the "
                      "latest); without it a second review is refused");
+  o.grants = o.break_glass->add_subcommand(
+      "grants", "The break-glass grants in force now (opened, not ended, not expired; audited)");
+  add_location(o.grants, o);
+  add_actor(o.grants, o);
+  o.grants->add_option("--format", o.format,
+                       "table | json (the shape GET /audit/break-glass/grants "
+                       "answers)");
 
   o.access = o.audit->add_subcommand(
       "access-report", "Who has accessed a patient's record, in plain words (audited)");
@@ -712,6 +769,9 @@ int AuditCommands::run() {
   }
   if (o.review->parsed()) {
     return run_review(o);
+  }
+  if (o.grants->parsed()) {
+    return run_grants(o);
   }
   if (o.break_glass->parsed()) {
     return run_break_glass(o);

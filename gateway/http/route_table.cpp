@@ -95,6 +95,8 @@ std::string_view operation_name(Operation op) {
       return "fhir_patient_break_glass_close";
     case Operation::kAuditBreakGlassReview:
       return "audit_break_glass_review";
+    case Operation::kAuditBreakGlassGrants:
+      return "audit_break_glass_grants";
   }
   return "unknown";
 }
@@ -207,6 +209,7 @@ RouteTable RouteTable::builtin() {
   // Policy and audit: the IG lead's break-glass review queue and the decision explainer.
   t.add(Method::kGet, "/audit/break-glass", Operation::kAuditBreakGlass);
   t.add(Method::kPost, "/audit/break-glass/{seq}/review", Operation::kAuditBreakGlassReview);
+  t.add(Method::kGet, "/audit/break-glass/grants", Operation::kAuditBreakGlassGrants);
   t.add(Method::kPost, "/policy/explain", Operation::kPolicyExplain);
   t.add(Method::kGet, "/policy/explain", Operation::kPolicyExplainQuery);
   t.add(Method::kPost, "/policy/dry-run", Operation::kPolicyDryRun);

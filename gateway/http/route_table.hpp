@@ -63,6 +63,8 @@ enum class Operation : std::uint8_t {
   kBreakGlassClose,
   /** POST /audit/break-glass/{seq}/review */
   kAuditBreakGlassReview,
+  /** GET /audit/break-glass/grants: the break-glass grants in force */
+  kAuditBreakGlassGrants,
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

@@ -51,6 +51,9 @@ struct ServerStats {
         break_glass(r.counter("caregw_break_glass_total",
                               "Break-glass grants opened, by the user's organisation and reason",
                               {"organisation", "reason"})),
+        break_glass_active(r.gauge("caregw_break_glass_grants_active",
+                                   "Break-glass grants in force (opened, not ended, not expired) "
+                                   "when /metrics was read")),
         audit_wait(r.histogram("caregw_audit_wait_seconds",
                                "Time a request waited for its audit records to be on disk before "
                                "its answer could leave (group commit), by route",
@@ -67,6 +70,7 @@ struct ServerStats {
   metrics::CounterFamily& config_reloads;
   metrics::CounterFamily& internal_errors;
   metrics::CounterFamily& break_glass;
+  metrics::GaugeFamily& break_glass_active;
   metrics::HistogramFamily& audit_wait;
 };
 

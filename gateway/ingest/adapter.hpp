@@ -129,6 +129,14 @@ struct Rendered {
   std::string payload{};
 };
 
+/** BusinessAnswer: what a recipient's answer to a message it took says (an ITK3 response). */
+struct BusinessAnswer {
+  /** kAccepted: filed; kRetry: try the same message again later; kRefused: not now, not ever
+   * (dead-letter it for an operator). */
+  enum class Verdict : std::uint8_t { kAccepted, kRetry, kRefused } verdict = Verdict::kAccepted;
+  std::string detail{};  // operator-safe (codes and their displays, never PHI)
+};
+
 /** OutboundRenderer: renders translated messages in one format for recipients that want it. */
 class OutboundRenderer {
 public:
@@ -137,6 +145,16 @@ public:
   [[nodiscard]] virtual std::string_view format() const = 0;
   /** render: kUnprocessable when the message has nothing this format can carry. */
   [[nodiscard]] virtual Result<Rendered> render(const RenderRequest& r) const = 0;
+  /**
+   * read_answer: the business answer in `body` (what the recipient sent back, synchronously
+   * with HTTP 2xx or later as its own message) to the message rendered with
+   * `outbound_message_id`; nullopt when the format has none or `body` is not one for that
+   * message. Default: none. Pure; thread-safe.
+   */
+  [[nodiscard]] virtual std::optional<BusinessAnswer> read_answer(
+      std::string_view /*outbound_message_id*/, std::string_view /*body*/) const {
+    return std::nullopt;
+  }
 };
 
 }  // namespace gw::ingest

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
+
+#include "gateway/fhir/json.hpp"
+#include "gateway/policy/redact.hpp"
+#include "gateway/record/facts.hpp"
 
 namespace gw::ingest {
 
@@ -56,9 +61,53 @@ const policy::Agreement* find_agreement(const policy::PolicyIndex& index, const 
 
 }  // namespace
 
+std::vector<policy::SensitivitySet> message_sensitivity(
+    const TranslatedMessage& msg, const policy::SensitiveCodeClassifier* classifier) {
+  std::vector<policy::SensitivitySet> out(msg.resources.size(), 0);
+  for (std::size_t i = 0; i < msg.resources.size(); ++i) {
+    const auto& r = msg.resources[i];
+    if (r.deleted || r.json.empty() || !resource_category(r.resource_type)) {
+      continue;
+    }
+    if (auto doc = fhir::parse_json(r.json)) {
+      out[i] = record::sensitivity_of(*doc, classifier);
+    }
+  }
+  return out;
+}
+
+void strip_withheld_references(const TranslatedMessage& msg, const DeliveryDecision& decision,
+                               std::vector<TranslatedResource>& kept) {
+  std::set<std::string, std::less<>> withheld;
+  std::size_t next = 0;  // decision.resources is sorted
+  for (std::size_t i = 0; i < msg.resources.size(); ++i) {
+    if (next < decision.resources.size() && decision.resources[next] == i) {
+      ++next;
+      continue;
+    }
+    const auto& r = msg.resources[i];
+    withheld.insert(r.resource_type + "/" + r.id);
+  }
+  if (withheld.empty()) {
+    return;
+  }
+  for (auto& r : kept) {
+    if (r.deleted || r.json.empty() ||
+        std::none_of(withheld.begin(), withheld.end(),
+                     [&](const std::string& w) { return r.json.find(w) != std::string::npos; })) {
+      continue;
+    }
+    auto doc = fhir::parse_json(r.json);
+    if (doc && policy::strip_references(*doc, withheld) > 0) {
+      r.json = fhir::to_json(*doc);
+    }
+  }
+}
+
 DeliveryDecision check_delivery(const policy::PolicyIndex& index, const OdsCode& sender,
                                 const OdsCode& recipient, const TranslatedMessage& msg,
-                                policy::TimePoint now) {
+                                policy::TimePoint now,
+                                std::span<const policy::SensitivitySet> sensitivity) {
   DeliveryDecision d;
   d.agreement = find_agreement(index, sender, recipient, now, d.reason);
   if (d.agreement == nullptr) {
@@ -75,7 +124,9 @@ DeliveryDecision check_delivery(const policy::PolicyIndex& index, const OdsCode&
     if (*c != policy::DataCategory::kDemographics) {
       clinical = true;
     }
-    if ((d.agreement->categories & policy::category_bit(*c)) != 0) {
+    if (i < sensitivity.size() && sensitivity[i] != 0) {
+      d.withheld_classes |= sensitivity[i];  // a legal exclusion: never sent
+    } else if ((d.agreement->categories & policy::category_bit(*c)) != 0) {
       d.resources.push_back(i);
     } else {
       d.withheld |= policy::category_bit(*c);
@@ -93,17 +144,27 @@ DeliveryDecision check_delivery(const policy::PolicyIndex& index, const OdsCode&
   const bool demographics_allowed =
       (d.agreement->categories & policy::category_bit(policy::DataCategory::kDemographics)) != 0;
   d.allowed = clinical ? any_clinical_allowed : demographics_allowed;
+  const std::string legal =
+      d.withheld_classes != 0
+          ? "legal exclusion (" + policy::sensitivity_names(d.withheld_classes) + ")"
+          : std::string();
   if (!d.allowed) {
-    d.reason = "agreement " + d.agreement->id + " does not cover " +
-               (d.withheld != 0 ? policy::category_names(d.withheld) : std::string("demographics"));
+    std::string what =
+        d.withheld != 0 ? policy::category_names(d.withheld) : std::string("demographics");
+    d.reason = d.withheld == 0 && !legal.empty()
+                   ? "nothing left to send: " + legal
+                   : "agreement " + d.agreement->id + " does not cover " + what +
+                         (legal.empty() ? std::string() : "; " + legal);
     d.resources.clear();
     return d;
   }
   d.resources.insert(d.resources.end(), supporting.begin(), supporting.end());
   std::sort(d.resources.begin(), d.resources.end());
-  if (d.withheld != 0) {
-    d.reason =
-        "left out under agreement " + d.agreement->id + ": " + policy::category_names(d.withheld);
+  if (d.withheld != 0 || !legal.empty()) {
+    d.reason = "left out under agreement " + d.agreement->id + ": ";
+    d.reason += d.withheld != 0 ? policy::category_names(d.withheld) : std::string();
+    d.reason += d.withheld != 0 && !legal.empty() ? "; " : "";
+    d.reason += legal;
   }
   return d;
 }

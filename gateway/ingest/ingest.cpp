@@ -1,5 +1,6 @@
 #include "gateway/ingest/ingest.hpp"
 
+#include <algorithm>
 #include <future>
 #include <mutex>
 #include <utility>
@@ -348,14 +349,19 @@ Result<Ingest::Processed> Ingest::file_and_route(const TranslatedMessage& msg,
   facts.registered_practice = msg.registered_practice;
   const auto targets = routing::route(facts, snap.config->subscriptions);
   const std::string nhs = person->person.nhs_number ? person->person.nhs_number->str() : "";
+  std::vector<policy::SensitivitySet> sensitivity;  // classified once, at the first recipient
   for (const auto& target : targets) {
     auto rec = movement(audit::EventType::kDisclosure, receipt, entry);
     rec.peer_ods = target.recipient.str();
     rec.nhs_number = nhs;
     rec.purpose_of_use = "TREAT";
+    if (snap.policy && sensitivity.empty()) {
+      sensitivity = message_sensitivity(msg, snap.classifier.get());  // once per message
+    }
     const auto decision =
-        snap.policy ? check_delivery(*snap.policy, receipt.sender, target.recipient, msg, now)
-                    : DeliveryDecision{false, nullptr, {}, 0, "no data-sharing agreements loaded"};
+        snap.policy
+            ? check_delivery(*snap.policy, receipt.sender, target.recipient, msg, now, sensitivity)
+            : DeliveryDecision{false, nullptr, {}, 0, 0, "no data-sharing agreements loaded"};
     if (decision.agreement != nullptr) {
       rec.dsa_id = decision.agreement->id;
       rec.dsa_version = decision.agreement->version;
@@ -372,6 +378,8 @@ Result<Ingest::Processed> Ingest::file_and_route(const TranslatedMessage& msg,
     for (const auto i : decision.resources) {
       allowed.resources.push_back(msg.resources[i]);
     }
+    // Nothing the recipient may not see is named either: references to it are removed.
+    strip_withheld_references(msg, decision, allowed.resources);
     const auto* r = renderer(target.format);
     auto outbound_id = store::new_idempotency_key();
     if (!outbound_id) {
@@ -409,13 +417,20 @@ Result<Ingest::Processed> Ingest::file_and_route(const TranslatedMessage& msg,
         }
       }
     }
+    for (std::size_t s = 0; s < policy::kSensitivityCount; ++s) {
+      const auto cls = static_cast<policy::Sensitivity>(s);
+      if ((decision.withheld_classes & policy::sensitivity_bit(cls)) != 0) {
+        rec.withheld.emplace_back(policy::sensitivity_name(cls));
+      }
+    }
     rec.detail = "subscription " + target.subscription + ": queued for " +
                  std::string(store::transport_kind_code(target.transport)) + " delivery as " +
                  target.format + " (outbound " + *outbound_id + ")";
     out.audit.push_back(std::move(rec));
-    out.outbound.push_back(
-        store::OutboundMessage{target.recipient, target.transport, person_key(*person), msg.kind,
-                               rendered->content_type, std::move(rendered->payload)});
+    // The outbound id is the row's idempotency key: the recipient's answer names it.
+    out.outbound.push_back(store::OutboundMessage{
+        target.recipient, target.transport, person_key(*person), msg.kind, rendered->content_type,
+        std::move(rendered->payload), target.format, *outbound_id});
   }
   return out;
 }
@@ -446,6 +461,33 @@ Result<std::size_t> Ingest::resume(
     ++resumed;
   }
   return resumed;
+}
+
+std::optional<routing::SendResult> read_delivery_answer(
+    const std::vector<const OutboundRenderer*>& renderers, const store::OutboxEntry& m,
+    const routing::SendResult& sent) {
+  if (m.format.empty() || sent.response.empty()) {
+    return std::nullopt;
+  }
+  const auto r = std::find_if(renderers.begin(), renderers.end(),
+                              [&](const OutboundRenderer* x) { return x->format() == m.format; });
+  if (r == renderers.end()) {
+    return std::nullopt;
+  }
+  auto answer = (*r)->read_answer(m.idempotency_key, sent.response);
+  if (!answer) {
+    return std::nullopt;
+  }
+  using Verdict = BusinessAnswer::Verdict;
+  switch (answer->verdict) {
+    case Verdict::kAccepted:
+      return routing::SendResult{routing::SendStatus::kDelivered, {}, {}};
+    case Verdict::kRetry:
+      return routing::SendResult{routing::SendStatus::kRetry, std::move(answer->detail), {}};
+    case Verdict::kRefused:
+      break;
+  }
+  return routing::SendResult{routing::SendStatus::kPermanent, std::move(answer->detail), {}};
 }
 
 std::vector<audit::AuditRecord> delivery_audit_records(

@@ -20,6 +20,7 @@
 #include "gateway/ingest/adapter.hpp"
 #include "gateway/ingest/delivery_policy.hpp"
 #include "gateway/mapping/registry.hpp"
+#include "gateway/routing/transport.hpp"
 #include "gateway/store/message_store.hpp"
 #include "gateway/store/record_store.hpp"
 
@@ -29,6 +30,8 @@ namespace gw::ingest {
 struct Snapshot {
   config::ConfigPtr config;
   std::shared_ptr<const policy::PolicyIndex> policy;  // nullptr: no agreements, nothing delivered
+  /** classifier: the sensitive code lists (nullptr: only caregw's own labels are read). */
+  std::shared_ptr<const policy::SensitiveCodeClassifier> classifier{};
 };
 
 /** IngestDeps: what the ingest service uses. Everything must outlive it. */
@@ -108,6 +111,16 @@ private:
 
   IngestDeps deps_;
 };
+
+/**
+ * read_delivery_answer: the delivery worker's `read_answer` hook: the renderer of the message's
+ * format (OutboxEntry::format) reads what the recipient answered when it took the message
+ * (`sent.response`). Accepted -> delivered; retry -> kRetry; refused -> kPermanent (dead
+ * letter), each with the answer's detail. nullopt when no renderer reads an answer there.
+ */
+[[nodiscard]] std::optional<routing::SendResult> read_delivery_answer(
+    const std::vector<const OutboundRenderer*>& renderers, const store::OutboxEntry& m,
+    const routing::SendResult& sent);
 
 /**
  * delivery_audit_records: one audit record per delivery attempt's outcome (delivered, will be

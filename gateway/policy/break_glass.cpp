@@ -160,6 +160,14 @@ std::vector<BreakGlassGrant> BreakGlassRegistry::active_grants() const {
   return out;
 }
 
+std::size_t BreakGlassRegistry::active_count() const {
+  const auto now = clock_.now();
+  std::lock_guard lock(mu_);
+  return static_cast<std::size_t>(
+      std::count_if(grants_.begin(), grants_.end(),
+                    [&](const GrantRecord& r) { return now < r.grant.expires_at; }));
+}
+
 std::vector<GrantRecord> BreakGlassRegistry::active_records() const {
   const auto now = clock_.now();
   std::lock_guard lock(mu_);

@@ -29,6 +29,7 @@ struct BreakGlassRequest {
 struct GrantOrigin {
   std::string organisation;  // the user's organisation (ODS code)
   std::string request_id;    // the HTTP request that opened it (its audit record carries it too)
+  std::string role;          // the user's NHS RBAC job role code ("" for grants kept before it was)
 };
 
 /** GrantRecord: a grant with what is kept about it on disk. */
@@ -128,6 +129,10 @@ public:
 
   /** active_records: every unexpired grant with its origin and audit link. */
   [[nodiscard]] std::vector<GrantRecord> active_records() const;
+
+  /** active_count: how many grants are unexpired now (the caregw_break_glass_grants_active
+   * gauge); cheaper than active_records(). */
+  [[nodiscard]] std::size_t active_count() const;
 
   [[nodiscard]] bool is_durable() const { return store_ != nullptr; }
 

@@ -21,10 +21,18 @@ struct PolicySet {
 };
 
 /**
+ * sensitive_code_lists: the sensitive code lists in force: the CSV files of the config's
+ * mappings directory's terminology/sensitive/ (the ones check-config checks, so an IG lead's
+ * change applies on the next SIGHUP), or the compiled-in copies of the repository's lists when
+ * the config has no such directory (the demo, a config without mappings).
+ */
+[[nodiscard]] std::vector<NamedText> sensitive_code_lists(const config::Config& config);
+
+/**
  * load_policy_set: reads the config's agreements through `read` (read_from_disk, or
  * read_demo_file for the built-in demo), checks them at `now`, compiles the index with the
- * config's relationship rules, and loads the compiled-in sensitive code lists. Problems are
- * appended to `errors` (file:line); the set is returned only when there were none.
+ * config's relationship rules, and loads the sensitive code lists (sensitive_code_lists). Problems
+ * are appended to `errors` (file:line); the set is returned only when there were none.
  */
 [[nodiscard]] std::optional<PolicySet> load_policy_set(const config::Config& config,
                                                        const FileReader& read, TimePoint now,

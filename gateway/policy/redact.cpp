@@ -34,10 +34,6 @@ bool emptied(const Value& v) {
   return (v.IsObject() && v.MemberCount() == 0) || (v.IsArray() && v.Empty());
 }
 
-/**
- * strip: removes Reference objects pointing at withheld resources, anywhere below v, and any
- * object or array left empty by that (a diagnosis that held only the reference).
- */
 std::size_t strip(Value& v, const std::set<std::string, std::less<>>& withheld) {
   std::size_t removed = 0;
   if (v.IsObject()) {
@@ -84,6 +80,11 @@ Value coding(std::string_view system, std::string_view code,
 }
 
 }  // namespace
+
+std::size_t strip_references(rapidjson::Value& v,
+                             const std::set<std::string, std::less<>>& withheld) {
+  return strip(v, withheld);
+}
 
 std::vector<Notice> notices(std::span<const ResourceDecision> decisions) {
   std::vector<Notice> out;
@@ -208,7 +209,7 @@ Result<RedactSummary> redact_bundle(fhir::Json& bundle,
     }
   }
   if (!withheld.empty()) {
-    out.removed_references = strip(entries, withheld);
+    out.removed_references = strip_references(entries, withheld);
   }
   out.notices = notices(decisions);
   const bool searchset = str(bundle, "type") == "searchset";

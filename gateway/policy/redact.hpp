@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -37,6 +39,14 @@ struct Notice {
  * code "suppressed"; details.coding gives the caregw rule and category or class codes).
  */
 [[nodiscard]] fhir::Json operation_outcome(std::span<const Notice> notices);
+
+/**
+ * strip_references: removes every Reference element (an object with "reference") below `v` that
+ * points at one of `withheld` ("Type/id" or a fullUrl), and any object or array left empty by
+ * that (a diagnosis that held only the reference). @return how many were removed
+ */
+std::size_t strip_references(rapidjson::Value& v,
+                             const std::set<std::string, std::less<>>& withheld);
 
 /** RedactSummary: what redact_bundle removed. */
 struct RedactSummary {

@@ -13,7 +13,7 @@ namespace sq = store::sqlite;
 
 // Times are INTEGER microseconds since 1970 (UTC), as in caregw.db. At most one open (not
 // closed) grant per user and patient; expired rows are deleted at start and on each open.
-constexpr std::array<sq::Migration, 1> kMigrations{{
+constexpr std::array<sq::Migration, 2> kMigrations{{
     {1, "break_glass_grants",
      "CREATE TABLE break_glass_grant ("
      "  id INTEGER PRIMARY KEY,"
@@ -30,19 +30,22 @@ constexpr std::array<sq::Migration, 1> kMigrations{{
      "CREATE UNIQUE INDEX break_glass_grant_open ON break_glass_grant (user_id, nhs_number)"
      "  WHERE closed_at IS NULL;"
      "CREATE INDEX break_glass_grant_expiry ON break_glass_grant (expires_at);"},
+    // The user's job role, for the listing of grants in force (GET /audit/break-glass/grants).
+    {2, "break_glass_grant_role",
+     "ALTER TABLE break_glass_grant ADD COLUMN role TEXT NOT NULL DEFAULT '';"},
 }};
 
 constexpr std::string_view kColumns =
     "user_id, nhs_number, reason, justification, organisation, request_id, opened_at, "
-    "expires_at, audit_seq, closed_at";
+    "expires_at, audit_seq, closed_at, role";
 
 constexpr std::string_view kCloseOpen =
     "UPDATE break_glass_grant SET closed_at = ?3 WHERE user_id = ?1 AND nhs_number = ?2 AND "
     "closed_at IS NULL";
 constexpr std::string_view kInsert =
     "INSERT INTO break_glass_grant (user_id, nhs_number, reason, justification, organisation, "
-    "request_id, opened_at, expires_at, audit_seq, closed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-    "?7, ?8, ?9, ?10)";
+    "request_id, opened_at, expires_at, audit_seq, closed_at, role) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6, ?7, ?8, ?9, ?10, ?11)";
 constexpr std::string_view kEnd =
     "UPDATE break_glass_grant SET closed_at = ?3 WHERE user_id = ?1 AND nhs_number = ?2 AND "
     "closed_at IS NULL AND expires_at > ?3";
@@ -77,6 +80,7 @@ Result<GrantRecord> read_row(const sq::Statement& st) {
   if (auto closed = st.column_optional_int64(9)) {
     r.closed_at = from_us(*closed);
   }
+  r.origin.role = st.column_text(10);
   return r;
 }
 
@@ -140,6 +144,7 @@ Result<void> SqliteGrantStore::save(const GrantRecord& r) {
     } else {
       st->bind_null(10);
     }
+    st->bind(11, r.origin.role);
     GW_STORE_TRY(st->run());
   }
   return tx.commit();

@@ -244,16 +244,24 @@ policy::SensitivitySet sensitivity_of(const Value& resource,
   if (const Value* meta = member(resource, "meta")) {
     if (const Value* sec = member(*meta, "security"); sec != nullptr && sec->IsArray()) {
       for (const auto& s : sec->GetArray()) {
-        if (str(s, "system") == kSensitivitySystem) {
-          if (auto c = policy::parse_sensitivity(str(s, "code"))) {
+        const std::string_view system = str(s, "system");
+        const std::string_view code = str(s, "code");
+        if (system == kSensitivitySystem) {
+          if (auto c = policy::parse_sensitivity(code)) {
             out |= policy::sensitivity_bit(*c);
           }
+        } else if (classifier != nullptr) {
+          // A security label from the source (HL7 v3 ActCode PSYTHPN, SDV, ...) classifies
+          // like a code: the lists name the labels that mean a sensitive class
+          // (http://terminology.hl7.org/ValueSet/v3-ActInformationSensitivityPolicy).
+          out |= classifier->classify(system, code);
         }
       }
     }
   }
   if (classifier != nullptr) {
-    for (const char* field : {"code", "medicationCodeableConcept", "type", "reasonCode"}) {
+    for (const char* field :
+         {"code", "medicationCodeableConcept", "type", "reasonCode", "category", "securityLabel"}) {
       for_each_coding(member(resource, field), [&](std::string_view s, std::string_view c) {
         out |= classifier->classify(s, c);
       });

@@ -73,8 +73,11 @@ struct Entry {
 
 /**
  * sensitivity_of: meta.security codings in kSensitivitySystem, plus the classifier's classes
- * for the resource's codes (code, medicationCodeableConcept, type, reasonCode, category).
- * @param classifier may be null (then only the markers count)
+ * for the resource's other meta.security codings (security labels such as HL7 v3 ActCode
+ * PSYTHPN or SDV) and for its codes (code, medicationCodeableConcept, type, reasonCode,
+ * category, securityLabel): a DocumentReference or Composition is classified by its type and
+ * category, and a DocumentReference by its securityLabel too.
+ * @param classifier may be null (then only the kSensitivitySystem markers count)
  */
 [[nodiscard]] policy::SensitivitySet sensitivity_of(
     const rapidjson::Value& resource, const policy::SensitiveCodeClassifier* classifier);

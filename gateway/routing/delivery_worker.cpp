@@ -72,7 +72,12 @@ void DeliveryWorker::release(const std::vector<store::OutboxEntry>& batch) {
 
 store::DeliveryOutcome DeliveryWorker::attempt(const store::OutboxEntry& m, std::mt19937_64& rng) {
   const auto started = clock_.steady_now();
-  const auto r = transport_.send(m);
+  auto r = transport_.send(m);
+  if (r.status == SendStatus::kDelivered && options_.read_answer) {
+    if (auto answered = options_.read_answer(m, r)) {
+      r = std::move(*answered);
+    }
+  }
   const auto now = clock_.now();
   const std::string_view recipient = m.recipient.str();
   if (stats_ != nullptr) {

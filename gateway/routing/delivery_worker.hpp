@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -36,6 +37,12 @@ struct DeliveryOptions {
   std::function<void(const std::vector<store::OutboxEntry>&,
                      const std::vector<store::DeliveryOutcome>&)>
       on_recorded{};
+  /** read_answer: for a message its recipient took (kDelivered), what the recipient's answer
+   * says when the message's format carries a business answer (an ITK3 response): delivered,
+   * retry or refused for good, with the reason. Unset or nullopt: as the transport said. Called
+   * on a worker thread; must not throw. */
+  std::function<std::optional<SendResult>(const store::OutboxEntry&, const SendResult&)>
+      read_answer{};
 };
 
 /**

@@ -114,10 +114,11 @@ struct HttpsTransport::Impl {
     co_return std::pair{std::move(s), std::string()};
   }
 
-  /** exchange: one POST on `s`; the status, or 0 and an error if the exchange failed. */
+  /** exchange: one POST on `s`; the status (and the answer's body in `answer`), or 0 and an
+   * error if the exchange failed. */
   net::awaitable<std::pair<unsigned, std::string>> exchange(Stream& s, const Target& t,
                                                             const store::OutboxEntry& m,
-                                                            bool& keep_alive) {
+                                                            bool& keep_alive, std::string& answer) {
     bhttp::request<bhttp::string_body> req{bhttp::verb::post, t.path, 11};
     req.set(bhttp::field::host, t.host);
     req.set(bhttp::field::content_type, m.content_type);
@@ -141,6 +142,7 @@ struct HttpsTransport::Impl {
       co_return std::pair{0U, "reading the endpoint's answer failed: " + rec.message()};
     }
     keep_alive = parser.get().keep_alive();
+    answer = std::move(parser.get().body());
     co_return std::pair{parser.get().result_int(), std::string()};
   }
 
@@ -160,7 +162,8 @@ struct HttpsTransport::Impl {
         s = std::move(fresh);
       }
       bool keep_alive = false;
-      auto [status, err] = co_await exchange(*s, t, m, keep_alive);
+      std::string answer;
+      auto [status, err] = co_await exchange(*s, t, m, keep_alive, answer);
       if (status == 0) {
         if (reused) {
           continue;  // the recipient closed an idle connection: once more on a new one
@@ -172,7 +175,7 @@ struct HttpsTransport::Impl {
         pool.push_back(std::move(s));
       }
       if (status >= 200 && status < 300) {
-        co_return SendResult{SendStatus::kDelivered, {}};
+        co_return SendResult{SendStatus::kDelivered, {}, std::move(answer)};
       }
       const auto why = "the endpoint answered HTTP " + std::to_string(status);
       co_return SendResult{retryable_status(status) ? SendStatus::kRetry : SendStatus::kPermanent,

@@ -16,6 +16,9 @@ enum class SendStatus : std::uint8_t { kDelivered, kRetry, kPermanent };
 struct SendResult {
   SendStatus status = SendStatus::kDelivered;
   std::string error;
+  /** response: the recipient's answer body when it took the message (HTTP 2xx), for a renderer
+   * that reads a business answer in it (an ITK3 response); empty otherwise. */
+  std::string response{};
 };
 
 /**

@@ -79,6 +79,12 @@ struct OutboundMessage {
   std::string kind{};  // the event or message kind, e.g. "discharge-summary" (for operators)
   std::string content_type{};
   std::string payload{};
+  /** format: the subscription format it was rendered in ("gp-connect-send-document", ...), so a
+   * recipient's answer can be read by the renderer that made the message. */
+  std::string format{};
+  /** idempotency_key: empty: one is made at queueing. Set when the payload already names its
+   * own id (an ITK3 MessageHeader.id) so the recipient's answer can be matched to the row. */
+  std::string idempotency_key{};
 };
 
 /** AcceptOutcome: the journal outcome and, for a new message, the ids queued with it. */
@@ -118,6 +124,7 @@ struct OutboxEntry {
   std::int64_t replays = 0;
   std::string replayed_by{};
   std::optional<TimePoint> replayed_at{};  // age limits count from here after a replay
+  std::string format{};                    // as OutboundMessage::format ("" before it was kept)
 };
 
 /** DeliveryOutcome: what one attempt came to. retry_at unset on failure: dead-letter it. */

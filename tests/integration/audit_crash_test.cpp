@@ -26,8 +26,7 @@ using namespace std::chrono_literals;
 
 /** serve_config: the test config with its own data directory and the demo issuer's JWKS. */
 std::string serve_config(TempDir& dir) {
-  std::string yaml = config_yaml();
-  yaml.replace(yaml.find("data_dir: /tmp/caregw-test"), 26, "data_dir: " + dir.file("data"));
+  std::string yaml = config_yaml_in(dir.file("data"));
   yaml += "token_issuers:\n  - issuer: " + std::string(auth::kDemoIssuer) +
           "\n    jwks_file: jwks.json\n    audience: " + std::string(auth::kDemoAudience) + "\n";
   return dir.write("caregw.yaml", yaml);

@@ -72,6 +72,10 @@ public:
 
   [[nodiscard]] std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
   void set_status(unsigned s) { status_ = s; }
+  void set_answer(std::string body) {
+    std::lock_guard lock(mutex_);
+    answer_ = std::move(body);
+  }
   std::map<std::string, int> keys() {
     std::lock_guard lock(mutex_);
     return keys_;
@@ -113,6 +117,10 @@ private:
         last_body_ = req.body();
       }
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
+      {
+        std::lock_guard lock(mutex_);
+        res.body() = answer_;
+      }
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
       auto [wec, wn] = co_await bhttp::async_write(s, res, kTuple);
@@ -131,6 +139,7 @@ private:
   std::mutex mutex_;
   std::map<std::string, int> keys_;
   std::string last_body_;
+  std::string answer_;
 };
 
 HttpsTransportOptions options(std::uint16_t port, bool with_client_cert = true) {
@@ -167,6 +176,22 @@ TEST(HttpsDelivery, PostsWithClientCertificateAndIdempotencyKeyReusingTheConnect
   EXPECT_EQ(r.last_body(), R"({"resourceType":"Bundle"})");
   EXPECT_EQ((*t)->connections_opened(), 1U);
   EXPECT_EQ(r.handshakes(), 1);
+}
+
+TEST(HttpsDelivery, TheRecipientsAnswerBodyIsHandedBackWhenItTookTheMessage) {
+  // What a practice answers synchronously (an ITK3 response) reaches the renderer's reader.
+  Recipient r(0);
+  auto t = HttpsTransport::create(options(r.port()));
+  ASSERT_TRUE(t) << t.error().detail;
+  EXPECT_EQ((*t)->send(entry("k0", "{}")).response, "");
+  r.set_answer(R"({"resourceType":"Bundle","type":"message"})");
+  auto res = (*t)->send(entry("k1", "{}"));
+  EXPECT_EQ(res.status, SendStatus::kDelivered) << res.error;
+  EXPECT_EQ(res.response, R"({"resourceType":"Bundle","type":"message"})");
+  r.set_status(400);  // a refusal's body is not a business answer
+  auto refused = (*t)->send(entry("k2", "{}"));
+  EXPECT_EQ(refused.status, SendStatus::kPermanent);
+  EXPECT_EQ(refused.response, "");
 }
 
 TEST(HttpsDelivery, StatusDecidesRetryOrDeadLetter) {

@@ -39,8 +39,7 @@ TEST(ServeBreakGlass, StartKeepsGrantsStillInForceAndPurgesExpiredOnes) {
     ASSERT_TRUE((*store)->save(grant("paramedic-1", now - 1h)));  // 3 hours left
     ASSERT_TRUE((*store)->save(grant("paramedic-2", now - 5h)));  // expired an hour ago
   }
-  std::string yaml = config_yaml();
-  yaml.replace(yaml.find("data_dir: /tmp/caregw-test"), 26, "data_dir: " + dir.file("data"));
+  std::string yaml = config_yaml_in(dir.file("data"));
   const auto path = dir.write("caregw.yaml", yaml);
   Child child({caregw_binary(), "serve", "--config", path});
   ASSERT_TRUE(child.wait_listening(2, 10s));

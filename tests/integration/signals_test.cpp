@@ -38,7 +38,7 @@ bool eventually(const std::function<bool()>& cond) {
 
 TEST(Signals, SigtermFinishesTheInFlightRequestThenExitsZero) {
   TempDir dir;
-  const auto path = dir.write("caregw.yaml", config_yaml());
+  const auto path = dir.write("caregw.yaml", config_yaml_in(dir.file("data")));
   Child child({caregw_binary(), "serve", "--config", path});
   ASSERT_TRUE(child.wait_listening(2, 10s));
   const auto port = child.port("provider");
@@ -65,7 +65,7 @@ TEST(Signals, SigtermFinishesTheInFlightRequestThenExitsZero) {
 
 TEST(Signals, SighupWithBrokenConfigKeepsServingThenAGoodOneApplies) {
   TempDir dir;
-  const auto path = dir.write("caregw.yaml", config_yaml());
+  const auto path = dir.write("caregw.yaml", config_yaml_in(dir.file("data")));
   Child child({caregw_binary(), "serve", "--config", path});
   ASSERT_TRUE(child.wait_listening(2, 10s));
   const auto port = child.port("provider");
@@ -78,7 +78,8 @@ TEST(Signals, SighupWithBrokenConfigKeepsServingThenAGoodOneApplies) {
   EXPECT_EQ(https_get(port, "/healthz", client_for("Z90001")).status, 200U);
 
   dir.write("caregw.yaml",
-            config_yaml("", "  - ods: ZZ999\n    name: Added Later\n    kind: ambulance\n"));
+            config_yaml_in(dir.file("data"), "",
+                           "  - ods: ZZ999\n    name: Added Later\n    kind: ambulance\n"));
   child.signal(SIGHUP);
   EXPECT_TRUE(eventually(
       [&] { return metric_line(port, R"(caregw_config_reloads_total{result="applied"} 1)"); }));
@@ -92,8 +93,7 @@ TEST(Signals, SighupReloadsTheMappingsAndABadSetKeepsTheOldOne) {
   TempDir dir;
   std::filesystem::copy(std::string(CAREGW_SOURCE_DIR) + "/mappings", dir.file("maps"),
                         std::filesystem::copy_options::recursive);
-  std::string yaml = config_yaml();
-  yaml.replace(yaml.find("data_dir: /tmp/caregw-test"), 26, "data_dir: " + dir.file("data"));
+  std::string yaml = config_yaml_in(dir.file("data"));
   const auto path = dir.write("caregw.yaml", yaml + "mappings: maps\n");
   Child child({caregw_binary(), "serve", "--config", path});
   ASSERT_TRUE(child.wait_listening(2, 10s));
@@ -141,8 +141,7 @@ TEST(Signals, SighupReloadsTheIssuerKeysAndABadJwksKeepsTheOldOnesAndEveryReload
   auto new_keys = auth::ensure_demo_issuer(dir.file("new"));
   ASSERT_TRUE(old_keys && new_keys);
   std::filesystem::copy_file(old_keys->jwks_path, dir.file("jwks.json"));
-  std::string yaml = config_yaml();
-  yaml.replace(yaml.find("data_dir: /tmp/caregw-test"), 26, "data_dir: " + dir.file("data"));
+  std::string yaml = config_yaml_in(dir.file("data"));
   yaml +=
       "token_issuers:\n"
       "  - issuer: " +

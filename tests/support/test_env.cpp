@@ -11,6 +11,14 @@ std::string source_path(const std::string& relative) {
 }
 std::string caregw_binary() { return CAREGW_BINARY; }
 
+std::string config_yaml_in(const std::string& data_dir, const std::string& limits,
+                           const std::string& extra_orgs) {
+  std::string y = config_yaml(limits, extra_orgs);
+  const std::string from = "data_dir: /tmp/caregw-test\n";
+  y.replace(y.find(from), from.size(), "data_dir: " + data_dir + "\n");
+  return y;
+}
+
 std::string config_yaml(const std::string& limits, const std::string& extra_orgs) {
   std::string y =
       "node_id: test-1\n"

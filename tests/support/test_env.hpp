@@ -18,6 +18,12 @@ namespace gw::test {
 [[nodiscard]] std::string config_yaml(const std::string& limits = "",
                                       const std::string& extra_orgs = "");
 
+/** config_yaml_in: config_yaml with its own data directory (a process that writes there, e.g.
+ * `caregw serve`, must not share /tmp/caregw-test with other test runs). */
+[[nodiscard]] std::string config_yaml_in(const std::string& data_dir,
+                                         const std::string& limits = "",
+                                         const std::string& extra_orgs = "");
+
 /** kDemoPartiesAndAgreements: `extra_orgs` for config_yaml adding the demo's mental health,
  * social care and ambulance organisations and its agreements (examples/demo/dsa). */
 inline constexpr const char* kDemoPartiesAndAgreements =

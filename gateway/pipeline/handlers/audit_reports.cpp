@@ -11,6 +11,8 @@
 #include "gateway/audit/reports.hpp"
 #include "gateway/identity/nhs_number.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
+#include "gateway/policy/break_glass.hpp"
+#include "gateway/policy/grants_report.hpp"
 
 namespace gw::pipeline {
 namespace {
@@ -230,6 +232,36 @@ std::string audit_root(const http::Request& req) {
 }
 
 }  // namespace
+
+Result<void> audit_break_glass_grants(const http::Request& req, RequestContext& ctx,
+                                      http::Response& res,
+                                      const policy::BreakGlassRegistry* registry) {
+  auto text = wants_text(req);
+  if (!text) {
+    return text.error();
+  }
+  auto params = http::query_params(req.query());
+  if (!params) {
+    return params.error();
+  }
+  for (const auto& [name, value] : *params) {
+    if (name != "_format") {
+      return make_error(Errc::kBadRequest, "unknown parameter '" + name +
+                                               "' (the break-glass grants take only _format)");
+    }
+  }
+  if (registry == nullptr) {
+    return make_error(Errc::kUnavailable, "break-glass is not available on this gateway");
+  }
+  const auto now = std::chrono::system_clock::now();
+  auto grants = registry->active_records();
+  policy::sort_grants(grants);
+  audit::AuditRecord& r = ctx.audit.emplace_back();
+  r.type = audit::EventType::kAuditQuery;
+  r.detail = "break-glass grants in force: " + std::to_string(grants.size());
+  set_body(res, *text ? policy::grants_text(grants, now) : policy::grants_json(grants, now), *text);
+  return {};
+}
 
 Result<void> audit_access_report(const http::Request& req, RequestContext& ctx, http::Response& res,
                                  audit::AuditLog& log) {

@@ -161,6 +161,19 @@ struct PatientPolicy {
                                                     http::Response& res, audit::AuditLog& log);
 
 /**
+ * audit_break_glass_grants: GET /audit/break-glass/grants (IG purpose only, checked by the
+ * dispatch stage): the break-glass grants in force now (opened, not ended, not expired), oldest
+ * first, as policy::grants_json (who, organisation, role, patient, reason code and text,
+ * opened, expires, the break-glass audit record's seq) or, with _format=text or Accept:
+ * text/plain, the table `caregw audit break-glass grants` prints. Only _format is understood
+ * (400 naming anything else). One audit-query record (how many grants; no patient named).
+ * @param registry the gateway's registry; null: 503 (break-glass is not available)
+ */
+[[nodiscard]] Result<void> audit_break_glass_grants(const http::Request& req, RequestContext& ctx,
+                                                    http::Response& res,
+                                                    const policy::BreakGlassRegistry* registry);
+
+/**
  * policy_explain: POST /policy/explain with one recorded request as JSON (the shape `caregw
  * policy dry-run` reads, policy/recorded_input.hpp). Answers the decision at the recorded time
  * under the agreements in force, and one per resource, each with its chain of reasons

@@ -606,8 +606,8 @@ Result<void> break_glass_open(const http::Request& req, RequestContext& ctx, htt
             (access->grant.missing.empty() ? std::string()
                                            : " [missing: " + access->grant.missing + "]"));
   }
-  auto grant =
-      s.break_glass->open(request, policy::GrantOrigin{ctx.user->user.ods, ctx.request_id});
+  auto grant = s.break_glass->open(
+      request, policy::GrantOrigin{ctx.user->user.ods, ctx.request_id, ctx.user->user.role_code});
   if (!grant) {
     return grant.error();
   }

@@ -181,6 +181,7 @@ private:
       case http::Operation::kPolicyDryRun:
       case http::Operation::kBreakGlassClose:
       case http::Operation::kAuditBreakGlassReview:
+      case http::Operation::kAuditBreakGlassGrants:
         return true;
       default:
         return is_admin_op(op) || is_audit_report(op);
@@ -199,10 +200,12 @@ private:
            op == http::Operation::kAuditUnusual || op == http::Operation::kAuditExport;
   }
 
-  /** is_audit_op: the routes that read the audit log. */
+  /** is_audit_op: the IG routes under /fhir/AuditEvent and /audit/ (the audit log's reports,
+   * its break-glass review queue and reviews, and the break-glass grants in force). */
   static bool is_audit_op(http::Operation op) {
     return op == http::Operation::kAuditSearch || op == http::Operation::kAuditBreakGlass ||
-           op == http::Operation::kAuditBreakGlassReview || is_audit_report(op);
+           op == http::Operation::kAuditBreakGlassReview ||
+           op == http::Operation::kAuditBreakGlassGrants || is_audit_report(op);
   }
 
   static bool for_ig_only(http::Operation op) {
@@ -231,6 +234,7 @@ private:
         return audit::EventType::kBreakGlassReview;
       case http::Operation::kAuditSearch:
       case http::Operation::kAuditBreakGlass:
+      case http::Operation::kAuditBreakGlassGrants:
         return audit::EventType::kAuditQuery;
       case http::Operation::kPolicyExplain:
       case http::Operation::kPolicyExplainQuery:
@@ -298,7 +302,9 @@ private:
     }
     if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
-                        std::string(is_audit_op(ctx.route->op) ? "the audit log"
+                        std::string(ctx.route->op == http::Operation::kAuditBreakGlassGrants
+                                        ? "the list of break-glass grants in force"
+                                    : is_audit_op(ctx.route->op) ? "the audit log"
                                     : ctx.route->op == http::Operation::kPolicyDryRun
                                         ? "the policy dry run (it replays recorded requests)"
                                         : "the identity review worklist") +
@@ -334,6 +340,9 @@ private:
     }
     if (ctx.route->op == http::Operation::kAuditBreakGlassReview) {
       return audit_break_glass_review(req, ctx, res, *services_.backends.audit);
+    }
+    if (ctx.route->op == http::Operation::kAuditBreakGlassGrants) {
+      return audit_break_glass_grants(req, ctx, res, services_.backends.break_glass);
     }
     if (ctx.route->op == http::Operation::kPolicyExplain) {
       if (services_.backends.policy == nullptr) {
@@ -551,6 +560,11 @@ private:
         }
         return {};
       case http::Operation::kMetrics:
+        if (services_.backends.break_glass != nullptr) {
+          // Grants lapse by time, not by an event: count the unexpired ones at each scrape.
+          services_.stats.break_glass_active.with({}).set(
+              static_cast<std::int64_t>(services_.backends.break_glass->active_count()));
+        }
         res.status = 200;
         res.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
         res.body = services_.registry.render();
@@ -595,6 +609,7 @@ private:
       case http::Operation::kAuditExport:
       case http::Operation::kBreakGlassClose:
       case http::Operation::kAuditBreakGlassReview:
+      case http::Operation::kAuditBreakGlassGrants:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");

@@ -16,11 +16,11 @@ namespace message_sql {
 #define GW_JOURNAL_COLUMNS                                                                       \
   "SELECT id, sender_ods, adapter, sender_message_id, content_type, body, sha256, received_at, " \
   "status, error, ack, ack_content_type, finished_at FROM journal "
-#define GW_OUTBOX_COLUMNS                                                                     \
-  "SELECT id, journal_id, recipient_ods, transport, patient_key, idempotency_key, kind, "     \
-  "content_type, payload, state, attempts, queued_at, next_attempt_at, last_attempt_at, "     \
-  "last_error, finished_at, discard_reason, discarded_by, replays, replayed_by, replayed_at " \
-  "FROM outbox "
+#define GW_OUTBOX_COLUMNS                                                                      \
+  "SELECT id, journal_id, recipient_ods, transport, patient_key, idempotency_key, kind, "      \
+  "content_type, payload, state, attempts, queued_at, next_attempt_at, last_attempt_at, "      \
+  "last_error, finished_at, discard_reason, discarded_by, replays, replayed_by, replayed_at, " \
+  "format FROM outbox "
 const std::string_view kJournalInsert =
     "INSERT INTO journal (sender_ods, adapter, sender_message_id, content_type, body, sha256, "
     "received_at, status, ack, ack_content_type, finished_at) "
@@ -36,8 +36,8 @@ const std::string_view kLineLive =
     "AND state IN ('waiting', 'ready') LIMIT 1";
 const std::string_view kOutboxInsert =
     "INSERT INTO outbox (journal_id, recipient_ods, transport, patient_key, idempotency_key, "
-    "kind, content_type, payload, state, queued_at, next_attempt_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)";
+    "kind, content_type, payload, state, queued_at, next_attempt_at, format) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)";
 const std::string_view kDue = GW_OUTBOX_COLUMNS
     "WHERE state = 'ready' AND transport <> 'mailbox' AND next_attempt_at <= ?1 "
     "ORDER BY next_attempt_at, id LIMIT ?2";
@@ -155,6 +155,7 @@ Result<OutboxEntry> row_to_outbox(const Statement& st) {
   e.replays = st.column_int64(18);
   e.replayed_by = st.column_text(19);
   e.replayed_at = from_optional_us(st.column_optional_int64(20));
+  e.format = st.column_text(21);
   return e;
 }
 
@@ -262,7 +263,10 @@ Result<OutboxId> q_enqueue(Database& db, std::optional<JournalId> journal, const
   if (!m.patient_key.empty()) {
     GW_STORE_ASSIGN(waiting, q_line_live(db, m.recipient.str(), m.patient_key));
   }
-  GW_STORE_ASSIGN(auto key, new_idempotency_key());
+  std::string key = m.idempotency_key;
+  if (key.empty()) {
+    GW_STORE_ASSIGN(key, new_idempotency_key());
+  }
   GW_STORE_ASSIGN(auto st, db.cached(sql::kOutboxInsert));
   if (journal) {
     st->bind(1, journal->value);
@@ -277,7 +281,8 @@ Result<OutboxId> q_enqueue(Database& db, std::optional<JournalId> journal, const
       .bind(7, m.content_type)
       .bind(8, m.payload)
       .bind(9, waiting ? "waiting" : "ready")
-      .bind(10, now_us);
+      .bind(10, now_us)
+      .bind(11, m.format);
   GW_STORE_TRY(st->run());
   return OutboxId{db.last_insert_rowid()};
 }

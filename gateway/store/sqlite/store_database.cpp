@@ -328,10 +328,17 @@ CREATE TRIGGER outbox_content_fixed BEFORE UPDATE OF
   BEGIN SELECT RAISE(ABORT, 'caregw: an outbound message is kept as queued'); END;
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{
+// Migration 4: the format each outbound message was rendered in, so that the recipient's
+// business answer (an ITK3 response) is read by the renderer that made the message.
+constexpr std::string_view kOutboxFormat = R"sql(
+ALTER TABLE outbox ADD COLUMN format TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "mpi", kMpiSchema},
     {2, "record-store", kRecordSchema},
     {3, "journal-outbox", kMessagingSchema},
+    {4, "outbox-format", kOutboxFormat},
 }};
 
 }  // namespace

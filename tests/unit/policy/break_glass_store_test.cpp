@@ -1,10 +1,13 @@
 // Durable break-glass grants: a grant opened before a restart is still in force after it (until
 // it expires or is ended), expired grants are ignored and purged, and nothing takes effect that
 // could not be written to disk.
+#include <array>
+
 #include <gtest/gtest.h>
 
 #include "gateway/policy/break_glass.hpp"
 #include "gateway/policy/sqlite_grant_store.hpp"
+#include "gateway/store/sqlite/store_database.hpp"
 #include "tests/support/fake_clock.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/policy/policy_fixture.hpp"
@@ -50,7 +53,7 @@ TEST_F(BreakGlassStoreTest, AGrantSurvivesARestartUntilItExpires) {
   auto reg = reopen();
   ASSERT_NE(reg, nullptr);
   EXPECT_TRUE(reg->is_durable());
-  auto g = reg->open(request(), GrantOrigin{"Z9L01", "req-1"});
+  auto g = reg->open(request(), GrantOrigin{"Z9L01", "req-1", "R1070"});
   ASSERT_TRUE(g) << g.error().detail;
   ASSERT_TRUE(reg->note_audit_seq("user-1", kPatientA, g->granted_at, 42));
   ASSERT_TRUE(reg->open(request("user-2", kPatientB)));
@@ -71,7 +74,9 @@ TEST_F(BreakGlassStoreTest, AGrantSurvivesARestartUntilItExpires) {
   ASSERT_EQ(records.size(), 2U);
   EXPECT_EQ(records[0].origin.organisation, "Z9L01");
   EXPECT_EQ(records[0].origin.request_id, "req-1");
+  EXPECT_EQ(records[0].origin.role, "R1070");
   EXPECT_EQ(records[0].audit_seq, 42U);
+  EXPECT_EQ(reg->active_count(), 2U);
 
   // Until the end of its four hours, and not a second longer, even across another restart.
   clock_.advance(hours{3} - std::chrono::seconds{1});
@@ -181,6 +186,45 @@ TEST_F(BreakGlassStoreTest, TheFileIsForTheGatewayAlone) {
       std::filesystem::status(SqliteGrantStore::path(dir_.file("data"))).permissions();
   EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
             std::filesystem::perms::none);
+}
+
+TEST_F(BreakGlassStoreTest, AGrantKeptBeforeRolesWereRecordedStaysInForceWithNoRole) {
+  // A file as the first schema made it (migration 1 only), holding one open grant.
+  {
+    static constexpr std::array<store::sqlite::Migration, 1> kFirst{{
+        {1, "break_glass_grants",
+         "CREATE TABLE break_glass_grant (id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, "
+         "nhs_number TEXT NOT NULL, reason TEXT NOT NULL, justification TEXT NOT NULL, "
+         "organisation TEXT NOT NULL DEFAULT '', request_id TEXT NOT NULL DEFAULT '', "
+         "opened_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, audit_seq INTEGER, "
+         "closed_at INTEGER);"},
+    }};
+    auto db = store::sqlite::open_database_in(dir_.file("data"), "break-glass.db", kFirst);
+    ASSERT_TRUE(db) << db.error().detail;
+    const auto us = [](TimePoint t) {
+      return std::to_string(
+          std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
+    };
+    ASSERT_TRUE(
+        db->exec("INSERT INTO break_glass_grant (user_id, nhs_number, reason, justification, "
+                 "organisation, request_id, opened_at, expires_at) VALUES ('user-1', '" +
+                 std::string(kPatientA) +
+                 "', 'emergency-treatment', 'unresponsive on scene', 'Z9L01', "
+                 "'req-0', " +
+                 us(kNow) + ", " + us(kNow + hours{4}) + ")"));
+  }
+  auto reg = reopen();  // the current schema: migration 2 adds the role
+  ASSERT_NE(reg, nullptr);
+  const auto records = reg->active_records();
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].grant.user_id, "user-1");
+  EXPECT_EQ(records[0].origin.organisation, "Z9L01");
+  EXPECT_EQ(records[0].origin.role, "");
+  // New grants keep theirs.
+  ASSERT_TRUE(reg->open(request("user-2", kPatientB), GrantOrigin{"Z9A01", "req-1", "R0050"}));
+  const auto rows = stored();
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(rows[1].origin.role, "R0050");
 }
 
 }  // namespace

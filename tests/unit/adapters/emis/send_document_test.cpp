@@ -9,6 +9,7 @@
 #include "adapters/emis/emis.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/xml.hpp"
+#include "gateway/ingest/ingest.hpp"
 #include "tests/unit/adapters/emis/emis_test_support.hpp"
 
 namespace gw::adapters::emis {
@@ -251,6 +252,57 @@ TEST(ItkResponseTest, WhatIsNotAnItkResponseIsRefusedWithTheElement) {
   EXPECT_TRUE(bad_code.error().detail.starts_with("Bundle.entry[0].resource.response.code: "));
   EXPECT_FALSE(read_itk_response("<Bundle"));
   EXPECT_FALSE(read_itk_response(R"({"resourceType":"Bundle","type":"document","entry":[]})"));
+}
+
+TEST(ItkResponseTest, TheRendererReadsTheAnswerToItsOwnMessageOnly) {
+  // What the delivery worker does with a practice's answer to a Send Document message: ok is
+  // delivered, transient-error is tried again, fatal-error goes to the dead-letter queue with
+  // the ITK response code (ITK-ResponseCodes-1, from the public CodeSystem named above).
+  const auto renderer = make_send_document_renderer();
+  const std::string id = "7d3c2a10-5b4e-4f61-9a8b-0c1d2e3f4a5b";
+  using Verdict = ingest::BusinessAnswer::Verdict;
+  auto ok = renderer->read_answer(id, itk_response(id, "ok", "20013"));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->verdict, Verdict::kAccepted);
+  EXPECT_EQ(ok->detail, "ITK3 response ok: 20013");
+  auto again = renderer->read_answer(id, itk_response(id, "transient-error", "10002"));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->verdict, Verdict::kRetry);
+  auto refused = renderer->read_answer(id, itk_response(id, "fatal-error", "20009"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->verdict, Verdict::kRefused);
+  EXPECT_EQ(refused->detail, "ITK3 response fatal-error: 20009");
+  // Another message's response, a body that is not a response, or none say nothing.
+  EXPECT_FALSE(renderer->read_answer("another-id", itk_response(id, "fatal-error", "20009")));
+  EXPECT_FALSE(renderer->read_answer(id, R"({"resourceType":"OperationOutcome"})"));
+  EXPECT_FALSE(renderer->read_answer(id, " \r\n"));
+}
+
+TEST(ItkResponseTest, TheDeliveryWorkerTurnsTheAnswerIntoTheOutcome) {
+  const auto renderer = make_send_document_renderer();
+  const std::vector<const ingest::OutboundRenderer*> renderers{renderer.get()};
+  store::OutboxEntry m{store::OutboxId{1}, std::nullopt, *OdsCode::parse("Z90001")};
+  m.idempotency_key = "7d3c2a10-5b4e-4f61-9a8b-0c1d2e3f4a5b";
+  m.format = "gp-connect-send-document";
+  routing::SendResult sent{
+      routing::SendStatus::kDelivered, {}, itk_response(m.idempotency_key, "fatal-error", "20009")};
+  auto dead = ingest::read_delivery_answer(renderers, m, sent);
+  ASSERT_TRUE(dead);
+  EXPECT_EQ(dead->status, routing::SendStatus::kPermanent);
+  EXPECT_EQ(dead->error, "ITK3 response fatal-error: 20009");
+  sent.response = itk_response(m.idempotency_key, "transient-error", "10002");
+  auto retry = ingest::read_delivery_answer(renderers, m, sent);
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->status, routing::SendStatus::kRetry);
+  sent.response = itk_response(m.idempotency_key, "ok", "20013");
+  auto delivered = ingest::read_delivery_answer(renderers, m, sent);
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(delivered->status, routing::SendStatus::kDelivered);
+  // A message queued in a format without business answers (or before formats were kept).
+  m.format = "fhir-r4";
+  EXPECT_FALSE(ingest::read_delivery_answer(renderers, m, sent));
+  m.format.clear();
+  EXPECT_FALSE(ingest::read_delivery_answer(renderers, m, sent));
 }
 
 }  // namespace

@@ -62,6 +62,21 @@ TEST(ParseJson, RefusesEscapedLoneSurrogatesAndKeepsPairsAndEscapedBackslashes) 
   EXPECT_EQ(std::string((*escaped)["a"].GetString()), "\\udddd");
 }
 
+TEST(ParseJson, FindsLoneSurrogatesAndStringEndsAfterLongRunsOfText) {
+  // Long runs of plain text are skipped sixteen bytes at a time: the escape, the closing quote
+  // and the number after it must still be found wherever they fall in a block.
+  for (std::size_t run = 0; run < 40; ++run) {
+    const std::string text(run, 'x');
+    const std::string lone = "{\"a\":\"" + text + "\\udddd\"}";
+    EXPECT_NE(error_of(lone).find("at byte " + std::to_string(6 + run)), std::string::npos) << run;
+    const std::string paired = "{\"a\":\"" + text + "\\ud83d\\ude00" + text + "\"}";
+    EXPECT_EQ(error_of(paired), "") << run;
+    const std::string long_number = "{\"a\":\"" + text + "\",\"n\":" + std::string(101, '1') + "}";
+    EXPECT_NE(error_of(long_number).find("at byte " + std::to_string(12 + run)), std::string::npos)
+        << run;
+  }
+}
+
 TEST(ParseJson, RefusesNumberTokensLongerThanAHundredCharacters) {
   // Found by the policy_explain fuzz target: RapidJSON 1.1's full-precision strtod read out of
   // bounds on a decimal with hundreds of leading zeros (Tencent/rapidjson#1251).

@@ -8,6 +8,7 @@
 #include "adapters/hl7v2/adapter.hpp"
 #include "gateway/ingest/fhir_message.hpp"
 #include "gateway/mapping/registry.hpp"
+#include "gateway/policy/embedded.hpp"
 #include "gateway/store/sqlite/sqlite_message_store.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
@@ -342,6 +343,69 @@ TEST_F(IngestTest, AnUnmappedCodeIsKeptAsSentThroughToTheRecordStoreAndCounted) 
     counted = counted || e.code == "ZZ";
   }
   EXPECT_TRUE(counted);
+}
+
+TEST_F(IngestTest, ALegalExclusionNeverLeavesAndNothingSentNamesIt) {
+  // A crisis plan that addresses a condition coded as HIV infection (SNOMED CT 111880001, in
+  // mappings/terminology/sensitive/sexual-health-snomed.csv) and a psychotherapy note labelled
+  // PSYTHPN: neither goes to any recipient, whatever the agreement, and the plan that goes no
+  // longer points at the condition. Synthetic content.
+  std::vector<config::Diagnostic> errors;
+  const auto lists = policy::embedded_sensitive_code_lists();
+  auto classifier = std::make_shared<const policy::SensitiveCodeClassifier>(
+      policy::SensitiveCodeClassifier::load(lists, errors));
+  ASSERT_TRUE(errors.empty());
+  ingest = std::make_unique<Ingest>(IngestDeps{*messages,
+                                               *records,
+                                               *mpi,
+                                               clock,
+                                               [this, classifier] {
+                                                 return Snapshot{config, index, classifier};
+                                               },
+                                               nullptr,
+                                               log.get(),
+                                               {renderer.get()},
+                                               [this] { ++wakes; }});
+  std::string body = crisis_plan_message("mh-msg-legal");
+  const std::string plan = R"("title":"Crisis plan"})";
+  body.replace(body.find(plan), plan.size(),
+               R"("title":"Crisis plan","addresses":[{"reference":"Condition/c-hiv"}]})");
+  const std::string flag = R"( {"resource":{"resourceType":"Flag")";
+  body.insert(
+      body.find(flag),
+      R"( {"resource":{"resourceType":"Condition","id":"c-hiv","subject":{"reference":"Patient/p1"},
+   "code":{"coding":[{"system":"http://snomed.info/sct","code":"111880001"}]}}},
+ {"resource":{"resourceType":"DocumentReference","id":"note-1","status":"current",
+   "meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSYTHPN"}]},
+   "subject":{"reference":"Patient/p1"},"content":[{"attachment":{"contentType":"text/plain","data":"bm90ZQ=="}}]}},
+)");
+  const auto reply = send(body);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.queued, 2U);
+  auto gp = ok(messages->mailbox_fetch(ods("Z90001"), 10));
+  ASSERT_EQ(gp.size(), 1U);
+  EXPECT_NE(gp[0].payload.find(R"("resourceType":"CarePlan")"), std::string::npos);
+  EXPECT_EQ(gp[0].payload.find("c-hiv"), std::string::npos) << gp[0].payload;
+  EXPECT_EQ(gp[0].payload.find("111880001"), std::string::npos);
+  EXPECT_EQ(gp[0].payload.find("note-1"), std::string::npos);
+  EXPECT_EQ(gp[0].payload.find("addresses"), std::string::npos);  // emptied, so removed
+  // The sender's own record keeps everything (the shared record withholds on reading).
+  auto page = ok(records->read_by_nhs_number(*NhsNumber::parse(kPatientA), {}));
+  EXPECT_EQ(page.records.size(), 5U);
+  // Audited: what was left out, by class; nothing withheld is listed as disclosed.
+  for (const auto& d : audit_of(audit::EventType::kDisclosure)) {
+    if (d.record.peer_ods != "Z90001") {
+      continue;
+    }
+    EXPECT_EQ(d.record.decision, audit::Decision::kPermitRedacted);
+    EXPECT_EQ(d.record.withheld,
+              (std::vector<std::string>{"safeguarding", "sexual-health", "mental-health-notes"}));
+    for (const auto& r : d.record.disclosed) {
+      EXPECT_NE(r.resource_id, "c-hiv");
+      EXPECT_NE(r.resource_id, "note-1");
+    }
+    EXPECT_NE(d.record.detail.find("queued"), std::string::npos);
+  }
 }
 
 TEST(DeliveryPolicy, SupportingResourcesTravelWithWhatTheySupport) {

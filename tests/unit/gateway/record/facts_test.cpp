@@ -87,6 +87,58 @@ TEST(RecordFacts, SensitivityFromMarkersAndFromTheCodeLists) {
   EXPECT_EQ(sensitivity_of(asthma, &classifier), 0);
 }
 
+TEST(RecordFacts, SecurityLabelsAndNoteTypesClassifyThroughTheCodeLists) {
+  std::vector<config::Diagnostic> errors;
+  const auto lists = policy::embedded_sensitive_code_lists();
+  const auto classifier = policy::SensitiveCodeClassifier::load(lists, errors);
+  ASSERT_TRUE(errors.empty());
+  const auto notes_bit = policy::sensitivity_bit(policy::Sensitivity::kMentalHealthNotes);
+  const auto third_party_bit =
+      policy::sensitivity_bit(policy::Sensitivity::kSafeguardingThirdParty);
+  // HL7 v3 ActCode security labels in meta.security (mental-health-notes-actcode.csv,
+  // safeguarding-third-party-actcode.csv), beside a confidentiality code that is no class.
+  const auto psythpn = parse(
+      R"({"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality",)"
+      R"("code":"R"},{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode",)"
+      R"("code":"PSYTHPN"}]}})");
+  EXPECT_EQ(sensitivity_of(psythpn, &classifier), notes_bit);
+  const auto sdv =
+      parse(R"({"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode",)"
+            R"("code":"SDV"}]}})");
+  EXPECT_EQ(sensitivity_of(sdv, &classifier), third_party_bit);
+  // A label is a code of its system: the same letters elsewhere, or a meta.tag, mean nothing.
+  EXPECT_EQ(sensitivity_of(parse(R"({"meta":{"security":[{"system":"urn:other","code":"SDV"}]}})"),
+                           &classifier),
+            0);
+  EXPECT_EQ(sensitivity_of(parse(R"({"meta":{"tag":[{"system":)"
+                                 R"("http://terminology.hl7.org/CodeSystem/v3-ActCode",)"
+                                 R"("code":"PSYTHPN"}]}})"),
+                           &classifier),
+            0);
+  // A document whose type (or category) is a psychotherapy note code
+  // (mental-health-notes-snomed.csv, from the SHIFT PSYTHPN value set).
+  const auto doc = parse(
+      R"({"resourceType":"DocumentReference","type":{"coding":[{"system":"http://snomed.info/sct",)"
+      R"("code":"444175001"}]}})");
+  EXPECT_EQ(sensitivity_of(doc, &classifier), notes_bit);
+  const auto composition = parse(
+      R"({"resourceType":"Composition","category":[{"coding":[{"system":"http://snomed.info/sct",)"
+      R"("code":"444175001"}]}]})");
+  EXPECT_EQ(sensitivity_of(composition, &classifier), notes_bit);
+  // DocumentReference.securityLabel carries labels too (the ITK adapter writes the CDA
+  // confidentialityCode there).
+  const auto labelled =
+      parse(R"({"resourceType":"DocumentReference","securityLabel":[{"coding":[{"system":)"
+            R"("http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSYTHPN"}]}]})");
+  EXPECT_EQ(sensitivity_of(labelled, &classifier), notes_bit);
+  // Both labels: both classes.
+  const auto both =
+      parse(R"({"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode",)"
+            R"("code":"SDV"},{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode",)"
+            R"("code":"PSYTHPN"}]}})");
+  EXPECT_EQ(sensitivity_of(both, &classifier), notes_bit | third_party_bit);
+}
+
 TEST(RecordFacts, AlertRanks) {
   constexpr std::string_view kFlagCat = "http://terminology.hl7.org/CodeSystem/flag-category";
   auto flag = [&](std::string_view cat, std::string_view status = "active") {

@@ -298,5 +298,48 @@ TEST_F(DeliveryWorkerTest, QueueGaugesShowDepthAgeAndDeadLetters) {
   EXPECT_NE(text.find("caregw_outbox_queued{recipient=\"Z90001\"} 2"), std::string::npos) << text;
 }
 
+TEST_F(DeliveryWorkerTest, TheRecipientsAnswerDecidesWhatItsAcceptanceMeant) {
+  // A practice takes the HTTP request but its answer says the message was not filed: the
+  // read_answer hook (the renderer's ITK3 response reader in `caregw serve`) turns the 2xx into
+  // a retry or a dead letter; the kept format and the caller's idempotency key reach the hook.
+  auto refused = message("9990000018", "refuse-me");
+  refused.format = "test-format";
+  refused.idempotency_key = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+  auto later = message("9990000026", "later");
+  later.format = "test-format";
+  auto plain = message("9990000034", "plain", kCouncil);  // after a retry, kGp's rest waits
+  auto ids = ok(store_->enqueue({refused, later, plain}));
+  std::vector<std::string> seen;
+  options_.read_answer = [&](const store::OutboxEntry& m,
+                             const SendResult&) -> std::optional<SendResult> {
+    seen.push_back(m.format + "|" + m.payload);
+    if (m.payload == "refuse-me") {
+      EXPECT_EQ(m.idempotency_key, "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
+      return SendResult{SendStatus::kPermanent, "ITK3 response fatal-error: 20009", {}};
+    }
+    if (m.payload == "later") {
+      return SendResult{SendStatus::kRetry, "ITK3 response transient-error: 10002", {}};
+    }
+    return std::nullopt;  // as the transport said
+  };
+  auto w = worker(clock_);
+  drain(*w);
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"test-format|refuse-me", "test-format|later", "|plain"}));
+  auto dead = ok(store_->dead_letters(store::DeadLetterFilter{}));
+  ASSERT_EQ(dead.size(), 1U);
+  EXPECT_EQ(dead[0].id, ids[0]);
+  EXPECT_EQ(dead[0].last_error, "ITK3 response fatal-error: 20009");
+  auto retried = ok(store_->outbox_entry(ids[1]));
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->state, store::OutboxState::kReady);
+  EXPECT_EQ(retried->last_error, "ITK3 response transient-error: 10002");
+  auto delivered = ok(store_->outbox_entry(ids[2]));
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(delivered->state, store::OutboxState::kDelivered);
+  EXPECT_EQ(counter(stats_.dead_lettered, kGp), 1U);
+  EXPECT_EQ(counter(stats_.retries, kGp), 1U);
+}
+
 }  // namespace
 }  // namespace gw::routing
