@@ -2,7 +2,6 @@
 // the mapping's identifier rules (mappings/acute/hl7v2.yaml), names, birth date, gender, address,
 // telecom, marital status, ethnic category, death, and the registered GP and practice.
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <cstdio>
 
