@@ -2,6 +2,7 @@
 // finer (repetitions, components, sub-components, escapes) is found when asked.
 #include "adapters/hl7v2/message.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
@@ -19,10 +20,6 @@ Error parse_error(std::string_view where, std::string_view what) {
   return make_error(Errc::kBadRequest, std::string(where) + std::string(": ") + std::string(what));
 }
 
-/** Byte classes of the parser's scan (Message::parse). */
-constexpr std::uint8_t kField = 1;
-constexpr std::uint8_t kLineEnd = 2;
-
 bool is_upper_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 /** trim_frame: drops an MLLP frame (VT ... FS CR) and surrounding whitespace. */
@@ -38,24 +35,36 @@ std::string_view trim_frame(std::string_view t) {
   return t;
 }
 
+/** valid_utf8: whether `s` is well-formed UTF-8 (Unicode 15, table 3-7: no overlong forms, no
+ * surrogates, nothing past U+10FFFF), as JSON parsers that validate the encoding require. */
 bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::size_t n = 0;
+    unsigned char lo = 0x80;  // the range of the byte after the lead byte
+    unsigned char hi = 0xBF;
     if (c < 0x80) {
       n = 0;
-    } else if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+    } else if (c >= 0xC2 && c <= 0xDF) {
       n = 1;
-    } else if ((c & 0xF0) == 0xE0) {
+    } else if (c >= 0xE0 && c <= 0xEF) {
       n = 2;
-    } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
+      lo = c == 0xE0 ? 0xA0 : 0x80;  // E0 80..9F would be overlong
+      hi = c == 0xED ? 0x9F : 0xBF;  // ED A0..BF would be a UTF-16 surrogate
+    } else if (c >= 0xF0 && c <= 0xF4) {
       n = 3;
+      lo = c == 0xF0 ? 0x90 : 0x80;  // F0 80..8F would be overlong
+      hi = c == 0xF4 ? 0x8F : 0xBF;  // F4 90.. would be past U+10FFFF
     } else {
       return false;
     }
     for (std::size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) {
+      if (i + k >= s.size()) {
+        return false;
+      }
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) {
         return false;
       }
     }
@@ -93,86 +102,147 @@ int hex_value(char c) {
   return -1;
 }
 
+/** not_plain: whether any byte of the word `w` (4 or 8 bytes) is below 0x20, from 0x80, or the
+ * escape character (the "has a byte less than n / equal to c" bit tricks, exact as a whole). */
+template <class T>
+bool not_plain(T w, unsigned char esc) {
+  constexpr T kOnes = static_cast<T>(0x0101010101010101ULL);
+  constexpr T kHigh = static_cast<T>(0x8080808080808080ULL);
+  const T e = w ^ static_cast<T>(kOnes * esc);
+  return ((((w - kOnes * 0x20) & ~w) | w | ((e - kOnes) & ~e)) & kHigh) != 0;
+}
+
 /** plain_ascii: whether `r` is printable ASCII without the escape character: no byte below
- * 0x20, none from 0x80, none equal to `esc`. Eight bytes at a time (the "has a byte less than
- * n / equal to c" bit tricks), then the rest one by one. */
+ * 0x20, none from 0x80, none equal to `esc`. Four or eight bytes at a time, the last word
+ * overlapping the one before (so nothing outside `r` is read); fewer than four one by one. */
 bool plain_ascii(std::string_view r, char esc) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const std::uint64_t escs = kOnes * static_cast<unsigned char>(esc);
-  const char* p = r.data();
-  const char* const end = p + r.size();
-  for (; end - p >= 8; p += 8) {
+  const auto e = static_cast<unsigned char>(esc);
+  const char* const p = r.data();
+  const std::size_t n = r.size();
+#if defined(__SSE2__)
+  if (n >= 16) {
+    const auto not_plain16 = [esc](const char* at) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+      // A signed compare: bytes from 0x80 are negative, so "< 0x20" also finds them.
+      const __m128i outside = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+      const __m128i escape = _mm_cmpeq_epi8(v, _mm_set1_epi8(esc));
+      return _mm_movemask_epi8(_mm_or_si128(outside, escape)) != 0;
+    };
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      if (not_plain16(p + i)) {
+        return false;
+      }
+    }
+    return i == n || !not_plain16(p + n - 16);
+  }
+#endif
+  if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(p[i]);
+      if (c == e || c < 0x20 || c >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (n < 8) {
+    std::uint32_t a = 0;
+    std::uint32_t b = 0;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return !not_plain(a, e) && !not_plain(b, e);
+  }
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
     std::uint64_t w = 0;
-    std::memcpy(&w, p, 8);
-    const std::uint64_t e = w ^ escs;
-    if ((((w - kOnes * 0x20) & ~w) | w | ((e - kOnes) & ~e)) & kHigh) {
+    std::memcpy(&w, p + i, 8);
+    if (not_plain(w, e)) {
       return false;
     }
   }
-  for (; p != end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (*p == esc || c < 0x20 || c >= 0x80) {
-      return false;
-    }
-  }
-  return true;
+  std::uint64_t w = 0;
+  std::memcpy(&w, p + n - 8, 8);
+  return i == n || !not_plain(w, e);
 }
 
 /**
- * StopScanner: finds the parser's stop bytes (the field separator, CR, LF) sixteen at a time with
- * SSE2 compares where the compiler targets it (every x86-64), keeping the current block's mask
- * between calls, since fields are short and a block holds several; byte by byte otherwise and
- * for the last bytes. Reads only inside the text.
+ * StopScanner: yields the parser's stop bytes (the field separator, CR, LF) in order, from a
+ * bit mask per sixteen-byte block (SSE2 compares where the compiler targets it, as on every
+ * x86-64; a byte loop otherwise), so each stop costs a count of trailing zeros rather than a
+ * test per byte. Reads only inside the text.
  */
 class StopScanner {
 public:
-  StopScanner(std::string_view text, char field) : end_(text.data() + text.size()), field_(field) {
-#if defined(__SSE2__)
-    vfield_ = _mm_set1_epi8(field);
-    vcr_ = _mm_set1_epi8('\r');
-    vlf_ = _mm_set1_epi8('\n');
-#endif
-  }
+  StopScanner(std::string_view text, char field)
+      : begin_(text.data()),
+        end_(text.data() + text.size()),
+        block_(text.data()),
+        unread_(text.data()),
+        field_(field) {}
 
-  /** next: the first stop byte in [p, end), or end. */
+  /** next: the first stop byte at or after `p`, or the end. Calls must not go backwards: `p` is
+   * never before a stop already returned. */
   const char* next(const char* p) {
-#if defined(__SSE2__)
     for (;;) {
-      if (block_ != nullptr && p >= block_ && p < block_ + 16) {
-        const unsigned rest = mask_ >> static_cast<unsigned>(p - block_);
-        if (rest != 0) {
-          return p + std::countr_zero(rest);
+      while (mask_ != 0) {
+        const char* q = block_ + std::countr_zero(mask_);
+        mask_ &= mask_ - 1;
+        if (q >= p) {
+          return q;
         }
-        p = block_ + 16;
       }
-      if (end_ - p < 16) {
-        break;
+      const char* b = std::max(unread_, p);
+      if (b >= end_) {
+        return end_;
       }
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i hit =
-          _mm_or_si128(_mm_cmpeq_epi8(v, vfield_),
-                       _mm_or_si128(_mm_cmpeq_epi8(v, vcr_), _mm_cmpeq_epi8(v, vlf_)));
-      block_ = p;
-      mask_ = static_cast<unsigned>(_mm_movemask_epi8(hit));
+      load(b);
     }
-#endif
-    while (p != end_ && *p != field_ && *p != '\r' && *p != '\n') {
-      ++p;
-    }
-    return p;
   }
 
 private:
-  const char* end_;
-  char field_;
+  static constexpr std::ptrdiff_t kBlock = 16;
+
+  /** load: the stops of the block starting at `b` (fewer bytes at the end of the text). */
+  void load(const char* b) {
+    block_ = b;
+    unread_ = b + kBlock;
+    if (end_ - b >= kBlock) {
+      mask_ = stops_in(b);
+    } else if (end_ - begin_ >= kBlock) {
+      // The last block: the sixteen bytes that end the text, without those before b.
+      mask_ = stops_in(end_ - kBlock) >> static_cast<unsigned>(b - (end_ - kBlock));
+    } else {
+      mask_ = 0;
+      for (std::ptrdiff_t i = 0; i < end_ - b; ++i) {
+        mask_ |= is_stop(b[i]) ? 1U << static_cast<unsigned>(i) : 0U;
+      }
+    }
+  }
+  [[nodiscard]] bool is_stop(char c) const { return c == field_ || c == '\r' || c == '\n'; }
+  /** stops_in: a bit per stop byte among the sixteen bytes at `b`. */
+  [[nodiscard]] unsigned stops_in(const char* b) const {
 #if defined(__SSE2__)
-  const char* block_ = nullptr;
-  unsigned mask_ = 0;
-  __m128i vfield_;
-  __m128i vcr_;
-  __m128i vlf_;
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+    const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(field_)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+    return static_cast<unsigned>(_mm_movemask_epi8(hit));
+#else
+    unsigned m = 0;
+    for (unsigned i = 0; i < kBlock; ++i) {
+      m |= is_stop(b[i]) ? 1U << i : 0U;
+    }
+    return m;
 #endif
+  }
+
+  const char* begin_;
+  const char* end_;
+  const char* block_;   // the block mask_ describes
+  const char* unread_;  // where the next block starts (the bytes before it have been read)
+  unsigned mask_ = 0;   // its stops not yet returned
+  char field_;
 };
 
 /** strip_control: control characters other than line breaks and tabs have no place in text. */
@@ -394,14 +464,9 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
       }
     }
   }
+  m.end_ = text.data() + text.size();
   m.segments_.reserve(16);
   m.fields_.reserve(256);
-  // One pass over the bytes: kStop marks the field separator and the line ends, so the inner
-  // loop is a table lookup per byte (a find_first_of per line called memchr for every byte).
-  std::array<std::uint8_t, 256> stop{};
-  stop[static_cast<unsigned char>(m.delims_.field)] = kField;
-  stop['\r'] = kLineEnd;
-  stop['\n'] = kLineEnd;
   StopScanner stops(text, m.delims_.field);
   const char* const base = text.data();
   const char* const end = base + text.size();
@@ -429,7 +494,7 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
     const auto where = [&m] { return "segment " + std::to_string(m.segments_.size() + 1); };
     // The id: three characters, then the field separator or the end of the line.
     std::size_t idn = 0;
-    while (idn < 4 && line + idn < end && stop[static_cast<unsigned char>(line[idn])] != kLineEnd) {
+    while (idn < 4 && line + idn < end && line[idn] != '\r' && line[idn] != '\n') {
       ++idn;
     }
     if (idn < 3 || !(line[0] >= 'A' && line[0] <= 'Z') || !is_upper_alnum(line[1]) ||
@@ -450,17 +515,23 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
     }
     p = line + 3;
     if (idn > 3) {
-      // p is at a field separator: each one starts a field that runs to the next stop.
+      // p is at a field separator: each one starts a field that runs to the next stop. (The
+      // limit and the separator are read into locals: the stores below could alias them.)
+      const std::size_t max_fields = limits.max_fields;
+      const char separator = m.delims_.field;
       std::size_t fields = m.fields_.size() - s.first_field;
-      while (p < end && stop[static_cast<unsigned char>(*p)] == kField) {
-        const char* const f = ++p;
-        p = stops.next(p);
-        if (fields >= limits.max_fields) {
+      for (;;) {
+        const char* const f = p + 1;
+        p = stops.next(f);
+        if (fields >= max_fields) {
           return parse_error(std::string(s.id),
-                             "more than " + std::to_string(limits.max_fields) + " fields");
+                             "more than " + std::to_string(max_fields) + " fields");
         }
         m.fields_.emplace_back(f, static_cast<std::size_t>(p - f));
         ++fields;
+        if (p == end || *p != separator) {
+          break;
+        }
       }
     }
     s.field_count = m.fields_.size() - s.first_field;
@@ -470,9 +541,13 @@ Result<Message> Message::parse(std::string_view text, const ParseLimits& limits)
 }
 
 const Segment* Message::find(std::string_view id, int occurrence) const {
+  // Every segment id is three characters: compared in place, without a library call.
+  if (id.size() != 3) {
+    return nullptr;
+  }
   int seen = 0;
   for (const auto& s : segments_) {
-    if (s.id == id && ++seen == occurrence) {
+    if (s.id[0] == id[0] && s.id[1] == id[1] && s.id[2] == id[2] && ++seen == occurrence) {
       return &s;
     }
   }
@@ -559,45 +634,94 @@ std::string_view Message::raw(const Segment& s, int f, int rep, int comp, int su
   return {p, static_cast<std::size_t>(q - p)};
 }
 
+namespace {
+
+/** SeparatorBits: for up to sixteen bytes, a bit per component, repetition and sub-component
+ * separator. */
+struct SeparatorBits {
+  unsigned component = 0;
+  unsigned repetition = 0;
+  unsigned subcomponent = 0;
+};
+
+/** separator_bits: the separators among the `n` (at most 16) bytes at `p`; when `readable` (16
+ * bytes from p lie inside the text) they are found with SSE2 compares where available. */
+SeparatorBits separator_bits(const char* p, std::ptrdiff_t n, bool readable, const Delimiters& d) {
+  SeparatorBits b;
+#if defined(__SSE2__)
+  if (readable) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const unsigned valid = n >= 16 ? 0xFFFFU : (1U << static_cast<unsigned>(n)) - 1U;
+    const auto bits = [&v, valid](char c) {
+      return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)))) & valid;
+    };
+    b.component = bits(d.component);
+    b.repetition = bits(d.repetition);
+    b.subcomponent = bits(d.subcomponent);
+    return b;
+  }
+#else
+  (void)readable;
+#endif
+  for (std::ptrdiff_t i = 0; i < n && i < 16; ++i) {
+    const unsigned bit = 1U << static_cast<unsigned>(i);
+    b.component |= p[i] == d.component ? bit : 0U;
+    b.repetition |= p[i] == d.repetition ? bit : 0U;
+    b.subcomponent |= p[i] == d.subcomponent ? bit : 0U;
+  }
+  return b;
+}
+
+}  // namespace
+
 Components Message::components(const Segment& s, int f, int rep) const {
   Components c;
   c.subcomponent_ = delims_.subcomponent;
   const std::string_view v = field(s, f);
   if (f <= 2 && s.first_field == 0) {  // MSH-1 / MSH-2: as raw(), the field whole
-    c.part_[0] = v;
+    c.part_[0] = {v.data(), static_cast<std::uint32_t>(v.size())};
     c.count_ = 1;
     c.whole_ = true;
     return c;
   }
-  const std::string_view r = split(v, delims_.repetition, rep);
-  const char cs = delims_.component;
-  const char* p = r.data();
-  const char* const end = p + r.size();
-  if (p == end) {
+  // The repetition's start: the field's for the first, else past rep - 1 repetition separators.
+  const std::string_view r = rep == 1 ? v : split(v, delims_.repetition, rep);
+  if (r.empty()) {
     return c;  // not sent: every component reads as empty
   }
-  for (;;) {
-    const char* q = p;
-    while (q != end && *q != cs) {
-      ++q;
+  // One scan, sixteen bytes at a time, to the end of the repetition: a component ends at each
+  // component separator; sub-component separators are only noted (Components::raw splits).
+  const char* const fend = r.data() + r.size();
+  const char* part = r.data();
+  const auto part_of = [](const char* from, const char* to) {
+    return Components::Part{from, static_cast<std::uint32_t>(to - from)};
+  };
+  for (const char* p = r.data(); p < fend; p += 16) {
+    SeparatorBits b = separator_bits(p, fend - p, end_ - p >= 16, delims_);
+    if (b.repetition != 0) {
+      const unsigned before = (b.repetition & (0U - b.repetition)) - 1U;  // bits below the first
+      b.component &= before;
+      b.subcomponent &= before;
     }
-    c.part_[static_cast<std::size_t>(c.count_++)] = {p, static_cast<std::size_t>(q - p)};
-    if (q == end || c.count_ == Components::kMax) {
-      break;
+    c.has_sub_ = c.has_sub_ || b.subcomponent != 0;
+    for (unsigned m = b.component; m != 0; m &= m - 1) {
+      const char* q = p + std::countr_zero(m);
+      c.part_[static_cast<std::size_t>(c.count_++)] = part_of(part, q);
+      if (c.count_ == Components::kMax) {
+        return c;
+      }
+      part = q + 1;
     }
-    p = q + 1;
+    if (b.repetition != 0) {
+      const char* q = p + std::countr_zero(b.repetition);
+      if (q != r.data()) {  // an empty first repetition has no components at all
+        c.part_[static_cast<std::size_t>(c.count_++)] = part_of(part, q);
+      }
+      return c;
+    }
   }
+  c.part_[static_cast<std::size_t>(c.count_++)] = part_of(part, fend);
   return c;
-}
-
-std::string_view Components::raw(int comp, int sub) const {
-  if (whole_) {
-    return part_[0];
-  }
-  if (comp < 1 || comp > count_ || sub < 1) {
-    return {};
-  }
-  return split(part_[static_cast<std::size_t>(comp - 1)], subcomponent_, sub);
 }
 
 std::string_view Message::raw(std::string_view seg, int f, int rep, int comp, int sub) const {
@@ -627,6 +751,16 @@ Presence Message::presence(const Segment& s, int f, int rep, int comp, int sub) 
     return Presence::kAbsent;
   }
   return is_null(r) ? Presence::kNull : Presence::kPresent;
+}
+
+Text Message::value(std::string_view raw) const {
+  if (is_null(raw)) {
+    return {};
+  }
+  if (plain_ascii(raw, delims_.escape)) {
+    return Text(raw);
+  }
+  return Text(decode(raw));
 }
 
 std::string Message::decode(std::string_view r) const {
@@ -663,8 +797,6 @@ std::string Message::decode(std::string_view r) const {
         out.push_back(delims_.escape);
       } else if (seq == ".br") {
         out.push_back('\n');
-      } else if (seq == "H" || seq == "N" || (!seq.empty() && seq[0] == '.')) {
-        // highlighting and other formatting commands (.sp, .in, ...) carry no text
       } else if (!seq.empty() && seq[0] == 'X' && seq.size() % 2 == 1) {
         for (std::size_t k = 1; k + 1 < seq.size(); k += 2) {
           const int hi = hex_value(seq[k]);
@@ -674,7 +806,8 @@ std::string Message::decode(std::string_view r) const {
           }
         }
       } else {
-        // \Cxxyy\, \Mxxyyzz\ (character set switches) and unknown sequences: dropped
+        // Highlighting (\H\ \N\) and other formatting commands (.sp, .in, ...), character set
+        // switches (\Cxxyy\, \Mxxyyzz\) and unknown sequences carry no text: dropped.
       }
     }
   }

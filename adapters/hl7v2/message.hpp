@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gateway/core/error.hpp"
@@ -76,12 +77,46 @@ public:
   /** raw: component `comp`, sub-component `sub` (1-based), exactly as Message::raw gives it. */
   [[nodiscard]] std::string_view raw(int comp, int sub = 1) const;
 
+  /** Part: one component (a view, kept as a pointer and a size so that a Components is not
+   * cleared before every scan: only the first count_ are ever set or read). */
+  struct Part {
+    const char* data;
+    std::uint32_t size;
+  };
+
 private:
   friend class Message;
-  std::array<std::string_view, kMax> part_{};
+  std::array<Part, kMax> part_;
   int count_ = 0;
   char subcomponent_ = '&';
-  bool whole_ = false;  // MSH-1 / MSH-2: the separators themselves, never split
+  bool whole_ = false;    // MSH-1 / MSH-2: the separators themselves, never split
+  bool has_sub_ = false;  // a sub-component separator occurs in the repetition
+};
+
+/**
+ * Text: one value as get() decodes it, without a copy where decoding changes nothing: a view of
+ * the message buffer for plain printable ASCII without the escape character (the common case),
+ * else the decoded text, held here. view() stays valid while the Text (and the buffer) lives,
+ * also after a move.
+ */
+class Text {
+public:
+  Text() = default;
+  /** Text: a view of text that needs no decoding. */
+  explicit Text(std::string_view plain) : view_(plain) {}
+  /** Text: text decoded into its own string. */
+  explicit Text(std::string&& decoded) : own_(std::move(decoded)), owned_(true) {}
+
+  [[nodiscard]] std::string_view view() const { return owned_ ? std::string_view(own_) : view_; }
+  [[nodiscard]] bool empty() const { return view().empty(); }
+  /** str: a copy as a std::string (moves the decoded text out of an rvalue). */
+  [[nodiscard]] std::string str() const& { return std::string(view()); }
+  [[nodiscard]] std::string str() && { return owned_ ? std::move(own_) : std::string(view_); }
+
+private:
+  std::string_view view_;
+  std::string own_;
+  bool owned_ = false;
 };
 
 /**
@@ -145,6 +180,9 @@ public:
     return is_null(raw) ? std::string{} : decode(raw);
   }
 
+  /** value: text() without copying: the raw value itself when decoding would not change it. */
+  [[nodiscard]] Text value(std::string_view raw) const;
+
   /** decode: decodes escape sequences of a raw value of this message (see get()). */
   [[nodiscard]] std::string decode(std::string_view raw) const;
 
@@ -152,6 +190,7 @@ private:
   Delimiters delims_{};
   std::vector<Segment> segments_;
   std::vector<std::string_view> fields_;
+  const char* end_ = nullptr;  // the end of the text parsed (scans may read up to it)
 };
 
 /** cat: the parts joined (string building without GCC 12's false -Wrestrict on "a" + f()). */
@@ -171,6 +210,21 @@ template <class... Parts>
  * Escaped separators never occur raw (HL7 escapes them), so a plain scan is exact.
  */
 [[nodiscard]] std::string_view split(std::string_view text, char sep, int n);
+
+inline std::string_view Components::raw(int comp, int sub) const {
+  if (whole_) {
+    return {part_[0].data, part_[0].size};
+  }
+  if (comp < 1 || comp > count_ || sub < 1) {
+    return {};
+  }
+  const Part& p = part_[static_cast<std::size_t>(comp - 1)];
+  const std::string_view v(p.data, p.size);
+  if (!has_sub_) {
+    return sub == 1 ? v : std::string_view{};  // what split() gives without a separator
+  }
+  return split(v, subcomponent_, sub);
+}
 
 /**
  * to_fhir_datetime: an HL7 DTM/TS ("YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]", TS's "^precision"

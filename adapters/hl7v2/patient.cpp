@@ -2,9 +2,10 @@
 // the mapping's identifier rules (mappings/acute/hl7v2.yaml), names, birth date, gender, address,
 // telecom, marital status, ethnic category, death, and the registered GP and practice.
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <cstdio>
+
+#include <boost/container/small_vector.hpp>
 
 #include "adapters/hl7v2/detail.hpp"
 #include "gateway/identity/mpi_service.hpp"
@@ -51,24 +52,28 @@ std::string hex_hash(std::string_view text) {
   return buf;
 }
 
+/** iequals: equal ignoring ASCII case (what std::toupper does in the "C" locale, which the
+ * gateway never changes), without a library call per character. */
 bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::toupper(static_cast<unsigned char>(x)) ==
-           std::toupper(static_cast<unsigned char>(y));
-  });
+  const auto upper = [](char x) { return x >= 'a' && x <= 'z' ? static_cast<char>(x - 32) : x; };
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [&upper](char x, char y) { return upper(x) == upper(y); });
 }
 
 /** Rules: the identifier rules that apply to a sender, in order (pointers into the mapping set,
- * which outlives the translation). */
-using Rules = std::vector<const mapping::IdentifierRule*>;
+ * which outlives the translation); a handful, held inline. */
+using Rules = boost::container::small_vector<const mapping::IdentifierRule*, 8>;
 
 /** Cx: one identifier repetition (CX) as read, and the rule that claimed it. */
 struct Cx {
   int rep = 0;
-  std::string value;
-  std::string authority;  // CX-4.1
+  Text value;
+  Text authority;  // CX-4.1
   const mapping::IdentifierRule* rule = nullptr;
 };
+
+/** Cxs: the identifiers of one CX field (an NHS number and an MRN, mostly), held inline. */
+using Cxs = boost::container::small_vector<Cx, 4>;
 
 bool rule_matches(const mapping::IdentifierRule& r, int rep, std::string_view type,
                   std::string_view authority) {
@@ -81,19 +86,18 @@ bool rule_matches(const mapping::IdentifierRule& r, int rep, std::string_view ty
 }
 
 /** identifiers: every repetition of a CX field matched against the rules (first rule wins). */
-std::vector<Cx> identifiers(const Ctx& c, const Segment& s, int field, const Rules& rules) {
-  std::vector<Cx> out;
-  out.reserve(4);  // an NHS number and an MRN, mostly: one allocation
+Cxs identifiers(const Ctx& c, const Segment& s, int field, const Rules& rules) {
+  Cxs out;
   const int reps = c.m.repetitions(s, field);
   for (int r = 1; r <= reps; ++r) {
     const Components x = c.m.components(s, field, r);
-    Cx cx{r, c.m.text(x.raw(1)), c.m.text(x.raw(4, 1)), nullptr};
+    Cx cx{r, c.m.value(x.raw(1)), c.m.value(x.raw(4, 1)), nullptr};
     if (cx.value.empty()) {
       continue;
     }
-    const std::string type = c.m.text(x.raw(5));
+    const Text type = c.m.value(x.raw(5));
     for (const mapping::IdentifierRule* rule : rules) {
-      if (rule->element == "PID-3" && rule_matches(*rule, r, type, cx.authority)) {
+      if (rule->element == "PID-3" && rule_matches(*rule, r, type.view(), cx.authority.view())) {
         cx.rule = rule;
         break;
       }
@@ -108,13 +112,12 @@ std::vector<Cx> identifiers(const Ctx& c, const Segment& s, int field, const Rul
  * the default rules when the set has none. */
 Rules rules_for(const Ctx& c) {
   Rules out;
-  if (const mapping::MappingSet* set = c.mapper.set()) {
-    const auto& am = set->adapter(mapping::Adapter::kAcute);
-    for (const auto& r : am.base.identifiers) {
+  if (c.base_rules != nullptr) {
+    for (const auto& r : c.base_rules->identifiers) {
       out.push_back(&r);
     }
-    if (auto o = am.overrides.find(c.sender.str()); o != am.overrides.end()) {
-      for (const auto& r : o->second.identifiers) {
+    if (c.sender_rules != nullptr) {
+      for (const auto& r : c.sender_rules->identifiers) {
         bool replaced = false;
         for (auto& existing : out) {
           if (existing->id == r.id) {
@@ -164,12 +167,12 @@ void write_nhs_identifier(Out& o, const NhsNumber& n, VerificationStatus s) {
   o.begin();
   o.array("extension");
   o.begin();
-  o.field("url", kVerificationExtension);
+  o.constant("url", kVerificationExtension);
   o.concept_of("valueCodeableConcept", kVerificationSystem, verification_code(s),
                verification_display(s));
   o.end();
   o.end_array();
-  o.field("system", kNhsNumberSystem);
+  o.constant("system", kNhsNumberSystem);
   o.field("value", n.str());
   o.end();
 }
@@ -205,11 +208,10 @@ Names write_names(Out& o, const Ctx& c, const Segment& pid) {
   o.array("name");
   for (int r = 1; r <= reps; ++r) {
     const Components x = c.m.components(pid, 5, r);
-    const std::string family = c.m.text(x.raw(1, 1));
-    std::vector<std::string> given;
-    given.reserve(2);
+    const Text family = c.m.value(x.raw(1, 1));
+    boost::container::small_vector<Text, 2> given;
     for (int comp : {2, 3}) {
-      if (auto g = c.m.text(x.raw(comp)); !g.empty()) {
+      if (Text g = c.m.value(x.raw(comp)); !g.empty()) {
         given.push_back(std::move(g));
       }
     }
@@ -219,27 +221,30 @@ Names write_names(Out& o, const Ctx& c, const Segment& pid) {
     const std::string_view use = name_use(x.raw(7));
     o.begin();
     o.field("use", use);
-    o.opt("family", family);
+    o.opt("family", family.view());
     if (!given.empty()) {
       o.array("given");
       for (const auto& g : given) {
-        o.str(g);
+        o.str(g.view());
       }
       o.end_array();
     }
     for (auto [comp, key] : {std::pair{5, "prefix"}, std::pair{4, "suffix"}}) {
-      if (auto v = c.m.text(x.raw(comp)); !v.empty()) {
+      if (const Text v = c.m.value(x.raw(comp)); !v.empty()) {
         o.array(key);
-        o.str(v);
+        o.str(v.view());
         o.end_array();
       }
     }
     o.end();
     if (use == "official" && first.family.empty() && first.given.empty()) {
-      first.family = family;
-      first.given = std::move(given);
+      first.family = family.str();
+      first.given.reserve(given.size());
+      for (auto& g : given) {
+        first.given.push_back(std::move(g).str());
+      }
     } else if (use == "maiden" || use == "old") {
-      first.previous.push_back(family);
+      first.previous.push_back(family.str());
     }
   }
   o.end_array();
@@ -267,17 +272,16 @@ std::pair<std::vector<std::string>, std::string> write_addresses(Out& o, const C
   bool open = false;
   for (int r = 1; r <= reps; ++r) {
     const Components x = c.m.components(pid, 11, r);
-    std::vector<std::string> lines;
-    lines.reserve(2);
+    boost::container::small_vector<Text, 2> lines;
     for (int comp : {1, 2}) {
-      if (auto l = c.m.text(x.raw(comp, 1)); !l.empty()) {
+      if (Text l = c.m.value(x.raw(comp, 1)); !l.empty()) {
         lines.push_back(std::move(l));
       }
     }
-    const std::string city = c.m.text(x.raw(3));
-    const std::string district = c.m.text(x.raw(4));
-    const std::string postcode = c.m.text(x.raw(5));
-    const std::string country = c.m.text(x.raw(6));
+    const Text city = c.m.value(x.raw(3));
+    const Text district = c.m.value(x.raw(4));
+    const Text postcode = c.m.value(x.raw(5));
+    const Text country = c.m.value(x.raw(6));
     if (lines.empty() && city.empty() && district.empty() && postcode.empty()) {
       continue;
     }
@@ -290,25 +294,27 @@ std::pair<std::vector<std::string>, std::string> write_addresses(Out& o, const C
     if (!lines.empty()) {
       o.array("line");
       for (const auto& l : lines) {
-        o.str(l);
+        o.str(l.view());
       }
       o.end_array();
     }
-    o.opt("city", city);
-    o.opt("district", district);
-    o.opt("postalCode", postcode);
-    o.opt("country", country);
+    o.opt("city", city.view());
+    o.opt("district", district.view());
+    o.opt("postalCode", postcode.view());
+    o.opt("country", country.view());
     o.end();
     if (first.first.empty() && first.second.empty()) {
       std::vector<std::string> all;
       all.reserve(lines.size() + 2);
-      all.insert(all.end(), lines.begin(), lines.end());
-      for (const auto* extra : {&city, &district}) {
+      for (const auto& l : lines) {
+        all.push_back(l.str());
+      }
+      for (const Text* extra : {&city, &district}) {
         if (!extra->empty()) {
-          all.push_back(*extra);
+          all.push_back(extra->str());
         }
       }
-      first = {std::move(all), postcode};
+      first = {std::move(all), postcode.str()};
     }
   }
   if (open) {
@@ -360,13 +366,14 @@ std::vector<store::ContactPoint> write_telecom(Out& o, const Ctx& c, const Segme
 /** gender: PID-8 through the sex map; a code the map does not know is read as FHIR, HL7 0001
  * or NHS DD (identity::parse_gender) and kept as sent in a warning. */
 identity::Gender write_gender(Out& o, Ctx& c, const Segment& pid) {
-  const std::string code = c.m.get(pid, 8);
+  const Text code = c.m.value(c.m.raw(pid, 8));
   if (code.empty()) {
     return identity::Gender::kUnknown;
   }
   mapping::Mapped miss;
-  const auto mapped = value(c, "sex", code, {}, miss);
-  identity::Gender g = identity::parse_gender(mapped.mapped ? mapped.coding.code : code);
+  const auto mapped = value(c, "sex", code.view(), {}, miss);
+  identity::Gender g =
+      identity::parse_gender(mapped.mapped ? std::string_view(mapped.coding.code) : code.view());
   if (!mapped.mapped && c.mapper.set() != nullptr) {
     c.out.warnings.push_back("PID-8: sex code not in the mappings; read as " +
                              std::string(identity::gender_code(g)));
@@ -378,26 +385,26 @@ identity::Gender write_gender(Out& o, Ctx& c, const Segment& pid) {
 void write_mapped_concept(Out& o, Ctx& c, const Segment& pid, int field, std::string_view map,
                           std::string_view key) {
   const Components x = c.m.components(pid, field);
-  const std::string code = c.m.text(x.raw(1));
+  const Text code = c.m.value(x.raw(1));
   if (code.empty()) {
     return;
   }
   mapping::Mapped miss;
-  const auto v = value(c, map, code, c.m.text(x.raw(2)), miss);
+  const auto v = value(c, map, code.view(), c.m.value(x.raw(2)).view(), miss);
   o.concept_of(key, v.coding.system, v.coding.code, v.coding.display);
 }
 
 void write_ethnicity(Out& o, Ctx& c, const Segment& pid) {
   const Components x = c.m.components(pid, 22);
-  const std::string code = c.m.text(x.raw(1));
+  const Text code = c.m.value(x.raw(1));
   if (code.empty()) {
     return;
   }
   mapping::Mapped miss;
-  const auto v = value(c, "ethnic_category", code, c.m.text(x.raw(2)), miss);
+  const auto v = value(c, "ethnic_category", code.view(), c.m.value(x.raw(2)).view(), miss);
   o.array("extension");
   o.begin();
-  o.field("url", kEthnicExtension);
+  o.constant("url", kEthnicExtension);
   o.concept_of("valueCodeableConcept", v.coding.system, v.coding.code, v.coding.display);
   o.end();
   o.end_array();
@@ -411,26 +418,26 @@ void write_gp(Out& o, Ctx& c) {
   }
   const Components xon = c.m.components(*pd1, 3);
   const Components xcn = c.m.components(*pd1, 4);
-  std::string ods = c.m.text(xon.raw(10));  // XON-10 organisation identifier (2.5)
+  Text ods = c.m.value(xon.raw(10));  // XON-10 organisation identifier (2.5)
   if (ods.empty()) {
-    ods = c.m.text(xon.raw(3));  // XON-3 ID number (2.3, 2.4)
+    ods = c.m.value(xon.raw(3));  // XON-3 ID number (2.3, 2.4)
   }
-  const std::string practice = c.m.text(xon.raw(1));
-  const std::string gp = c.m.text(xcn.raw(1));
+  const Text practice = c.m.value(xon.raw(1));
+  const Text gp = c.m.value(xcn.raw(1));
   if (ods.empty() && gp.empty()) {
     return;
   }
   o.array("generalPractitioner");
   if (!ods.empty()) {
     o.begin();
-    o.field("type", "Organization");
+    o.constant("type", "Organization");
     o.begin("identifier");
-    o.field("system", kOdsSystem);
-    o.field("value", ods);
+    o.constant("system", kOdsSystem);
+    o.field("value", ods.view());
     o.end();
-    o.opt("display", practice);
+    o.opt("display", practice.view());
     o.end();
-    if (auto code = OdsCode::parse(ods)) {
+    if (auto code = OdsCode::parse(ods.view())) {
       c.out.registered_practice = *code;
     } else {
       c.out.warnings.push_back("PD1-3: the practice code is not an ODS code");
@@ -438,13 +445,12 @@ void write_gp(Out& o, Ctx& c) {
   }
   if (!gp.empty()) {
     o.begin();
-    o.field("type", "Practitioner");
+    o.constant("type", "Practitioner");
     o.begin("identifier");
-    std::string scratch;
-    o.field("system", practitioner_system(c, xcn.raw(9), scratch));
-    o.field("value", gp);
+    practitioner_system(o, c, xcn.raw(9));
+    o.field("value", gp.view());
     o.end();
-    o.opt("display", xcn_display(c.m, xcn));
+    xcn_display(o, c.m, xcn);
     o.end();
   }
   o.end_array();
@@ -469,25 +475,23 @@ struct Ids {
   VerificationStatus status = VerificationStatus::kPresentNotTraced;
   std::string mrn;
   std::string mrn_system;
-  std::string mrn_authority;
 };
 
-Result<Ids> read_ids(const Ctx& c, const Segment& pid, const std::vector<Cx>& cxs) {
+Result<Ids> read_ids(const Ctx& c, const Segment& pid, const Cxs& cxs) {
   Ids ids;
   for (const auto& cx : cxs) {
     if (cx.rule == nullptr) {
       continue;
     }
     if (cx.rule->id == "nhs_number" && !ids.nhs) {
-      auto n = NhsNumber::parse(cx.value);
+      auto n = NhsNumber::parse(cx.value.view());
       if (!n) {
         return located(at("PID", 3, 1, 1, cx.rep),
                        "not a valid NHS number (" + n.error().detail + ")");
       }
       ids.nhs = *n;
     } else if (cx.rule->id == "mrn" && ids.mrn.empty()) {
-      ids.mrn = cx.value;
-      ids.mrn_authority = cx.authority;
+      ids.mrn = cx.value.str();
       ids.mrn_system = mapping::identifier_system(*cx.rule, {}, c.sender.str());
     }
   }
@@ -525,7 +529,7 @@ std::string local_mrn(const Ctx& c, const Segment& s, int field) {
   const auto rules = rules_for(c);
   for (const auto& cx : identifiers(c, s, field, rules)) {
     if (cx.rule != nullptr && cx.rule->id == "mrn") {
-      return cx.value;
+      return cx.value.str();
     }
   }
   return {};
@@ -550,7 +554,7 @@ Result<void> write_patient(Ctx& c) {
   }
   Out o;
   o.begin();
-  o.field("resourceType", "Patient");
+  o.constant("resourceType", "Patient");
   o.field("id", c.patient_id);
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient");
   write_ethnicity(o, c, *pid);

@@ -108,7 +108,7 @@ Result<void> write_value(Out& o, const Ctx& c, const Segment& obx, int occurrenc
       o.field("unit", c.m.get(obx, 6, 1, 2).empty() ? unit : c.m.get(obx, 6, 1, 2));
       const std::string_view units_system = c.m.raw(obx, 6, 1, 3);
       if (units_system == "UCUM" || units_system == "ISO+") {
-        o.field("system", "http://unitsofmeasure.org");
+        o.constant("system", "http://unitsofmeasure.org");
         o.field("code", unit);
       }
     }
@@ -143,7 +143,7 @@ Result<std::string> write_observation(Ctx& c, const Segment& obx, int occurrence
                                  set_id.empty() ? std::to_string(occurrence) : set_id);
   Out o;
   o.begin();
-  o.field("resourceType", "Observation");
+  o.constant("resourceType", "Observation");
   o.field("id", id);
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation");
   o.field("status", result_status(c.m.raw(obx, 11)));
@@ -214,12 +214,12 @@ Result<void> write_report(Ctx& c, const Report& rep) {
   }
   Out o;
   o.begin();
-  o.field("resourceType", "DiagnosticReport");
+  o.constant("resourceType", "DiagnosticReport");
   o.field("id", id);
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-DiagnosticReport");
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:", c.sender.str(), ":filler-order-number");
+  o.field("system", {"urn:caregw:id:", c.sender.str(), ":filler-order-number"});
   o.field("value", filler);
   o.end();
   o.end_array();

@@ -27,7 +27,8 @@ bool has_visit(std::string_view trigger) {
 
 Result<void> check_header(const Message& m, Ctx& c) {
   const Segment& msh = *m.find("MSH");
-  const std::string type = m.get(msh, 9, 1, 1);
+  const Text type_text = m.value(m.raw(msh, 9, 1, 1));
+  const std::string_view type = type_text.view();
   c.trigger = m.get(msh, 9, 1, 2);
   if (type.empty()) {
     return located(at("MSH", 9, 1), "required field missing (message type)");
@@ -38,7 +39,7 @@ Result<void> check_header(const Message& m, Ctx& c) {
   if (c.trigger.empty()) {
     return located(at("MSH", 9, 2), "required field missing (trigger event)");
   }
-  c.event = type + "^" + c.trigger;
+  c.event = cat(type, "^", c.trigger);
   if (!supported_event(c.event)) {
     return located(at("MSH", 9, 2), "unsupported event " + c.event);
   }
@@ -48,7 +49,8 @@ Result<void> check_header(const Message& m, Ctx& c) {
   if (c.out.sender_message_id.empty()) {
     return located(at("MSH", 10), "required field missing (message control id)");
   }
-  const std::string version = m.get(msh, 12, 1, 1);
+  const Text version_text = m.value(m.raw(msh, 12, 1, 1));
+  const std::string_view version = version_text.view();
   if (version.empty()) {
     return located(at("MSH", 12), "required field missing (version id)");
   }
@@ -57,8 +59,8 @@ Result<void> check_header(const Message& m, Ctx& c) {
   }
   constexpr std::array<std::string_view, 5> kTested{"2.3", "2.3.1", "2.4", "2.5", "2.5.1"};
   if (std::find(kTested.begin(), kTested.end(), version) == kTested.end()) {
-    c.out.warnings.push_back("MSH-12: version " + version +
-                             " read as 2.5.1 (2.3 to 2.5.1 are supported)");
+    c.out.warnings.push_back(
+        cat("MSH-12: version ", version, " read as 2.5.1 (2.3 to 2.5.1 are supported)"));
   }
   return {};
 }
@@ -101,6 +103,7 @@ Result<ingest::TranslatedMessage> translate_message(const Message& m, const OdsC
   ingest::TranslatedMessage out;
   out.resources.reserve(4);  // Patient, Encounter and one or two Locations: no regrowth
   Ctx c{m, sender, mapper, {}, {}, {}, out};
+  detail::bind_rules(c);
   if (auto r = check_header(m, c); !r) {
     return r.error();
   }

@@ -1,7 +1,9 @@
 // PV1 (with EVN and PV2) to a UK Core Encounter and the Location resources it names. The
 // Encounter's id is the visit number (PV1-19), so every event about one visit upserts the same
 // resource; A11 (cancel admit) withdraws it, A12/A13 (cancel transfer/discharge) put it back.
+#include <array>
 #include <optional>
+#include <span>
 
 #include "adapters/hl7v2/detail.hpp"
 #include "gateway/mapping/mapping_set.hpp"
@@ -36,68 +38,90 @@ std::string_view status_for(const Ctx& c, const Segment& pv1) {
   return "in-progress";  // A01, A02, A12 (transfer undone), A13 (discharge undone)
 }
 
-bool has_map(const Ctx& c, std::string_view map) {
-  return c.mapper.set() != nullptr &&
-         c.mapper.set()->value_map(mapping::Adapter::kAcute, c.sender.str(), map) != nullptr;
-}
-
-/** Place: one PV1 location (PL) read and its Location resource id. */
+/** Place: one PV1 location (PL) as read: its parts (point of care, room, bed, facility: views of
+ * the message or decoded), the ward's display name where a trust's map gives one, and where its
+ * Location resource is in the output (its id is that resource's). */
 struct Place {
-  std::string id;
-  std::string name;
+  std::array<Text, 4> parts;
+  std::string_view ward_name;  // in the mapping set
+  std::size_t resource = 0;
+  bool present = false;
+
+  /** joined: the parts that were sent, with `sep` between them, as up to seven pieces. */
+  [[nodiscard]] std::size_t joined(std::string_view sep,
+                                   std::array<std::string_view, 7>& out) const {
+    std::size_t n = 0;
+    for (const Text& t : parts) {
+      if (!t.empty()) {
+        if (n > 0) {
+          out[n++] = sep;
+        }
+        out[n++] = t.view();
+      }
+    }
+    return n;
+  }
+  /** name: the display name, as pieces: the ward's mapped name, else the parts joined by ' '. */
+  [[nodiscard]] std::span<const std::string_view> name(
+      std::array<std::string_view, 7>& pieces) const {
+    if (!ward_name.empty()) {
+      pieces[0] = ward_name;
+      return {pieces.data(), 1};
+    }
+    return {pieces.data(), joined(" ", pieces)};
+  }
 };
 
 /** write_location: a Location for a PL field (point of care ^ room ^ bed ^ facility), or an
  * empty Place when the field is empty. The ward (PL-2 by default) goes through a trust's "ward"
  * map when it has one, for the display name. */
 Place write_location(Ctx& c, const Segment& pv1, int field) {
-  std::string key;
-  std::string name;
+  Place p;
   const Components pl = c.m.components(pv1, field);
-  for (int comp = 1; comp <= 4; ++comp) {
-    const std::string v = c.m.text(pl.raw(comp, 1));
-    if (!v.empty()) {
-      key += key.empty() ? "" : "-";
-      key += v;
-      name += name.empty() ? "" : " ";
-      name += v;
-    }
+  for (std::size_t k = 0; k < p.parts.size(); ++k) {
+    p.parts[k] = c.m.value(pl.raw(static_cast<int>(k) + 1, 1));
+    p.present = p.present || !p.parts[k].empty();
   }
-  if (key.empty()) {
-    return {};
+  if (!p.present) {
+    return p;
   }
-  if (field == 3 && has_map(c, "ward")) {
-    const Location where = value_location(c, "ward", at("PV1", 3, 2));
-    const std::string ward = read_at(c.m, where);
+  const ValueMaps ward_maps = field == 3 ? value_maps(c, "ward") : ValueMaps{};
+  if (ward_maps.effective() != nullptr) {
+    const Location where = value_location(ward_maps, at("PV1", 3, 2));
+    const Text ward = read_at(c.m, where);
     if (!ward.empty()) {
       mapping::Mapped miss;
-      const auto v = value(c, "ward", ward, {}, miss);
+      const auto v = value(c, ward_maps, "ward", ward.view(), {}, miss);
       if (v.mapped && !v.coding.display.empty()) {
-        name = v.coding.display;
+        p.ward_name = v.coding.display;  // a hit: the mapping set's own text
       }
     }
   }
-  Place p{fhir_id("loc-", key), std::move(name)};
-  Out o;
+  std::array<std::string_view, 7> key{};
+  const std::span<const std::string_view> key_parts(key.data(), p.joined("-", key));
+  std::string id = fhir_id("loc-", key_parts);
+  Out o(1024);  // a Location is about 550 bytes
   o.begin();
-  o.field("resourceType", "Location");
-  o.field("id", p.id);
+  o.constant("resourceType", "Location");
+  o.field("id", id);
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Location");
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:", c.sender.str(), ":location");
-  o.field("value", key);
+  o.field("system", {"urn:caregw:id:", c.sender.str(), ":location"});
+  o.field("value", key_parts);
   o.end();
   o.end_array();
-  o.field("status", "active");
-  o.field("name", p.name);
-  o.field("mode", "instance");
+  o.constant("status", "active");
+  std::array<std::string_view, 7> name{};
+  o.field("name", p.name(name));
+  o.constant("mode", "instance");
   const bool bed = !pl.raw(3).empty();
   o.concept_of("physicalType", "http://terminology.hl7.org/CodeSystem/location-physical-type",
                bed ? "bd" : "wa", bed ? "Bed" : "Ward");
   o.ods_identifier("managingOrganization", c.sender.str());
   o.end();
-  c.out.resources.push_back({"Location", p.id, o.take(), false});
+  p.resource = c.out.resources.size();
+  c.out.resources.push_back({"Location", std::move(id), o.take(), false});
   return p;
 }
 
@@ -120,7 +144,7 @@ void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
   for (auto [field, type] :
        {std::pair{7, "ATND"}, std::pair{17, "ADM"}, std::pair{8, "REF"}, std::pair{9, "CON"}}) {
     const Components xcn = c.m.components(pv1, field);
-    const std::string id = c.m.text(xcn.raw(1));
+    const Text id = c.m.value(xcn.raw(1));
     if (id.empty()) {
       continue;
     }
@@ -131,13 +155,12 @@ void write_participants(Out& o, const Ctx& c, const Segment& pv1) {
     o.begin();
     o.raw_field("type", kParticipationTypeStart, type, R"("}]}])");
     o.begin("individual");
-    o.field("type", "Practitioner");
+    o.constant("type", "Practitioner");
     o.begin("identifier");
-    std::string scratch;
-    o.field("system", practitioner_system(c, xcn.raw(9), scratch));
-    o.field("value", id);
+    practitioner_system(o, c, xcn.raw(9));
+    o.field("value", id.view());
     o.end();
-    o.opt("display", xcn_display(c.m, xcn));
+    xcn_display(o, c.m, xcn);
     o.end();
     o.end();
   }
@@ -168,63 +191,87 @@ Result<void> write_period(Out& o, const Ctx& c, const Segment& pv1, std::string_
   return {};
 }
 
-/** mapped_code: a value map's code, read where the mapping says (or at `fallback`). Maps the
- * mapping set does not have give nothing unless `native_system` is set: then the code is kept
- * as sent in that system. */
-std::optional<mapping::Coding> mapped_code(const Ctx& c, std::string_view map, Location fallback,
-                                           std::string_view native_system) {
-  const Location where = value_location(c, map, std::move(fallback));
+/** MappedCode: a code read where a value map says, as mapped: views into the mapping set, or
+ * into what it holds itself (the code as read, a miss as Mapper::value gave it). Filled in
+ * place by mapped_code and never moved. */
+struct MappedCode {
+  std::string_view system;
+  std::string_view code;
+  std::string_view display;
+  Text read;
+  mapping::Mapped miss;
+};
+
+/** mapped_code: a value map's code, read where the mapping says (or at `fallback`), into `out`;
+ * false when there is none. Maps the mapping set does not have give nothing unless
+ * `native_system` is set: then the code is kept as sent in that system. */
+bool mapped_code(const Ctx& c, std::string_view map, Location fallback,
+                 std::string_view native_system, MappedCode& out) {
+  const ValueMaps maps = value_maps(c, map);
+  const Location where = value_location(maps, std::move(fallback));
   if (where.segment.empty() || where.field == 0) {
-    return std::nullopt;
+    return false;
   }
-  std::string code = read_at(c.m, where);
-  if (code.empty()) {
-    return std::nullopt;
+  out.read = read_at(c.m, where);
+  if (out.read.empty()) {
+    return false;
   }
-  if (has_map(c, map)) {
-    return c.mapper.value(mapping::Adapter::kAcute, c.sender.str(), map, code).coding;
+  if (maps.effective() != nullptr) {
+    // Mapper::value's answer: a hit read in place, a miss counted and held in out.miss.
+    const ValueRef v = value(c, maps, map, out.read.view(), {}, out.miss);
+    out.system = v.coding.system;
+    out.code = v.coding.code;
+    out.display = v.coding.display;
+    return true;
   }
   if (native_system.empty()) {
-    return std::nullopt;
+    return false;
   }
-  return mapping::Coding{std::string(native_system), std::move(code), {}};
+  out.system = native_system;
+  out.code = out.read.view();
+  return true;
 }
 
 void write_hospitalization(Out& o, const Ctx& c, std::string_view status) {
-  const auto source =
-      mapped_code(c, "admit_source", at("PV1", 14), "urn:caregw:codes:nhs-dd:source-of-admission");
-  const auto destination = status == "finished"
-                               ? mapped_code(c, "discharge_destination", at("PV1", 36),
-                                             "urn:caregw:codes:nhs-dd:discharge-destination")
-                               : std::nullopt;
-  if (!source && !destination) {
+  MappedCode source;
+  MappedCode destination;
+  const bool has_source = mapped_code(c, "admit_source", at("PV1", 14),
+                                      "urn:caregw:codes:nhs-dd:source-of-admission", source);
+  const bool has_destination =
+      status == "finished" &&
+      mapped_code(c, "discharge_destination", at("PV1", 36),
+                  "urn:caregw:codes:nhs-dd:discharge-destination", destination);
+  if (!has_source && !has_destination) {
     return;
   }
   o.begin("hospitalization");
-  if (source) {
-    o.concept_of("admitSource", source->system, source->code, source->display);
+  if (has_source) {
+    o.concept_of("admitSource", source.system, source.code, source.display);
   }
-  if (destination) {
-    o.concept_of("dischargeDisposition", destination->system, destination->code,
-                 destination->display);
+  if (has_destination) {
+    o.concept_of("dischargeDisposition", destination.system, destination.code, destination.display);
   }
   o.end();
 }
 
 void write_discharge_method(Out& o, const Ctx& c, std::string_view status) {
-  if (status != "finished" || !has_map(c, "discharge_method")) {
+  if (status != "finished") {
     return;
   }
-  const Location where = value_location(c, "discharge_method", Location{});
-  const std::string code = where.field > 0 ? read_at(c.m, where) : std::string{};
+  const ValueMaps maps = value_maps(c, "discharge_method");
+  if (maps.effective() == nullptr) {
+    return;
+  }
+  const Location where = value_location(maps, Location{});
+  const Text code = where.field > 0 ? read_at(c.m, where) : Text{};
   if (code.empty()) {
     return;
   }
   mapping::Mapped miss;
-  const auto v = value(c, "discharge_method", code, {}, miss);
+  const auto v = value(c, maps, "discharge_method", code.view(), {}, miss);
   o.array("extension");
   o.begin();
-  o.field("url", kDischargeMethodExtension);
+  o.constant("url", kDischargeMethodExtension);
   o.concept_of("valueCodeableConcept", v.coding.system, v.coding.code, v.coding.display);
   o.end();
   o.end_array();
@@ -233,16 +280,23 @@ void write_discharge_method(Out& o, const Ctx& c, std::string_view status) {
 void write_locations(Out& o, Ctx& c, const Segment& pv1) {
   const Place now = write_location(c, pv1, 3);
   const Place before = c.trigger == "A02" ? write_location(c, pv1, 6) : Place{};
-  if (now.id.empty() && before.id.empty()) {
+  if (!now.present && !before.present) {
     return;
   }
   o.array("location");
   for (const auto* p : {&now, &before}) {
-    if (p->id.empty()) {
+    if (!p->present) {
       continue;
     }
+    // Out::reference's shape, with the display written from its pieces.
     o.begin();
-    o.reference("location", "Location", p->id, p->name);
+    o.begin("location");
+    o.field("reference", {"Location", "/", c.out.resources[p->resource].id});
+    std::array<std::string_view, 7> pieces{};
+    if (const auto name = p->name(pieces); !name.empty()) {
+      o.field("display", name);
+    }
+    o.end();
     o.field("status", p == &now ? "active" : "completed");
     o.end();
   }
@@ -279,23 +333,23 @@ Result<void> write_visit(Ctx& c) {
   const std::string_view status = status_for(c, *pv1);
   Out o;
   o.begin();
-  o.field("resourceType", "Encounter");
+  o.constant("resourceType", "Encounter");
   o.field("id", id);
   o.profile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter");
   write_discharge_method(o, c, status);
   o.array("identifier");
   o.begin();
-  o.field("system", "urn:caregw:id:", c.sender.str(), ":visit-number");
+  o.field("system", {"urn:caregw:id:", c.sender.str(), ":visit-number"});
   o.field("value", visit);
   o.end();
   o.end_array();
   o.field("status", status);
   write_class(o, c, patient_class);
-  if (has_map(c, "specialty")) {
-    const std::string service = read_at(c.m, value_location(c, "specialty", at("PV1", 10)));
+  if (const ValueMaps maps = value_maps(c, "specialty"); maps.effective() != nullptr) {
+    const Text service = read_at(c.m, value_location(maps, at("PV1", 10)));
     if (!service.empty()) {
       mapping::Mapped miss;
-      const auto v = value(c, "specialty", service, {}, miss);
+      const auto v = value(c, maps, "specialty", service.view(), {}, miss);
       o.concept_of("serviceType", v.coding.system, v.coding.code, v.coding.display);
     }
   }

@@ -70,6 +70,20 @@ TEST(Hl7v2Message, ReadsLatin1AsUtf8) {
   EXPECT_EQ(m->get("PID", 5), "J\xC3\xB6rg");
 }
 
+TEST(Hl7v2Message, ReadsMalformedUtf8AsLatin1) {
+  // Bytes that only look like UTF-8 are read as Latin-1, so the text is valid UTF-8 either way:
+  // an encoded UTF-16 surrogate (ED BE BE, found by hl7v2_fuzz), an overlong form (E0 80 80) and
+  // a code point past U+10FFFF (F4 90 80 80). Well-formed UTF-8 is kept as sent.
+  auto m = Message::parse(
+      "MSH|^~\\&|A|B|||||X|P|2.4\rPID|1||\xED\xBE\xBEZZ^\xE0\x80\x80^\xF4\x90\x80\x80^"
+      "\xED\x9F\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF\r");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->get("PID", 3, 1, 1), "\xC3\xAD\xC2\xBE\xC2\xBEZZ");
+  EXPECT_EQ(m->get("PID", 3, 1, 2), "\xC3\xA0\xC2\x80\xC2\x80");
+  EXPECT_EQ(m->get("PID", 3, 1, 3), "\xC3\xB4\xC2\x90\xC2\x80\xC2\x80");
+  EXPECT_EQ(m->get("PID", 3, 1, 4), "\xED\x9F\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF");
+}
+
 TEST(Hl7v2Message, ToleratesCrLfCrlfBlankLinesAndMllpFraming) {
   for (std::string_view sep : {"\r", "\n", "\r\n", "\n\n"}) {
     const std::string text = "\x0bMSH|^~\\&|A|B|||||ADT^A01|1|P|2.4" + std::string(sep) +

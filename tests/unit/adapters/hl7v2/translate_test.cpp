@@ -297,6 +297,19 @@ TEST_F(Hl7v2Translate, OruCodingSystemNamesBecomeSafeUris) {
             "urn:caregw:codes:hl7v2:L---N");
 }
 
+TEST_F(Hl7v2Translate, OruCodeWithAnEncodedSurrogateIsValidJson) {
+  // Found by hl7v2_fuzz (tests/fuzz/corpus/hl7v2/crash-oru-code-utf16-surrogate.hl7): ED BE BE
+  // (a UTF-16 surrogate encoded as UTF-8, which UTF-8 does not allow) is read as Latin-1.
+  auto t =
+      run("MSH|^~\\&|LAB|Z9A01|||20260301101500||ORU^R01|LAB4|P|2.4\rPID|1||RZZ1^^^RZZ^MR\r"
+          "OBR|1||FL1|X^Y^LN\rOBX|1|NM|\xED\xBE\xBEZZ^MR||1\r");
+  ASSERT_TRUE(t) << t.error().detail;
+  for (const auto& r : t->resources) {
+    EXPECT_TRUE(fhir::parse_json(r.json)) << r.resource_type;
+  }
+  EXPECT_EQ(str(resource(*t, "Observation"), "/code/coding/0/code"), "\xC3\xAD\xC2\xBE\xC2\xBEZZ");
+}
+
 TEST_F(Hl7v2Translate, OruRefusesANonNumericNmValue) {
   auto t =
       run("MSH|^~\\&|LAB|Z9A01|||20260301101500||ORU^R01|LAB2|P|2.4\rPID|1||RZZ1^^^RZZ^MR\r"
