@@ -90,6 +90,24 @@ std::size_t check_policy(const gw::config::Config& cfg, bool demo,
 }
 
 /** config_mappings_dir: the config's mappings directory, or "" when it names none that exists. */
+/** reload_endpoints: the delivery transports take a reloaded config's subscription endpoints. */
+void reload_endpoints(const gw::config::Config& cfg, gw::routing::HttpsTransport* https,
+                      gw::routing::MllpTransport* mllp) {
+  if (https != nullptr) {
+    if (auto r =
+            https->set_endpoints(gw::routing::HttpsTransportOptions::from_config(cfg).endpoints);
+        !r) {
+      gw::log::error("delivery_endpoints_not_reloaded", {{"error", r.error().detail}});
+    }
+  }
+  if (mllp != nullptr) {
+    if (auto r = mllp->set_endpoints(gw::routing::MllpTransportOptions::from_config(cfg).endpoints);
+        !r) {
+      gw::log::error("delivery_endpoints_not_reloaded", {{"error", r.error().detail}});
+    }
+  }
+}
+
 std::string config_mappings_dir(const gw::config::Config& cfg) {
   std::error_code ec;
   if (cfg.mappings.line > 0 || std::filesystem::is_directory(cfg.mappings.value, ec)) {
@@ -305,6 +323,9 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   gw::ingest::AdapterSet adapters;
   gw::adapters::add_builtin(adapters, clock);
   std::unique_ptr<gw::routing::DeliveryWorker> worker;
+  // The delivery transports once made (below): a reload hands them the new endpoints.
+  std::atomic<gw::routing::HttpsTransport*> https_now{nullptr};
+  std::atomic<gw::routing::MllpTransport*> mllp_now{nullptr};
   gw::ingest::Ingest ingest(gw::ingest::IngestDeps{**messages, **records, mpi, clock,
                                                    [&] {
                                                      std::lock_guard lock(snapshot_mu);
@@ -319,7 +340,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   gw::http::Server server(
       cfg, std::move(contexts),
       [file, demo, data_dir, &mappings, &snapshot_mu, &snapshot, &policies, &tokens, &audit_log,
-       node = cfg->node_id, &clock] {
+       node = cfg->node_id, &clock, &https_now, &mllp_now] {
         auto reloaded = load(file, demo, data_dir);
         std::optional<gw::pipeline::StagedReload> set;
         if (reloaded.errors.empty()) {
@@ -341,6 +362,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
           snapshot =
               gw::ingest::Snapshot{reloaded.config, set->policy.index, set->policy.classifier};
           gw::pipeline::apply_reload(std::move(*set), *policies, tokens);
+          reload_endpoints(*reloaded.config, https_now.load(), mllp_now.load());
         }
         // Every reload, applied or rejected, is audited with the agreements in force after it.
         const auto in_force = policies->current();
@@ -428,6 +450,8 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
     return kExitBadInput;
   }
   gw::routing::TransportByKind transports(https->get(), mllp->get());
+  https_now.store(https->get());
+  mllp_now.store(mllp->get());
   worker = std::make_unique<gw::routing::DeliveryWorker>(
       **messages, transports, clock, &delivery_stats,
       gw::routing::DeliveryOptions{
@@ -487,6 +511,8 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   }
   std::cout.flush();
   server.run();
+  https_now.store(nullptr);  // no reload reaches the transports once they are going
+  mllp_now.store(nullptr);
   worker->stop();         // no delivery outlives the stores
   (*audit_log)->close();  // after the listeners drained: every queued record is written
   return kExitOk;         // flusher_stop writes the last unmapped counts

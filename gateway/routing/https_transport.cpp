@@ -23,6 +23,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
+#include "gateway/routing/endpoint_table.hpp"
 #include "gateway/tls/client_context.hpp"
 
 namespace gw::routing {
@@ -69,7 +70,7 @@ struct HttpsTransport::Impl {
   HttpsTransportOptions options;
   net::io_context ioc{1};
   ssl::context tls{ssl::context::tls_client};
-  std::map<std::string, Target> targets;  // by recipient ODS code
+  EndpointTable<Target> targets;  // by recipient ODS code
   // Touched only on the io_context thread.
   std::map<std::string, std::vector<StreamPtr>> idle;
   std::atomic<std::size_t> opened{0};
@@ -204,12 +205,8 @@ HttpsTransport::~HttpsTransport() = default;
 
 Result<std::unique_ptr<HttpsTransport>> HttpsTransport::create(HttpsTransportOptions options) {
   auto impl = std::make_unique<Impl>();
-  for (const auto& [recipient, url] : options.endpoints) {
-    auto t = parse_target(url);
-    if (!t) {
-      return make_error(Errc::kBadRequest, t.error().detail + " (recipient " + recipient + ")");
-    }
-    impl->targets.emplace(recipient, std::move(*t));
+  if (auto r = impl->targets.replace(options.endpoints, parse_target); !r) {
+    return r.error();
   }
   if (auto ready = gw::tls::configure_client_context(
           impl->tls, options.ca, options.client_certificate, options.client_key);
@@ -222,14 +219,18 @@ Result<std::unique_ptr<HttpsTransport>> HttpsTransport::create(HttpsTransportOpt
   return std::unique_ptr<HttpsTransport>(new HttpsTransport(std::move(impl)));
 }
 
+Result<void> HttpsTransport::set_endpoints(const std::map<std::string, std::string>& endpoints) {
+  return impl_->targets.replace(endpoints, parse_target);
+}
+
 SendResult HttpsTransport::send(const store::OutboxEntry& message) {
-  const auto it = impl_->targets.find(message.recipient.str());
-  if (it == impl_->targets.end()) {
+  const auto target = impl_->targets.find(message.recipient.str());
+  if (!target) {
     return SendResult{SendStatus::kRetry, "no https endpoint is configured for the recipient"};
   }
   auto done = net::co_spawn(
       impl_->ioc,
-      [impl = impl_.get(), &target = it->second, &message]() -> net::awaitable<SendResult> {
+      [impl = impl_.get(), &target = *target, &message]() -> net::awaitable<SendResult> {
         co_return co_await impl->send(target, message);
       },
       net::use_future);

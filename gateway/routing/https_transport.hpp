@@ -54,6 +54,10 @@ public:
 
   [[nodiscard]] SendResult send(const store::OutboxEntry& message) override;
 
+  /** set_endpoints: the recipients' endpoints from now on (a reloaded config's); the old ones
+   * stay when one of the new is unusable (kBadRequest naming it). Thread-safe. */
+  [[nodiscard]] Result<void> set_endpoints(const std::map<std::string, std::string>& endpoints);
+
   /** connections_opened: TLS connections made so far (reuse shows as fewer than sends). */
   [[nodiscard]] std::size_t connections_opened() const;
 

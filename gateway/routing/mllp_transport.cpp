@@ -22,6 +22,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "gateway/routing/endpoint_table.hpp"
 #include "gateway/tls/client_context.hpp"
 
 namespace gw::routing {
@@ -91,7 +92,7 @@ struct MllpTransport::Impl {
   MllpTransportOptions options;
   net::io_context ioc{1};
   ssl::context tls{ssl::context::tls_client};
-  std::map<std::string, Target> targets;
+  EndpointTable<Target> targets;          // by recipient ODS code
   std::map<std::string, StreamPtr> idle;  // on the io_context thread only
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   std::thread thread;
@@ -206,12 +207,8 @@ MllpTransport::~MllpTransport() = default;
 
 Result<std::unique_ptr<MllpTransport>> MllpTransport::create(MllpTransportOptions options) {
   auto impl = std::make_unique<Impl>();
-  for (const auto& [recipient, endpoint] : options.endpoints) {
-    auto t = parse_target(endpoint);
-    if (!t) {
-      return make_error(Errc::kBadRequest, t.error().detail + " (recipient " + recipient + ")");
-    }
-    impl->targets.emplace(recipient, std::move(*t));
+  if (auto r = impl->targets.replace(options.endpoints, parse_target); !r) {
+    return r.error();
   }
   if (auto ready = gw::tls::configure_client_context(
           impl->tls, options.ca, options.client_certificate, options.client_key);
@@ -224,15 +221,21 @@ Result<std::unique_ptr<MllpTransport>> MllpTransport::create(MllpTransportOption
   return std::unique_ptr<MllpTransport>(new MllpTransport(std::move(impl)));
 }
 
+Result<void> MllpTransport::set_endpoints(const std::map<std::string, std::string>& endpoints) {
+  return impl_->targets.replace(endpoints, parse_target);
+}
+
 SendResult MllpTransport::send(const store::OutboxEntry& message) {
-  const auto it = impl_->targets.find(message.recipient.str());
-  if (it == impl_->targets.end()) {
+  const std::string key = message.recipient.str();
+  const auto target = impl_->targets.find(key);
+  if (!target) {
     return SendResult{SendStatus::kRetry, "no mllp endpoint is configured for the recipient"};
   }
   auto done = net::co_spawn(
       impl_->ioc,
-      [impl = impl_.get(), &key = it->first, &target = it->second, &message]()
-          -> net::awaitable<SendResult> { co_return co_await impl->send(key, target, message); },
+      [impl = impl_.get(), &key, &target = *target, &message]() -> net::awaitable<SendResult> {
+        co_return co_await impl->send(key, target, message);
+      },
       net::use_future);
   try {
     return done.get();

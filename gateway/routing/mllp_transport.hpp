@@ -55,6 +55,10 @@ public:
 
   [[nodiscard]] SendResult send(const store::OutboxEntry& message) override;
 
+  /** set_endpoints: the recipients' endpoints (host:port) from now on (a reloaded config's);
+   * the old ones stay when one of the new is unusable (kBadRequest naming it). Thread-safe. */
+  [[nodiscard]] Result<void> set_endpoints(const std::map<std::string, std::string>& endpoints);
+
   struct Impl;
 
 private:

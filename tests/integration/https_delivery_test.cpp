@@ -194,6 +194,31 @@ TEST(HttpsDelivery, TheRecipientsAnswerBodyIsHandedBackWhenItTookTheMessage) {
   EXPECT_EQ(refused.response, "");
 }
 
+TEST(HttpsDelivery, AReloadedConfigsEndpointsApplyToTheNextSend) {
+  // SIGHUP: a practice moved its endpoint; the next message goes to the new one. A reload whose
+  // endpoint is unusable changes nothing.
+  Recipient before(0);
+  Recipient after(0);
+  auto t = HttpsTransport::create(options(before.port()));
+  ASSERT_TRUE(t) << t.error().detail;
+  EXPECT_EQ((*t)->send(entry("k1", "{}")).status, SendStatus::kDelivered);
+  std::map<std::string, std::string> moved{
+      {"Z90001", "https://127.0.0.1:" + std::to_string(after.port()) + "/fhir/$process-message"}};
+  ASSERT_TRUE((*t)->set_endpoints(moved));
+  EXPECT_EQ((*t)->send(entry("k2", "{}")).status, SendStatus::kDelivered);
+  EXPECT_EQ(before.keys().count("k2"), 0U);
+  EXPECT_EQ(after.keys().count("k2"), 1U);
+  auto bad = (*t)->set_endpoints({{"Z90001", "http://127.0.0.1:1/"}, {"Z9S01", "https://x/"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().detail.find("(recipient Z90001)"), std::string::npos) << bad.error().detail;
+  EXPECT_EQ((*t)->send(entry("k3", "{}")).status, SendStatus::kDelivered);
+  EXPECT_EQ(after.keys().count("k3"), 1U);
+  ASSERT_TRUE((*t)->set_endpoints({}));  // the subscription was removed
+  auto none = (*t)->send(entry("k4", "{}"));
+  EXPECT_EQ(none.status, SendStatus::kRetry);
+  EXPECT_EQ(none.error, "no https endpoint is configured for the recipient");
+}
+
 TEST(HttpsDelivery, StatusDecidesRetryOrDeadLetter) {
   Recipient r(0);
   auto t = HttpsTransport::create(options(r.port()));
