@@ -7,6 +7,7 @@
 
 #include "gateway/core/log.hpp"
 #include "gateway/fhir/datetime.hpp"
+#include "gateway/record/context.hpp"
 #include "gateway/routing/router.hpp"
 
 namespace gw::ingest {
@@ -393,6 +394,17 @@ Result<Ingest::Processed> Ingest::file_and_route(const TranslatedMessage& msg,
     }
   }
   facts.registered_practice = msg.registered_practice;
+  const auto& subs = snap.config->subscriptions;
+  if (std::any_of(subs.begin(), subs.end(), [](const config::Subscription& s) {
+        return s.patients == config::PatientScope::kOpenCase;
+      })) {
+    // Open cases as the records now say (this message's own EpisodeOfCare included).
+    auto context = record::gather_patient_context(*snap.config, deps_.records, *person);
+    if (!context) {
+      return context.error();
+    }
+    facts.open_cases = record::open_cases(*context);
+  }
   const auto targets = routing::route(facts, snap.config->subscriptions);
   const std::string nhs = person->person.nhs_number ? person->person.nhs_number->str() : "";
   std::vector<policy::SensitivitySet> sensitivity;  // classified once, at the first recipient

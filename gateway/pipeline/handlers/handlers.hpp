@@ -31,15 +31,6 @@ namespace gw::pipeline {
 /** base_url: "https://<Host>/fhir" for fullUrls and links. */
 [[nodiscard]] std::string base_url(const http::Request& req);
 
-/**
- * gather_patient_context: what the policy engine needs about a patient (registered practice,
- * open or recent episodes and cases, objection), read from the MPI person and their Encounter,
- * EpisodeOfCare and Consent records (record::patient_context). The context's nhs_number is the
- * Patient's logical id (the break-glass registry's key). Blocks on the store.
- */
-[[nodiscard]] Result<policy::PatientContext> gather_patient_context(
-    const config::Config& config, store::RecordStore& records, const store::PersonView& person);
-
 /** PatientPolicy: what the Patient routes need for the demographics decision. */
 struct PatientPolicy {
   const policy::PolicyIndex& index;

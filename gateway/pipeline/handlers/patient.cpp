@@ -13,6 +13,7 @@
 #include "gateway/pipeline/handlers/handlers.hpp"
 #include "gateway/policy/recorder.hpp"
 #include "gateway/policy/refusal.hpp"
+#include "gateway/record/context.hpp"
 
 namespace gw::pipeline {
 namespace {
@@ -132,7 +133,7 @@ Result<Demographics> decide_demographics(const RequestContext& ctx, const Patien
   if (!ctx.config) {
     return make_error(Errc::kInternal, "Patient decision without a config");
   }
-  auto patient = gather_patient_context(*ctx.config, pp.records, person);
+  auto patient = record::gather_patient_context(*ctx.config, pp.records, person);
   if (!patient) {
     return patient.error();
   }

@@ -14,6 +14,7 @@
 #include "gateway/policy/explain.hpp"
 #include "gateway/policy/recorded_input.hpp"
 #include "gateway/policy/recorder.hpp"
+#include "gateway/record/context.hpp"
 
 namespace gw::pipeline {
 namespace {
@@ -260,7 +261,7 @@ Result<void> policy_explain_query(const http::Request& req, RequestContext& ctx,
                       "decide on");
   }
   // A merged number answers for the survivor: the context is the surviving person's.
-  auto patient = gather_patient_context(*ctx.config, records, **found);
+  auto patient = record::gather_patient_context(*ctx.config, records, **found);
   if (!patient) {
     return patient.error();
   }

@@ -17,13 +17,13 @@
 #include "gateway/policy/recorder.hpp"
 #include "gateway/policy/refusal.hpp"
 #include "gateway/record/bundle.hpp"
+#include "gateway/record/context.hpp"
 #include "gateway/record/facts.hpp"
 
 namespace gw::pipeline {
 namespace {
 
 constexpr std::size_t kDefaultCount = 100;
-constexpr std::size_t kContextLimit = store::kMaxRecordPage;
 constexpr std::string_view kNhsNumberSystemText = "https://fhir.nhs.uk/Id/nhs-number";
 
 /** Params: the parsed query of a record read. */
@@ -146,19 +146,6 @@ Result<store::PersonView> find_patient_param(identity::MpiService& mpi, std::str
   return find_patient(mpi, value);
 }
 
-/** read_type: every current record of one type for the person (at most kContextLimit). */
-Result<std::vector<store::StoredRecord>> read_type(store::RecordReader& r, store::PersonId person,
-                                                   std::string type) {
-  store::RecordQuery q;
-  q.resource_type = std::move(type);
-  q.limit = kContextLimit;
-  auto page = r.read(person, q);
-  if (!page) {
-    return page.error();
-  }
-  return std::move(page->records);
-}
-
 /** Access: the decision inputs of one request. */
 struct Access {
   policy::AccessGrant grant;
@@ -176,7 +163,7 @@ Result<Access> authorise_request(const RequestContext& ctx, const RecordServices
   if (!ctx.user || ctx.organisation == nullptr || !ctx.config) {
     return make_error(Errc::kInternal, "record read without a user, organisation or config");
   }
-  auto patient = gather_patient_context(*ctx.config, s.records, person);
+  auto patient = record::gather_patient_context(*ctx.config, s.records, person);
   if (!patient) {
     return patient.error();
   }
@@ -501,33 +488,6 @@ std::string json_str(const rapidjson::Value& v, const char* key) {
 }
 
 }  // namespace
-
-Result<policy::PatientContext> gather_patient_context(const config::Config& config,
-                                                      store::RecordStore& records,
-                                                      const store::PersonView& person) {
-  std::vector<store::StoredRecord> stored;
-  for (const char* type : {"Encounter", "EpisodeOfCare", "Consent"}) {
-    auto part = read_type(records, person.person.id, type);
-    if (!part) {
-      return part.error();
-    }
-    std::move(part->begin(), part->end(), std::back_inserter(stored));
-  }
-  rapidjson::MemoryPoolAllocator<> pool;
-  std::vector<record::Entry> entries;
-  entries.reserve(stored.size());
-  for (const auto& r : stored) {
-    auto e = record::make_entry(r, nullptr, &pool);
-    if (!e) {
-      return e.error();
-    }
-    entries.push_back(std::move(*e));
-  }
-  auto patient = record::patient_context(person, config, entries);
-  // The engine's key for the patient (and the break-glass registry's): the Patient's id.
-  patient.nhs_number = identity::patient_id(person.person);
-  return patient;
-}
 
 Result<void> record_everything(const http::Request& req, RequestContext& ctx, http::Response& res,
                                const RecordServices& s) {

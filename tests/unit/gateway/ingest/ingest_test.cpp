@@ -456,6 +456,38 @@ TEST_F(IngestTest, AnItk3ResponseFromThePracticeSettlesTheMessageItAnswers) {
       << audited[0].record.detail;
 }
 
+TEST_F(IngestTest, AnOpenCaseSubscriptionFollowsTheCasesTheRecordsShow) {
+  // The council wants crisis plans only for people it has an open case for. It has none at
+  // first: the plan is not routed to it at all. Once the council's own message files an active
+  // EpisodeOfCare for the person, the next plan is routed to it (and, with no agreement between
+  // the trust and the council in this fixture, refused and audited as such).
+  auto cfg = std::make_shared<config::Config>(*config);
+  cfg->subscriptions[2].patients = config::PatientScope::kOpenCase;
+  config = cfg;
+  auto council_denials = [&] {
+    int n = 0;
+    for (const auto& d : audit_of(audit::EventType::kDisclosure)) {
+      n += d.record.peer_ods == "Z9S01" ? 1 : 0;
+    }
+    return n;
+  };
+  ASSERT_EQ(send(crisis_plan_message("mh-open-case-1")).status, 200);
+  EXPECT_EQ(council_denials(), 0);
+
+  std::string opened = crisis_plan_message("council-case-1");
+  const std::string plan_entry =
+      opened.substr(opened.find(R"( {"resource":{"resourceType":"CarePlan")"));
+  opened.replace(opened.find(plan_entry), plan_entry.size(),
+                 R"( {"resource":{"resourceType":"EpisodeOfCare","id":"case-1","status":"active",
+   "patient":{"reference":"Patient/p1"},"period":{"start":"2026-11-01"}}}
+]})");
+  const auto filed = send(opened, "Z9S01");
+  ASSERT_EQ(filed.status, 200) << filed.body;
+
+  ASSERT_EQ(send(crisis_plan_message("mh-open-case-2")).status, 200);
+  EXPECT_EQ(council_denials(), 1);
+}
+
 TEST(DeliveryPolicy, SupportingResourcesTravelWithWhatTheySupport) {
   EXPECT_FALSE(resource_category("Practitioner").has_value());
   EXPECT_EQ(resource_category("Flag"), policy::DataCategory::kSafeguarding);
