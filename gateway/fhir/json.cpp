@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -200,6 +202,23 @@ bool number_char(char c) {
 }
 
 /**
+ * in_double_range: whether a number token reads as a finite double that is zero or normal
+ * (not an overflow, an underflow or a subnormal, whose text RapidJSON 1.1 does not read back as
+ * the same value). Tokens that are not numbers are left to the parser.
+ */
+bool in_double_range(std::string_view token) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
+  if (ec == std::errc::result_out_of_range) {
+    return false;
+  }
+  if (ec != std::errc() || end != token.data() + token.size()) {
+    return true;
+  }
+  return v == 0 || std::isnormal(v);
+}
+
+/**
  * string_stop: the first '"' or '\\' at or after `i` (text.size() if none): sixteen bytes at a
  * time where SSE2 is there, since most of a FHIR document's bytes are inside strings. Reads only
  * inside the text.
@@ -246,6 +265,14 @@ Hazard find_hazard(std::string_view text) {
         }
         continue;
       }
+      if (run > 0 && !in_double_range(text.substr(i - run, run))) {
+        return {i - run,
+                "a number outside the range of a double (it would not read back the same)"};
+      }
+      if (c == '\0') {
+        // RapidJSON's stream reads a NUL as the end: what follows would be ignored.
+        return {i, "a NUL byte"};
+      }
       run = 0;
       in_string = c == '"';
       after_high = false;
@@ -272,6 +299,10 @@ Hazard find_hazard(std::string_view text) {
       ++i;  // an escaped character, e.g. \\ or \"
     }
     after_high = false;
+  }
+  if (run > 0 && !in_double_range(text.substr(text.size() - run))) {
+    return {text.size() - run,
+            "a number outside the range of a double (it would not read back the same)"};
   }
   return {};
 }

@@ -77,6 +77,25 @@ TEST(ParseJson, FindsLoneSurrogatesAndStringEndsAfterLongRunsOfText) {
   }
 }
 
+TEST(ParseJson, RefusesNumbersADoubleCannotHoldAndNulBytes) {
+  // Found by the fhir_json fuzz target: "7e-325" (an underflow) read as a value whose JSON text
+  // did not read back the same; and a NUL byte ended the document early, so what followed it
+  // was silently ignored.
+  for (const char* n : {"7e-325", "[1e400]", "{\"a\":-1e-310}", "{\"a\":1.0e309}"}) {
+    EXPECT_NE(error_of(n).find("a number outside the range of a double"), std::string::npos) << n;
+  }
+  EXPECT_NE(error_of("{\"a\":1,\"b\":7e-325}").find("at byte 11"), std::string::npos);
+  for (const char* n : {"0", "-0.0", "0e-400", "1.5e-300", "-2.2250738585072014e-308", "1e308"}) {
+    auto doc = parse_json(n);
+    ASSERT_TRUE(doc) << n << ": " << doc.error().detail;
+    auto again = parse_json(to_json(*doc));
+    ASSERT_TRUE(again) << n;
+    EXPECT_TRUE(json_equal(*doc, *again)) << n;
+  }
+  const std::string nul("{\"a\":1}\0{\"b\":2}", 15);
+  EXPECT_NE(error_of(nul).find("at byte 7: a NUL byte"), std::string::npos) << error_of(nul);
+}
+
 TEST(ParseJson, RefusesNumberTokensLongerThanAHundredCharacters) {
   // Found by the policy_explain fuzz target: RapidJSON 1.1's full-precision strtod read out of
   // bounds on a decimal with hundreds of leading zeros (Tencent/rapidjson#1251).
