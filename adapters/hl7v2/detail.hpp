@@ -15,6 +15,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "adapters/hl7v2/blocks.hpp"
 #include "adapters/hl7v2/message.hpp"
 #include "gateway/core/error.hpp"
 #include "gateway/core/ids.hpp"
@@ -113,13 +114,7 @@ inline bool json_clean(std::string_view s) {
       const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
       return _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) != 0;
     };
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      if (dirty(p + i)) {
-        return false;
-      }
-    }
-    return i == n || !dirty(p + n - 16);
+    return blocks_clean(p, n, dirty);
   }
 #endif
   if (n < 4) {

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "adapters/hl7v2/blocks.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -128,13 +130,7 @@ bool plain_ascii(std::string_view r, char esc) {
       const __m128i escape = _mm_cmpeq_epi8(v, _mm_set1_epi8(esc));
       return _mm_movemask_epi8(_mm_or_si128(outside, escape)) != 0;
     };
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      if (not_plain16(p + i)) {
-        return false;
-      }
-    }
-    return i == n || !not_plain16(p + n - 16);
+    return detail::blocks_clean(p, n, not_plain16);
   }
 #endif
   if (n < 4) {

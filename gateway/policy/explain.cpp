@@ -1,21 +1,14 @@
 // Explanations and the dry run.
 #include "gateway/policy/explain.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "gateway/policy/json_writer.hpp"
 #include "gateway/policy/recorded_input.hpp"
 
 namespace gw::policy {
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void kv(Writer& w, const char* key, std::string_view value) {
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
+using Writer = JsonWriter;
 
 std::vector<ResourceDecision> replay(const PolicyIndex& index, const RecordedInput& in,
                                      Decision& summary) {

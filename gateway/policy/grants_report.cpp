@@ -5,20 +5,13 @@
 #include <chrono>
 #include <tuple>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "gateway/fhir/datetime.hpp"
+#include "gateway/policy/json_writer.hpp"
 
 namespace gw::policy {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void kv(Writer& w, const char* key, std::string_view value) {
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
+using Writer = JsonWriter;
 
 std::string instant(TimePoint t) {
   return fhir::format_instant(std::chrono::time_point_cast<std::chrono::seconds>(t));

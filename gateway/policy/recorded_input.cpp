@@ -4,17 +4,15 @@
 #include <array>
 #include <cstdio>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "gateway/fhir/json.hpp"
+#include "gateway/policy/json_writer.hpp"
 
 namespace gw::policy {
 
 namespace {
 
 using rapidjson::Value;
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 constexpr std::array<std::string_view, 5> kEpisodeKinds = {
     "admission", "attendance", "mental-health-episode", "social-care-case", "ambulance-incident"};
@@ -120,11 +118,6 @@ Result<RecordedResource> resource(const Value& r) {
     }
   }
   return out;
-}
-
-void kv(Writer& w, const char* key, std::string_view v) {
-  w.Key(key);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
 }
 
 }  // namespace

@@ -95,13 +95,14 @@ Result<Period> period_params(const Params& params, std::string_view report) {
   return p;
 }
 
-/** PeriodRequest: a period report's from/to and whether the answer is the CLI's text. */
-struct PeriodRequest : Period {
+/** ReportQuery: whether the answer is the CLI's text, and the query's parameters. */
+struct ReportQuery {
   bool text = false;
+  Params params;
 };
 
-/** period_request: the answer format and the period of a from/to report request. */
-Result<PeriodRequest> period_request(const http::Request& req, std::string_view report) {
+/** report_query: the answer format (_format, Accept) and the parameters of a report request. */
+Result<ReportQuery> report_query(const http::Request& req) {
   auto text = wants_text(req);
   if (!text) {
     return text.error();
@@ -110,13 +111,27 @@ Result<PeriodRequest> period_request(const http::Request& req, std::string_view 
   if (!params) {
     return params.error();
   }
-  auto p = period_params(*params, report);
+  return ReportQuery{*text, std::move(*params)};
+}
+
+/** PeriodRequest: a period report's from/to and whether the answer is the CLI's text. */
+struct PeriodRequest : Period {
+  bool text = false;
+};
+
+/** period_request: the answer format and the period of a from/to report request. */
+Result<PeriodRequest> period_request(const http::Request& req, std::string_view report) {
+  auto q = report_query(req);
+  if (!q) {
+    return q.error();
+  }
+  auto p = period_params(q->params, report);
   if (!p) {
     return p.error();
   }
   PeriodRequest out;
   static_cast<Period&>(out) = *p;
-  out.text = *text;
+  out.text = q->text;
   return out;
 }
 
@@ -236,15 +251,11 @@ std::string audit_root(const http::Request& req) {
 Result<void> audit_break_glass_grants(const http::Request& req, RequestContext& ctx,
                                       http::Response& res,
                                       const policy::BreakGlassRegistry* registry) {
-  auto text = wants_text(req);
-  if (!text) {
-    return text.error();
+  auto q = report_query(req);
+  if (!q) {
+    return q.error();
   }
-  auto params = http::query_params(req.query());
-  if (!params) {
-    return params.error();
-  }
-  for (const auto& [name, value] : *params) {
+  for (const auto& [name, value] : q->params) {
     if (name != "_format") {
       return make_error(Errc::kBadRequest, "unknown parameter '" + name +
                                                "' (the break-glass grants take only _format)");
@@ -259,7 +270,8 @@ Result<void> audit_break_glass_grants(const http::Request& req, RequestContext& 
   audit::AuditRecord& r = ctx.audit.emplace_back();
   r.type = audit::EventType::kAuditQuery;
   r.detail = "break-glass grants in force: " + std::to_string(grants.size());
-  set_body(res, *text ? policy::grants_text(grants, now) : policy::grants_json(grants, now), *text);
+  set_body(res, q->text ? policy::grants_text(grants, now) : policy::grants_json(grants, now),
+           q->text);
   return {};
 }
 
