@@ -57,6 +57,21 @@ struct JournalEntry {
   std::string error{};  // operator-safe detail when failed
   std::optional<Acknowledgement> ack{};
   std::optional<TimePoint> finished_at{};
+  std::size_t body_bytes = 0;  // the size as received (kept when the bytes are removed)
+  /** body_removed_at: the journal retention removed the bytes then (body is empty; the SHA-256
+   * and the acknowledgement stay, so a repeat is still answered as before). */
+  std::optional<TimePoint> body_removed_at{};
+  std::int64_t reprocessed = 0;  // times an operator sent it through again (reopen())
+  std::string reprocessed_by{};
+  std::optional<TimePoint> reprocessed_at{};
+};
+
+/** JournalFilter: one page of the journal, by id (newest last); bodies are not read. */
+struct JournalFilter {
+  std::optional<JournalStatus> status{};
+  std::optional<OdsCode> sender{};
+  JournalId after{0};
+  std::size_t limit = 100;  // 1..kMaxOutboxPage
 };
 
 /** JournalOutcome: the entry, and whether it was already there (a repeat: do not process). */
@@ -212,6 +227,27 @@ public:
 
   /** unfinished: entries still in status received (to process after a restart), oldest first. */
   [[nodiscard]] virtual Result<std::vector<JournalId>> unfinished(std::size_t limit) = 0;
+
+  /** journal_entries: one page of entries matching `filter`, by id, without their bodies
+   * (body_bytes says how large each is). */
+  [[nodiscard]] virtual Result<std::vector<JournalEntry>> journal_entries(
+      const JournalFilter& filter) = 0;
+
+  /**
+   * reopen: a failed entry goes back to status received to be processed again (an operator's
+   * reprocess after a mapping fix): its error and acknowledgement are cleared, the reprocess
+   * count, actor and time recorded. @return the entry as reopened (with its body);
+   * kNotFound for an unknown id; kConflict when it is not failed or its body was removed.
+   */
+  [[nodiscard]] virtual Result<JournalEntry> reopen(JournalId id, const std::string& actor) = 0;
+
+  /**
+   * remove_bodies: the journal retention: removes the bytes of processed and failed entries
+   * finished before `before` (the row, SHA-256, size and acknowledgement stay). Entries still
+   * received are never touched. Works in batches, each its own durable write.
+   * @return how many bodies were removed.
+   */
+  [[nodiscard]] virtual Result<std::size_t> remove_bodies(TimePoint before) = 0;
 
   // --- outbox: the delivery worker ------------------------------------------------------
 

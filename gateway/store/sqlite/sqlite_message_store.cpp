@@ -13,9 +13,12 @@
 namespace gw::store::sqlite {
 
 namespace message_sql {
-#define GW_JOURNAL_COLUMNS                                                                       \
-  "SELECT id, sender_ods, adapter, sender_message_id, content_type, body, sha256, received_at, " \
-  "status, error, ack, ack_content_type, finished_at FROM journal "
+#define GW_JOURNAL_HEAD "SELECT id, sender_ods, adapter, sender_message_id, content_type, "
+#define GW_JOURNAL_TAIL                                                              \
+  ", sha256, received_at, status, error, ack, ack_content_type, finished_at, "       \
+  "coalesce(body_bytes, length(CAST(body AS BLOB))), body_removed_at, reprocessed, " \
+  "reprocessed_by, reprocessed_at FROM journal "
+#define GW_JOURNAL_COLUMNS GW_JOURNAL_HEAD "body" GW_JOURNAL_TAIL
 #define GW_OUTBOX_COLUMNS                                                                      \
   "SELECT id, journal_id, recipient_ods, transport, patient_key, idempotency_key, kind, "      \
   "content_type, payload, state, attempts, queued_at, next_attempt_at, last_attempt_at, "      \
@@ -23,14 +26,22 @@ namespace message_sql {
   "format FROM outbox "
 const std::string_view kJournalInsert =
     "INSERT INTO journal (sender_ods, adapter, sender_message_id, content_type, body, sha256, "
-    "received_at, status, ack, ack_content_type, finished_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+    "received_at, status, ack, ack_content_type, finished_at, body_bytes) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
     "ON CONFLICT (sender_ods, sender_message_id) DO NOTHING";
 const std::string_view kJournalBySenderId =
     GW_JOURNAL_COLUMNS "WHERE sender_ods = ?1 AND sender_message_id = ?2";
 const std::string_view kJournalById = GW_JOURNAL_COLUMNS "WHERE id = ?1";
 const std::string_view kJournalUnfinished =
     "SELECT id FROM journal WHERE status = 'received' ORDER BY id LIMIT ?1";
+// A page without bodies; the status condition is added as a literal (journal_page_sql) so the
+// partial indexes serve it.
+const std::string_view kJournalPage = GW_JOURNAL_HEAD "''" GW_JOURNAL_TAIL "WHERE id > ?1 ";
+const std::string_view kJournalRemoveBodies =
+    "UPDATE journal SET body = '', body_removed_at = ?2, "
+    "body_bytes = coalesce(body_bytes, length(CAST(body AS BLOB))) WHERE id IN "
+    "(SELECT id FROM journal WHERE body_removed_at IS NULL AND status <> 'received' "
+    "AND finished_at < ?1 LIMIT ?3)";
 const std::string_view kLineLive =
     "SELECT 1 FROM outbox WHERE recipient_ods = ?1 AND patient_key = ?2 "
     "AND state IN ('waiting', 'ready') LIMIT 1";
@@ -73,7 +84,22 @@ const std::string_view kDeadCounts =
     "SELECT recipient_ods, count(*) FROM outbox WHERE state = 'dead' GROUP BY recipient_ods";
 const std::string_view kPurge =
     "DELETE FROM outbox WHERE state IN ('delivered', 'discarded') AND finished_at < ?1";
+/** journal_page_sql: kJournalPage with the filter's conditions (the status as a literal). */
+std::string journal_page_sql(const JournalFilter& f) {
+  std::string q(kJournalPage);
+  if (f.status) {
+    q.append("AND status = '").append(journal_status_code(*f.status)).append("' ");
+  }
+  if (f.sender) {
+    q.append("AND sender_ods = ?2 ");
+  }
+  q.append("ORDER BY id LIMIT ?3");
+  return q;
+}
+
 #undef GW_JOURNAL_COLUMNS
+#undef GW_JOURNAL_HEAD
+#undef GW_JOURNAL_TAIL
 #undef GW_OUTBOX_COLUMNS
 }  // namespace message_sql
 
@@ -121,6 +147,11 @@ Result<JournalEntry> row_to_journal(const Statement& st) {
                  std::string(st.column_text(9)),
                  std::nullopt,
                  from_optional_us(st.column_optional_int64(12))};
+  e.body_bytes = static_cast<std::size_t>(st.column_int64(13));
+  e.body_removed_at = from_optional_us(st.column_optional_int64(14));
+  e.reprocessed = st.column_int64(15);
+  e.reprocessed_by = std::string(st.column_text(16));
+  e.reprocessed_at = from_optional_us(st.column_optional_int64(17));
   if (!st.is_null(10)) {
     e.ack = Acknowledgement{std::string(st.column_text(11)), std::string(st.column_text(10))};
   }
@@ -224,6 +255,7 @@ Result<JournalOutcome> q_journal(Database& db, const InboundMessage& m, const st
     } else {
       st->bind_null(11);
     }
+    st->bind(12, static_cast<std::int64_t>(m.body.size()));
     GW_STORE_TRY(st->run());
   }
   if (db.changes() > 0) {
@@ -240,7 +272,8 @@ Result<JournalOutcome> q_journal(Database& db, const InboundMessage& m, const st
                      status,
                      {},
                      ack,
-                     processed ? std::optional<TimePoint>(from_us(now_us)) : std::nullopt},
+                     processed ? std::optional<TimePoint>(from_us(now_us)) : std::nullopt,
+                     m.body.size()},
         false};
   }
   GW_STORE_ASSIGN(auto st, db.cached(sql::kJournalBySenderId));
@@ -644,6 +677,85 @@ Result<std::vector<JournalId>> SqliteMessageStore::unfinished(std::size_t limit)
     return collect<JournalId>(
         *st, [](Statement& s) -> Result<JournalId> { return JournalId{s.column_int64(0)}; });
   });
+}
+
+namespace {
+
+/** q_reopen: failed -> received, with the reprocess recorded; the entry as reopened. */
+Result<JournalEntry> q_reopen(Database& db, JournalId id, const std::string& actor,
+                              std::int64_t now_us) {
+  GW_STORE_ASSIGN(auto before, q_journal_by_id(db, id));
+  if (!before) {
+    return make_error(Errc::kNotFound,
+                      "message store: no journal entry " + std::to_string(id.value));
+  }
+  if (before->body_removed_at) {
+    return make_error(Errc::kConflict, "message store: journal entry " + std::to_string(id.value) +
+                                           " can no longer be processed: its body was removed "
+                                           "by the journal retention");
+  }
+  if (before->status != JournalStatus::kFailed) {
+    return make_error(Errc::kConflict, "message store: journal entry " + std::to_string(id.value) +
+                                           " is " +
+                                           std::string(journal_status_code(before->status)) +
+                                           "; only a failed message is processed again");
+  }
+  GW_STORE_ASSIGN(auto st, db.cached("UPDATE journal SET status = 'received', error = NULL, "
+                                     "ack = NULL, ack_content_type = NULL, finished_at = NULL, "
+                                     "reprocessed = reprocessed + 1, reprocessed_by = ?2, "
+                                     "reprocessed_at = ?3 WHERE id = ?1 AND status = 'failed'"));
+  st->bind(1, id.value).bind(2, actor).bind(3, now_us);
+  GW_STORE_TRY(st->run());
+  GW_STORE_ASSIGN(auto after, q_journal_by_id(db, id));
+  if (!after) {
+    return make_error(Errc::kInternal, "message store: journal row missing after reopen");
+  }
+  return std::move(*after);
+}
+
+}  // namespace
+
+Result<std::vector<JournalEntry>> SqliteMessageStore::journal_entries(const JournalFilter& filter) {
+  GW_STORE_TRY(check_page(filter.limit));
+  const auto q = sql::journal_page_sql(filter);
+  return read([&](Database& db) -> Result<std::vector<JournalEntry>> {
+    GW_STORE_ASSIGN(auto st, db.cached(q));
+    st->bind(1, filter.after.value).bind(3, static_cast<std::int64_t>(filter.limit));
+    if (filter.sender) {
+      st->bind(2, filter.sender->str());
+    }
+    return collect<JournalEntry>(*st, row_to_journal);
+  });
+}
+
+Result<JournalEntry> SqliteMessageStore::reopen(JournalId id, const std::string& actor) {
+  if (actor.empty() || actor.size() > kMaxActorBytes) {
+    return make_error(Errc::kBadRequest, "message store: reopen takes an actor of 1-128 bytes");
+  }
+  const auto now = to_us(clock_.now());
+  return writer_->run<JournalEntry>([&](Database& db) { return q_reopen(db, id, actor, now); });
+}
+
+Result<std::size_t> SqliteMessageStore::remove_bodies(TimePoint before) {
+  constexpr std::int64_t kBatch = 500;  // rows per write: ingest waits behind at most one batch
+  const auto cutoff = to_us(before);
+  std::size_t removed = 0;
+  for (;;) {
+    const auto now = to_us(clock_.now());
+    auto n = writer_->run<std::size_t>([&](Database& db) -> Result<std::size_t> {
+      GW_STORE_ASSIGN(auto st, db.cached(sql::kJournalRemoveBodies));
+      st->bind(1, cutoff).bind(2, now).bind(3, kBatch);
+      GW_STORE_TRY(st->run());
+      return static_cast<std::size_t>(db.changes());
+    });
+    if (!n) {
+      return n.error();
+    }
+    removed += *n;
+    if (*n < static_cast<std::size_t>(kBatch)) {
+      return removed;
+    }
+  }
 }
 
 Result<std::vector<OutboxId>> SqliteMessageStore::enqueue(

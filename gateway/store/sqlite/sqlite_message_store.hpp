@@ -20,6 +20,10 @@ extern const std::string_view kJournalInsert;
 extern const std::string_view kJournalBySenderId;
 extern const std::string_view kJournalById;
 extern const std::string_view kJournalUnfinished;
+extern const std::string_view kJournalPage;
+extern const std::string_view kJournalRemoveBodies;
+/** journal_page_sql: kJournalPage with a filter's conditions (its status as a literal). */
+[[nodiscard]] std::string journal_page_sql(const JournalFilter& f);
 extern const std::string_view kLineLive;
 extern const std::string_view kOutboxInsert;
 extern const std::string_view kDue;
@@ -76,6 +80,10 @@ public:
                                   const std::optional<Acknowledgement>& ack) override;
   [[nodiscard]] Result<std::optional<JournalEntry>> journal_entry(JournalId id) override;
   [[nodiscard]] Result<std::vector<JournalId>> unfinished(std::size_t limit) override;
+  [[nodiscard]] Result<std::vector<JournalEntry>> journal_entries(
+      const JournalFilter& filter) override;
+  [[nodiscard]] Result<JournalEntry> reopen(JournalId id, const std::string& actor) override;
+  [[nodiscard]] Result<std::size_t> remove_bodies(TimePoint before) override;
   [[nodiscard]] Result<std::vector<OutboxId>> enqueue(
       const std::vector<OutboundMessage>& outbound) override;
   [[nodiscard]] Result<std::vector<OutboxEntry>> due(TimePoint now, std::size_t limit) override;

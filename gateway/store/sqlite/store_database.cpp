@@ -334,11 +334,38 @@ constexpr std::string_view kOutboxFormat = R"sql(
 ALTER TABLE outbox ADD COLUMN format TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// Migration 5: journal retention and reprocessing. A message's bytes may be removed once its
+// retention has passed (the row, its SHA-256 and its acknowledgement stay: a repeat is still
+// answered as before, and the hash still proves what was received); a failed message may be
+// put back to received by an operator to be processed again (after a mapping fix).
+constexpr std::string_view kJournalRetention = R"sql(
+ALTER TABLE journal ADD COLUMN body_bytes INTEGER;
+ALTER TABLE journal ADD COLUMN body_removed_at INTEGER;
+ALTER TABLE journal ADD COLUMN reprocessed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE journal ADD COLUMN reprocessed_by TEXT;
+ALTER TABLE journal ADD COLUMN reprocessed_at INTEGER;
+DROP TRIGGER journal_body_fixed;
+CREATE TRIGGER journal_body_fixed BEFORE UPDATE OF
+    sender_ods, adapter, sender_message_id, content_type, sha256, received_at ON journal
+  BEGIN SELECT RAISE(ABORT, 'caregw: a journalled message is kept as received'); END;
+CREATE TRIGGER journal_size_fixed BEFORE UPDATE OF body_bytes ON journal
+  WHEN OLD.body_bytes IS NOT NEW.body_bytes AND
+       (OLD.body_bytes IS NOT NULL OR NEW.body_bytes IS NOT length(CAST(OLD.body AS BLOB)))
+  BEGIN SELECT RAISE(ABORT, 'caregw: a journalled message is kept as received'); END;
+CREATE TRIGGER journal_body_removed_only BEFORE UPDATE OF body ON journal
+  WHEN NEW.body <> '' OR NEW.body_removed_at IS NULL OR OLD.status = 'received'
+  BEGIN SELECT RAISE(ABORT, 'caregw: a journalled message is kept until its retention'); END;
+CREATE INDEX journal_retained ON journal (finished_at)
+  WHERE body_removed_at IS NULL AND status <> 'received';
+CREATE INDEX journal_failed ON journal (id) WHERE status = 'failed';
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "mpi", kMpiSchema},
     {2, "record-store", kRecordSchema},
     {3, "journal-outbox", kMessagingSchema},
     {4, "outbox-format", kOutboxFormat},
+    {5, "journal-retention", kJournalRetention},
 }};
 
 }  // namespace

@@ -318,14 +318,106 @@ TEST_F(MessageStoreTest, QueuedMessagesSurviveReopening) {
   EXPECT_EQ(due_payloads(), std::vector<std::string>{"2"});
 }
 
+TEST_F(MessageStoreTest, RetentionRemovesOldBodiesYetARepeatIsStillAnsweredAsBefore) {
+  const std::string body = "MSH|^~\\&|PAS|RZZ01|old message";
+  auto old = ok(store_->journal(inbound("OLD1", body)));
+  const Acknowledgement ack{"x-application/hl7-v2+er7", "MSA|AA|OLD1"};
+  (void)ok(store_->complete(old.entry.id, ack, {}));
+  auto old_failed = ok(store_->journal(inbound("OLD2")));
+  ok(store_->fail(old_failed.entry.id, "unknown code", std::nullopt));
+  auto waiting = ok(store_->journal(inbound("OLD3")));  // never finished: must stay whole
+  clock_.advance(std::chrono::hours(24 * 40));
+  auto recent = ok(store_->journal(inbound("NEW1")));
+  (void)ok(store_->complete(recent.entry.id, ack, {}));
+
+  EXPECT_EQ(ok(store_->remove_bodies(clock_.now() - std::chrono::hours(24 * 30))), 2U);
+  const auto e = ok(store_->journal_entry(old.entry.id));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->body, "");
+  EXPECT_EQ(e->body_removed_at, clock_.now());
+  EXPECT_EQ(e->body_bytes, body.size());
+  EXPECT_EQ(e->sha256, sha256_hex(body));  // what was received can still be proven
+  EXPECT_TRUE(ok(store_->journal_entry(old_failed.entry.id))->body_removed_at);
+  EXPECT_EQ(ok(store_->journal_entry(waiting.entry.id))->body, inbound("x").body);
+  EXPECT_FALSE(ok(store_->journal_entry(recent.entry.id))->body_removed_at);
+  // A repeat of the old message is still a repeat, answered with its first acknowledgement.
+  auto repeat = ok(store_->journal(inbound("OLD1", body)));
+  EXPECT_TRUE(repeat.duplicate);
+  ASSERT_TRUE(repeat.entry.ack);
+  EXPECT_EQ(repeat.entry.ack->body, ack.body);
+  // Nothing left to remove; and the bytes of a kept message cannot be changed by hand.
+  clock_.advance(std::chrono::seconds(1));
+  EXPECT_EQ(ok(store_->remove_bodies(clock_.now())), 1U);  // NEW1, now past the cut-off
+  auto db = ok(sqlite::open_store_database(dir_.file("data")));
+  EXPECT_FALSE(db.exec("UPDATE journal SET body = 'edited' WHERE id = " +
+                       std::to_string(waiting.entry.id.value)));
+}
+
+TEST_F(MessageStoreTest, AFailedMessageCanBeReopenedOnceForProcessingAgain) {
+  auto failed = ok(store_->journal(inbound("F1")));
+  ok(store_->fail(failed.entry.id, "unknown code XYZ",
+                  Acknowledgement{"x-application/hl7-v2+er7", "MSA|AR|F1"}));
+  clock_.advance(std::chrono::minutes(5));
+  auto again = ok(store_->reopen(failed.entry.id, "operator1"));
+  EXPECT_EQ(again.status, JournalStatus::kReceived);
+  EXPECT_EQ(again.body, inbound("x").body);
+  EXPECT_EQ(again.reprocessed, 1);
+  EXPECT_EQ(again.reprocessed_by, "operator1");
+  EXPECT_EQ(again.reprocessed_at, clock_.now());
+  EXPECT_FALSE(again.ack);
+  EXPECT_EQ(ok(store_->unfinished(10)), std::vector<JournalId>{failed.entry.id});
+  // Now it can be completed, and queues what it routes.
+  EXPECT_EQ(
+      ok(store_->complete(failed.entry.id, std::nullopt, {outbound(kRecipient, "9990000018", "p")}))
+          .size(),
+      1U);
+  EXPECT_EQ(outcome(store_->reopen(failed.entry.id, "operator1")), "conflict");  // processed
+  EXPECT_EQ(outcome(store_->reopen(JournalId{999}, "operator1")), "not_found");
+  EXPECT_EQ(outcome(store_->reopen(failed.entry.id, "")), "bad_request");
+  // One whose bytes the retention removed cannot be processed again.
+  auto gone = ok(store_->journal(inbound("F2")));
+  ok(store_->fail(gone.entry.id, "bad", std::nullopt));
+  clock_.advance(std::chrono::hours(1));
+  (void)ok(store_->remove_bodies(clock_.now()));
+  EXPECT_EQ(outcome(store_->reopen(gone.entry.id, "operator1")), "conflict");
+}
+
+TEST_F(MessageStoreTest, JournalPagesFilterByStatusAndSenderWithoutBodies) {
+  auto a = ok(store_->journal(inbound("P1")));
+  ok(store_->fail(a.entry.id, "bad", std::nullopt));
+  auto b = ok(store_->journal(inbound("P2")));
+  (void)ok(store_->complete(b.entry.id, std::nullopt, {}));
+  auto c = ok(store_->journal(InboundMessage{ods(kGp), "emis", "P3", "application/xml", "<x/>"}));
+  ok(store_->fail(c.entry.id, "bad too", std::nullopt));
+
+  auto failed = ok(store_->journal_entries(JournalFilter{JournalStatus::kFailed}));
+  ASSERT_EQ(failed.size(), 2U);
+  EXPECT_EQ(failed[0].id, a.entry.id);
+  EXPECT_EQ(failed[1].id, c.entry.id);
+  EXPECT_EQ(failed[0].body, "");  // pages do not carry bodies
+  EXPECT_EQ(failed[0].body_bytes, inbound("x").body.size());
+  EXPECT_EQ(failed[1].error, "bad too");
+  auto from_gp = ok(store_->journal_entries(JournalFilter{JournalStatus::kFailed, ods(kGp)}));
+  ASSERT_EQ(from_gp.size(), 1U);
+  EXPECT_EQ(from_gp[0].id, c.entry.id);
+  auto page = ok(store_->journal_entries(JournalFilter{std::nullopt, std::nullopt, a.entry.id, 1}));
+  ASSERT_EQ(page.size(), 1U);
+  EXPECT_EQ(page[0].id, b.entry.id);
+  EXPECT_EQ(outcome(store_->journal_entries(JournalFilter{std::nullopt, std::nullopt, {}, 0})),
+            "bad_request");
+}
+
 TEST_F(MessageStoreTest, HotStatementsUseIndexes) {
   auto db = ok(sqlite::open_store_database(dir_.file("data")));
   namespace sql = sqlite::message_sql;
+  const auto failed_page = sql::journal_page_sql(JournalFilter{JournalStatus::kFailed});
+  const auto sender_page = sql::journal_page_sql(JournalFilter{std::nullopt, ods(kAcute)});
   for (auto statement :
        {sql::kJournalInsert, sql::kJournalBySenderId, sql::kJournalById, sql::kJournalUnfinished,
         sql::kLineLive, sql::kDue, sql::kNextDue, sql::kPromote, sql::kOutboxById,
         sql::kFinishDelivered, sql::kFinishDead, sql::kMailboxFetch, sql::kDeadByRecipient,
-        sql::kDeadAll, sql::kOldestQueued, sql::kPurge}) {
+        sql::kDeadAll, sql::kOldestQueued, sql::kPurge, sql::kJournalRemoveBodies,
+        std::string_view(failed_page), std::string_view(sender_page)}) {
     const auto plan = ok(sqlite::explain_query_plan(db, statement));
     std::cout << "[ plan ] " << statement << "\n";
     for (const auto& line : plan) {
