@@ -22,6 +22,7 @@
 #include "gateway/auth/demo_issuer.hpp"
 #include "gateway/config/loader.hpp"
 #include "gateway/core/log.hpp"
+#include "gateway/core/periodic.hpp"
 #include "gateway/demo_config.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/validate.hpp"
@@ -90,6 +91,24 @@ std::size_t check_policy(const gw::config::Config& cfg, bool demo,
 }
 
 /** config_mappings_dir: the config's mappings directory, or "" when it names none that exists. */
+/** run_retention: one run of the message retention, counted and logged (no personal data). */
+void run_retention(const gw::config::Config& cfg, gw::store::MessageStore& messages,
+                   gw::store::TimePoint now, gw::metrics::CounterFamily& removed) {
+  auto run = gw::store::apply_retention(messages, cfg.retention.journal_days,
+                                        cfg.retention.delivered_days, now);
+  if (!run) {
+    gw::log::error("retention_failed", {{"error", run.error().detail}});
+    return;
+  }
+  removed.with({"journal_body"}).inc(run->bodies_removed);
+  removed.with({"outbound_finished"}).inc(run->finished_purged);
+  if (run->bodies_removed > 0 || run->finished_purged > 0) {
+    gw::log::info("retention_applied",
+                  {{"journal_bodies_removed", static_cast<std::int64_t>(run->bodies_removed)},
+                   {"outbound_messages_deleted", static_cast<std::int64_t>(run->finished_purged)}});
+  }
+}
+
 /** reload_endpoints: the delivery transports take a reloaded config's subscription endpoints. */
 void reload_endpoints(const gw::config::Config& cfg, gw::routing::HttpsTransport* https,
                       gw::routing::MllpTransport* mllp) {
@@ -398,45 +417,34 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   }
   // Unmapped codes are counted in memory and flushed to db/mappings.db every 30 s and at the
   // end, so `caregw mappings unmapped --data-dir DIR` reads them from a running gateway.
-  std::mutex flush_mu;
-  std::condition_variable flush_cv;
-  bool stopping = false;
-  std::thread flusher;
-  // Stopped and joined on every way out of serve (a failed start included): a joinable thread
-  // left behind would abort the process instead of letting it exit with its status.
-  struct FlusherStop {
-    std::mutex& mu;
-    std::condition_variable& cv;
-    bool& stopping;
-    std::thread& thread;
-    ~FlusherStop() {
-      if (thread.joinable()) {
-        {
-          std::lock_guard lock(mu);
-          stopping = true;
-        }
-        cv.notify_all();
-        thread.join();
-      }
-    }
-  } flusher_stop{flush_mu, flush_cv, stopping, flusher};
+  // Stopped and joined on every way out of serve (a failed start included); the last counts are
+  // written on the way out.
+  std::optional<gw::mapping::UnmappedStore> unmapped_store;
+  std::optional<gw::Periodic> flusher;
   if (unmapped) {
-    flusher = std::thread([&] {
-      auto store = gw::mapping::UnmappedStore::open(cfg->data_dir);
-      if (!store) {
-        return;
-      }
-      std::unique_lock lock(flush_mu);
-      while (true) {
-        const bool stop =
-            flush_cv.wait_for(lock, std::chrono::seconds(30), [&] { return stopping; });
-        (void)gw::mapping::flush_unmapped(*unmapped, *store);
-        if (stop) {
-          return;
-        }
-      }
-    });
+    if (auto store = gw::mapping::UnmappedStore::open(cfg->data_dir); store) {
+      unmapped_store.emplace(std::move(*store));
+      flusher.emplace([] { return std::chrono::milliseconds(30'000); },
+                      [&] { (void)gw::mapping::flush_unmapped(*unmapped, *unmapped_store); },
+                      /*run_on_stop=*/true);
+    }
   }
+  // Message retention (`retention:`): the bytes of finished inbound messages and the delivered
+  // outbound ones past their days are removed at every interval, with the config in force then.
+  const auto current_config = [&snapshot_mu, &snapshot] {
+    std::lock_guard lock(snapshot_mu);
+    return snapshot.config;
+  };
+  gw::Periodic retention(
+      [&current_config] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            current_config()->retention.interval);
+      },
+      [&current_config, &messages, &clock,
+       &removed = server.registry().counter(
+           "caregw_retention_removed_total",
+           "Journal message bodies and finished outbound messages removed by the retention",
+           {"kind"})] { run_retention(*current_config(), **messages, clock.now(), removed); });
   // Delivery: the HTTPS and MLLP transports and the worker threads over the durable outbox
   // (gateway/routing). Mailbox messages wait for their recipient to fetch them.
   gw::routing::DeliveryStats delivery_stats(server.registry());
@@ -515,7 +523,8 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   mllp_now.store(nullptr);
   worker->stop();         // no delivery outlives the stores
   (*audit_log)->close();  // after the listeners drained: every queued record is written
-  return kExitOk;         // flusher_stop writes the last unmapped counts
+  retention.stop();
+  return kExitOk;  // the flusher writes the last unmapped counts as it stops
 }
 
 int nhs_number_validate(const std::vector<std::string>& numbers) {

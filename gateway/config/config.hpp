@@ -151,6 +151,15 @@ struct Delivery {
   Located<std::string> ca;  // PEM bundle recipients' server certificates must chain to
 };
 
+/** Retention: how long finished messages keep their bytes (`retention:`); 0 keeps them forever.
+ * The audit log's own retention is `audit.retention_days`. */
+struct Retention {
+  std::uint32_t journal_days =
+      90;  // inbound messages processed or failed before this: bytes removed
+  std::uint32_t delivered_days = 30;  // delivered or discarded outbound messages: deleted
+  std::chrono::seconds interval{std::chrono::hours(1)};  // how often the retention runs
+};
+
 /** subscription_transport_name / patient_scope_name: the config spellings. */
 [[nodiscard]] std::string_view subscription_transport_name(SubscriptionTransport t);
 [[nodiscard]] std::string_view patient_scope_name(PatientScope p);
@@ -170,6 +179,7 @@ struct Config {
   PolicySettings policy;
   AuditConfig audit;
   Delivery delivery;
+  Retention retention;
   std::vector<Subscription> subscriptions;
   /**
    * The mappings directory (mappings/README.md): `mappings:` in the file (line > 0), else

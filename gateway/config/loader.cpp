@@ -182,7 +182,7 @@ public:
     if (!keys(root, "the config",
               {"node_id", "data_dir", "log_level", "threads", "tls", "listeners", "limits",
                "organisations", "agreements", "token_issuers", "policy", "audit", "delivery",
-               "subscriptions", "mappings"})) {
+               "retention", "subscriptions", "mappings"})) {
       return;
     }
     string(root, "node_id", c.node_id, false);
@@ -207,6 +207,7 @@ public:
     read_policy(root, c);
     read_audit(root, c);
     read_delivery(root, c);
+    read_retention(root, c);
     read_subscriptions(root, c);
     read_mappings(root, c);
   }
@@ -531,6 +532,20 @@ public:
     }
     if (n["ca"]) {
       file(n, "ca", d.ca, c.data_dir);
+    }
+  }
+
+  /** read_retention: `retention:` (journal bytes and finished outbound messages). */
+  void read_retention(const YAML::Node& root, Config& c) {
+    const YAML::Node n = root["retention"];
+    if (!n || !keys(n, "'retention'", {"journal_days", "delivered_days", "interval_s"})) {
+      return;
+    }
+    number(n, "journal_days", c.retention.journal_days, 0, 36'500);
+    number(n, "delivered_days", c.retention.delivered_days, 0, 36'500);
+    std::uint64_t interval = 0;
+    if (number(n, "interval_s", interval, 1, std::uint64_t{7} * 24 * 3600)) {
+      c.retention.interval = std::chrono::seconds(interval);
     }
   }
 

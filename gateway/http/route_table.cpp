@@ -69,6 +69,10 @@ std::string_view operation_name(Operation op) {
       return "admin_replay";
     case Operation::kAdminDiscard:
       return "admin_discard";
+    case Operation::kAdminJournal:
+      return "admin_journal";
+    case Operation::kAdminReprocess:
+      return "admin_reprocess";
     case Operation::kRecordEverything:
       return "fhir_patient_everything";
     case Operation::kRecordSearch:
@@ -190,6 +194,8 @@ RouteTable RouteTable::builtin() {
   t.add(Method::kGet, "/admin/outbox/{id}", Operation::kAdminOutboxEntry);
   t.add(Method::kPost, "/admin/dead-letters/replay", Operation::kAdminReplay);
   t.add(Method::kPost, "/admin/dead-letters/discard", Operation::kAdminDiscard);
+  t.add(Method::kGet, "/admin/journal", Operation::kAdminJournal);
+  t.add(Method::kPost, "/admin/journal/reprocess", Operation::kAdminReprocess);
   t.add(Method::kGet, "/fhir/AuditEvent", Operation::kAuditSearch,
         FhirInteraction{"AuditEvent",
                         "search-type",

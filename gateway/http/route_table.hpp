@@ -35,6 +35,8 @@ enum class Operation : std::uint8_t {
   kAdminOutboxEntry,  // GET /admin/outbox/{id}
   kAdminReplay,       // POST /admin/dead-letters/replay
   kAdminDiscard,      // POST /admin/dead-letters/discard
+  kAdminJournal,      // GET /admin/journal
+  kAdminReprocess,    // POST /admin/journal/reprocess
   // The shared care record (gateway/record):
   /** GET /fhir/Patient/{id}/$everything */
   kRecordEverything,

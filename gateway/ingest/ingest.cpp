@@ -493,6 +493,30 @@ Result<Ingest::Processed> Ingest::file_and_route(const TranslatedMessage& msg,
   return out;
 }
 
+Result<Reply> Ingest::reprocess(
+    store::JournalId id, const std::string& actor,
+    const std::function<const InboundAdapter*(std::string_view)>& adapter_for) {
+  auto found = deps_.messages.journal_entry(id);
+  if (!found) {
+    return found.error();
+  }
+  if (!*found) {
+    return make_error(Errc::kNotFound, "no journal entry " + std::to_string(id.value));
+  }
+  const auto* adapter = adapter_for((*found)->adapter);
+  if (adapter == nullptr) {
+    return make_error(Errc::kUnprocessable, "journal entry " + std::to_string(id.value) +
+                                                " came through adapter '" + (*found)->adapter +
+                                                "', which this gateway does not have");
+  }
+  auto entry = deps_.messages.reopen(id, actor);
+  if (!entry) {
+    return entry.error();
+  }
+  const Receipt receipt{entry->sender, {}, {}, {}, entry->content_type};
+  return process(*adapter, receipt, *entry);
+}
+
 Result<std::size_t> Ingest::resume(
     const std::function<const InboundAdapter*(std::string_view)>& adapter_for) {
   auto ids = deps_.messages.unfinished(1000);

@@ -90,6 +90,18 @@ public:
                               std::string body);
 
   /**
+   * reprocess: an operator sends a failed journal entry through again (after a mapping fix).
+   * It goes back to received (store::MessageStore::reopen records `actor` and when) and is
+   * processed as on arrival with the mappings now in force: filed, routed and audited, or
+   * failed again with the new error. The original sender is not answered again.
+   * @return the reply processing made; kNotFound / kConflict from reopen; kUnprocessable when
+   *         no adapter of this gateway reads the entry (checked before it is reopened).
+   */
+  [[nodiscard]] Result<Reply> reprocess(
+      store::JournalId id, const std::string& actor,
+      const std::function<const InboundAdapter*(std::string_view)>& adapter_for);
+
+  /**
    * resume: processes journal entries left in status received (a crash between journal and
    * completion), oldest first; `adapter_for` finds each entry's adapter by name. Upserts are
    * idempotent, so a half-processed message is filed once. @return how many were resumed.

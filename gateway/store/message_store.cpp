@@ -133,4 +133,25 @@ Result<void> check_outbound(const OutboundMessage& m) {
   return bounded("payload", m.payload, kMaxMessageBytes, true);
 }
 
+Result<RetentionRun> apply_retention(MessageStore& store, std::uint32_t journal_days,
+                                     std::uint32_t delivered_days, TimePoint now) {
+  constexpr auto kDay = std::chrono::hours(24);
+  RetentionRun run;
+  if (journal_days > 0) {
+    auto n = store.remove_bodies(now - kDay * journal_days);
+    if (!n) {
+      return n.error();
+    }
+    run.bodies_removed = *n;
+  }
+  if (delivered_days > 0) {
+    auto n = store.purge_finished(now - kDay * delivered_days);
+    if (!n) {
+      return n.error();
+    }
+    run.finished_purged = *n;
+  }
+  return run;
+}
+
 }  // namespace gw::store

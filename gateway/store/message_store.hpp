@@ -331,6 +331,21 @@ public:
 
 using MessageStorePtr = std::unique_ptr<MessageStore>;
 
+/** RetentionRun: what one run of the message retention removed. */
+struct RetentionRun {
+  std::size_t bodies_removed = 0;   // journal entries whose bytes were removed
+  std::size_t finished_purged = 0;  // delivered or discarded outbound messages deleted
+};
+
+/**
+ * apply_retention: removes the bytes of journal entries finished more than `journal_days`
+ * before `now` (MessageStore::remove_bodies) and deletes outbound messages delivered or
+ * discarded more than `delivered_days` before it (purge_finished). A 0 keeps that kind forever.
+ * Dead letters and messages still queued or received are never touched.
+ */
+[[nodiscard]] Result<RetentionRun> apply_retention(MessageStore& store, std::uint32_t journal_days,
+                                                   std::uint32_t delivered_days, TimePoint now);
+
 /** sha256_hex: lower-case hex SHA-256 of `bytes` (OpenSSL EVP). */
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);
 

@@ -2,6 +2,7 @@
 // (its client certificate is its identity), journalled, filed, routed within the agreements to
 // the GP practice's mailbox, fetched and acknowledged by the practice; repeats, bad messages,
 // unknown adapters and callers without a certificate. Synthetic patients only (999 range).
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -61,6 +62,34 @@ std::string discharge(const std::string& id, const std::string& extra_entry = ""
          extra_entry + "]}";
 }
 
+/**
+ * Fixable: the FHIR R4 message adapter, except that while `broken` it refuses every message as
+ * a gateway whose code tables lack a local code would; clearing it stands for the mapping fix.
+ */
+class Fixable final : public ingest::InboundAdapter {
+public:
+  explicit Fixable(const std::atomic<bool>& broken)
+      : real_(ingest::make_fhir_r4_message_adapter()), broken_(broken) {}
+  std::string_view name() const override { return real_->name(); }
+  std::string_view ack_content_type() const override { return real_->ack_content_type(); }
+  std::string message_id(std::string_view body) const override { return real_->message_id(body); }
+  Result<ingest::TranslatedMessage> translate(const OdsCode& sender, std::string_view body,
+                                              const mapping::Mapper& mapper) const override {
+    if (broken_.load()) {
+      return make_error(Errc::kUnprocessable,
+                        "/Bundle/entry[2]/resource/class: code LOCAL-IMP has no mapping");
+    }
+    return real_->translate(sender, body, mapper);
+  }
+  std::string acknowledge(std::string_view body, const ingest::AckRequest& ack) const override {
+    return real_->acknowledge(body, ack);
+  }
+
+private:
+  std::unique_ptr<ingest::InboundAdapter> real_;
+  const std::atomic<bool>& broken_;
+};
+
 class InboundApiTest : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -89,7 +118,7 @@ protected:
     index_ = std::make_shared<policy::PolicyIndex>(parsed.agreements, lr.config->organisations,
                                                    policy::RelationshipRules{});
     snapshot_ = ingest::Snapshot{lr.config, index_};
-    adapters_.add(ingest::make_fhir_r4_message_adapter());
+    adapters_.add(std::make_unique<Fixable>(broken_));
     adapters_.add(ingest::make_fhir_r4_renderer());
     ingest_ = std::make_unique<ingest::Ingest>(ingest::IngestDeps{*messages_,
                                                                   *records_,
@@ -166,6 +195,7 @@ protected:
     return out;
   }
 
+  std::atomic<bool> broken_{false};
   TempDir dir_;
   SystemClock clock_;
   std::unique_ptr<store::sqlite::SqliteMpiRepository> mpi_repo_;
@@ -303,6 +333,61 @@ TEST_F(InboundApiTest, AnOperatorListsInspectsReplaysAndDiscardsDeadLetters) {
   }
   EXPECT_TRUE(replayed);
   EXPECT_TRUE(inspected);
+}
+
+TEST_F(InboundApiTest, AFailedMessageIsReprocessedAfterTheFixAndReachesThePractice) {
+  broken_ = true;
+  const auto refused = call("POST", "/fhir/$process-message", "Z9A01", discharge("acute-fix-1"));
+  ASSERT_EQ(refused.status, 422U) << refused.body;
+  const auto failed = as("operator", "GET", "/admin/journal?status=failed");
+  ASSERT_EQ(failed.status, 200U) << failed.body;
+  EXPECT_NE(failed.body.find("code LOCAL-IMP has no mapping"), std::string::npos) << failed.body;
+  EXPECT_NE(failed.body.find(R"("sender":"Z9A01")"), std::string::npos) << failed.body;
+  EXPECT_EQ(failed.body.find("Testperson"), std::string::npos);  // no message content listed
+  auto entries = messages_->journal_entries(store::JournalFilter{store::JournalStatus::kFailed});
+  ASSERT_TRUE(entries && entries->size() == 1);
+  const auto id = std::to_string(entries->front().id.value);
+  // Reprocessing while still broken fails again, saying why; then the fix, and it goes through.
+  const auto again = as("operator", "POST", "/admin/journal/reprocess", R"({"ids":[)" + id + "]}");
+  ASSERT_EQ(again.status, 200U) << again.body;
+  EXPECT_NE(again.body.find(R"("outcome":"failed")"), std::string::npos) << again.body;
+  broken_ = false;
+  const auto fixed =
+      as("operator", "POST", "/admin/journal/reprocess", R"({"ids":[)" + id + R"(,424242]})");
+  ASSERT_EQ(fixed.status, 200U) << fixed.body;
+  EXPECT_NE(fixed.body.find(R"({"id":)" + id + R"(,"outcome":"processed","queued":1})"),
+            std::string::npos)
+      << fixed.body;
+  EXPECT_NE(fixed.body.find(R"({"id":424242,"outcome":"refused","error":"no journal entry)"),
+            std::string::npos)
+      << fixed.body;
+  // A processed message is not processed twice.
+  const auto twice = as("operator", "POST", "/admin/journal/reprocess", R"({"ids":[)" + id + "]}");
+  EXPECT_NE(twice.body.find("only a failed message is processed again"), std::string::npos)
+      << twice.body;
+  const auto entry = messages_->journal_entry(entries->front().id);
+  ASSERT_TRUE(entry && *entry);
+  EXPECT_EQ((*entry)->status, store::JournalStatus::kProcessed);
+  EXPECT_EQ((*entry)->reprocessed, 2);
+  EXPECT_EQ((*entry)->reprocessed_by, "demo-user-ops");
+  // The practice now has the discharge in its mailbox, once.
+  const auto box = call("GET", "/mailbox", "Z90001");
+  ASSERT_EQ(box.status, 200U) << box.body;
+  EXPECT_NE(box.body.find("visit-77"), std::string::npos) << box.body;
+  // The operator's action is audited under their name.
+  audit::QueryFilter f;
+  f.user_id = "demo-user-ops";
+  const auto page = audit_->query(f, {});
+  ASSERT_TRUE(page);
+  bool recorded = false;
+  for (const auto& r : page->records) {
+    recorded = recorded || r.record.detail.find("reprocessed journal entries [" + id +
+                                                ",424242]: 1 "
+                                                "processed") != std::string::npos;
+  }
+  EXPECT_TRUE(recorded);
+  // Clinicians cannot.
+  EXPECT_EQ(as("ae-doctor", "GET", "/admin/journal").status, 403U);
 }
 
 TEST_F(InboundApiTest, DeadLettersAreOnlyForOperators) {

@@ -10,6 +10,8 @@
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/auth/demo_issuer.hpp"
 #include "gateway/core/clock.hpp"
+#include "gateway/store/sqlite/sqlite_message_store.hpp"
+#include "tests/support/fake_clock.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_env.hpp"
@@ -87,6 +89,55 @@ TEST(Signals, SighupWithBrokenConfigKeepsServingThenAGoodOneApplies) {
 
   child.signal(SIGTERM);
   EXPECT_EQ(child.wait_exit(10s), 0);
+}
+
+TEST(Signals, TheRetentionRemovesOldMessageBodiesWhileServing) {
+  TempDir dir;
+  const auto data = dir.file("data");
+  store::JournalId old_id{0};
+  store::JournalId new_id{0};
+  {
+    // A message finished long ago and one finished now, as an earlier run left them.
+    FakeClock then;  // 2024-03-01
+    SystemClock now;
+    auto past = store::sqlite::SqliteMessageStore::open_in_data_dir(data, then);
+    ASSERT_TRUE(past) << past.error().detail;
+    auto old = (*past)->accept(store::InboundMessage{*OdsCode::parse("Z90001"), "fhir-r4", "OLD-1",
+                                                     "application/fhir+json", "{\"old\":true}"},
+                               std::nullopt, {});
+    ASSERT_TRUE(old);
+    old_id = old->journal.entry.id;
+    past->reset();
+    auto current = store::sqlite::SqliteMessageStore::open_in_data_dir(data, now);
+    ASSERT_TRUE(current);
+    auto recent = (*current)->accept(store::InboundMessage{*OdsCode::parse("Z90001"), "fhir-r4",
+                                                           "NEW-1", "application/fhir+json", "{}"},
+                                     std::nullopt, {});
+    ASSERT_TRUE(recent);
+    new_id = recent->journal.entry.id;
+  }
+  const auto path = dir.write(
+      "caregw.yaml", config_yaml_in(data) + "retention:\n  journal_days: 30\n  interval_s: 1\n");
+  Child child({caregw_binary(), "serve", "--config", path});
+  ASSERT_TRUE(child.wait_listening(2, 10s));
+  const auto port = child.port("provider");
+  EXPECT_TRUE(eventually([&] {
+    return metric_line(port, R"(caregw_retention_removed_total{kind="journal_body"} 1)");
+  }));
+  child.signal(SIGTERM);
+  EXPECT_EQ(child.wait_exit(10s), 0);
+  SystemClock clock;
+  auto after = store::sqlite::SqliteMessageStore::open_in_data_dir(data, clock);
+  ASSERT_TRUE(after);
+  auto old = (*after)->journal_entry(old_id);
+  ASSERT_TRUE(old && *old);
+  EXPECT_TRUE((*old)->body_removed_at);
+  EXPECT_EQ((*old)->body, "");
+  EXPECT_EQ((*old)->body_bytes, 12U);
+  auto recent = (*after)->journal_entry(new_id);
+  ASSERT_TRUE(recent && *recent);
+  EXPECT_FALSE((*recent)->body_removed_at);
+  EXPECT_EQ((*recent)->body, "{}");
 }
 
 TEST(Signals, SighupReloadsTheMappingsAndABadSetKeepsTheOldOne) {

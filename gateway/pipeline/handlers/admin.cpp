@@ -1,12 +1,16 @@
-// Operator actions on the delivery queues: per-recipient queue depths, the dead-letter queue,
-// inspecting one outbound message, replaying and discarding dead letters. Each request needs a
-// user token with the `operations` purpose (checked by the dispatch stage) and each is audited.
+// Operator actions on the message path: per-recipient queue depths, the dead-letter queue,
+// inspecting one outbound message, replaying and discarding dead letters, the inbound journal
+// and reprocessing failed messages. Each request needs a user token with the `operations`
+// purpose (checked by the dispatch stage) and each is audited.
 #include <charconv>
+#include <type_traits>
 
 #include <rapidjson/document.h>
 
 #include "gateway/fhir/datetime.hpp"
 #include "gateway/fhir/json.hpp"
+#include "gateway/ingest/adapter_set.hpp"
+#include "gateway/ingest/ingest.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
 
 namespace gw::pipeline {
@@ -62,8 +66,9 @@ Result<std::int64_t> parse_id(std::string_view text, std::string_view what) {
   return v;
 }
 
-/** ids_body: {"ids": [n, ...]} (and the reason, when asked for). */
-Result<std::vector<store::OutboxId>> ids_body(const http::Request& req, std::string* reason) {
+/** ids_body: {"ids": [n, ...]} of `what` (and the reason, when asked for). */
+Result<std::vector<std::int64_t>> ids_body(const http::Request& req, std::string_view what,
+                                           std::string* reason) {
   auto doc = fhir::parse_json(req.body);
   if (!doc) {
     return make_error(Errc::kBadRequest, "body: " + doc.error().detail);
@@ -75,15 +80,15 @@ Result<std::vector<store::OutboxId>> ids_body(const http::Request& req, std::str
   if (it == doc->MemberEnd() || !it->value.IsArray() || it->value.Empty() ||
       it->value.Size() > store::kMaxOutboxPage) {
     return make_error(Errc::kBadRequest, "body: 'ids' must list 1 to " +
-                                             std::to_string(store::kMaxOutboxPage) +
-                                             " outbound message ids");
+                                             std::to_string(store::kMaxOutboxPage) + " " +
+                                             std::string(what));
   }
-  std::vector<store::OutboxId> ids;
+  std::vector<std::int64_t> ids;
   for (rapidjson::SizeType i = 0; i < it->value.Size(); ++i) {
     if (!it->value[i].IsInt64() || it->value[i].GetInt64() <= 0) {
       return make_error(Errc::kBadRequest, "body: ids[" + std::to_string(i) + "] is not an id");
     }
-    ids.push_back(store::OutboxId{it->value[i].GetInt64()});
+    ids.push_back(it->value[i].GetInt64());
   }
   if (reason != nullptr) {
     const auto r = doc->FindMember("reason");
@@ -96,6 +101,20 @@ Result<std::vector<store::OutboxId>> ids_body(const http::Request& req, std::str
   return ids;
 }
 
+/** outbox_ids: {"ids": [...]} of outbound messages (and the reason, when asked for). */
+Result<std::vector<store::OutboxId>> outbox_ids(const http::Request& req, std::string* reason) {
+  auto ids = ids_body(req, "outbound message ids", reason);
+  if (!ids) {
+    return ids.error();
+  }
+  std::vector<store::OutboxId> out;
+  out.reserve(ids->size());
+  for (const auto id : *ids) {
+    out.push_back(store::OutboxId{id});
+  }
+  return out;
+}
+
 audit::AuditRecord operator_record(audit::EventType type, std::string detail) {
   audit::AuditRecord r;
   r.type = type;
@@ -103,15 +122,126 @@ audit::AuditRecord operator_record(audit::EventType type, std::string detail) {
   return r;
 }
 
-std::string id_list(const std::vector<store::OutboxId>& ids) {
+template <class Id>
+std::string id_list(const std::vector<Id>& ids) {
   std::string out;
   for (const auto& id : ids) {
     if (!out.empty()) {
       out += ',';
     }
-    out += std::to_string(id.value);
+    if constexpr (std::is_integral_v<Id>) {
+      out += std::to_string(id);
+    } else {
+      out += std::to_string(id.value);
+    }
   }
   return out;
+}
+
+std::string journal_json(const store::JournalEntry& e) {
+  std::string out = "{\"id\":";
+  out += std::to_string(e.id.value);
+  field(out, "sender", jstr(e.sender.str()));
+  field(out, "adapter", jstr(e.adapter));
+  field(out, "sender_message_id", jstr(e.sender_message_id));
+  field(out, "content_type", jstr(e.content_type));
+  field(out, "status", jstr(store::journal_status_code(e.status)));
+  field(out, "received_at", jstr(fhir::format_instant(e.received_at)));
+  if (e.finished_at) {
+    field(out, "finished_at", jstr(fhir::format_instant(*e.finished_at)));
+  }
+  if (!e.error.empty()) {
+    field(out, "error", jstr(e.error));
+  }
+  field(out, "bytes", std::to_string(e.body_bytes));
+  field(out, "sha256", jstr(e.sha256));
+  if (e.body_removed_at) {
+    field(out, "body_removed_at", jstr(fhir::format_instant(*e.body_removed_at)));
+  }
+  if (e.reprocessed > 0) {
+    field(out, "reprocessed", std::to_string(e.reprocessed));
+    field(out, "reprocessed_by", jstr(e.reprocessed_by));
+    if (e.reprocessed_at) {
+      field(out, "reprocessed_at", jstr(fhir::format_instant(*e.reprocessed_at)));
+    }
+  }
+  out += "}";
+  return out;
+}
+
+/** journal_filter: the query of GET /admin/journal. */
+Result<store::JournalFilter> journal_filter(const http::Request& req) {
+  store::JournalFilter filter;
+  auto params = http::query_params(req.query());
+  if (!params) {
+    return params.error();
+  }
+  for (const auto& [k, v] : *params) {
+    if (k == "status") {
+      bool known = false;
+      for (auto st : {store::JournalStatus::kReceived, store::JournalStatus::kProcessed,
+                      store::JournalStatus::kFailed}) {
+        if (store::journal_status_code(st) == v) {
+          filter.status = st;
+          known = true;
+        }
+      }
+      if (!known) {
+        return make_error(Errc::kBadRequest, "status must be received, processed or failed");
+      }
+    } else if (k == "sender") {
+      auto ods = OdsCode::parse(v);
+      if (!ods) {
+        return make_error(Errc::kBadRequest, "sender: " + ods.error().detail);
+      }
+      filter.sender = *ods;
+    } else if (k == "after") {
+      auto id = parse_id(v, "after");
+      if (!id) {
+        return id.error();
+      }
+      filter.after = store::JournalId{*id};
+    } else if (k == "_count") {
+      auto n = parse_id(v, "_count");
+      if (!n || *n > static_cast<std::int64_t>(store::kMaxOutboxPage)) {
+        return make_error(Errc::kBadRequest,
+                          "_count must be 1 to " + std::to_string(store::kMaxOutboxPage));
+      }
+      filter.limit = static_cast<std::size_t>(*n);
+    } else {
+      return make_error(Errc::kBadRequest,
+                        "unknown parameter '" + k + "' (known: status, sender, after, _count)");
+    }
+  }
+  return filter;
+}
+
+/** reprocess_result: one id's result of POST /admin/journal/reprocess, as JSON. */
+std::string reprocess_result(std::int64_t id, const Result<ingest::Reply>& r,
+                             store::MessageStore& messages) {
+  std::string out = "{\"id\":" + std::to_string(id);
+  if (!r) {
+    field(out, "outcome", jstr("refused"));
+    field(out, "error", jstr(r.error().detail));
+    return out + "}";
+  }
+  if (r->code == ingest::AckRequest::Code::kAccepted) {
+    field(out, "outcome", jstr("processed"));
+    field(out, "queued", std::to_string(r->queued));
+    return out + "}";
+  }
+  // Failed again (its new error is in the journal) or deferred (a store or audit outage).
+  auto now = messages.journal_entry(store::JournalId{id});
+  const bool failed = r->status != 503;
+  field(out, "outcome", jstr(failed ? "failed" : "deferred"));
+  if (now && *now && !(*now)->error.empty()) {
+    field(out, "error", jstr((*now)->error));
+  } else if (!failed) {
+    field(out, "error",
+          jstr("could not be processed now; it stays received and is processed "
+               "when the gateway next starts"));
+  }
+  return out + "}";
 }
 
 void json_response(http::Response& res, std::string body) {
@@ -230,7 +360,7 @@ Result<void> admin_outbox_entry(RequestContext& ctx, http::Response& res,
 
 Result<void> admin_replay(const http::Request& req, RequestContext& ctx, http::Response& res,
                           store::MessageStore& messages, const std::string& actor) {
-  auto ids = ids_body(req, nullptr);
+  auto ids = outbox_ids(req, nullptr);
   if (!ids) {
     return ids.error();
   }
@@ -248,7 +378,7 @@ Result<void> admin_replay(const http::Request& req, RequestContext& ctx, http::R
 Result<void> admin_discard(const http::Request& req, RequestContext& ctx, http::Response& res,
                            store::MessageStore& messages, const std::string& actor) {
   std::string reason;
-  auto ids = ids_body(req, &reason);
+  auto ids = outbox_ids(req, &reason);
   if (!ids) {
     return ids.error();
   }
@@ -261,6 +391,68 @@ Result<void> admin_discard(const http::Request& req, RequestContext& ctx, http::
   ctx.audit.push_back(operator_record(audit::EventType::kMessageDeadLettered,
                                       "discarded " + std::to_string(*n) + " of dead letters [" +
                                           id_list(*ids) + "]: " + reason.substr(0, 200)));
+  return {};
+}
+
+Result<void> admin_journal(const http::Request& req, RequestContext& ctx, http::Response& res,
+                           store::MessageStore& messages) {
+  auto filter = journal_filter(req);
+  if (!filter) {
+    return filter.error();
+  }
+  auto page = messages.journal_entries(*filter);
+  if (!page) {
+    return page.error();
+  }
+  std::string body = R"({"entries":[)";
+  for (std::size_t i = 0; i < page->size(); ++i) {
+    if (i > 0) {
+      body += ",";
+    }
+    body += journal_json((*page)[i]);
+  }
+  body += "]";
+  if (page->size() == filter->limit && !page->empty()) {
+    std::string next = "/admin/journal?after=" + std::to_string(page->back().id.value) +
+                       "&_count=" + std::to_string(filter->limit);
+    if (filter->status) {
+      next.append("&status=").append(store::journal_status_code(*filter->status));
+    }
+    if (filter->sender) {
+      next.append("&sender=").append(filter->sender->str());
+    }
+    body += R"(,"next":)" + jstr(next);
+  }
+  json_response(res, body + "}");
+  ctx.audit.push_back(
+      operator_record(audit::EventType::kRecordSearch,
+                      "message journal listed (" + std::to_string(page->size()) + " entries)"));
+  return {};
+}
+
+Result<void> admin_reprocess(const http::Request& req, RequestContext& ctx, http::Response& res,
+                             ingest::Ingest& ingest, const ingest::AdapterSet& adapters,
+                             store::MessageStore& messages, const std::string& actor) {
+  auto ids = ids_body(req, "journal entry ids", nullptr);
+  if (!ids) {
+    return ids.error();
+  }
+  const auto adapter_for = [&adapters](std::string_view name) { return adapters.find(name); };
+  std::string body = R"({"results":[)";
+  std::size_t processed = 0;
+  for (std::size_t i = 0; i < ids->size(); ++i) {
+    const auto id = (*ids)[i];
+    auto r = ingest.reprocess(store::JournalId{id}, actor, adapter_for);
+    processed += r && r->code == ingest::AckRequest::Code::kAccepted ? 1 : 0;
+    body += i == 0 ? "" : ",";
+    body += reprocess_result(id, r, messages);
+  }
+  json_response(res, body + "]}");
+  // Each message's own filing and routing is audited by ingest as it happens; this records
+  // the operator's action.
+  ctx.audit.push_back(operator_record(audit::EventType::kMessageReplayed,
+                                      "reprocessed journal entries [" + id_list(*ids) +
+                                          "]: " + std::to_string(processed) + " processed"));
   return {};
 }
 

@@ -301,6 +301,17 @@ struct RecordServices {
 [[nodiscard]] Result<void> admin_replay(const http::Request& req, RequestContext& ctx,
                                         http::Response& res, store::MessageStore& messages,
                                         const std::string& actor);
+/** admin_journal: GET /admin/journal?status=&sender=&after=&_count=: one page of inbound
+ * messages as journalled (no bodies: sizes, hashes, status, errors, reprocess history). */
+[[nodiscard]] Result<void> admin_journal(const http::Request& req, RequestContext& ctx,
+                                         http::Response& res, store::MessageStore& messages);
+/** admin_reprocess: POST /admin/journal/reprocess {"ids": [...]}: failed inbound messages sent
+ * through again with the mappings now in force; one result per id (processed, failed, refused),
+ * each audited. */
+[[nodiscard]] Result<void> admin_reprocess(const http::Request& req, RequestContext& ctx,
+                                           http::Response& res, ingest::Ingest& ingest,
+                                           const ingest::AdapterSet& adapters,
+                                           store::MessageStore& messages, const std::string& actor);
 /** admin_discard: POST /admin/dead-letters/discard {"ids": [...], "reason": "..."}: given up,
  * with the reason and who; answers {"discarded": n}. */
 [[nodiscard]] Result<void> admin_discard(const http::Request& req, RequestContext& ctx,

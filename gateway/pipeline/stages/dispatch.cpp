@@ -191,7 +191,8 @@ private:
   static bool is_admin_op(http::Operation op) {
     return op == http::Operation::kAdminQueues || op == http::Operation::kAdminDeadLetters ||
            op == http::Operation::kAdminOutboxEntry || op == http::Operation::kAdminReplay ||
-           op == http::Operation::kAdminDiscard;
+           op == http::Operation::kAdminDiscard || op == http::Operation::kAdminJournal ||
+           op == http::Operation::kAdminReprocess;
   }
 
   /** is_audit_report: the IG reports and export under /audit/ (handlers/audit_reports.cpp). */
@@ -408,6 +409,14 @@ private:
         return admin_replay(req, ctx, res, *messages, actor);
       case http::Operation::kAdminDiscard:
         return admin_discard(req, ctx, res, *messages, actor);
+      case http::Operation::kAdminJournal:
+        return admin_journal(req, ctx, res, *messages);
+      case http::Operation::kAdminReprocess:
+        if (services_.backends.ingest == nullptr || services_.backends.adapters == nullptr) {
+          return make_error(Errc::kUnavailable, "message processing is not available here");
+        }
+        return admin_reprocess(req, ctx, res, *services_.backends.ingest,
+                               *services_.backends.adapters, *messages, actor);
       default:
         return make_error(Errc::kInternal, "not an operator action");
     }
@@ -595,6 +604,8 @@ private:
       case http::Operation::kAdminOutboxEntry:
       case http::Operation::kAdminReplay:
       case http::Operation::kAdminDiscard:
+      case http::Operation::kAdminJournal:
+      case http::Operation::kAdminReprocess:
         break;  // run(): handle_stored / run_system
       case http::Operation::kRecordEverything:
       case http::Operation::kRecordSearch:

@@ -134,5 +134,30 @@ TEST(SubscriptionsConfig, DeliveryBoundsAreChecked) {
   EXPECT_TRUE(has_error(r, 13, "come together"));
 }
 
+TEST(SubscriptionsConfig, RetentionDefaultsAndBounds) {
+  auto defaults = load("");
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->retention.journal_days, 90U);
+  EXPECT_EQ(defaults.config->retention.delivered_days, 30U);
+  EXPECT_EQ(defaults.config->retention.interval, std::chrono::hours(1));
+  auto set = load(
+      "retention:\n"           // 12
+      "  journal_days: 0\n"    // 13 keep forever
+      "  delivered_days: 7\n"  // 14
+      "  interval_s: 600\n");  // 15
+  ASSERT_TRUE(set.config) << set.errors.front().str();
+  EXPECT_EQ(set.config->retention.journal_days, 0U);
+  EXPECT_EQ(set.config->retention.delivered_days, 7U);
+  EXPECT_EQ(set.config->retention.interval, std::chrono::minutes(10));
+  auto bad = load(
+      "retention:\n"          // 12
+      "  journal_days: -1\n"  // 13
+      "  interval_s: 5\n"     // 14
+      "  keep: forever\n");   // 15
+  EXPECT_TRUE(has_error(bad, 13, "'journal_days' must be a whole number"));
+  EXPECT_TRUE(has_error(bad, 14, "'interval_s' must be a whole number from 1"));
+  EXPECT_TRUE(has_error(bad, 15, "unknown key 'keep'"));
+}
+
 }  // namespace
 }  // namespace gw::config
