@@ -152,7 +152,7 @@ TEST(SubscriptionsConfig, RetentionDefaultsAndBounds) {
   auto bad = load(
       "retention:\n"          // 12
       "  journal_days: -1\n"  // 13
-      "  interval_s: 5\n"     // 14
+      "  interval_s: 0\n"     // 14
       "  keep: forever\n");   // 15
   EXPECT_TRUE(has_error(bad, 13, "'journal_days' must be a whole number"));
   EXPECT_TRUE(has_error(bad, 14, "'interval_s' must be a whole number from 1"));
