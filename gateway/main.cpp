@@ -50,6 +50,7 @@
 #include "gateway/store/sqlite/sqlite_message_store.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
+#include "gateway/tls/client_context.hpp"
 #include "gateway/tls/context_factory.hpp"
 #include "gateway/translate/translate.hpp"
 
@@ -109,9 +110,31 @@ void run_retention(const gw::config::Config& cfg, gw::store::MessageStore& messa
   }
 }
 
-/** reload_endpoints: the delivery transports take a reloaded config's subscription endpoints. */
+/** check_delivery_identity: a reloaded config's `delivery:` certificate, key and CA load, or an
+ * error naming the line (checked before anything of the reload goes in force). */
+void check_delivery_identity(const gw::config::Config& cfg,
+                             std::vector<gw::config::Diagnostic>& errors) {
+  if (auto ctx = gw::tls::make_client_context(
+          gw::routing::HttpsTransportOptions::from_config(cfg).identity());
+      !ctx) {
+    const auto& d = cfg.delivery;
+    const int line = d.client_certificate.line > 0 ? d.client_certificate.line : d.ca.line;
+    errors.push_back({cfg.source, line, "delivery: " + ctx.error().detail});
+  }
+}
+
+/** reload_endpoints: the delivery transports take a reloaded config's subscription endpoints,
+ * and its client certificate, key and CA, read again (files replaced in place are picked up, as
+ * the server's own certificates are). */
 void reload_endpoints(const gw::config::Config& cfg, gw::routing::HttpsTransport* https,
                       gw::routing::MllpTransport* mllp) {
+  const auto identity = gw::routing::HttpsTransportOptions::from_config(cfg).identity();
+  for (auto r : {https != nullptr ? https->set_identity(identity) : gw::Result<void>{},
+                 mllp != nullptr ? mllp->set_identity(identity) : gw::Result<void>{}}) {
+    if (!r) {
+      gw::log::error("delivery_identity_not_reloaded", {{"error", r.error().detail}});
+    }
+  }
   if (https != nullptr) {
     if (auto r =
             https->set_endpoints(gw::routing::HttpsTransportOptions::from_config(cfg).endpoints);
@@ -371,6 +394,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
           // The server builds these again; checked first so nothing goes in force for a config
           // whose certificates it would then refuse.
           (void)gw::tls::make_server_contexts(*reloaded.config, reloaded.errors);
+          check_delivery_identity(*reloaded.config, reloaded.errors);
         }
         if (reloaded.errors.empty() && mappings) {
           auto r = mappings->reload();

@@ -24,6 +24,7 @@
 #include <boost/url/parse.hpp>
 
 #include "gateway/routing/endpoint_table.hpp"
+#include "gateway/routing/io_thread.hpp"
 #include "gateway/tls/client_context.hpp"
 
 namespace gw::routing {
@@ -69,7 +70,10 @@ bool retryable_status(unsigned s) { return s == 408 || s == 425 || s == 429 || s
 struct HttpsTransport::Impl {
   HttpsTransportOptions options;
   net::io_context ioc{1};
-  ssl::context tls{ssl::context::tls_client};
+  // The client context in use and its generation: replaced whole by set_identity (on the
+  // io_context thread); a connection made with an older one is not kept for reuse.
+  std::shared_ptr<ssl::context> tls;
+  std::uint64_t tls_generation = 0;
   EndpointTable<Target> targets;  // by recipient ODS code
   // Touched only on the io_context thread.
   std::map<std::string, std::vector<StreamPtr>> idle;
@@ -93,7 +97,8 @@ struct HttpsTransport::Impl {
     if (rec) {
       co_return std::pair{StreamPtr{}, std::string("cannot resolve the endpoint's host")};
     }
-    auto s = std::make_unique<Stream>(ex, tls);
+    const auto ctx = tls;  // alive until the handshake is done (the SSL then holds its own)
+    auto s = std::make_unique<Stream>(ex, *ctx);
     boost::system::error_code aec;
     net::ip::make_address(t.host, aec);
     if (aec) {  // SNI only for names (RFC 6066 3: literal addresses are not sent)
@@ -149,6 +154,7 @@ struct HttpsTransport::Impl {
 
   net::awaitable<SendResult> send(const Target& t, const store::OutboxEntry& m) {
     auto& pool = idle[t.key()];
+    const auto generation = tls_generation;
     for (int round = 0; round < 2; ++round) {
       StreamPtr s;
       const bool reused = !pool.empty();
@@ -171,7 +177,8 @@ struct HttpsTransport::Impl {
         }
         co_return SendResult{SendStatus::kRetry, err};
       }
-      if (keep_alive && pool.size() < options.max_idle_per_recipient) {
+      if (keep_alive && generation == tls_generation &&
+          pool.size() < options.max_idle_per_recipient) {
         beast::get_lowest_layer(*s).expires_never();
         pool.push_back(std::move(s));
       }
@@ -208,11 +215,11 @@ Result<std::unique_ptr<HttpsTransport>> HttpsTransport::create(HttpsTransportOpt
   if (auto r = impl->targets.replace(options.endpoints, parse_target); !r) {
     return r.error();
   }
-  if (auto ready = gw::tls::configure_client_context(
-          impl->tls, options.ca, options.client_certificate, options.client_key);
-      !ready) {
-    return make_error(Errc::kInternal, "https transport: " + ready.error().detail);
+  auto ctx = gw::tls::make_client_context(options.identity());
+  if (!ctx) {
+    return make_error(Errc::kInternal, "https transport: " + ctx.error().detail);
   }
+  impl->tls = std::move(*ctx);
   impl->options = std::move(options);
   auto* raw = impl.get();
   impl->thread = std::thread([raw] { raw->ioc.run(); });
@@ -221,6 +228,21 @@ Result<std::unique_ptr<HttpsTransport>> HttpsTransport::create(HttpsTransportOpt
 
 Result<void> HttpsTransport::set_endpoints(const std::map<std::string, std::string>& endpoints) {
   return impl_->targets.replace(endpoints, parse_target);
+}
+
+Result<void> HttpsTransport::set_identity(const tls::ClientIdentity& identity) {
+  auto ctx = gw::tls::make_client_context(identity);
+  if (!ctx) {
+    return make_error(Errc::kInternal, "https transport: " + ctx.error().detail);
+  }
+  run_on(impl_->ioc, [impl = impl_.get(), &ctx] {
+    impl->tls = std::move(*ctx);
+    ++impl->tls_generation;
+    for (auto& [host, pool] : impl->idle) {
+      pool.clear();  // the map's entries stay: a send in progress holds a reference to one
+    }
+  });
+  return {};
 }
 
 SendResult HttpsTransport::send(const store::OutboxEntry& message) {

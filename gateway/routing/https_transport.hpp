@@ -11,6 +11,7 @@
 
 #include "gateway/config/config.hpp"
 #include "gateway/routing/transport.hpp"
+#include "gateway/tls/client_identity.hpp"
 
 namespace gw::routing {
 
@@ -27,6 +28,10 @@ struct HttpsTransportOptions {
 
   /** from_config: the `delivery:` identity and the https subscriptions' endpoints. */
   [[nodiscard]] static HttpsTransportOptions from_config(const config::Config& c);
+  /** identity: the client certificate, key and CA as one value. */
+  [[nodiscard]] tls::ClientIdentity identity() const {
+    return tls::ClientIdentity{ca, client_certificate, client_key};
+  }
 };
 
 /**
@@ -57,6 +62,12 @@ public:
   /** set_endpoints: the recipients' endpoints from now on (a reloaded config's); the old ones
    * stay when one of the new is unusable (kBadRequest naming it). Thread-safe. */
   [[nodiscard]] Result<void> set_endpoints(const std::map<std::string, std::string>& endpoints);
+
+  /** set_identity: the client certificate, key and CA from now on (a reloaded `delivery:`).
+   * New connections use them; idle ones made with the old identity are closed; a message
+   * being sent finishes on its connection. The old identity stays when the new one cannot be
+   * loaded (kInternal naming what). Thread-safe. */
+  [[nodiscard]] Result<void> set_identity(const tls::ClientIdentity& identity);
 
   /** connections_opened: TLS connections made so far (reuse shows as fewer than sends). */
   [[nodiscard]] std::size_t connections_opened() const;

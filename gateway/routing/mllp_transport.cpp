@@ -23,6 +23,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "gateway/routing/endpoint_table.hpp"
+#include "gateway/routing/io_thread.hpp"
 #include "gateway/tls/client_context.hpp"
 
 namespace gw::routing {
@@ -91,7 +92,9 @@ SendResult classify_hl7_ack(std::string_view ack) {
 struct MllpTransport::Impl {
   MllpTransportOptions options;
   net::io_context ioc{1};
-  ssl::context tls{ssl::context::tls_client};
+  // As the HTTPS transport's: replaced whole by set_identity on the io_context thread.
+  std::shared_ptr<ssl::context> tls;
+  std::uint64_t tls_generation = 0;
   EndpointTable<Target> targets;          // by recipient ODS code
   std::map<std::string, StreamPtr> idle;  // on the io_context thread only
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
@@ -113,7 +116,8 @@ struct MllpTransport::Impl {
     if (rec) {
       co_return std::pair{StreamPtr{}, std::string("cannot resolve the endpoint's host")};
     }
-    auto s = std::make_unique<Stream>(ex, tls);
+    const auto ctx = tls;  // alive until the handshake is done (the SSL then holds its own)
+    auto s = std::make_unique<Stream>(ex, *ctx);
     boost::system::error_code aec;
     net::ip::make_address(t.host, aec);
     if (aec) {
@@ -163,6 +167,7 @@ struct MllpTransport::Impl {
 
   net::awaitable<SendResult> send(const std::string& key, const Target& t,
                                   const store::OutboxEntry& m) {
+    const auto generation = tls_generation;
     for (int round = 0; round < 2; ++round) {
       StreamPtr s = std::move(idle[key]);
       const bool reused = s != nullptr;
@@ -180,8 +185,10 @@ struct MllpTransport::Impl {
         }
         co_return SendResult{SendStatus::kRetry, err};
       }
-      beast::get_lowest_layer(*s).expires_never();
-      idle[key] = std::move(s);
+      if (generation == tls_generation) {
+        beast::get_lowest_layer(*s).expires_never();
+        idle[key] = std::move(s);
+      }
       co_return classify_hl7_ack(ack);
     }
     co_return SendResult{SendStatus::kRetry, "the endpoint closed the connection"};
@@ -210,11 +217,11 @@ Result<std::unique_ptr<MllpTransport>> MllpTransport::create(MllpTransportOption
   if (auto r = impl->targets.replace(options.endpoints, parse_target); !r) {
     return r.error();
   }
-  if (auto ready = gw::tls::configure_client_context(
-          impl->tls, options.ca, options.client_certificate, options.client_key);
-      !ready) {
-    return make_error(Errc::kInternal, "mllp transport: " + ready.error().detail);
+  auto ctx = gw::tls::make_client_context(options.identity());
+  if (!ctx) {
+    return make_error(Errc::kInternal, "mllp transport: " + ctx.error().detail);
   }
+  impl->tls = std::move(*ctx);
   impl->options = std::move(options);
   auto* raw = impl.get();
   impl->thread = std::thread([raw] { raw->ioc.run(); });
@@ -223,6 +230,21 @@ Result<std::unique_ptr<MllpTransport>> MllpTransport::create(MllpTransportOption
 
 Result<void> MllpTransport::set_endpoints(const std::map<std::string, std::string>& endpoints) {
   return impl_->targets.replace(endpoints, parse_target);
+}
+
+Result<void> MllpTransport::set_identity(const tls::ClientIdentity& identity) {
+  auto ctx = gw::tls::make_client_context(identity);
+  if (!ctx) {
+    return make_error(Errc::kInternal, "mllp transport: " + ctx.error().detail);
+  }
+  run_on(impl_->ioc, [impl = impl_.get(), &ctx] {
+    impl->tls = std::move(*ctx);
+    ++impl->tls_generation;
+    for (auto& [recipient, stream] : impl->idle) {
+      stream.reset();
+    }
+  });
+  return {};
 }
 
 SendResult MllpTransport::send(const store::OutboxEntry& message) {

@@ -12,6 +12,7 @@
 
 #include "gateway/config/config.hpp"
 #include "gateway/routing/transport.hpp"
+#include "gateway/tls/client_identity.hpp"
 
 namespace gw::routing {
 
@@ -26,6 +27,10 @@ struct MllpTransportOptions {
 
   /** from_config: the `delivery:` identity and the mllp subscriptions' endpoints. */
   [[nodiscard]] static MllpTransportOptions from_config(const config::Config& c);
+  /** identity: the client certificate, key and CA as one value. */
+  [[nodiscard]] tls::ClientIdentity identity() const {
+    return tls::ClientIdentity{ca, client_certificate, client_key};
+  }
 };
 
 /**
@@ -58,6 +63,12 @@ public:
   /** set_endpoints: the recipients' endpoints (host:port) from now on (a reloaded config's);
    * the old ones stay when one of the new is unusable (kBadRequest naming it). Thread-safe. */
   [[nodiscard]] Result<void> set_endpoints(const std::map<std::string, std::string>& endpoints);
+
+  /** set_identity: the client certificate, key and CA from now on (a reloaded `delivery:`).
+   * New connections use them; idle ones made with the old identity are closed; a message
+   * being sent finishes on its connection. The old identity stays when the new one cannot be
+   * loaded (kInternal naming what). Thread-safe. */
+  [[nodiscard]] Result<void> set_identity(const tls::ClientIdentity& identity);
 
   struct Impl;
 

@@ -29,4 +29,14 @@ Result<void> configure_client_context(boost::asio::ssl::context& tls, const std:
   return {};
 }
 
+Result<std::shared_ptr<boost::asio::ssl::context>> make_client_context(
+    const ClientIdentity& identity) {
+  auto ctx = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
+  if (auto r = configure_client_context(*ctx, identity.ca, identity.certificate, identity.key);
+      !r) {
+    return r.error();
+  }
+  return ctx;
+}
+
 }  // namespace gw::tls

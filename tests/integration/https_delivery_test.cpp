@@ -219,6 +219,34 @@ TEST(HttpsDelivery, AReloadedConfigsEndpointsApplyToTheNextSend) {
   EXPECT_EQ(none.error, "no https endpoint is configured for the recipient");
 }
 
+TEST(HttpsDelivery, AReloadedIdentityIsUsedFromTheNextConnectionAndABadOneChangesNothing) {
+  // SIGHUP with a new `delivery:` certificate: idle connections made with the old one are
+  // closed and the next message goes out with the new one.
+  Recipient r(0);
+  auto t = HttpsTransport::create(options(r.port()));
+  ASSERT_TRUE(t) << t.error().detail;
+  EXPECT_EQ((*t)->send(entry("k1", "{}")).status, SendStatus::kDelivered);
+  const tls::ClientIdentity good{gw::test::cert_path("ca.crt"), gw::test::cert_path("Z9A01.crt"),
+                                 gw::test::cert_path("Z9A01.key")};
+  const tls::ClientIdentity untrusted{gw::test::cert_path("ca.crt"),
+                                      gw::test::cert_path("rogue.crt"),
+                                      gw::test::cert_path("rogue.key")};
+  ASSERT_TRUE((*t)->set_identity(untrusted));
+  EXPECT_EQ((*t)->send(entry("k2", "{}")).status, SendStatus::kRetry);  // refused by the recipient
+  EXPECT_EQ(r.keys().count("k2"), 0U);
+  auto missing =
+      (*t)->set_identity(tls::ClientIdentity{good.ca, gw::test::cert_path("nosuch.crt"), good.key});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().detail.find("cannot load the TLS files"), std::string::npos);
+  EXPECT_EQ((*t)->send(entry("k3", "{}")).status, SendStatus::kRetry);  // still the rogue one
+  ASSERT_TRUE((*t)->set_identity(good));
+  EXPECT_EQ((*t)->send(entry("k4", "{}")).status, SendStatus::kDelivered);
+  EXPECT_EQ(r.keys().count("k4"), 1U);
+  // The recipient completed two handshakes: the first connection, then one with the good
+  // identity again (the connection pooled before the change was not reused).
+  EXPECT_EQ(r.handshakes(), 2);
+}
+
 TEST(HttpsDelivery, StatusDecidesRetryOrDeadLetter) {
   Recipient r(0);
   auto t = HttpsTransport::create(options(r.port()));
