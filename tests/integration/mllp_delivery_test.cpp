@@ -150,6 +150,24 @@ TEST(MllpDelivery, FramesTheMessageOverTlsAndReusesTheConnection) {
   EXPECT_EQ(r.connections(), 1);
 }
 
+TEST(MllpDelivery, AReloadedIdentityReplacesTheConnectionMadeWithTheOldOne) {
+  MllpRecipient r;
+  auto t = transport(r.port());
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->send(entry()).status, SendStatus::kDelivered);
+  const tls::ClientIdentity untrusted{gw::test::cert_path("ca.crt"),
+                                      gw::test::cert_path("rogue.crt"),
+                                      gw::test::cert_path("rogue.key")};
+  ASSERT_TRUE(t->set_identity(untrusted));
+  EXPECT_EQ(t->send(entry()).status, SendStatus::kRetry);  // the recipient refuses the new one
+  EXPECT_FALSE(t->set_identity(tls::ClientIdentity{"", gw::test::cert_path("nosuch.crt"), ""}));
+  ASSERT_TRUE(t->set_identity(tls::ClientIdentity{gw::test::cert_path("ca.crt"),
+                                                  gw::test::cert_path("Z9A01.crt"),
+                                                  gw::test::cert_path("Z9A01.key")}));
+  EXPECT_EQ(t->send(entry()).status, SendStatus::kDelivered);
+  EXPECT_EQ(r.received().size(), 2U);
+}
+
 TEST(MllpDelivery, TheAckCodeDecides) {
   MllpRecipient r;
   auto t = transport(r.port());
