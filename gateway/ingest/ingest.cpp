@@ -500,13 +500,14 @@ Result<Reply> Ingest::reprocess(
   if (!found) {
     return found.error();
   }
-  if (!*found) {
+  const std::optional<store::JournalEntry>& was = *found;
+  if (!was.has_value()) {
     return make_error(Errc::kNotFound, "no journal entry " + std::to_string(id.value));
   }
-  const auto* adapter = adapter_for((*found)->adapter);
+  const auto* adapter = adapter_for(was->adapter);
   if (adapter == nullptr) {
     return make_error(Errc::kUnprocessable, "journal entry " + std::to_string(id.value) +
-                                                " came through adapter '" + (*found)->adapter +
+                                                " came through adapter '" + was->adapter +
                                                 "', which this gateway does not have");
   }
   auto entry = deps_.messages.reopen(id, actor);

@@ -231,11 +231,17 @@ std::string reprocess_result(std::int64_t id, const Result<ingest::Reply>& r,
     return out + "}";
   }
   // Failed again (its new error is in the journal) or deferred (a store or audit outage).
-  auto now = messages.journal_entry(store::JournalId{id});
+  std::string error;
+  if (auto now = messages.journal_entry(store::JournalId{id}); now) {
+    const std::optional<store::JournalEntry>& entry = *now;
+    if (entry.has_value()) {
+      error = entry->error;
+    }
+  }
   const bool failed = r->status != 503;
   field(out, "outcome", jstr(failed ? "failed" : "deferred"));
-  if (now && *now && !(*now)->error.empty()) {
-    field(out, "error", jstr((*now)->error));
+  if (!error.empty()) {
+    field(out, "error", jstr(error));
   } else if (!failed) {
     field(out, "error",
           jstr("could not be processed now; it stays received and is processed "
@@ -396,11 +402,12 @@ Result<void> admin_discard(const http::Request& req, RequestContext& ctx, http::
 
 Result<void> admin_journal(const http::Request& req, RequestContext& ctx, http::Response& res,
                            store::MessageStore& messages) {
-  auto filter = journal_filter(req);
-  if (!filter) {
-    return filter.error();
+  auto parsed = journal_filter(req);
+  if (!parsed) {
+    return parsed.error();
   }
-  auto page = messages.journal_entries(*filter);
+  const store::JournalFilter& filter = *parsed;
+  auto page = messages.journal_entries(filter);
   if (!page) {
     return page.error();
   }
@@ -412,14 +419,14 @@ Result<void> admin_journal(const http::Request& req, RequestContext& ctx, http::
     body += journal_json((*page)[i]);
   }
   body += "]";
-  if (page->size() == filter->limit && !page->empty()) {
+  if (page->size() == filter.limit && !page->empty()) {
     std::string next = "/admin/journal?after=" + std::to_string(page->back().id.value) +
-                       "&_count=" + std::to_string(filter->limit);
-    if (filter->status) {
-      next.append("&status=").append(store::journal_status_code(*filter->status));
+                       "&_count=" + std::to_string(filter.limit);
+    if (filter.status) {
+      next.append("&status=").append(store::journal_status_code(*filter.status));
     }
-    if (filter->sender) {
-      next.append("&sender=").append(filter->sender->str());
+    if (filter.sender) {
+      next.append("&sender=").append(filter.sender->str());
     }
     body += R"(,"next":)" + jstr(next);
   }
