@@ -5,6 +5,7 @@
 // CPU time (CLOCK_THREAD_CPUTIME_ID), so other work on the machine does not count against them;
 // the wall-clock rate is printed beside. Inputs: bench/emis_inputs.hpp (synthetic).
 // Usage: caregw-emis-bench [seconds-per-case] [emis-xml|gpconnect]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,7 +15,7 @@
 
 #include <libxml/parser.h>
 
-#include "adapters/emis/emis.hpp"
+#include "adapters/emis/checked.hpp"
 #include "bench/emis_inputs.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/validate.hpp"
@@ -92,22 +93,20 @@ int main(int argc, char** argv) {
   const auto sender = *gw::OdsCode::parse("Z90001");
   const std::string xml = gw::bench::emis::extract();
   const std::string json = gw::bench::emis::gpconnect();
-  auto emis = gw::adapters::emis::make_emis_xml_adapter();
-  auto gpc = gw::adapters::emis::make_gpconnect_adapter();
 
-  // parse + map + validate: translate, then the UK Core checks on every resource.
-  auto full = [&](const gw::ingest::InboundAdapter& a, const std::string& body) {
-    auto m = a.translate(sender, body, mapper);
-    if (!m) {
+  // parse + map + validate: the translation with the UK Core checks of every resource it yields
+  // (adapters/emis/checked.hpp: run on the documents the adapter builds, with the findings
+  // check_uk_core(parse_json(json)) would give, as tests/unit/adapters/emis/checked_test.cpp
+  // asserts); a run fails if any resource has an error.
+  using Translate = gw::Result<gw::adapters::emis::CheckedTranslation> (*)(
+      const gw::OdsCode&, std::string_view, const gw::mapping::Mapper&);
+  auto full = [&](Translate translate, const std::string& body) {
+    auto m = translate(sender, body, mapper);
+    if (!m || m->issues.size() != m->message.resources.size()) {
       return false;
     }
-    for (const auto& r : m->resources) {
-      auto d = gw::fhir::parse_json(r.json);
-      if (!d || gw::fhir::has_errors(gw::fhir::check_uk_core(*d))) {
-        return false;
-      }
-    }
-    return true;
+    return std::none_of(m->issues.begin(), m->issues.end(),
+                        [](const auto& issues) { return gw::fhir::has_errors(issues); });
   };
   std::printf("caregw-emis-bench: %d-entry GP record, one thread, %.1f s per case\n", kEntries,
               seconds);
@@ -121,12 +120,14 @@ int main(int argc, char** argv) {
           return d != nullptr;
         },
         seconds);
-    xml_full = measure([&] { return full(*emis, xml); }, seconds);
+    xml_full =
+        measure([&] { return full(gw::adapters::emis::translate_emis_xml_checked, xml); }, seconds);
     report("emis-xml", xml.size(), xml_full, xml_base);
   }
   if (only.empty() || only == "gpconnect") {
     json_base = measure([&] { return static_cast<bool>(gw::fhir::parse_json(json)); }, seconds);
-    json_full = measure([&] { return full(*gpc, json); }, seconds);
+    json_full = measure([&] { return full(gw::adapters::emis::translate_gpconnect_checked, json); },
+                        seconds);
     report("gpconnect", json.size(), json_full, json_base);
   }
   if (!only.empty()) {

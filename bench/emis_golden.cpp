@@ -4,7 +4,10 @@
 // the whole output) or in full for one case. Run the binary from before and after a change and
 // compare the listings (bench/README.md, "caregw-emis-bench").
 //
-//   caregw-emis-golden [--mutations N] [--case NAME] FILE...
+//   caregw-emis-golden [--mutations N] [--case NAME] [--findings] FILE...
+// --findings also checks, for every case, that the checked translations (adapters/emis/
+// checked.hpp) give the findings of check_uk_core(parse_json(json)) on each resource, and prints
+// the count of cases that differ on stderr (the listing is the same with or without it).
 // A FILE ending in .xml is read as an EMIS XML extract, any other as a GP Connect record; the
 // benchmark's two 200-entry records are always included (names "bench.xml", "bench.json").
 #include <cstdint>
@@ -16,8 +19,11 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/emis/checked.hpp"
 #include "adapters/emis/emis.hpp"
 #include "bench/emis_inputs.hpp"
+#include "gateway/fhir/json.hpp"
+#include "gateway/fhir/validate.hpp"
 #include "gateway/mapping/loader.hpp"
 #include "gateway/store/mpi_types.hpp"
 
@@ -197,10 +203,55 @@ std::string run(const std::string& body, bool xml, const gw::mapping::Mapper& ma
   return out;
 }
 
+/** issue_text: the findings as one comparable string. */
+std::string issue_text(const std::vector<gw::fhir::Issue>& issues) {
+  std::string out;
+  for (const auto& i : issues) {
+    out.append(i.severity == gw::fhir::Issue::Severity::kError ? "E " : "W ")
+        .append(i.code)
+        .append(" ")
+        .append(i.path)
+        .append(" ")
+        .append(i.message)
+        .append("\n");
+  }
+  return out;
+}
+
+/** findings_differ: whether the checked translation's findings differ from a re-parse's (a
+ *  resource whose JSON does not parse must carry an error finding). */
+bool findings_differ(const std::string& body, bool xml, const gw::mapping::Mapper& mapper) {
+  const auto sender = *gw::OdsCode::parse("Z90001");
+  auto c = xml ? gw::adapters::emis::translate_emis_xml_checked(sender, body, mapper)
+               : gw::adapters::emis::translate_gpconnect_checked(sender, body, mapper);
+  if (!c) {
+    return false;
+  }
+  if (c->issues.size() != c->message.resources.size()) {
+    return true;
+  }
+  for (std::size_t i = 0; i < c->issues.size(); ++i) {
+    auto d = gw::fhir::parse_json(c->message.resources[i].json);
+    if (!d) {
+      if (!gw::fhir::has_errors(c->issues[i])) {
+        return true;
+      }
+      continue;
+    }
+    if (issue_text(c->issues[i]) != issue_text(gw::fhir::check_uk_core(*d))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int mutations = 0;
+  bool findings = false;
+  long differing = 0;
+  long cases = 0;
   std::string only;
   std::vector<std::pair<std::string, std::string>> inputs{
       {"bench.xml", gw::bench::emis::extract()}, {"bench.json", gw::bench::emis::gpconnect()}};
@@ -208,6 +259,8 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--mutations" && i + 1 < argc) {
       mutations = std::atoi(argv[++i]);
+    } else if (arg == "--findings") {
+      findings = true;
     } else if (arg == "--case" && i + 1 < argc) {
       only = argv[++i];
     } else {
@@ -236,6 +289,13 @@ int main(int argc, char** argv) {
         continue;
       }
       const std::string out = run(input, xml, mapper);
+      if (findings) {
+        ++cases;
+        if (findings_differ(input, xml, mapper)) {
+          ++differing;
+          std::fprintf(stderr, "caregw-emis-golden: findings differ for %s\n", label.c_str());
+        }
+      }
       if (!only.empty()) {
         std::fwrite(out.data(), 1, out.size(), stdout);
         return 0;
@@ -243,5 +303,9 @@ int main(int argc, char** argv) {
       std::printf("%s %016llx\n", label.c_str(), static_cast<unsigned long long>(fnv1a(out)));
     }
   }
-  return 0;
+  if (findings) {
+    std::fprintf(stderr, "caregw-emis-golden: findings checked for %ld cases, %ld differ\n", cases,
+                 differing);
+  }
+  return differing == 0 ? 0 : 1;
 }

@@ -8,10 +8,12 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "adapters/emis/checked.hpp"
 #include "adapters/emis/common.hpp"
 #include "adapters/emis/emis.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/stu3_to_r4.hpp"
+#include "gateway/fhir/validate.hpp"
 
 namespace gw::adapters::emis {
 namespace {
@@ -128,10 +130,11 @@ std::string resource_id(const Value& res, std::string_view patient_id, std::size
   return detail::derived_id("gpc-", seed);
 }
 
-/** Translator: one response, one sender (absent offline: the practice the record names). */
-Result<ingest::TranslatedMessage> translate_gpconnect(const std::optional<OdsCode>& sender,
-                                                      std::string_view body,
-                                                      const mapping::Mapper& mapper) {
+/** Translator: one response, one sender (absent offline: the practice the record names). With
+ *  `checks`, each resource's UK Core findings are added to it, in the order of the resources. */
+Result<ingest::TranslatedMessage> translate_gpconnect(
+    const std::optional<OdsCode>& sender, std::string_view body, const mapping::Mapper& mapper,
+    std::vector<std::vector<fhir::Issue>>* checks = nullptr) {
   auto parsed = fhir::parse_json(body);
   if (!parsed) {
     return detail::located(Errc::kBadRequest, "/", parsed.error().detail);
@@ -239,6 +242,9 @@ Result<ingest::TranslatedMessage> translate_gpconnect(const std::optional<OdsCod
                              std::string(ingest::kLocationSeparator) + std::to_string(unmapped) +
                              " Read v2 code(s) with no SNOMED CT mapping, kept as sent");
     }
+    if (checks != nullptr) {
+      checks->push_back(fhir::check_uk_core(*r));
+    }
     tr.json = serialise(*r);
     out.resources.push_back(std::move(tr));
   }
@@ -328,6 +334,17 @@ Result<OfflineTranslation> translate_gpconnect_offline(std::string_view body,
     return t.error();
   }
   return OfflineTranslation{to_r4_bundle(*t), std::move(t->warnings)};
+}
+
+Result<CheckedTranslation> translate_gpconnect_checked(const OdsCode& sender, std::string_view body,
+                                                       const mapping::Mapper& mapper) {
+  CheckedTranslation out;
+  auto t = translate_gpconnect(sender, body, mapper, &out.issues);
+  if (!t) {
+    return t.error();
+  }
+  out.message = std::move(*t);
+  return out;
 }
 
 }  // namespace gw::adapters::emis
