@@ -113,17 +113,54 @@ void rewrite_references(Value& v, Alloc& a, bool root) {
 // --- code systems --------------------------------------------------------------------------------
 
 bool mentions_stu3(std::string_view s) {
-  std::string lower(s);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower.find("/stu3/") != std::string::npos;
+  constexpr std::string_view kStu3 = "/stu3/";
+  const auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  return std::search(s.begin(), s.end(), kStu3.begin(), kStu3.end(),
+                     [&](char a, char b) { return lower(a) == b; }) != s.end();
 }
 
-void convert_code_systems(Value& v, const std::string& path, Aggregator& agg, Context& ctx,
-                          bool root) {
+/**
+ * CodePath: where convert_code_systems is: the segments (member names and array indexes) under
+ * the resource's path, made into text only when a note needs it, since nearly every element has
+ * nothing to note.
+ */
+class CodePath {
+public:
+  explicit CodePath(const std::string& root) : root_(root) { segments_.reserve(16); }
+  void push_name(std::string_view name) { segments_.push_back({name, 0, false}); }
+  void push_index(rapidjson::SizeType i) { segments_.push_back({{}, i, true}); }
+  void pop() { segments_.pop_back(); }
+  /** str: the path as the notes give it ("Condition.code.coding[0]"). */
+  [[nodiscard]] std::string str() const {
+    std::string out = root_;
+    for (const Segment& s : segments_) {
+      if (s.is_index) {
+        out.append("[").append(std::to_string(s.index)).append("]");
+      } else {
+        out.append(".").append(safe_name(s.name));
+      }
+    }
+    return out;
+  }
+
+private:
+  struct Segment {
+    std::string_view name;
+    rapidjson::SizeType index;
+    bool is_index;
+  };
+  const std::string& root_;
+  std::vector<Segment> segments_;
+};
+
+void convert_code_systems(Value& v, CodePath& path, Aggregator& agg, Context& ctx, bool root) {
   if (v.IsArray()) {
     for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-      convert_code_systems(v[i], cat(path, "[", std::to_string(i), "]"), agg, ctx, false);
+      path.push_index(i);
+      convert_code_systems(v[i], path, agg, ctx, false);
+      path.pop();
     }
     return;
   }
@@ -146,20 +183,21 @@ void convert_code_systems(Value& v, const std::string& path, Aggregator& agg, Co
     }
     if (auto r4 = convert::r4_code_system(trimmed, get_text(v, "code"))) {
       if (trimmed.size() != s.size()) {
-        agg.note(cat(path, ".system"),
+        agg.note(cat(path.str(), ".system"),
                  cat("code system ", trimmed, " had surrounding white space; removed"), false);
       }
       system->SetString(r4->data(), static_cast<rapidjson::SizeType>(r4->size()), ctx.alloc());
     } else if (mentions_stu3(s)) {
-      agg.note(path + ".system",
+      agg.note(path.str() + ".system",
                cat("code system ", s, " is an STU3 one with no known R4 successor; kept as is"),
                false);
     }
   }
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     if (m->value.IsObject() || m->value.IsArray()) {
-      convert_code_systems(m->value, cat(path, ".", safe_name(convert::text(m->name))), agg, ctx,
-                           false);
+      path.push_name(convert::text(m->name));
+      convert_code_systems(m->value, path, agg, ctx, false);
+      path.pop();
     }
   }
 }
@@ -368,7 +406,8 @@ void convert_resource(Value& res, const std::string& container, Context& ctx) {
   }
   convert::convert_extensions(res, site, ctx);
   Aggregator systems;
-  convert_code_systems(res, site.path, systems, ctx, true);
+  CodePath path(site.path);
+  convert_code_systems(res, path, systems, ctx, true);
   systems.flush(ctx);
   rewrite_references(res, ctx.alloc(), true);
   drop_profiles(res, site, ctx);

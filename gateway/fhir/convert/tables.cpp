@@ -504,8 +504,9 @@ std::optional<std::string> r4_code_system(std::string_view system, std::string_v
     }
   }
   // HL7 v2 tables and v3 code systems: http://hl7.org/fhir/v2/0203 -> .../CodeSystem/v2-0203.
-  for (std::string_view prefix : {"v2", "v3"}) {
-    std::string stu3 = cat("http://hl7.org/fhir/", prefix, "/");
+  constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kTables{
+      {{"v2", "http://hl7.org/fhir/v2/"}, {"v3", "http://hl7.org/fhir/v3/"}}};
+  for (const auto& [prefix, stu3] : kTables) {
     if (system.size() > stu3.size() && system.substr(0, stu3.size()) == stu3 &&
         system.find('/', stu3.size()) == std::string_view::npos &&
         system.find(' ') == std::string_view::npos) {
