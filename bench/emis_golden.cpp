@@ -171,9 +171,9 @@ void describe(std::string& out, const gw::Result<gw::ingest::TranslatedMessage>&
 
 /** run: every output for one input. */
 std::string run(const std::string& body, bool xml, const gw::mapping::Mapper& mapper) {
-  static const auto emis = gw::adapters::emis::make_emis_xml_adapter();
-  static const auto gpc = gw::adapters::emis::make_gpconnect_adapter();
-  const gw::ingest::InboundAdapter& a = xml ? *emis : *gpc;
+  static const auto kEmis = gw::adapters::emis::make_emis_xml_adapter();
+  static const auto kGpc = gw::adapters::emis::make_gpconnect_adapter();
+  const gw::ingest::InboundAdapter& a = xml ? *kEmis : *kGpc;
   std::string out;
   line(out, "message_id() ", a.message_id(body));
   for (const char* sender : {"Z90001", "A81001"}) {
