@@ -122,8 +122,8 @@ private:
  * the same resource is built as a document for the checks as it is written. */
 class J {
 public:
-  J() : w_(sb_) {}
-  explicit J(std::vector<char>* pool) : w_(sb_) {
+  J() : sb_(nullptr, kStartBytes), w_(sb_) {}
+  explicit J(std::vector<char>* pool) : sb_(nullptr, kStartBytes), w_(sb_) {
     if (pool != nullptr) {
       tee_.emplace(*pool);
     }
@@ -207,6 +207,7 @@ public:
   [[nodiscard]] std::vector<fhir::Issue> issues() const { return tee_->issues(); }
 
 private:
+  static constexpr std::size_t kStartBytes = 2048;  // a resource is 0.5-2 KB: few regrowths
   rapidjson::StringBuffer sb_;
   Writer w_;
   std::optional<Tee> tee_;
@@ -226,13 +227,15 @@ struct Ctx {
   std::vector<std::vector<fhir::Issue>>* checks = nullptr;
   /** pool: the buffer each checked resource's document is built in (reused). */
   std::vector<char>* pool = nullptr;
+  std::string meta_source{};      // kMetaSourcePrefix + ods, written on every resource
+  std::string entry_id_system{};  // urn:caregw:id:<ods>:emis-entry-guid
 };
 
 /** head: resourceType, id, meta (source, and restricted when confidential), identifier. */
 void head(J& j, const Ctx& c, std::string_view type, std::string_view id, bool confidential,
           bool entry_identifier = true) {
   j.open().kv("resourceType", type).kv("id", id);
-  j.obj("meta").kv("source", std::string(kMetaSourcePrefix) + c.ods);
+  j.obj("meta").kv("source", c.meta_source);
   if (confidential) {
     // EMIS marks an entry confidential: carry that as restricted. The policy engine acts on
     // sensitivity classes only, and this flag names none (adapters/emis/README.md).
@@ -246,12 +249,7 @@ void head(J& j, const Ctx& c, std::string_view type, std::string_view id, bool c
   }
   j.close();
   if (entry_identifier) {
-    j.arr("identifier")
-        .open()
-        .kv("system", std::string("urn:caregw:id:") + c.ods + ":emis-entry-guid")
-        .kv("value", id)
-        .close()
-        .end_arr();
+    j.arr("identifier").open().kv("system", c.entry_id_system).kv("value", id).close().end_arr();
   }
 }
 
@@ -718,6 +716,8 @@ Result<ingest::TranslatedMessage> translate_extract(
   }
   Ctx c{&ex, practice->str(), ex.registration.guid,         {},
         {},  &mapper,         sender ? *sender : *practice, &out.warnings};
+  c.meta_source.append(kMetaSourcePrefix).append(c.ods);
+  c.entry_id_system.append("urn:caregw:id:").append(c.ods).append(":emis-entry-guid");
   std::vector<char> pool;
   if (checks != nullptr) {
     pool.resize(kPoolBytes);

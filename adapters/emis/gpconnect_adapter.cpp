@@ -108,7 +108,7 @@ std::string practice_ods(const Value& entries, const Value& patient) {
 }
 
 std::string serialise(const Value& v) {
-  rapidjson::StringBuffer sb;
+  rapidjson::StringBuffer sb(nullptr, 2048);  // a resource is 0.5-2 KB: few regrowths
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);
   v.Accept(w);
   return {sb.GetString(), sb.GetSize()};
