@@ -165,14 +165,15 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
                            patients == 0 ? "no Patient: a structured record is about one patient"
                                          : "more than one Patient in one structured record");
   }
-  auto converted = fhir::stu3_to_r4(stu3);
-  if (!converted) {
-    return detail::located(Errc::kUnprocessable, "Bundle", converted.error().detail);
-  }
   ingest::TranslatedMessage out;
   out.kind = "gp-record";
   out.event = "gpc.getstructuredrecord";
   out.sender_message_id = gpc_message_id(stu3);
+  // The parsed body is not needed again: converted in place rather than copied.
+  auto converted = fhir::stu3_to_r4(std::move(*parsed));
+  if (!converted) {
+    return detail::located(Errc::kUnprocessable, "Bundle", converted.error().detail);
+  }
   for (const auto& issue : converted->issues) {
     out.warnings.push_back(issue.path + std::string(ingest::kLocationSeparator) + issue.message);
   }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -417,7 +418,10 @@ void convert_resource(Value& res, const std::string& container, Context& ctx) {
 
 }  // namespace
 
-Result<Converted> stu3_to_r4(const rapidjson::Value& stu3) {
+namespace {
+
+/** refusal: why `stu3` cannot be converted at all, if it cannot. */
+std::optional<Error> refusal(const rapidjson::Value& stu3) {
   if (!stu3.IsObject()) {
     return make_error(Errc::kUnprocessable, "not an STU3 resource: not a JSON object");
   }
@@ -434,11 +438,34 @@ Result<Converted> stu3_to_r4(const rapidjson::Value& stu3) {
     return make_error(Errc::kUnprocessable,
                       cat("resource nested deeper than ", std::to_string(kMaxDepth), " levels"));
   }
-  Converted out;
-  out.resource.CopyFrom(stu3, out.resource.GetAllocator());
+  return std::nullopt;
+}
+
+/** convert_owned: converts the document `out.resource` holds, in place. */
+Converted convert_owned(Converted out) {
   Context ctx(out.resource.GetAllocator(), out.issues);
   convert_resource(out.resource, "", ctx);
   return out;
+}
+
+}  // namespace
+
+Result<Converted> stu3_to_r4(const rapidjson::Value& stu3) {
+  if (auto e = refusal(stu3)) {
+    return *e;
+  }
+  Converted out;
+  out.resource.CopyFrom(stu3, out.resource.GetAllocator());
+  return convert_owned(std::move(out));
+}
+
+Result<Converted> stu3_to_r4(Json&& stu3) {
+  if (auto e = refusal(stu3)) {
+    return *e;
+  }
+  Converted out;
+  out.resource = std::move(stu3);
+  return convert_owned(std::move(out));
 }
 
 }  // namespace gw::fhir

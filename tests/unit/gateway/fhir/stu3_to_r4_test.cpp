@@ -531,6 +531,23 @@ std::vector<std::string> sample_files() {
 
 class Stu3Sample : public ::testing::TestWithParam<std::string> {};
 
+TEST_P(Stu3Sample, ConvertingInPlaceGivesTheSameResourceAndIssues) {
+  std::string text = read_text(sample_path(GetParam()));
+  ASSERT_FALSE(text.empty()) << GetParam();
+  Json in = parse_or_fail(text);
+  auto copied = stu3_to_r4(static_cast<const rapidjson::Value&>(in));
+  auto moved = stu3_to_r4(std::move(in));
+  ASSERT_TRUE(copied) << copied.error().detail;
+  ASSERT_TRUE(moved) << moved.error().detail;
+  EXPECT_EQ(to_json(moved->resource), to_json(copied->resource));
+  ASSERT_EQ(moved->issues.size(), copied->issues.size());
+  for (std::size_t i = 0; i < moved->issues.size(); ++i) {
+    EXPECT_EQ(moved->issues[i].path, copied->issues[i].path);
+    EXPECT_EQ(moved->issues[i].message, copied->issues[i].message);
+    EXPECT_EQ(moved->issues[i].dropped, copied->issues[i].dropped);
+  }
+}
+
 TEST_P(Stu3Sample, ConvertsWithoutLosingAnything) {
   std::string text = read_text(sample_path(GetParam()));
   ASSERT_FALSE(text.empty()) << GetParam();
