@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "gateway/fhir/convert/convert.hpp"
 #include "gateway/fhir/json.hpp"
 
 namespace gw::fhir {
@@ -586,6 +587,27 @@ INSTANTIATE_TEST_SUITE_P(PublishedJson, Stu3Sample, ::testing::ValuesIn(sample_f
                                '_');
                            return name;
                          });
+
+TEST(Stu3CodeSystems, KnownSystemsMapUnderEitherSchemeOnlyWhereTheTableSaysHttps) {
+  const std::string uk_core =
+      "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland";
+  // An https entry matches with either scheme, or none (convert::same_url).
+  for (const char* system :
+       {"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1",
+        "http://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1",
+        "fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1",
+        "http://fhir.nhs.uk/CareConnect-NHSNumberVerificationStatus-1"}) {
+    EXPECT_EQ(convert::r4_code_system(system, "01"), uk_core) << system;
+  }
+  // An http entry matches only as written.
+  EXPECT_EQ(convert::r4_code_system("http://hl7.org/fhir/condition-clinical", "active"),
+            "http://terminology.hl7.org/CodeSystem/condition-clinical");
+  EXPECT_EQ(convert::r4_code_system("https://hl7.org/fhir/condition-clinical", "active"),
+            std::nullopt);
+  EXPECT_EQ(convert::r4_code_system("http://snomed.info/sct", "22298006"), std::nullopt);
+  EXPECT_EQ(convert::r4_code_system("http://hl7.org/fhir/v2/0203", "NH"),
+            "http://terminology.hl7.org/CodeSystem/v2-0203");
+}
 
 TEST(Stu3Samples, AllFoundAndAllStu3) {
   // 22 in gpconnect-structured (8 Parameters requests, 12 Bundles, a Patient, a
