@@ -25,7 +25,7 @@
 namespace gw::adapters::emis {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = detail::JsonWriter;
 
 constexpr std::string_view kUkCoreVerification =
     "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus";

@@ -109,7 +109,7 @@ std::string practice_ods(const Value& entries, const Value& patient) {
 
 std::string serialise(const Value& v) {
   rapidjson::StringBuffer sb(nullptr, 2048);  // a resource is 0.5-2 KB: few regrowths
-  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  detail::JsonWriter w(sb);
   v.Accept(w);
   return {sb.GetString(), sb.GetSize()};
 }
