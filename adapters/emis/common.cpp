@@ -110,7 +110,7 @@ rapidjson::Value json_str(std::string_view s, rapidjson::Document::AllocatorType
 }
 
 /** map_concept: one CodeableConcept's codings; true when a Read v2 code had no SNOMED CT. */
-bool map_concept(rapidjson::Value& coding, const mapping::Mapper& mapper,
+bool map_concept(rapidjson::Value& coding, ReadV2Lookups& lookups,
                  rapidjson::Document::AllocatorType& a) {
   const rapidjson::Value* read = nullptr;
   for (const auto& c : coding.GetArray()) {
@@ -125,9 +125,7 @@ bool map_concept(rapidjson::Value& coding, const mapping::Mapper& mapper,
   if (read == nullptr) {
     return false;
   }
-  mapping::Coding native{std::string(kReadV2System), std::string(str_of(*read, "code")),
-                         std::string(str_of(*read, "display"))};
-  auto m = mapper.code(mapping::Adapter::kEmis, native, kSnomedSystem);
+  const mapping::Mapped& m = lookups.snomed(str_of(*read, "code"), str_of(*read, "display"));
   if (!m.mapped) {
     return true;
   }
@@ -149,7 +147,23 @@ bool map_concept(rapidjson::Value& coding, const mapping::Mapper& mapper,
 
 }  // namespace
 
-int map_read_codes(rapidjson::Value& v, const mapping::Mapper& mapper,
+const mapping::Mapped& ReadV2Lookups::snomed(std::string_view code, std::string_view display) {
+  key_.assign(code).push_back('\0');
+  key_.append(display);
+  if (auto it = hits_.find(key_); it != hits_.end()) {
+    return it->second;
+  }
+  mapping::Mapped m = mapper_.code(
+      mapping::Adapter::kEmis,
+      {std::string(kReadV2System), std::string(code), std::string(display)}, kSnomedSystem);
+  if (!m.mapped) {
+    miss_ = std::move(m);
+    return miss_;
+  }
+  return hits_.emplace(key_, std::move(m)).first->second;
+}
+
+int map_read_codes(rapidjson::Value& v, ReadV2Lookups& lookups,
                    rapidjson::Document::AllocatorType& a, int depth) {
   if (depth > 64) {
     return 0;
@@ -159,14 +173,14 @@ int map_read_codes(rapidjson::Value& v, const mapping::Mapper& mapper,
     for (auto& m : v.GetObject()) {
       if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == "coding" &&
           m.value.IsArray()) {
-        unmapped += map_concept(m.value, mapper, a) ? 1 : 0;
+        unmapped += map_concept(m.value, lookups, a) ? 1 : 0;
       } else {
-        unmapped += map_read_codes(m.value, mapper, a, depth + 1);
+        unmapped += map_read_codes(m.value, lookups, a, depth + 1);
       }
     }
   } else if (v.IsArray()) {
     for (auto& e : v.GetArray()) {
-      unmapped += map_read_codes(e, mapper, a, depth + 1);
+      unmapped += map_read_codes(e, lookups, a, depth + 1);
     }
   }
   return unmapped;
@@ -188,6 +202,17 @@ bool needs_escape(std::string_view s) {
     if (_mm_movemask_epi8(special) != 0) {
       return true;
     }
+  }
+  if (p < end) {
+    // The last few bytes as one block, padded with a letter (nearly all strings are short).
+    std::array<char, 16> tail{};
+    tail.fill('a');
+    std::copy(p, end, tail.begin());
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tail.data()));
+    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(block, control_max), control_max);
+    const __m128i special = _mm_or_si128(
+        control, _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
+    return _mm_movemask_epi8(special) != 0;
   }
 #endif
   for (; p < end; ++p) {

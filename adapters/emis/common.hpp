@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -15,6 +16,7 @@
 #include "gateway/core/error.hpp"
 #include "gateway/core/ids.hpp"
 #include "gateway/identity/mpi_service.hpp"
+#include "gateway/mapping/mapping_set.hpp"
 #include "gateway/mapping/unmapped.hpp"
 
 namespace gw::adapters::emis::detail {
@@ -44,12 +46,32 @@ void set_meta_source(rapidjson::Value& resource, std::string_view ods,
                      rapidjson::Document::AllocatorType& a);
 
 /**
+ * ReadV2Lookups: the Read v2 -> SNOMED CT lookups of one message. A mapped code is kept, so a
+ * code that recurs in the message is looked up once (a hit has no side effect); a code with no
+ * mapping is asked again each time, so the mapper counts every unmapped occurrence as before.
+ * One per message; not thread-safe.
+ */
+class ReadV2Lookups {
+public:
+  explicit ReadV2Lookups(const mapping::Mapper& mapper) : mapper_(mapper) {}
+  /** snomed: what mapper.code(kEmis, {Read v2, code, display}, SNOMED CT) gives; the reference
+   *  holds until the next call. */
+  const mapping::Mapped& snomed(std::string_view code, std::string_view display);
+
+private:
+  const mapping::Mapper& mapper_;
+  std::unordered_map<std::string, mapping::Mapped> hits_;
+  mapping::Mapped miss_;
+  std::string key_;
+};
+
+/**
  * map_read_codes: for every CodeableConcept under `v` that carries a Read v2 coding but no
- * SNOMED CT one, asks `mapper` for the SNOMED CT concept; when there is one it is put first and
- * the Read v2 coding kept after it. Unmapped codes stay as sent (the mapper counts them).
+ * SNOMED CT one, looks up the SNOMED CT concept; when there is one it is put first and the Read
+ * v2 coding kept after it. Unmapped codes stay as sent (the mapper counts them).
  * @return how many concepts had no mapping (for warnings).
  */
-int map_read_codes(rapidjson::Value& v, const mapping::Mapper& mapper,
+int map_read_codes(rapidjson::Value& v, ReadV2Lookups& lookups,
                    rapidjson::Document::AllocatorType& a, int depth = 0);
 
 /**

@@ -227,8 +227,9 @@ struct Ctx {
   std::vector<std::vector<fhir::Issue>>* checks = nullptr;
   /** pool: the buffer each checked resource's document is built in (reused). */
   std::vector<char>* pool = nullptr;
-  std::string meta_source{};      // kMetaSourcePrefix + ods, written on every resource
-  std::string entry_id_system{};  // urn:caregw:id:<ods>:emis-entry-guid
+  detail::ReadV2Lookups* lookups = nullptr;  // the message's Read v2 -> SNOMED CT lookups
+  std::string meta_source{};                 // kMetaSourcePrefix + ods, written on every resource
+  std::string entry_id_system{};             // urn:caregw:id:<ods>:emis-entry-guid
 };
 
 /** head: resourceType, id, meta (source, and restricted when confidential), identifier. */
@@ -265,8 +266,7 @@ void code_concept(J& j, const Ctx& c, const std::string& where, std::string_view
     j.open().kv("system", code.map_system).kv("code", code.map_code).opt("display", code.term);
     j.close();
   } else if (code.system == detail::kReadV2System) {
-    auto m = c.mapper->code(mapping::Adapter::kEmis, {code.system, code.value, code.term},
-                            detail::kSnomedSystem);
+    const mapping::Mapped& m = c.lookups->snomed(code.value, code.term);
     if (m.mapped) {
       j.open().kv("system", m.coding.system).kv("code", m.coding.code);
       j.opt("display", m.coding.display).close();
@@ -716,6 +716,8 @@ Result<ingest::TranslatedMessage> translate_extract(
   }
   Ctx c{&ex, practice->str(), ex.registration.guid,         {},
         {},  &mapper,         sender ? *sender : *practice, &out.warnings};
+  detail::ReadV2Lookups lookups(mapper);
+  c.lookups = &lookups;
   c.meta_source.append(kMetaSourcePrefix).append(c.ods);
   c.entry_id_system.append("urn:caregw:id:").append(c.ods).append(":emis-entry-guid");
   std::vector<char> pool;

@@ -218,6 +218,7 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
       *patient, source, detail::guid_shaped(patient_id) ? patient_id : std::string_view{},
       out.sender_message_id, patient_where, out.warnings);
 
+  detail::ReadV2Lookups lookups(mapper);
   for (rapidjson::SizeType i = 0; i < r4_entries->Size(); ++i) {
     Value* r = (*r4_entries)[i].IsObject() && (*r4_entries)[i].HasMember("resource")
                    ? &(*r4_entries)[i]["resource"]
@@ -238,7 +239,7 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
       r->AddMember("id", Value(tr.id.c_str(), a), a);
     }
     detail::set_meta_source(*r, owner.str(), a);
-    if (int unmapped = detail::map_read_codes(*r, mapper, a); unmapped > 0) {
+    if (int unmapped = detail::map_read_codes(*r, lookups, a); unmapped > 0) {
       out.warnings.push_back(where + ".resource." + tr.resource_type +
                              std::string(ingest::kLocationSeparator) + std::to_string(unmapped) +
                              " Read v2 code(s) with no SNOMED CT mapping, kept as sent");

@@ -130,6 +130,38 @@ TEST_F(CheckedTest, GpConnectRecordsGiveTheMessageAndTheFindingsOfAReparse) {
   }
 }
 
+TEST_F(CheckedTest, EveryOccurrenceOfAnUnmappedCodeIsCountedAndMappedCodesRepeatTheirMapping) {
+  // A Read v2 code with no SNOMED CT mapping three times and a mapped one (G33..00, angina)
+  // twice, in one extract: the mapper counts each unmapped occurrence, and both occurrences of
+  // the mapped code get the same concept.
+  std::string events;
+  for (int i = 0; i < 5; ++i) {
+    events.append("<Event><GUID>E")
+        .append(std::to_string(i))
+        .append("</GUID><AssignedDate>2020-01-02</AssignedDate><Code><Value>")
+        .append(i < 3 ? "XaZZZ" : "G33..00")
+        .append("</Value><Scheme>READ2</Scheme><Term>t</Term></Code></Event>");
+  }
+  const std::string body =
+      "<MedicalRecord><ExtractHeader><ExtractID>X1</ExtractID><ExtractDateTime>2026-11-20"
+      "</ExtractDateTime></ExtractHeader><Registration><GUID>G1</GUID><FamilyName>Fictional"
+      "</FamilyName><DateOfBirth>1950-05-06</DateOfBirth><Sex>F</Sex><RegisteredPractice>"
+      "<OdsCode>Z90001</OdsCode></RegisteredPractice></Registration><EventList>" +
+      events + "</EventList></MedicalRecord>";
+  auto c = translate_emis_xml_checked(ods("Z90001"), body, mappings_.mapper());
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(mappings_.tracker().total(), 3u);
+  std::vector<std::string> angina;
+  for (const auto& r : c->message.resources) {
+    if (r.json.find("G33..00") != std::string::npos) {
+      EXPECT_NE(r.json.find("http://snomed.info/sct"), std::string::npos) << r.json;
+      angina.push_back(r.json.substr(r.json.find("\"code\":{")));
+    }
+  }
+  ASSERT_EQ(angina.size(), 2u);
+  EXPECT_EQ(angina[0], angina[1]);
+}
+
 TEST_F(CheckedTest, GpConnectFindingsAreReportedPerResource) {
   // A Condition without its subject and an Observation with a status R4 does not know.
   const std::string body =
