@@ -456,12 +456,12 @@ Result<TreePtr> parse_tree(std::string_view text, const XmlLimits& limits) {
   sax->processingInstruction = tree_pi;
   sax->reference = tree_markup;
   xmlParseDocument(ctxt->get());
+  DocPtr doc((*ctxt)->myDoc);  // the document node alone (no elements were added to it)
+  (*ctxt)->myDoc = nullptr;
   if (builder.fallback) {
     return tree_from_document(text, limits);
   }
   const bool well_formed = (*ctxt)->wellFormed != 0;
-  DocPtr doc((*ctxt)->myDoc);  // the document node alone (no elements were added to it)
-  (*ctxt)->myDoc = nullptr;
   if (auto e = parse_problem(st, well_formed, t->root != nullptr, limits)) {
     return *e;
   }
