@@ -5,6 +5,10 @@
 #include <cctype>
 #include <cstdio>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -106,7 +110,7 @@ rapidjson::Value json_str(std::string_view s, rapidjson::Document::AllocatorType
 }
 
 /** map_concept: one CodeableConcept's codings; true when a Read v2 code had no SNOMED CT. */
-bool map_concept(rapidjson::Value& coding, const mapping::Mapper& mapper,
+bool map_concept(rapidjson::Value& coding, ReadV2Lookups& lookups,
                  rapidjson::Document::AllocatorType& a) {
   const rapidjson::Value* read = nullptr;
   for (const auto& c : coding.GetArray()) {
@@ -121,9 +125,7 @@ bool map_concept(rapidjson::Value& coding, const mapping::Mapper& mapper,
   if (read == nullptr) {
     return false;
   }
-  mapping::Coding native{std::string(kReadV2System), std::string(str_of(*read, "code")),
-                         std::string(str_of(*read, "display"))};
-  auto m = mapper.code(mapping::Adapter::kEmis, native, kSnomedSystem);
+  const mapping::Mapped& m = lookups.snomed(str_of(*read, "code"), str_of(*read, "display"));
   if (!m.mapped) {
     return true;
   }
@@ -145,7 +147,23 @@ bool map_concept(rapidjson::Value& coding, const mapping::Mapper& mapper,
 
 }  // namespace
 
-int map_read_codes(rapidjson::Value& v, const mapping::Mapper& mapper,
+const mapping::Mapped& ReadV2Lookups::snomed(std::string_view code, std::string_view display) {
+  key_.assign(code).push_back('\0');
+  key_.append(display);
+  if (auto it = hits_.find(key_); it != hits_.end()) {
+    return it->second;
+  }
+  mapping::Mapped m = mapper_.code(
+      mapping::Adapter::kEmis,
+      {std::string(kReadV2System), std::string(code), std::string(display)}, kSnomedSystem);
+  if (!m.mapped) {
+    miss_ = std::move(m);
+    return miss_;
+  }
+  return hits_.emplace(key_, std::move(m)).first->second;
+}
+
+int map_read_codes(rapidjson::Value& v, ReadV2Lookups& lookups,
                    rapidjson::Document::AllocatorType& a, int depth) {
   if (depth > 64) {
     return 0;
@@ -155,17 +173,55 @@ int map_read_codes(rapidjson::Value& v, const mapping::Mapper& mapper,
     for (auto& m : v.GetObject()) {
       if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == "coding" &&
           m.value.IsArray()) {
-        unmapped += map_concept(m.value, mapper, a) ? 1 : 0;
+        unmapped += map_concept(m.value, lookups, a) ? 1 : 0;
       } else {
-        unmapped += map_read_codes(m.value, mapper, a, depth + 1);
+        unmapped += map_read_codes(m.value, lookups, a, depth + 1);
       }
     }
   } else if (v.IsArray()) {
     for (auto& e : v.GetArray()) {
-      unmapped += map_read_codes(e, mapper, a, depth + 1);
+      unmapped += map_read_codes(e, lookups, a, depth + 1);
     }
   }
   return unmapped;
+}
+
+bool needs_escape(std::string_view s) {
+  const char* p = s.data();
+  const char* const end = s.data() + s.size();
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i control_max = _mm_set1_epi8(0x1F);
+  for (; end - p >= 16; p += 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // A byte is a control character when max(byte, 0x1F) is 0x1F (unsigned).
+    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(block, control_max), control_max);
+    const __m128i special = _mm_or_si128(
+        control, _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
+    if (_mm_movemask_epi8(special) != 0) {
+      return true;
+    }
+  }
+  if (p < end) {
+    // The last few bytes as one block, padded with a letter (nearly all strings are short).
+    std::array<char, 16> tail{};
+    tail.fill('a');
+    std::copy(p, end, tail.begin());
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tail.data()));
+    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(block, control_max), control_max);
+    const __m128i special = _mm_or_si128(
+        control, _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
+    return _mm_movemask_epi8(special) != 0;
+  }
+#endif
+  for (; p < end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x20 || c == '"' || c == '\\') {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool guid_shaped(std::string_view s) {

@@ -2,16 +2,21 @@
 // SNOMED CT mapping over any FHIR JSON value, located errors and name-based UUIDs.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "gateway/core/error.hpp"
 #include "gateway/core/ids.hpp"
 #include "gateway/identity/mpi_service.hpp"
+#include "gateway/mapping/mapping_set.hpp"
 #include "gateway/mapping/unmapped.hpp"
 
 namespace gw::adapters::emis::detail {
@@ -41,12 +46,32 @@ void set_meta_source(rapidjson::Value& resource, std::string_view ods,
                      rapidjson::Document::AllocatorType& a);
 
 /**
+ * ReadV2Lookups: the Read v2 -> SNOMED CT lookups of one message. A mapped code is kept, so a
+ * code that recurs in the message is looked up once (a hit has no side effect); a code with no
+ * mapping is asked again each time, so the mapper counts every unmapped occurrence as before.
+ * One per message; not thread-safe.
+ */
+class ReadV2Lookups {
+public:
+  explicit ReadV2Lookups(const mapping::Mapper& mapper) : mapper_(mapper) {}
+  /** snomed: what mapper.code(kEmis, {Read v2, code, display}, SNOMED CT) gives; the reference
+   *  holds until the next call. */
+  const mapping::Mapped& snomed(std::string_view code, std::string_view display);
+
+private:
+  const mapping::Mapper& mapper_;
+  std::unordered_map<std::string, mapping::Mapped> hits_;
+  mapping::Mapped miss_;
+  std::string key_;
+};
+
+/**
  * map_read_codes: for every CodeableConcept under `v` that carries a Read v2 coding but no
- * SNOMED CT one, asks `mapper` for the SNOMED CT concept; when there is one it is put first and
- * the Read v2 coding kept after it. Unmapped codes stay as sent (the mapper counts them).
+ * SNOMED CT one, looks up the SNOMED CT concept; when there is one it is put first and the Read
+ * v2 coding kept after it. Unmapped codes stay as sent (the mapper counts them).
  * @return how many concepts had no mapping (for warnings).
  */
-int map_read_codes(rapidjson::Value& v, const mapping::Mapper& mapper,
+int map_read_codes(rapidjson::Value& v, ReadV2Lookups& lookups,
                    rapidjson::Document::AllocatorType& a, int depth = 0);
 
 /**
@@ -57,6 +82,40 @@ int map_read_codes(rapidjson::Value& v, const mapping::Mapper& mapper,
 [[nodiscard]] identity::IncomingIdentity identity_from_patient(
     const rapidjson::Value& patient, const OdsCode& source, std::string_view local_guid,
     std::string_view message_id, std::string_view where, std::vector<std::string>& warnings);
+
+/** needs_escape: whether JSON must escape any byte of `s` (a control character, '"' or '\\'). */
+[[nodiscard]] bool needs_escape(std::string_view s);
+
+/**
+ * JsonWriter: RapidJSON's compact writer, writing a string or key that needs no escape by one
+ * copy instead of byte by byte (most of what the adapter writes). The bytes are the same as
+ * RapidJSON's writer gives; anything needing an escape is written by it.
+ */
+class JsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+public:
+  using Base = rapidjson::Writer<rapidjson::StringBuffer>;
+  using Base::Key;
+  using Base::String;
+  explicit JsonWriter(rapidjson::StringBuffer& out) : Base(out) {}
+
+  // RapidJSON's handler names (its Handler concept), hence not snake_case.
+  // NOLINTBEGIN(readability-identifier-naming)
+  bool String(const Ch* str, rapidjson::SizeType length, bool copy = false) {
+    if (needs_escape(std::string_view(str, length))) {
+      return Base::String(str, length, copy);
+    }
+    Prefix(rapidjson::kStringType);
+    char* out = os_->Push(std::size_t{length} + 2);
+    out[0] = '"';
+    std::copy(str, str + length, out + 1);
+    out[length + 1] = '"';
+    return EndValue(true);
+  }
+  bool Key(const Ch* str, rapidjson::SizeType length, bool copy = false) {
+    return String(str, length, copy);
+  }
+  // NOLINTEND(readability-identifier-naming)
+};
 
 /** guid_shaped: 8-4-4-4-12 hexadecimal digits (an EMIS Web GUID). */
 [[nodiscard]] bool guid_shaped(std::string_view s);

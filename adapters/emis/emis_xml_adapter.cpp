@@ -2,6 +2,8 @@
 // Patient, Organization (the practice), Practitioner, Encounter (consultations), Condition
 // (problems), Observation, MedicationStatement + MedicationRequest (authorisation and issues),
 // AllergyIntolerance and Flag (alerts); plus the identity the MPI needs and an XML acknowledgement.
+#include <algorithm>
+#include <charconv>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,16 +13,19 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "adapters/emis/checked.hpp"
 #include "adapters/emis/common.hpp"
 #include "adapters/emis/emis.hpp"
 #include "adapters/emis/emis_xml.hpp"
 #include "gateway/fhir/json.hpp"
+#include "gateway/fhir/resource.hpp"
+#include "gateway/fhir/validate.hpp"
 #include "gateway/identity/nhs_number.hpp"
 
 namespace gw::adapters::emis {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = detail::JsonWriter;
 
 constexpr std::string_view kUkCoreVerification =
     "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus";
@@ -33,24 +38,122 @@ constexpr std::string_view kPrescriptionType =
 constexpr std::string_view kPrescriptionTypeSystem =
     "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1";
 
-/** J: a thin layer over RapidJSON's writer so each resource reads like its JSON. */
+/**
+ * Tee: the resource J writes, also built as a JSON value for the UK Core checks, holding what
+ * parse_json() would read back from the JSON (so the checks find what they would find there).
+ * Its allocator starts in a buffer the translation reuses for every resource.
+ */
+class Tee {
+public:
+  explicit Tee(std::vector<char>& pool) : alloc_(pool.data(), pool.size()) { stack_.reserve(8); }
+
+  void open() { stack_.push_back({rapidjson::Value(rapidjson::kObjectType), take_key()}); }
+  void start_array() { stack_.push_back({rapidjson::Value(rapidjson::kArrayType), take_key()}); }
+  /** close: ends the object or array opened last. */
+  void close() {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    add(f.value, f.key);
+  }
+  void key(std::string_view k) { key_ = string_value(k); }
+  void str(std::string_view v) {
+    rapidjson::Value s = string_value(v);
+    rapidjson::Value k = take_key();
+    add(s, k);
+  }
+  /** number: `decimal` (FHIR decimal syntax, checked by the parser) as parse_json reads it. */
+  void number(std::string_view decimal) {
+    rapidjson::Value n;
+    // Digits without a sign, fraction or exponent, up to nine of them: RapidJSON's reader takes
+    // these as an unsigned 32-bit integer. Anything else goes through parse_json itself.
+    if (!decimal.empty() && decimal.size() <= 9 &&
+        std::all_of(decimal.begin(), decimal.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      unsigned u = 0;
+      std::from_chars(decimal.data(), decimal.data() + decimal.size(), u);
+      n.SetUint(u);
+    } else if (auto parsed = fhir::parse_json(decimal)) {
+      n.CopyFrom(*parsed, alloc_);
+    } else {
+      bad_number_ = true;  // left null
+    }
+    rapidjson::Value k = take_key();
+    add(n, k);
+  }
+  /** issues: the UK Core checks of the finished resource. */
+  [[nodiscard]] std::vector<fhir::Issue> issues() const {
+    std::vector<fhir::Issue> out = fhir::check_uk_core(root_);
+    if (bad_number_) {
+      out.push_back(
+          {fhir::Issue::Severity::kError, "value", std::string(fhir::ResourceView(root_).type()),
+           "a number that JSON cannot hold as a double (it would not read back the same)"});
+    }
+    return out;
+  }
+
+private:
+  struct Frame {
+    rapidjson::Value value;
+    rapidjson::Value key;  // its key in the enclosing object (null in an array)
+  };
+
+  rapidjson::Value string_value(std::string_view s) {
+    return {s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc_};
+  }
+  rapidjson::Value take_key() { return std::move(key_); }
+  /** add: `v` into the enclosing object (under `k`) or array; the root when there is none. */
+  void add(rapidjson::Value& v, rapidjson::Value& k) {
+    if (stack_.empty()) {
+      root_ = v;
+    } else if (stack_.back().value.IsObject()) {
+      stack_.back().value.AddMember(k, v, alloc_);
+    } else {
+      stack_.back().value.PushBack(v, alloc_);
+    }
+  }
+
+  rapidjson::MemoryPoolAllocator<> alloc_;
+  std::vector<Frame> stack_;
+  rapidjson::Value key_;
+  rapidjson::Value root_;
+  bool bad_number_ = false;
+};
+
+/** J: a thin layer over RapidJSON's writer so each resource reads like its JSON; with a Tee,
+ * the same resource is built as a document for the checks as it is written. */
 class J {
 public:
-  J() : w_(sb_) {}
+  J() : sb_(nullptr, kStartBytes), w_(sb_) {}
+  explicit J(std::vector<char>* pool) : sb_(nullptr, kStartBytes), w_(sb_) {
+    if (pool != nullptr) {
+      tee_.emplace(*pool);
+    }
+  }
   J& open() {
     w_.StartObject();
+    if (tee_) {
+      tee_->open();
+    }
     return *this;
   }
   J& close() {
     w_.EndObject();
+    if (tee_) {
+      tee_->close();
+    }
     return *this;
   }
   J& key(std::string_view k) {
     w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+    if (tee_) {
+      tee_->key(k);
+    }
     return *this;
   }
   J& str(std::string_view v) {
     w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+    if (tee_) {
+      tee_->str(v);
+    }
     return *this;
   }
   J& kv(std::string_view k, std::string_view v) { return key(k).str(v); }
@@ -61,15 +164,24 @@ public:
     // The parser checked `decimal` against FHIR's decimal syntax, which is JSON number syntax,
     // so it is written as it came (a number, not a string).
     w_.RawValue(decimal.data(), decimal.size(), rapidjson::kNumberType);
+    if (tee_) {
+      tee_->number(decimal);
+    }
     return *this;
   }
   J& arr(std::string_view k) {
     key(k);
     w_.StartArray();
+    if (tee_) {
+      tee_->start_array();
+    }
     return *this;
   }
   J& end_arr() {
     w_.EndArray();
+    if (tee_) {
+      tee_->close();
+    }
     return *this;
   }
   J& obj(std::string_view k) {
@@ -88,12 +200,17 @@ public:
     close().end_arr();
     return close();
   }
-  Writer& raw() { return w_; }
   [[nodiscard]] std::string take() { return {sb_.GetString(), sb_.GetSize()}; }
+  /** checked: whether the resource is also being built for the checks. */
+  [[nodiscard]] bool checked() const { return tee_.has_value(); }
+  /** issues: the checks' findings on the finished resource (checked() only). */
+  [[nodiscard]] std::vector<fhir::Issue> issues() const { return tee_->issues(); }
 
 private:
+  static constexpr std::size_t kStartBytes = 2048;  // a resource is 0.5-2 KB: few regrowths
   rapidjson::StringBuffer sb_;
   Writer w_;
+  std::optional<Tee> tee_;
 };
 
 /** Ctx: what every resource of one extract shares. */
@@ -106,13 +223,20 @@ struct Ctx {
   const mapping::Mapper* mapper = nullptr;
   OdsCode sender;
   std::vector<std::string>* warnings = nullptr;
+  /** checks: when set, each resource's UK Core findings, in the order of the resources. */
+  std::vector<std::vector<fhir::Issue>>* checks = nullptr;
+  /** pool: the buffer each checked resource's document is built in (reused). */
+  std::vector<char>* pool = nullptr;
+  detail::ReadV2Lookups* lookups = nullptr;  // the message's Read v2 -> SNOMED CT lookups
+  std::string meta_source{};                 // kMetaSourcePrefix + ods, written on every resource
+  std::string entry_id_system{};             // urn:caregw:id:<ods>:emis-entry-guid
 };
 
 /** head: resourceType, id, meta (source, and restricted when confidential), identifier. */
 void head(J& j, const Ctx& c, std::string_view type, std::string_view id, bool confidential,
           bool entry_identifier = true) {
   j.open().kv("resourceType", type).kv("id", id);
-  j.obj("meta").kv("source", std::string(kMetaSourcePrefix) + c.ods);
+  j.obj("meta").kv("source", c.meta_source);
   if (confidential) {
     // EMIS marks an entry confidential: carry that as restricted. The policy engine acts on
     // sensitivity classes only, and this flag names none (adapters/emis/README.md).
@@ -126,12 +250,7 @@ void head(J& j, const Ctx& c, std::string_view type, std::string_view id, bool c
   }
   j.close();
   if (entry_identifier) {
-    j.arr("identifier")
-        .open()
-        .kv("system", std::string("urn:caregw:id:") + c.ods + ":emis-entry-guid")
-        .kv("value", id)
-        .close()
-        .end_arr();
+    j.arr("identifier").open().kv("system", c.entry_id_system).kv("value", id).close().end_arr();
   }
 }
 
@@ -147,8 +266,7 @@ void code_concept(J& j, const Ctx& c, const std::string& where, std::string_view
     j.open().kv("system", code.map_system).kv("code", code.map_code).opt("display", code.term);
     j.close();
   } else if (code.system == detail::kReadV2System) {
-    auto m = c.mapper->code(mapping::Adapter::kEmis, {code.system, code.value, code.term},
-                            detail::kSnomedSystem);
+    const mapping::Mapped& m = c.lookups->snomed(code.value, code.term);
     if (m.mapped) {
       j.open().kv("system", m.coding.system).kv("code", m.coding.code);
       j.opt("display", m.coding.display).close();
@@ -186,22 +304,26 @@ void note(J& j, std::string_view text) {
 }
 
 /** finish: closes the resource and adds it to the message. */
-void finish(J& j, std::string_view type, std::string_view id, ingest::TranslatedMessage& out) {
+void finish(const Ctx& c, J& j, std::string_view type, std::string_view id,
+            ingest::TranslatedMessage& out) {
   j.close();
+  if (j.checked()) {
+    c.checks->push_back(j.issues());
+  }
   out.resources.push_back({std::string(type), std::string(id), j.take(), false});
 }
 
 void organisation(const Ctx& c, ingest::TranslatedMessage& out) {
-  J j;
+  J j(c.pool);
   head(j, c, "Organization", c.ods, false, false);
   j.arr("identifier").open().kv("system", detail::kOdsSystem).kv("value", c.ods).close().end_arr();
   j.opt("name", c.ex->registration.practice_name);
-  finish(j, "Organization", c.ods, out);
+  finish(c, j, "Organization", c.ods, out);
 }
 
 void people(const Ctx& c, ingest::TranslatedMessage& out) {
   for (const xml::Person& p : c.ex->people) {
-    J j;
+    J j(c.pool);
     head(j, c, "Practitioner", p.guid, false, false);
     j.arr("identifier")
         .open()
@@ -220,7 +342,7 @@ void people(const Ctx& c, ingest::TranslatedMessage& out) {
     if (!p.role.empty()) {
       j.arr("qualification").open().obj("code").kv("text", p.role).close().close().end_arr();
     }
-    finish(j, "Practitioner", p.guid, out);
+    finish(c, j, "Practitioner", p.guid, out);
   }
 }
 
@@ -242,7 +364,7 @@ std::vector<std::string> split_words(std::string_view s) {
 
 void patient(Ctx& c, ingest::TranslatedMessage& out) {
   const xml::Registration& r = c.ex->registration;
-  J j;
+  J j(c.pool);
   head(j, c, "Patient", c.patient_id, false, false);
   j.arr("identifier");
   if (!r.nhs_number.empty()) {
@@ -327,12 +449,12 @@ void patient(Ctx& c, ingest::TranslatedMessage& out) {
   j.obj("identifier").kv("system", detail::kOdsSystem).kv("value", c.ods).close();
   j.close().end_arr();
   j.ref("managingOrganization", "Organization", c.ods);
-  finish(j, "Patient", c.patient_id, out);
+  finish(c, j, "Patient", c.patient_id, out);
 }
 
 void consultations(const Ctx& c, ingest::TranslatedMessage& out) {
   for (const auto& con : c.ex->consultations) {
-    J j;
+    J j(c.pool);
     head(j, c, "Encounter", con.guid, false);
     j.kv("status", "finished");
     if (con.type.empty()) {
@@ -369,12 +491,12 @@ void consultations(const Ctx& c, ingest::TranslatedMessage& out) {
       j.close().end_arr();
     }
     j.ref("serviceProvider", "Organization", c.ods);
-    finish(j, "Encounter", con.guid, out);
+    finish(c, j, "Encounter", con.guid, out);
   }
 }
 
 void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out) {
-  J j;
+  J j(c.pool);
   head(j, c, "Condition", e.guid, e.confidential);
   if (!e.problem->significance.empty()) {
     j.arr("extension").open().kv("url", kProblemSignificance);
@@ -400,11 +522,11 @@ void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out
   j.kv("recordedDate", e.date);
   practitioner(j, c, "recorder", e.author_ref);
   note(j, e.comment);
-  finish(j, "Condition", e.guid, out);
+  finish(c, j, "Condition", e.guid, out);
 }
 
 void observation(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out) {
-  J j;
+  J j(c.pool);
   head(j, c, "Observation", e.guid, e.confidential);
   j.kv("status", "final");
   code_concept(j, c, e.path + "/Code", "code", e.code, e.display_term);
@@ -423,7 +545,7 @@ void observation(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& o
     j.close();
   }
   note(j, e.comment);
-  finish(j, "Observation", e.guid, out);
+  finish(c, j, "Observation", e.guid, out);
 }
 
 void medication_request(const xml::Medication& m, J& j, std::string_view status) {
@@ -436,7 +558,7 @@ void medication_request(const xml::Medication& m, J& j, std::string_view status)
 void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessage& out) {
   const std::string ms_id = m.guid + "-MS";
   {
-    J j;
+    J j(c.pool);
     head(j, c, "MedicationStatement", ms_id, m.confidential);
     j.arr("basedOn")
         .open()
@@ -453,10 +575,10 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
     if (!m.dosage.empty()) {
       j.arr("dosage").open().kv("text", m.dosage).close().end_arr();
     }
-    finish(j, "MedicationStatement", ms_id, out);
+    finish(c, j, "MedicationStatement", ms_id, out);
   }
   {
-    J j;  // the authorisation (GP Connect's "plan" MedicationRequest)
+    J j(c.pool);  // the authorisation (GP Connect's "plan" MedicationRequest)
     head(j, c, "MedicationRequest", m.guid, m.confidential);
     medication_request(m, j,
                        m.status == "active" ? "active"
@@ -483,10 +605,10 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
       j.obj("dispenseRequest").obj("quantity").num("value", m.quantity).opt("unit", m.units);
       j.close().close();
     }
-    finish(j, "MedicationRequest", m.guid, out);
+    finish(c, j, "MedicationRequest", m.guid, out);
   }
   for (const auto& is : m.issues) {
-    J j;  // one issue: an "order" based on the authorisation
+    J j(c.pool);  // one issue: an "order" based on the authorisation
     head(j, c, "MedicationRequest", is.guid, m.confidential);
     medication_request(m, j, "completed");
     j.kv("intent", "order");
@@ -506,12 +628,12 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
       j.obj("dispenseRequest").obj("quantity").num("value", is.quantity).opt("unit", is.units);
       j.close().close();
     }
-    finish(j, "MedicationRequest", is.guid, out);
+    finish(c, j, "MedicationRequest", is.guid, out);
   }
 }
 
 void allergy(const Ctx& c, const xml::Allergy& a, ingest::TranslatedMessage& out) {
-  J j;
+  J j(c.pool);
   head(j, c, "AllergyIntolerance", a.guid, a.confidential);
   j.concept_of("clinicalStatus",
                "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", a.status, {});
@@ -529,7 +651,7 @@ void allergy(const Ctx& c, const xml::Allergy& a, ingest::TranslatedMessage& out
     j.arr("reaction").open().arr("manifestation").open().kv("text", a.reaction).close().end_arr();
     j.opt("severity", a.severity).close().end_arr();
   }
-  finish(j, "AllergyIntolerance", a.guid, out);
+  finish(c, j, "AllergyIntolerance", a.guid, out);
 }
 
 void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
@@ -543,7 +665,7 @@ void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
       {"administrative", {"admin", "Administrative"}},
   };
   const auto& cat = kCategory.at(a.type);
-  J j;
+  J j(c.pool);
   head(j, c, "Flag", a.guid, false);
   j.kv("status", a.status);
   j.arr("category").open().arr("coding").open();
@@ -559,13 +681,19 @@ void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
   subject(j, c);
   j.obj("period").kv("start", a.date).opt("end", a.end_date).close();
   practitioner(j, c, "author", a.author_ref);
-  finish(j, "Flag", a.guid, out);
+  finish(c, j, "Flag", a.guid, out);
 }
 
-/** translate_extract: one extract; `sender` absent offline (the practice it names is used). */
-Result<ingest::TranslatedMessage> translate_extract(const std::optional<OdsCode>& sender,
-                                                    std::string_view body,
-                                                    const mapping::Mapper& mapper) {
+/** kPoolBytes: the buffer a checked resource's document starts in (a resource is 1-2 KB). */
+constexpr std::size_t kPoolBytes = std::size_t{16} * 1024;
+
+/**
+ * translate_extract: one extract; `sender` absent offline (the practice it names is used). With
+ * `checks`, each resource's UK Core findings are added to it, in the order of the resources.
+ */
+Result<ingest::TranslatedMessage> translate_extract(
+    const std::optional<OdsCode>& sender, std::string_view body, const mapping::Mapper& mapper,
+    std::vector<std::vector<fhir::Issue>>* checks = nullptr) {
   auto parsed = xml::parse_extract(body);
   if (!parsed) {
     return parsed.error();
@@ -588,6 +716,16 @@ Result<ingest::TranslatedMessage> translate_extract(const std::optional<OdsCode>
   }
   Ctx c{&ex, practice->str(), ex.registration.guid,         {},
         {},  &mapper,         sender ? *sender : *practice, &out.warnings};
+  detail::ReadV2Lookups lookups(mapper);
+  c.lookups = &lookups;
+  c.meta_source.append(kMetaSourcePrefix).append(c.ods);
+  c.entry_id_system.append("urn:caregw:id:").append(c.ods).append(":emis-entry-guid");
+  std::vector<char> pool;
+  if (checks != nullptr) {
+    pool.resize(kPoolBytes);
+    c.checks = checks;
+    c.pool = &pool;
+  }
   for (const auto& p : ex.people) {
     c.people[p.ref_id] = p.guid;
   }
@@ -736,6 +874,17 @@ Result<OfflineTranslation> translate_emis_xml_offline(std::string_view body,
     return t.error();
   }
   return OfflineTranslation{to_r4_bundle(*t), std::move(t->warnings)};
+}
+
+Result<CheckedTranslation> translate_emis_xml_checked(const OdsCode& sender, std::string_view body,
+                                                      const mapping::Mapper& mapper) {
+  CheckedTranslation out;
+  auto t = translate_extract(sender, body, mapper, &out.issues);
+  if (!t) {
+    return t.error();
+  }
+  out.message = std::move(*t);
+  return out;
 }
 
 }  // namespace gw::adapters::emis

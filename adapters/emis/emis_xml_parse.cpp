@@ -47,6 +47,7 @@ struct ParseState {
   long message_line = 0;
   startElementNsSAX2Func start = nullptr;
   endElementNsSAX2Func end = nullptr;
+  struct TreeBuilder* builder = nullptr;  // the light tree being built (parse_tree only)
 };
 
 ParseState& state_of(void* ctx) {
@@ -150,7 +151,8 @@ Result<void> check_utf8(std::string_view s) {
   return {};
 }
 
-Result<DocPtr> parse_document(std::string_view text, const XmlLimits& limits) {
+/** prechecks: size, emptiness and encoding, before any parse. */
+Result<void> prechecks(std::string_view text, const XmlLimits& limits) {
   init_libxml_once();
   if (text.size() > limits.max_bytes || text.size() > static_cast<std::size_t>(INT_MAX)) {
     return make_error(Errc::kPayloadTooLarge, "/: the extract is larger than " +
@@ -159,11 +161,16 @@ Result<DocPtr> parse_document(std::string_view text, const XmlLimits& limits) {
   if (text.empty()) {
     return detail::located(Errc::kBadRequest, "/", "the extract is empty");
   }
-  if (auto r = check_utf8(text); !r) {
-    return r.error();
-  }
-  std::unique_ptr<xmlParserCtxt, CtxtFree> ctxt(
-      xmlCreateMemoryParserCtxt(text.data(), static_cast<int>(text.size())));
+  return check_utf8(text);
+}
+
+using CtxtPtr = std::unique_ptr<xmlParserCtxt, CtxtFree>;
+
+/** locked_down_context: a parser context over `text` with the settings below and `st` wired in
+ *  (depth bound, DOCTYPE refused, errors kept); the element callbacks `st` wraps are the
+ *  context's own (the tree builder) unless `st.start` / `st.end` are set already. */
+Result<CtxtPtr> locked_down_context(std::string_view text, ParseState& st) {
+  CtxtPtr ctxt(xmlCreateMemoryParserCtxt(text.data(), static_cast<int>(text.size())));
   if (!ctxt || ctxt->sax == nullptr) {
     return make_error(Errc::kInternal, "cannot create an XML parser");
   }
@@ -175,10 +182,12 @@ Result<DocPtr> parse_document(std::string_view text, const XmlLimits& limits) {
   options |= XML_PARSE_NO_XXE;
 #endif
   xmlCtxtUseOptions(ctxt.get(), options);
-  ParseState st;
-  st.max_depth = limits.max_depth;
-  st.start = ctxt->sax->startElementNs;
-  st.end = ctxt->sax->endElementNs;
+  if (st.start == nullptr) {
+    st.start = ctxt->sax->startElementNs;
+  }
+  if (st.end == nullptr) {
+    st.end = ctxt->sax->endElementNs;
+  }
   if (st.start == nullptr || st.end == nullptr) {
     return make_error(Errc::kInternal, "XML parser is not in SAX2 mode");
   }
@@ -189,13 +198,12 @@ Result<DocPtr> parse_document(std::string_view text, const XmlLimits& limits) {
   ctxt->sax->externalSubset = on_doctype;
   ctxt->sax->serror = on_error;
   ctxt->sax->warning = nullptr;
+  return ctxt;
+}
 
-  xmlParseDocument(ctxt.get());
-  DocPtr doc(ctxt->myDoc);
-  ctxt->myDoc = nullptr;
-  const bool well_formed = ctxt->wellFormed != 0;
-  ctxt.reset();
-
+/** parse_problem: the refusal a finished parse calls for, if any. */
+std::optional<Error> parse_problem(const ParseState& st, bool well_formed, bool has_root,
+                                   const XmlLimits& limits) {
   if (st.doctype) {
     return bad("/: a DOCTYPE is not allowed in an EMIS extract (line " +
                std::to_string(st.stop_line) + "): DTDs and entity declarations are refused");
@@ -204,19 +212,265 @@ Result<DocPtr> parse_document(std::string_view text, const XmlLimits& limits) {
     return bad(std::string("/: XML nesting is deeper than ") + std::to_string(limits.max_depth) +
                std::string(" levels at line ") + std::to_string(st.stop_line));
   }
-  if (!well_formed || !doc) {
+  if (!well_formed) {
     return bad(std::string("/: XML is not well-formed at line ") + std::to_string(st.message_line) +
                ": " + (st.message.empty() ? std::string("parse failed") : st.message));
   }
-  if (xmlDocGetRootElement(doc.get()) == nullptr) {
+  if (!has_root) {
     return bad("/: the document has no root element");
+  }
+  return std::nullopt;
+}
+
+/** parse_document: the extract as a libxml2 tree. */
+Result<DocPtr> parse_document(std::string_view text, const XmlLimits& limits) {
+  if (auto r = prechecks(text, limits); !r) {
+    return r.error();
+  }
+  ParseState st;
+  st.max_depth = limits.max_depth;
+  auto ctxt = locked_down_context(text, st);
+  if (!ctxt) {
+    return ctxt.error();
+  }
+  xmlParseDocument(ctxt->get());
+  DocPtr doc((*ctxt)->myDoc);
+  (*ctxt)->myDoc = nullptr;
+  const bool well_formed = (*ctxt)->wellFormed != 0;
+  ctxt->reset();
+  if (auto e =
+          parse_problem(st, well_formed && doc, doc && xmlDocGetRootElement(doc.get()), limits)) {
+    return *e;
   }
   return doc;
 }
 
-// ---- reading the tree ---------------------------------------------------------------------------
+// ---- the light tree -----------------------------------------------------------------------------
+// What the reader needs of the document: elements (local name, element children in order) and
+// each element's own character data joined. Built straight from the parser's SAX events, which
+// costs a fraction of libxml2's tree (nodes for every text run, freed one by one). Where the
+// two could differ, the tree is built from libxml2's own tree instead (see TreeBuilder).
 
-bool is_element(const xmlNode* n) { return n != nullptr && n->type == XML_ELEMENT_NODE; }
+/** Node: one element. */
+struct Node {
+  std::string_view name;
+  const Node* children = nullptr;  // its first element child
+  const Node* next = nullptr;      // its next element sibling
+  std::string_view text;           // its text and CDATA, joined (read only when it has no children)
+  // While building:
+  Node* last = nullptr;
+  std::size_t text_at = 0;
+  std::size_t text_size = 0;
+};
+
+/** Tree: the elements of one extract; names point into the parser's dictionary it keeps. */
+struct Tree {
+  std::vector<Node> nodes;
+  std::string chars;  // every element's character data
+  const Node* root = nullptr;
+  CtxtPtr ctxt;  // owns the names (its dictionary)
+  DocPtr doc;    // or, built from libxml2's tree, that tree
+};
+using TreePtr = std::unique_ptr<Tree>;
+
+/**
+ * TreeBuilder: the SAX events into a Tree. Where reading libxml2's tree might give another
+ * answer, the parse stops and the tree is built from libxml2's tree instead (`fallback`), so the
+ * result is always the same: attributes (libxml2's tree builder may report on them, e.g. a bad
+ * xml:id); comments, processing instructions and CDATA sections inside the root, and an
+ * element's text over the reader's limit (libxml2's tree leaves out some runs of white space
+ * before markup or a CR; trimming hides that, except from the length limit).
+ */
+struct TreeBuilder {
+  Tree* tree = nullptr;
+  std::size_t max_text = 0;  // the reader's limit on one element's text
+  std::vector<Node*> open;
+  bool fallback = false;
+
+  void start(std::string_view name) {
+    Node& n = tree->nodes.emplace_back();
+    n.name = name;
+    if (open.empty()) {
+      tree->root = &n;
+    } else {
+      Node* parent = open.back();
+      if (parent->last == nullptr) {
+        parent->children = &n;
+      } else {
+        parent->last->next = &n;
+      }
+      parent->last = &n;
+    }
+    open.push_back(&n);
+  }
+  void chars(std::string_view s) {
+    if (open.empty()) {
+      return;  // outside the root: white space only (anything else is not well-formed)
+    }
+    Node& n = *open.back();
+    if (n.text_size == 0 || n.text_at + n.text_size != tree->chars.size()) {
+      // A new run, or one split by child elements (then the element's text is never read).
+      n.text_at = tree->chars.size();
+      n.text_size = 0;
+    }
+    tree->chars.append(s);
+    n.text_size += s.size();
+    if (n.text_size > max_text) {
+      fallback = true;
+    }
+  }
+};
+
+TreeBuilder& builder_of(void* ctx) { return *state_of(ctx).builder; }
+
+void stop_for_fallback(void* ctx) {
+  builder_of(ctx).fallback = true;
+  xmlStopParser(static_cast<xmlParserCtxt*>(ctx));
+}
+
+void tree_start(void* ctx, const xmlChar* localname, const xmlChar* /*prefix*/,
+                const xmlChar* /*uri*/, int /*nb_namespaces*/, const xmlChar** /*namespaces*/,
+                int nb_attributes, int /*nb_defaulted*/, const xmlChar** /*attributes*/) {
+  if (nb_attributes > 0) {
+    stop_for_fallback(ctx);
+    return;
+  }
+  builder_of(ctx).start(sv(localname));
+}
+
+void tree_end(void* ctx, const xmlChar* /*localname*/, const xmlChar* /*prefix*/,
+              const xmlChar* /*uri*/) {
+  TreeBuilder& b = builder_of(ctx);
+  if (!b.open.empty()) {
+    b.open.pop_back();
+  }
+}
+
+void tree_chars(void* ctx, const xmlChar* ch, int len) {
+  TreeBuilder& b = builder_of(ctx);
+  b.chars(std::string_view(reinterpret_cast<const char*>(ch), static_cast<std::size_t>(len)));
+  if (b.fallback) {
+    xmlStopParser(static_cast<xmlParserCtxt*>(ctx));
+  }
+}
+
+void tree_markup(void* ctx, const xmlChar* /*a*/) {
+  if (!builder_of(ctx).open.empty()) {
+    stop_for_fallback(ctx);
+  }
+}
+
+void tree_pi(void* ctx, const xmlChar* /*target*/, const xmlChar* /*data*/) {
+  if (!builder_of(ctx).open.empty()) {
+    stop_for_fallback(ctx);
+  }
+}
+
+void tree_cdata(void* ctx, const xmlChar* /*value*/, int /*len*/) { stop_for_fallback(ctx); }
+
+/** finish_tree: every element's text as a view of the tree's character data. */
+void finish_tree(Tree& t) {
+  for (Node& n : t.nodes) {
+    n.text = std::string_view(t.chars).substr(n.text_at, n.text_size);
+  }
+}
+
+/** add_dom_element: `e` and its element descendants into the tree (the fallback). */
+void add_dom_element(Tree& t, Node* parent, const xmlNode* e) {
+  Node& n = t.nodes.emplace_back();
+  n.name = sv(e->name);
+  if (parent == nullptr) {
+    t.root = &n;
+  } else if (parent->last == nullptr) {
+    parent->children = &n;
+    parent->last = &n;
+  } else {
+    parent->last->next = &n;
+    parent->last = &n;
+  }
+  n.text_at = t.chars.size();
+  for (const xmlNode* c = e->children; c != nullptr; c = c->next) {
+    if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+      t.chars.append(sv(c->content));
+    }
+  }
+  n.text_size = t.chars.size() - n.text_at;
+  for (const xmlNode* c = e->children; c != nullptr; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE) {
+      add_dom_element(t, &n, c);
+    }
+  }
+}
+
+std::size_t count_elements(const xmlNode* e) {
+  std::size_t n = 1;
+  for (const xmlNode* c = e->children; c != nullptr; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE) {
+      n += count_elements(c);
+    }
+  }
+  return n;
+}
+
+/** tree_from_document: the light tree of libxml2's tree (the fallback). */
+Result<TreePtr> tree_from_document(std::string_view text, const XmlLimits& limits) {
+  auto doc = parse_document(text, limits);
+  if (!doc) {
+    return doc.error();
+  }
+  auto t = std::make_unique<Tree>();
+  const xmlNode* root = xmlDocGetRootElement(doc->get());
+  t->nodes.reserve(count_elements(root));  // no reallocation: nodes point at each other
+  add_dom_element(*t, nullptr, root);
+  t->doc = std::move(*doc);
+  finish_tree(*t);
+  return t;
+}
+
+/** parse_tree: the extract's light tree, refused as parse_document refuses. */
+Result<TreePtr> parse_tree(std::string_view text, const XmlLimits& limits) {
+  if (auto r = prechecks(text, limits); !r) {
+    return r.error();
+  }
+  auto t = std::make_unique<Tree>();
+  // Every element starts with '<': no reallocation, since nodes point at each other.
+  t->nodes.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '<')) + 1);
+  t->chars.reserve(text.size() / 4);
+  TreeBuilder builder;
+  builder.tree = t.get();
+  builder.max_text = limits.max_text_bytes;
+  ParseState st;
+  st.max_depth = limits.max_depth;
+  st.builder = &builder;
+  st.start = tree_start;
+  st.end = tree_end;
+  auto ctxt = locked_down_context(text, st);
+  if (!ctxt) {
+    return ctxt.error();
+  }
+  xmlSAXHandler* sax = (*ctxt)->sax;
+  sax->characters = tree_chars;
+  sax->ignorableWhitespace = tree_chars;
+  sax->cdataBlock = tree_cdata;
+  sax->comment = tree_markup;
+  sax->processingInstruction = tree_pi;
+  sax->reference = tree_markup;
+  xmlParseDocument(ctxt->get());
+  DocPtr doc((*ctxt)->myDoc);  // the document node alone (no elements were added to it)
+  (*ctxt)->myDoc = nullptr;
+  if (builder.fallback) {
+    return tree_from_document(text, limits);
+  }
+  const bool well_formed = (*ctxt)->wellFormed != 0;
+  if (auto e = parse_problem(st, well_formed, t->root != nullptr, limits)) {
+    return *e;
+  }
+  t->ctxt = std::move(*ctxt);
+  finish_tree(*t);
+  return t;
+}
+
+// ---- reading the tree ---------------------------------------------------------------------------
 
 /** Reader: reads elements with a sticky first error, so each reading function stays short. */
 class Reader {
@@ -234,12 +488,12 @@ public:
   }
 
   /** children: every element child named `name`, with its XPath ("<path>/<name>[i]"). */
-  std::vector<std::pair<const xmlNode*, std::string>> children(const xmlNode* parent,
-                                                               const std::string& path,
-                                                               std::string_view name) {
-    std::vector<std::pair<const xmlNode*, std::string>> out;
-    for (const xmlNode* c = parent->children; c != nullptr; c = c->next) {
-      if (is_element(c) && sv(c->name) == name) {
+  std::vector<std::pair<const Node*, std::string>> children(const Node* parent,
+                                                            const std::string& path,
+                                                            std::string_view name) {
+    std::vector<std::pair<const Node*, std::string>> out;
+    for (const Node* c = parent->children; c != nullptr; c = c->next) {
+      if (c->name == name) {
         out.emplace_back(c, std::string{});
       }
     }
@@ -250,11 +504,11 @@ public:
   }
 
   /** child: the one element child named `name` (nullptr if absent; a repeat is an error). */
-  const xmlNode* child(const xmlNode* parent, const std::string& path, std::string_view name,
-                       bool required) {
-    const xmlNode* found = nullptr;
-    for (const xmlNode* c = parent->children; c != nullptr; c = c->next) {
-      if (is_element(c) && sv(c->name) == name) {
+  const Node* child(const Node* parent, const std::string& path, std::string_view name,
+                    bool required) {
+    const Node* found = nullptr;
+    for (const Node* c = parent->children; c != nullptr; c = c->next) {
+      if (c->name == name) {
         if (found != nullptr) {
           fail(path + "/" + std::string(name), "the element is repeated; it may appear once");
           return nullptr;
@@ -269,42 +523,35 @@ public:
   }
 
   /** text: the trimmed text of element child `name` ("" when absent and not required). */
-  std::string text(const xmlNode* parent, const std::string& path, std::string_view name,
+  std::string text(const Node* parent, const std::string& path, std::string_view name,
                    bool required = false) {
-    const xmlNode* c = child(parent, path, name, required);
+    const Node* c = child(parent, path, name, required);
     if (c == nullptr) {
       return {};
     }
-    const std::string here = path + "/" + std::string(name);
-    std::string out;
-    for (const xmlNode* t = c->children; t != nullptr; t = t->next) {
-      if (is_element(t)) {
-        fail(here, "expected text, found an element");
-        return {};
-      }
-      if (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE) {
-        out += sv(t->content);
-      }
-    }
-    if (out.size() > limits_.max_text_bytes) {
-      fail(here, std::string("the text is longer than ") + std::to_string(limits_.max_text_bytes) +
-                     " bytes");
+    if (c->children != nullptr) {
+      fail(join(path, name), "expected text, found an element");
       return {};
     }
-    const auto b = out.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) {
-      out.clear();
-    } else {
-      out = out.substr(b, out.find_last_not_of(" \t\r\n") - b + 1);
+    const std::string_view all = c->text;
+    if (all.size() > limits_.max_text_bytes) {
+      fail(join(path, name), std::string("the text is longer than ") +
+                                 std::to_string(limits_.max_text_bytes) + " bytes");
+      return {};
+    }
+    const auto b = all.find_first_not_of(" \t\r\n");
+    std::string out;
+    if (b != std::string_view::npos) {
+      out = all.substr(b, all.find_last_not_of(" \t\r\n") - b + 1);
     }
     if (out.empty() && required) {
-      fail(here, "required element is empty");
+      fail(join(path, name), "required element is empty");
     }
     return out;
   }
 
   /** date: a date or dateTime element, checked (yyyy, yyyy-mm, yyyy-mm-dd or with a time). */
-  std::string date(const xmlNode* parent, const std::string& path, std::string_view name,
+  std::string date(const Node* parent, const std::string& path, std::string_view name,
                    bool required = false) {
     std::string d = text(parent, path, name, required);
     if (d.empty()) {
@@ -318,7 +565,7 @@ public:
   }
 
   /** choice: `name`'s text lower-cased and checked against `allowed` (written as they are). */
-  std::string choice(const xmlNode* parent, const std::string& path, std::string_view name,
+  std::string choice(const Node* parent, const std::string& path, std::string_view name,
                      const std::vector<std::string_view>& allowed, bool required) {
     std::string v = text(parent, path, name, required);
     if (v.empty()) {
@@ -344,12 +591,12 @@ public:
   }
 
   /** flag: a true/false element (absent: false). */
-  bool flag(const xmlNode* parent, const std::string& path, std::string_view name) {
+  bool flag(const Node* parent, const std::string& path, std::string_view name) {
     return choice(parent, path, name, {"true", "false"}, false) == "true";
   }
 
   /** guid: a GUID element that is a usable FHIR id, unique in the extract. */
-  std::string guid(const xmlNode* parent, const std::string& path) {
+  std::string guid(const Node* parent, const std::string& path) {
     std::string g = text(parent, path, "GUID", true);
     if (g.empty()) {
       return g;
@@ -368,26 +615,25 @@ public:
   }
 
   /** ref: <name><RefID>n</RefID></name>, checked against the PeopleList. */
-  std::string ref(const xmlNode* parent, const std::string& path, std::string_view name,
+  std::string ref(const Node* parent, const std::string& path, std::string_view name,
                   bool required) {
-    const xmlNode* c = child(parent, path, name, required);
+    const Node* c = child(parent, path, name, required);
     if (c == nullptr) {
       return {};
     }
-    const std::string here = path + "/" + std::string(name);
-    std::string id = text(c, here, "RefID", true);
+    std::string id = text(c, join(path, name), "RefID", true);
     if (!id.empty() && people_.count(id) == 0) {
-      fail(here + "/RefID", "no Person in the PeopleList has this RefID");
+      fail(join(path, name) + "/RefID", "no Person in the PeopleList has this RefID");
       return {};
     }
     return id;
   }
 
   /** code: a Code element (Value, Scheme, Term, MapCode, MapScheme). */
-  Code code(const xmlNode* parent, const std::string& path, std::string_view name,
+  Code code(const Node* parent, const std::string& path, std::string_view name,
             const std::vector<std::string_view>& schemes) {
     Code out;
-    const xmlNode* c = child(parent, path, name, true);
+    const Node* c = child(parent, path, name, true);
     if (c == nullptr) {
       return out;
     }
@@ -448,6 +694,13 @@ public:
   void add_person(const std::string& ref_id) { people_.insert(ref_id); }
 
 private:
+  /** join: "<path>/<name>" (an element's XPath, made when it is needed). */
+  static std::string join(const std::string& path, std::string_view name) {
+    std::string out;
+    out.reserve(path.size() + 1 + name.size());
+    out.append(path).append("/").append(name);
+    return out;
+  }
   static bool all_digits(std::string_view s) {
     return !s.empty() && s.size() <= 18 &&
            std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -477,8 +730,8 @@ private:
 
 const std::string kRoot = "/MedicalRecord";
 
-void read_people(Reader& rd, const xmlNode* root, Extract& out) {
-  const xmlNode* list = rd.child(root, kRoot, "PeopleList", false);
+void read_people(Reader& rd, const Node* root, Extract& out) {
+  const Node* list = rd.child(root, kRoot, "PeopleList", false);
   if (list == nullptr) {
     return;
   }
@@ -495,10 +748,10 @@ void read_people(Reader& rd, const xmlNode* root, Extract& out) {
   }
 }
 
-void read_registration(Reader& rd, const xmlNode* root, Extract& out) {
+void read_registration(Reader& rd, const Node* root, Extract& out) {
   Registration& r = out.registration;
   r.path = kRoot + "/Registration";
-  const xmlNode* n = rd.child(root, kRoot, "Registration", true);
+  const Node* n = rd.child(root, kRoot, "Registration", true);
   if (n == nullptr) {
     return;
   }
@@ -515,7 +768,7 @@ void read_registration(Reader& rd, const xmlNode* root, Extract& out) {
     rd.fail(r.path + "/DateOfBirth", "a date of birth is a date (yyyy-mm-dd), not a dateTime");
   }
   r.sex = rd.text(n, r.path, "Sex", true);
-  if (const xmlNode* a = rd.child(n, r.path, "Address", false)) {
+  if (const Node* a = rd.child(n, r.path, "Address", false)) {
     const std::string ap = r.path + "/Address";
     for (std::string_view part : {"HouseNameFlat", "Street", "Village"}) {
       if (std::string v = rd.text(a, ap, part); !v.empty()) {
@@ -529,7 +782,7 @@ void read_registration(Reader& rd, const xmlNode* root, Extract& out) {
   r.home_telephone = rd.text(n, r.path, "HomeTelephone");
   r.mobile_telephone = rd.text(n, r.path, "MobileTelephone");
   r.email = rd.text(n, r.path, "EmailAddress");
-  if (const xmlNode* p = rd.child(n, r.path, "RegisteredPractice", true)) {
+  if (const Node* p = rd.child(n, r.path, "RegisteredPractice", true)) {
     r.practice_ods = rd.text(p, r.path + "/RegisteredPractice", "OdsCode", true);
     r.practice_name = rd.text(p, r.path + "/RegisteredPractice", "Name");
   }
@@ -537,8 +790,8 @@ void read_registration(Reader& rd, const xmlNode* root, Extract& out) {
   r.usual_gp_ref = rd.ref(n, r.path, "UsualGP", false);
 }
 
-void read_consultations(Reader& rd, const xmlNode* root, Extract& out) {
-  const xmlNode* list = rd.child(root, kRoot, "ConsultationList", false);
+void read_consultations(Reader& rd, const Node* root, Extract& out) {
+  const Node* list = rd.child(root, kRoot, "ConsultationList", false);
   if (list == nullptr) {
     return;
   }
@@ -550,7 +803,7 @@ void read_consultations(Reader& rd, const xmlNode* root, Extract& out) {
     c.type = rd.text(n, path, "Type");
     c.user_ref = rd.ref(n, path, "UserID", true);
     c.location = rd.text(n, path, "Location");
-    if (const xmlNode* el = rd.child(n, path, "ElementList", false)) {
+    if (const Node* el = rd.child(n, path, "ElementList", false)) {
       for (const auto& [e, ep] : rd.children(el, path + "/ElementList", "ConsultationElement")) {
         ConsultationElement ce;
         ce.path = ep;
@@ -565,8 +818,8 @@ void read_consultations(Reader& rd, const xmlNode* root, Extract& out) {
 
 const std::vector<std::string_view> kEventSchemes = {"READ2", "SNOMED", "EMIS"};
 
-void read_events(Reader& rd, const xmlNode* root, Extract& out) {
-  const xmlNode* list = rd.child(root, kRoot, "EventList", false);
+void read_events(Reader& rd, const Node* root, Extract& out) {
+  const Node* list = rd.child(root, kRoot, "EventList", false);
   if (list == nullptr) {
     return;
   }
@@ -580,14 +833,14 @@ void read_events(Reader& rd, const xmlNode* root, Extract& out) {
     e.display_term = rd.text(n, path, "DisplayTerm");
     e.comment = rd.text(n, path, "Comment");
     e.confidential = rd.flag(n, path, "Confidential");
-    if (const xmlNode* nv = rd.child(n, path, "NumericValue", false)) {
+    if (const Node* nv = rd.child(n, path, "NumericValue", false)) {
       NumericValue v;
       v.value = rd.text(nv, path + "/NumericValue", "Value", true);
       v.units = rd.text(nv, path + "/NumericValue", "Units");
       rd.decimal(v.value, path + "/NumericValue/Value");
       e.numeric = std::move(v);
     }
-    if (const xmlNode* pr = rd.child(n, path, "Problem", false)) {
+    if (const Node* pr = rd.child(n, path, "Problem", false)) {
       Problem p;
       const std::string pp = path + "/Problem";
       p.status = rd.choice(pr, pp, "Status", {"Active", "Past", "Resolved"}, true);
@@ -599,8 +852,8 @@ void read_events(Reader& rd, const xmlNode* root, Extract& out) {
   }
 }
 
-void read_medications(Reader& rd, const xmlNode* root, Extract& out) {
-  const xmlNode* list = rd.child(root, kRoot, "MedicationList", false);
+void read_medications(Reader& rd, const Node* root, Extract& out) {
+  const Node* list = rd.child(root, kRoot, "MedicationList", false);
   if (list == nullptr) {
     return;
   }
@@ -610,7 +863,7 @@ void read_medications(Reader& rd, const xmlNode* root, Extract& out) {
     m.guid = rd.guid(n, path);
     m.date = rd.date(n, path, "AssignedDate", true);
     m.author_ref = rd.ref(n, path, "AuthorID", false);
-    if (const xmlNode* drug = rd.child(n, path, "Drug", true)) {
+    if (const Node* drug = rd.child(n, path, "Drug", true)) {
       m.drug = rd.code(drug, path + "/Drug", "PreparationID", {"DMD", "SNOMED", "EMISDRUG"});
     }
     m.dosage = rd.text(n, path, "Dosage");
@@ -625,7 +878,7 @@ void read_medications(Reader& rd, const xmlNode* root, Extract& out) {
     m.status = rd.choice(n, path, "DrugStatus", {"Active", "Past", "Cancelled"}, true);
     m.end_date = rd.date(n, path, "EndDate");
     m.confidential = rd.flag(n, path, "Confidential");
-    if (const xmlNode* il = rd.child(n, path, "IssueList", false)) {
+    if (const Node* il = rd.child(n, path, "IssueList", false)) {
       for (const auto& [i, ip] : rd.children(il, path + "/IssueList", "Issue")) {
         Issue is;
         is.path = ip;
@@ -642,8 +895,8 @@ void read_medications(Reader& rd, const xmlNode* root, Extract& out) {
   }
 }
 
-void read_allergies(Reader& rd, const xmlNode* root, Extract& out) {
-  const xmlNode* list = rd.child(root, kRoot, "AllergyList", false);
+void read_allergies(Reader& rd, const Node* root, Extract& out) {
+  const Node* list = rd.child(root, kRoot, "AllergyList", false);
   if (list == nullptr) {
     return;
   }
@@ -664,8 +917,8 @@ void read_allergies(Reader& rd, const xmlNode* root, Extract& out) {
   }
 }
 
-void read_alerts(Reader& rd, const xmlNode* root, Extract& out) {
-  const xmlNode* list = rd.child(root, kRoot, "AlertList", false);
+void read_alerts(Reader& rd, const Node* root, Extract& out) {
+  const Node* list = rd.child(root, kRoot, "AlertList", false);
   if (list == nullptr) {
     return;
   }
@@ -692,18 +945,18 @@ void read_alerts(Reader& rd, const xmlNode* root, Extract& out) {
 }  // namespace
 
 Result<Extract> parse_extract(std::string_view xml, const XmlLimits& limits) {
-  auto doc = parse_document(xml, limits);
-  if (!doc) {
-    return doc.error();
+  auto tree = parse_tree(xml, limits);
+  if (!tree) {
+    return tree.error();
   }
-  const xmlNode* root = xmlDocGetRootElement(doc->get());
-  if (sv(root->name) != "MedicalRecord") {
+  const Node* root = (*tree)->root;
+  if (root->name != "MedicalRecord") {
     return detail::located(Errc::kUnprocessable, "/",
                            "the root element must be MedicalRecord (an EMIS XML extract)");
   }
   Reader rd(limits);
   Extract out;
-  if (const xmlNode* h = rd.child(root, kRoot, "ExtractHeader", true)) {
+  if (const Node* h = rd.child(root, kRoot, "ExtractHeader", true)) {
     const std::string hp = kRoot + "/ExtractHeader";
     out.extract_id = rd.text(h, hp, "ExtractID", true);
     out.extract_datetime = rd.date(h, hp, "ExtractDateTime", true);
@@ -732,11 +985,11 @@ std::string extract_id(std::string_view xml) {
   }
   const xmlNode* root = xmlDocGetRootElement(doc->get());
   for (const xmlNode* h = root->children; h != nullptr; h = h->next) {
-    if (!is_element(h) || sv(h->name) != "ExtractHeader") {
+    if (h->type != XML_ELEMENT_NODE || sv(h->name) != "ExtractHeader") {
       continue;
     }
     for (const xmlNode* c = h->children; c != nullptr; c = c->next) {
-      if (is_element(c) && sv(c->name) == "ExtractID") {
+      if (c->type == XML_ELEMENT_NODE && sv(c->name) == "ExtractID") {
         xmlChar* content = xmlNodeGetContent(c);
         std::string id(sv(content));
         xmlFree(content);

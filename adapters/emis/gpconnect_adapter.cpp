@@ -8,10 +8,12 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "adapters/emis/checked.hpp"
 #include "adapters/emis/common.hpp"
 #include "adapters/emis/emis.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/stu3_to_r4.hpp"
+#include "gateway/fhir/validate.hpp"
 
 namespace gw::adapters::emis {
 namespace {
@@ -106,8 +108,8 @@ std::string practice_ods(const Value& entries, const Value& patient) {
 }
 
 std::string serialise(const Value& v) {
-  rapidjson::StringBuffer sb;
-  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  rapidjson::StringBuffer sb(nullptr, 2048);  // a resource is 0.5-2 KB: few regrowths
+  detail::JsonWriter w(sb);
   v.Accept(w);
   return {sb.GetString(), sb.GetSize()};
 }
@@ -128,10 +130,11 @@ std::string resource_id(const Value& res, std::string_view patient_id, std::size
   return detail::derived_id("gpc-", seed);
 }
 
-/** Translator: one response, one sender (absent offline: the practice the record names). */
-Result<ingest::TranslatedMessage> translate_gpconnect(const std::optional<OdsCode>& sender,
-                                                      std::string_view body,
-                                                      const mapping::Mapper& mapper) {
+/** Translator: one response, one sender (absent offline: the practice the record names). With
+ *  `checks`, each resource's UK Core findings are added to it, in the order of the resources. */
+Result<ingest::TranslatedMessage> translate_gpconnect(
+    const std::optional<OdsCode>& sender, std::string_view body, const mapping::Mapper& mapper,
+    std::vector<std::vector<fhir::Issue>>* checks = nullptr) {
   auto parsed = fhir::parse_json(body);
   if (!parsed) {
     return detail::located(Errc::kBadRequest, "/", parsed.error().detail);
@@ -162,14 +165,15 @@ Result<ingest::TranslatedMessage> translate_gpconnect(const std::optional<OdsCod
                            patients == 0 ? "no Patient: a structured record is about one patient"
                                          : "more than one Patient in one structured record");
   }
-  auto converted = fhir::stu3_to_r4(stu3);
-  if (!converted) {
-    return detail::located(Errc::kUnprocessable, "Bundle", converted.error().detail);
-  }
   ingest::TranslatedMessage out;
   out.kind = "gp-record";
   out.event = "gpc.getstructuredrecord";
   out.sender_message_id = gpc_message_id(stu3);
+  // The parsed body is not needed again: converted in place rather than copied.
+  auto converted = fhir::stu3_to_r4(std::move(*parsed));
+  if (!converted) {
+    return detail::located(Errc::kUnprocessable, "Bundle", converted.error().detail);
+  }
   for (const auto& issue : converted->issues) {
     out.warnings.push_back(issue.path + std::string(ingest::kLocationSeparator) + issue.message);
   }
@@ -214,6 +218,7 @@ Result<ingest::TranslatedMessage> translate_gpconnect(const std::optional<OdsCod
       *patient, source, detail::guid_shaped(patient_id) ? patient_id : std::string_view{},
       out.sender_message_id, patient_where, out.warnings);
 
+  detail::ReadV2Lookups lookups(mapper);
   for (rapidjson::SizeType i = 0; i < r4_entries->Size(); ++i) {
     Value* r = (*r4_entries)[i].IsObject() && (*r4_entries)[i].HasMember("resource")
                    ? &(*r4_entries)[i]["resource"]
@@ -234,10 +239,13 @@ Result<ingest::TranslatedMessage> translate_gpconnect(const std::optional<OdsCod
       r->AddMember("id", Value(tr.id.c_str(), a), a);
     }
     detail::set_meta_source(*r, owner.str(), a);
-    if (int unmapped = detail::map_read_codes(*r, mapper, a); unmapped > 0) {
+    if (int unmapped = detail::map_read_codes(*r, lookups, a); unmapped > 0) {
       out.warnings.push_back(where + ".resource." + tr.resource_type +
                              std::string(ingest::kLocationSeparator) + std::to_string(unmapped) +
                              " Read v2 code(s) with no SNOMED CT mapping, kept as sent");
+    }
+    if (checks != nullptr) {
+      checks->push_back(fhir::check_uk_core(*r));
     }
     tr.json = serialise(*r);
     out.resources.push_back(std::move(tr));
@@ -328,6 +336,17 @@ Result<OfflineTranslation> translate_gpconnect_offline(std::string_view body,
     return t.error();
   }
   return OfflineTranslation{to_r4_bundle(*t), std::move(t->warnings)};
+}
+
+Result<CheckedTranslation> translate_gpconnect_checked(const OdsCode& sender, std::string_view body,
+                                                       const mapping::Mapper& mapper) {
+  CheckedTranslation out;
+  auto t = translate_gpconnect(sender, body, mapper, &out.issues);
+  if (!t) {
+    return t.error();
+  }
+  out.message = std::move(*t);
+  return out;
 }
 
 }  // namespace gw::adapters::emis

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -113,17 +114,55 @@ void rewrite_references(Value& v, Alloc& a, bool root) {
 // --- code systems --------------------------------------------------------------------------------
 
 bool mentions_stu3(std::string_view s) {
-  std::string lower(s);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower.find("/stu3/") != std::string::npos;
+  constexpr std::string_view kStu3 = "/stu3/";
+  // ASCII case folding: what std::tolower does in the "C" locale.
+  const auto lower = [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+  };
+  return std::search(s.begin(), s.end(), kStu3.begin(), kStu3.end(),
+                     [&](char a, char b) { return lower(a) == b; }) != s.end();
 }
 
-void convert_code_systems(Value& v, const std::string& path, Aggregator& agg, Context& ctx,
-                          bool root) {
+/**
+ * CodePath: where convert_code_systems is: the segments (member names and array indexes) under
+ * the resource's path, made into text only when a note needs it, since nearly every element has
+ * nothing to note.
+ */
+class CodePath {
+public:
+  explicit CodePath(const std::string& root) : root_(root) { segments_.reserve(16); }
+  void push_name(std::string_view name) { segments_.push_back({name, 0, false}); }
+  void push_index(rapidjson::SizeType i) { segments_.push_back({{}, i, true}); }
+  void pop() { segments_.pop_back(); }
+  /** str: the path as the notes give it ("Condition.code.coding[0]"). */
+  [[nodiscard]] std::string str() const {
+    std::string out = root_;
+    for (const Segment& s : segments_) {
+      if (s.is_index) {
+        out.append("[").append(std::to_string(s.index)).append("]");
+      } else {
+        out.append(".").append(safe_name(s.name));
+      }
+    }
+    return out;
+  }
+
+private:
+  struct Segment {
+    std::string_view name;
+    rapidjson::SizeType index;
+    bool is_index;
+  };
+  const std::string& root_;
+  std::vector<Segment> segments_;
+};
+
+void convert_code_systems(Value& v, CodePath& path, Aggregator& agg, Context& ctx, bool root) {
   if (v.IsArray()) {
     for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-      convert_code_systems(v[i], cat(path, "[", std::to_string(i), "]"), agg, ctx, false);
+      path.push_index(i);
+      convert_code_systems(v[i], path, agg, ctx, false);
+      path.pop();
     }
     return;
   }
@@ -146,20 +185,21 @@ void convert_code_systems(Value& v, const std::string& path, Aggregator& agg, Co
     }
     if (auto r4 = convert::r4_code_system(trimmed, get_text(v, "code"))) {
       if (trimmed.size() != s.size()) {
-        agg.note(cat(path, ".system"),
+        agg.note(cat(path.str(), ".system"),
                  cat("code system ", trimmed, " had surrounding white space; removed"), false);
       }
       system->SetString(r4->data(), static_cast<rapidjson::SizeType>(r4->size()), ctx.alloc());
     } else if (mentions_stu3(s)) {
-      agg.note(path + ".system",
+      agg.note(path.str() + ".system",
                cat("code system ", s, " is an STU3 one with no known R4 successor; kept as is"),
                false);
     }
   }
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     if (m->value.IsObject() || m->value.IsArray()) {
-      convert_code_systems(m->value, cat(path, ".", safe_name(convert::text(m->name))), agg, ctx,
-                           false);
+      path.push_name(convert::text(m->name));
+      convert_code_systems(m->value, path, agg, ctx, false);
+      path.pop();
     }
   }
 }
@@ -368,7 +408,8 @@ void convert_resource(Value& res, const std::string& container, Context& ctx) {
   }
   convert::convert_extensions(res, site, ctx);
   Aggregator systems;
-  convert_code_systems(res, site.path, systems, ctx, true);
+  CodePath path(site.path);
+  convert_code_systems(res, path, systems, ctx, true);
   systems.flush(ctx);
   rewrite_references(res, ctx.alloc(), true);
   drop_profiles(res, site, ctx);
@@ -377,7 +418,10 @@ void convert_resource(Value& res, const std::string& container, Context& ctx) {
 
 }  // namespace
 
-Result<Converted> stu3_to_r4(const rapidjson::Value& stu3) {
+namespace {
+
+/** refusal: why `stu3` cannot be converted at all, if it cannot. */
+std::optional<Error> refusal(const rapidjson::Value& stu3) {
   if (!stu3.IsObject()) {
     return make_error(Errc::kUnprocessable, "not an STU3 resource: not a JSON object");
   }
@@ -394,11 +438,34 @@ Result<Converted> stu3_to_r4(const rapidjson::Value& stu3) {
     return make_error(Errc::kUnprocessable,
                       cat("resource nested deeper than ", std::to_string(kMaxDepth), " levels"));
   }
-  Converted out;
-  out.resource.CopyFrom(stu3, out.resource.GetAllocator());
+  return std::nullopt;
+}
+
+/** convert_owned: converts the document `out.resource` holds, in place. */
+Converted convert_owned(Converted out) {
   Context ctx(out.resource.GetAllocator(), out.issues);
   convert_resource(out.resource, "", ctx);
   return out;
+}
+
+}  // namespace
+
+Result<Converted> stu3_to_r4(const rapidjson::Value& stu3) {
+  if (auto e = refusal(stu3)) {
+    return *e;
+  }
+  Converted out;
+  out.resource.CopyFrom(stu3, out.resource.GetAllocator());
+  return convert_owned(std::move(out));
+}
+
+Result<Converted> stu3_to_r4(Json&& stu3) {
+  if (auto e = refusal(stu3)) {
+    return *e;
+  }
+  Converted out;
+  out.resource = std::move(stu3);
+  return convert_owned(std::move(out));
 }
 
 }  // namespace gw::fhir

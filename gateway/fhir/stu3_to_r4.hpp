@@ -54,4 +54,10 @@ struct Converted {
  */
 [[nodiscard]] Result<Converted> stu3_to_r4(const rapidjson::Value& stu3);
 
+/**
+ * stu3_to_r4: the same conversion of a document the caller no longer needs, done in place (no
+ * copy of the input); the result is what stu3_to_r4(const Value&) gives for the same input.
+ */
+[[nodiscard]] Result<Converted> stu3_to_r4(Json&& stu3);
+
 }  // namespace gw::fhir

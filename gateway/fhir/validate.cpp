@@ -3,6 +3,7 @@
 #include "gateway/fhir/validate.hpp"
 
 #include <array>
+#include <charconv>
 #include <map>
 #include <set>
 #include <string_view>
@@ -422,8 +423,9 @@ private:
         }
       }
     }
+    std::string where = path;
     walk_references(
-        r, path,
+        r, where,
         [&](std::string_view ref, const std::string& p) {
           if (!ref.empty() && ref.front() == '#' && ref.size() > 1 &&
               contained_ids.count(std::string(ref.substr(1))) == 0) {
@@ -435,24 +437,39 @@ private:
         /*into_resources=*/false);
   }
 
+  /**
+   * walk_references: calls f(reference, path) for every "reference" string under `v`. `path` is
+   * one buffer extended and cut back on the way down (no string per element), holding the
+   * element's location whenever f sees it.
+   */
   template <class F>
-  void walk_references(const Value& v, const std::string& path, F&& f, bool into_resources) {
+  void walk_references(const Value& v, std::string& path, F&& f, bool into_resources) {
+    const std::size_t base = path.size();
     if (v.IsObject()) {
       for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
         const std::string_view key(m->name.GetString(), m->name.GetStringLength());
         if (!into_resources && (key == "contained" || key == "resource")) {
           continue;  // their references are checked with them
         }
-        const std::string p = path + "." + std::string(key);
         if (key == "reference" && m->value.IsString()) {
-          f(sv(m->value), p);
-        } else {
-          walk_references(m->value, p, f, into_resources);
+          path.append(".").append(key);
+          f(sv(m->value), path);
+        } else if (m->value.IsObject() || m->value.IsArray()) {
+          path.append(".").append(key);
+          walk_references(m->value, path, f, into_resources);
         }
+        path.resize(base);
       }
     } else if (v.IsArray()) {
+      std::array<char, 16> digits{};
       for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-        walk_references(v[i], path + "[" + std::to_string(i) + "]", f, into_resources);
+        if (!v[i].IsObject() && !v[i].IsArray()) {
+          continue;
+        }
+        const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), i).ptr;
+        path.append("[").append(digits.data(), end).append("]");
+        walk_references(v[i], path, f, into_resources);
+        path.resize(base);
       }
     }
   }
@@ -505,8 +522,9 @@ private:
       if (res == nullptr) {
         continue;
       }
+      std::string where = path + ".entry[" + std::to_string(i) + "].resource";
       walk_references(
-          *res, path + ".entry[" + std::to_string(i) + "].resource",
+          *res, where,
           [&](std::string_view ref, const std::string& p) {
             if (ref.empty() || ref.front() == '#') {
               return;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <unordered_map>
 
 #include "gateway/fhir/convert/convert.hpp"
 
@@ -487,6 +488,51 @@ const std::vector<std::string>* r4_elements(std::string_view r4_type) {
   return it == kMap.end() ? nullptr : &it->second;
 }
 
+namespace {
+
+/** without_scheme: `url` without a leading "https://" or "http://" (as same_url compares). */
+std::string_view without_scheme(std::string_view url) {
+  if (url.substr(0, 8) == "https://") {
+    return url.substr(8);
+  }
+  if (url.substr(0, 7) == "http://") {
+    return url.substr(7);
+  }
+  return url;
+}
+
+/**
+ * first_system_entry: the index of the first kSystems entry whose STU3 URL is `system`, or, for
+ * an https entry, is the same URL under either scheme (same_url); kSystems.size() when none.
+ * Two hash lookups instead of a scan comparing every entry (this runs for every coding).
+ */
+std::size_t first_system_entry(std::string_view system) {
+  struct Index {
+    std::unordered_map<std::string_view, std::size_t> exact;
+    std::unordered_map<std::string_view, std::size_t> https;  // keyed without the scheme
+  };
+  static const Index kIndex = [] {
+    Index x;
+    for (std::size_t i = 0; i < kSystems.size(); ++i) {
+      x.exact.emplace(kSystems[i].stu3, i);  // emplace keeps the first of any repeats
+      if (kSystems[i].stu3.substr(0, 8) == "https://") {
+        x.https.emplace(kSystems[i].stu3.substr(8), i);
+      }
+    }
+    return x;
+  }();
+  std::size_t first = kSystems.size();
+  if (auto it = kIndex.exact.find(system); it != kIndex.exact.end()) {
+    first = it->second;
+  }
+  if (auto it = kIndex.https.find(without_scheme(system)); it != kIndex.https.end()) {
+    first = std::min(first, it->second);
+  }
+  return first;
+}
+
+}  // namespace
+
 std::optional<std::string> r4_code_system(std::string_view system, std::string_view code) {
   // CareConnect condition categories: the two codes R4 defines itself.
   if (same_url(system, "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1")) {
@@ -495,17 +541,17 @@ std::optional<std::string> r4_code_system(std::string_view system, std::string_v
     }
     return std::nullopt;
   }
-  for (const auto& e : kSystems) {
-    if (e.stu3 == system || (e.stu3.substr(0, 8) == "https://" && same_url(e.stu3, system))) {
-      if (e.r4.find("://") == std::string_view::npos) {
-        return cat(kTho, e.r4);
-      }
-      return std::string(e.r4);
+  if (const std::size_t i = first_system_entry(system); i < kSystems.size()) {
+    const SystemEntry& e = kSystems[i];
+    if (e.r4.find("://") == std::string_view::npos) {
+      return cat(kTho, e.r4);
     }
+    return std::string(e.r4);
   }
   // HL7 v2 tables and v3 code systems: http://hl7.org/fhir/v2/0203 -> .../CodeSystem/v2-0203.
-  for (std::string_view prefix : {"v2", "v3"}) {
-    std::string stu3 = cat("http://hl7.org/fhir/", prefix, "/");
+  constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kTables{
+      {{"v2", "http://hl7.org/fhir/v2/"}, {"v3", "http://hl7.org/fhir/v3/"}}};
+  for (const auto& [prefix, stu3] : kTables) {
     if (system.size() > stu3.size() && system.substr(0, stu3.size()) == stu3 &&
         system.find('/', stu3.size()) == std::string_view::npos &&
         system.find(' ') == std::string_view::npos) {

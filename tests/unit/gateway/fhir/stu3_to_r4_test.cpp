@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "gateway/fhir/convert/convert.hpp"
 #include "gateway/fhir/json.hpp"
 
 namespace gw::fhir {
@@ -531,6 +532,23 @@ std::vector<std::string> sample_files() {
 
 class Stu3Sample : public ::testing::TestWithParam<std::string> {};
 
+TEST_P(Stu3Sample, ConvertingInPlaceGivesTheSameResourceAndIssues) {
+  std::string text = read_text(sample_path(GetParam()));
+  ASSERT_FALSE(text.empty()) << GetParam();
+  Json in = parse_or_fail(text);
+  auto copied = stu3_to_r4(static_cast<const rapidjson::Value&>(in));
+  auto moved = stu3_to_r4(std::move(in));
+  ASSERT_TRUE(copied) << copied.error().detail;
+  ASSERT_TRUE(moved) << moved.error().detail;
+  EXPECT_EQ(to_json(moved->resource), to_json(copied->resource));
+  ASSERT_EQ(moved->issues.size(), copied->issues.size());
+  for (std::size_t i = 0; i < moved->issues.size(); ++i) {
+    EXPECT_EQ(moved->issues[i].path, copied->issues[i].path);
+    EXPECT_EQ(moved->issues[i].message, copied->issues[i].message);
+    EXPECT_EQ(moved->issues[i].dropped, copied->issues[i].dropped);
+  }
+}
+
 TEST_P(Stu3Sample, ConvertsWithoutLosingAnything) {
   std::string text = read_text(sample_path(GetParam()));
   ASSERT_FALSE(text.empty()) << GetParam();
@@ -569,6 +587,27 @@ INSTANTIATE_TEST_SUITE_P(PublishedJson, Stu3Sample, ::testing::ValuesIn(sample_f
                                '_');
                            return name;
                          });
+
+TEST(Stu3CodeSystems, KnownSystemsMapUnderEitherSchemeOnlyWhereTheTableSaysHttps) {
+  const std::string uk_core =
+      "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland";
+  // An https entry matches with either scheme, or none (convert::same_url).
+  for (const char* system :
+       {"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1",
+        "http://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1",
+        "fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1",
+        "http://fhir.nhs.uk/CareConnect-NHSNumberVerificationStatus-1"}) {
+    EXPECT_EQ(convert::r4_code_system(system, "01"), uk_core) << system;
+  }
+  // An http entry matches only as written.
+  EXPECT_EQ(convert::r4_code_system("http://hl7.org/fhir/condition-clinical", "active"),
+            "http://terminology.hl7.org/CodeSystem/condition-clinical");
+  EXPECT_EQ(convert::r4_code_system("https://hl7.org/fhir/condition-clinical", "active"),
+            std::nullopt);
+  EXPECT_EQ(convert::r4_code_system("http://snomed.info/sct", "22298006"), std::nullopt);
+  EXPECT_EQ(convert::r4_code_system("http://hl7.org/fhir/v2/0203", "NH"),
+            "http://terminology.hl7.org/CodeSystem/v2-0203");
+}
 
 TEST(Stu3Samples, AllFoundAndAllStu3) {
   // 22 in gpconnect-structured (8 Parameters requests, 12 Bundles, a Patient, a
