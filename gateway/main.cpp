@@ -25,6 +25,7 @@
 #include "gateway/demo_config.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/validate.hpp"
+#include "gateway/gpconnect/cli.hpp"
 #include "gateway/gpconnect/client.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/identity/identity_json.hpp"
@@ -782,6 +783,8 @@ int run(int argc, char** argv) {
   gw::policy::PolicyCliOptions policy_opts;
   (void)gw::policy::add_policy_command(app, policy_opts);
   gw::audit::AuditCommands audit_commands(app);
+  gw::gpconnect::FetchCliOptions gpconnect_fetch;
+  auto* gpconnect_fetch_cmd = gw::gpconnect::add_gpconnect_command(app, gpconnect_fetch);
 
   try {
     app.parse(argc, argv);
@@ -834,6 +837,12 @@ int run(int argc, char** argv) {
     }
     if (audit_commands.selected()) {
       return audit_commands.run();
+    }
+    if (*gpconnect_fetch_cmd) {
+      const gw::SystemClock clock;
+      gw::ingest::AdapterSet adapters;
+      gw::adapters::add_builtin(adapters, clock);
+      return gw::gpconnect::run_fetch_cli(gpconnect_fetch, adapters, std::cout, std::cerr);
     }
   } catch (const std::exception& e) {
     // Startup only: the data plane never throws (STYLE.md 3.3).

@@ -39,6 +39,7 @@
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
 #include "tests/support/demo_tokens.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/running_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_env.hpp"
@@ -191,25 +192,25 @@ protected:
     ao.data_dir = data;
     ao.node_id = "test-1";
     audit_ = std::move(*audit::AuditLog::open(ao, clock_));
-    const std::string yaml =
-        config_yaml("",
-                    "  - ods: O001\n"
-                    "    name: Test GP Connect Practice\n"
-                    "    kind: gp\n"
-                    "    gpconnect:\n"
-                    "      endpoint: https://127.0.0.1:" +
-                        std::to_string(provider_.port()) +
-                        "/O001/STU3/1/gpconnect\n"
-                        "      asid: \"918999198738\"\n"
-                        "gpconnect:\n"
-                        "  asid: \"200000000359\"\n"
-                        "  ods: Z9G01\n"
-                        "  name: Test Care Gateway\n"
-                        "  timeout_ms: 1000\n"
-                        "delivery:\n"
-                        "  client_certificate: " +
-                        cert_path("Z9A01.crt") + "\n  client_key: " + cert_path("Z9A01.key") +
-                        "\n  ca: " + cert_path("ca.crt") + "\n");
+    extra_ =
+        "  - ods: O001\n"
+        "    name: Test GP Connect Practice\n"
+        "    kind: gp\n"
+        "    gpconnect:\n"
+        "      endpoint: https://127.0.0.1:" +
+        std::to_string(provider_.port()) +
+        "/O001/STU3/1/gpconnect\n"
+        "      asid: \"918999198738\"\n"
+        "gpconnect:\n"
+        "  asid: \"200000000359\"\n"
+        "  ods: Z9G01\n"
+        "  name: Test Care Gateway\n"
+        "  timeout_ms: 1000\n"
+        "delivery:\n"
+        "  client_certificate: " +
+        cert_path("Z9A01.crt") + "\n  client_key: " + cert_path("Z9A01.key") +
+        "\n  ca: " + cert_path("ca.crt") + "\n";
+    const std::string yaml = config_yaml("", extra_);
     auto lr = config::load_text(yaml, "test.yaml", "/tmp");
     ASSERT_TRUE(lr.errors.empty()) << lr.errors.front().str();
     snapshot_ = ingest::Snapshot{lr.config, nullptr};
@@ -311,6 +312,7 @@ protected:
   }
 
   Provider provider_;  // first: the config names its port
+  std::string extra_;  // the practice, the gpconnect section and the delivery identity
   TempDir dir_;
   SystemClock clock_;
   std::unique_ptr<store::sqlite::SqliteMpiRepository> mpi_repo_;
@@ -447,6 +449,54 @@ TEST_F(GpConnectRefreshTest, APracticeWithoutAnEndpointIs422AndOtherPurposesAre4
   EXPECT_EQ(refresh("?practice=O001", "ig-lead").status, 403U);
   EXPECT_EQ(refresh("?practice=O001&since=2020").status, 400U);
   EXPECT_EQ(provider_.requests(), 0);
+}
+
+/** `caregw gpconnect fetch`: the same query from the command line, into the same data directory
+ * (the test's own stores stay open: SQLite and the audit log take a second writer). */
+class GpConnectFetchCliTest : public GpConnectRefreshTest {
+protected:
+  RunResult fetch(const std::string& practice) {
+    const std::string file = dir_.file("caregw.yaml");
+    std::ofstream(file) << config_yaml_in(dir_.file("data"), "", extra_);
+    std::vector<std::string> args{caregw_binary(), "gpconnect",      "fetch", "--config", file,
+                                  "--nhs-number",  std::string(kNhs)};
+    if (!practice.empty()) {
+      args.insert(args.end(), {"--practice", practice});
+    }
+    return run_command(args);
+  }
+};
+
+TEST_F(GpConnectFetchCliTest, FetchesAndFilesTheRecordFromTheCommandLine) {
+  provider_.answer(200, sample_record());
+  const auto r = fetch("O001");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("practice O001: 9 resources filed"), std::string::npos) << r.out;
+  auto page =
+      records_->read_by_nhs_number(*NhsNumber::parse(kNhs), store::RecordQuery{.limit = 1000});
+  ASSERT_TRUE(page) << page.error().detail;
+  EXPECT_EQ(page->records.size(), 9U);
+  bool audited_cli = false;
+  for (const auto& a : audited()) {
+    audited_cli = audited_cli || (a.type == audit::EventType::kRecordRead &&
+                                  a.user_id == "caregw-cli" && a.peer_ods == "O001" &&
+                                  a.nhs_number == kNhs && a.outcome == audit::Outcome::kSuccess);
+  }
+  EXPECT_TRUE(audited_cli);
+  // Registered there now: the practice may be left out.
+  const auto again = fetch("");
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("already received"), std::string::npos) << again.out;
+}
+
+TEST_F(GpConnectFetchCliTest, APracticesErrorExitsOneNamingTheCode) {
+  provider_.answer(404, error_outcome("PATIENT_NOT_FOUND"));
+  const auto r = fetch("O001");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("practice O001 answered HTTP 404 PATIENT_NOT_FOUND"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find(kNhs), std::string::npos) << r.err;
+  EXPECT_EQ(fetch("").exit_code, 1);  // unknown patient, no practice named
 }
 
 }  // namespace
