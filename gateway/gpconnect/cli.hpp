@@ -1,7 +1,7 @@
 // `caregw gpconnect fetch`: the GP Connect query from the command line, for integrators and
 // scheduled jobs. Opens the gateway's data directory as `serve` does (the stores may be in use by
 // a running gateway: SQLite and the audit log take more than one writer) and files the answer
-// through the same ingest path. CLI11 stays in cli.cpp's callers' build (gw_gpconnect_cli).
+// through the same ingest path. CLI11 stays in cli.cpp (library gw_gpconnect_cli).
 #pragma once
 
 #include <iosfwd>
