@@ -26,6 +26,8 @@
 #include "gateway/demo_config.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/validate.hpp"
+#include "gateway/gpconnect/cli.hpp"
+#include "gateway/gpconnect/client.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/identity/identity_json.hpp"
 #include "gateway/identity/mpi_service.hpp"
@@ -379,6 +381,24 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
                                                        worker->wake();
                                                      }
                                                    }});
+  // GP Connect queries (gateway/gpconnect): their own HTTPS client with the delivery identity
+  // (mutual TLS) and gpconnect.timeout_ms; each call reads the practice's endpoint and ASIDs from
+  // the config in force, so a SIGHUP reload changes them for the next query.
+  std::unique_ptr<gw::routing::HttpsTransport> gpc_https;
+  std::optional<gw::gpconnect::Client> gpconnect;
+  if (const auto* gpc_adapter = adapters.find("gpconnect"); gpc_adapter != nullptr) {
+    auto options = gw::routing::HttpsTransportOptions::from_config(*cfg);
+    options.endpoints.clear();
+    options.timeout = cfg->gpconnect.timeout;
+    auto made = gw::routing::HttpsTransport::create(std::move(options));
+    if (!made) {
+      std::cerr << "caregw: gpconnect: " << made.error().detail << '\n';
+      return kExitBadInput;
+    }
+    gpc_https = std::move(*made);
+    gpconnect.emplace([t = gpc_https.get()](const gw::routing::HttpCall& c) { return t->call(c); },
+                      ingest, *gpc_adapter, clock);
+  }
   gw::http::Server server(
       cfg, std::move(contexts),
       [file, demo, data_dir, &mappings, &snapshot_mu, &snapshot, &policies, &tokens, &audit_log,
@@ -416,7 +436,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
       },
       gw::pipeline::Backends{&mpi, &tokens, audit_log->get(), &ingest, &adapters, messages->get(),
                              records->get(), policies ? &*policies : nullptr, break_glass.get(),
-                             recorder ? &*recorder : nullptr});
+                             recorder ? &*recorder : nullptr, gpconnect ? &*gpconnect : nullptr});
   if (const auto dir = config_mappings_dir(*cfg); !dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {
@@ -796,6 +816,8 @@ int run(int argc, char** argv) {
   gw::policy::PolicyCliOptions policy_opts;
   (void)gw::policy::add_policy_command(app, policy_opts);
   gw::audit::AuditCommands audit_commands(app);
+  gw::gpconnect::FetchCliOptions gpconnect_fetch;
+  auto* gpconnect_fetch_cmd = gw::gpconnect::add_gpconnect_command(app, gpconnect_fetch);
 
   try {
     app.parse(argc, argv);
@@ -848,6 +870,12 @@ int run(int argc, char** argv) {
     }
     if (audit_commands.selected()) {
       return audit_commands.run();
+    }
+    if (*gpconnect_fetch_cmd) {
+      const gw::SystemClock clock;
+      gw::ingest::AdapterSet adapters;
+      gw::adapters::add_builtin(adapters, clock);
+      return gw::gpconnect::run_fetch_cli(gpconnect_fetch, adapters, std::cout, std::cerr);
     }
   } catch (const std::exception& e) {
     // Startup only: the data plane never throws (STYLE.md 3.3).

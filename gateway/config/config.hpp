@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ enum class ListenerProtocol { kHttps, kMllp };
 /** org_kind_name: the config spelling of an organisation kind ("gp", "mental-health", ...). */
 [[nodiscard]] std::string_view org_kind_name(OrgKind k);
 
+/** GpConnectProvider: where a practice answers GP Connect Access Record: Structured queries
+ * (`organisations[].gpconnect`; gateway/gpconnect/README.md). */
+struct GpConnectProvider {
+  std::string
+      endpoint;      // the provider's FHIR base URL (https), e.g. https://host/ODS/STU3/1/gpconnect
+  std::string asid;  // the practice system's Spine ASID (Ssp-To)
+  int line = 0;
+};
+
 struct Organisation {
   OdsCode ods;
   std::string name;
@@ -35,6 +45,8 @@ struct Organisation {
    * it. */
   std::string certificate_subject;
   int line = 0;
+  /** gpconnect: set when the gateway may query this practice's GP record over GP Connect. */
+  std::optional<GpConnectProvider> gpconnect{};
 };
 
 struct Listener {
@@ -154,10 +166,20 @@ struct Delivery {
 /** Retention: how long finished messages keep their bytes (`retention:`); 0 keeps them forever.
  * The audit log's own retention is `audit.retention_days`. */
 struct Retention {
-  std::uint32_t journal_days =
-      90;  // inbound messages processed or failed before this: bytes removed
+  /** journal_days: inbound messages processed or failed longer ago lose their bytes. */
+  std::uint32_t journal_days = 90;
   std::uint32_t delivered_days = 30;  // delivered or discarded outbound messages: deleted
   std::chrono::seconds interval{std::chrono::hours(1)};  // how often the retention runs
+};
+
+/** GpConnectConsumer: the gateway as a GP Connect consumer (the `gpconnect:` section). */
+struct GpConnectConsumer {
+  std::string asid;        // the gateway's own Spine ASID (Ssp-From); empty: not configured
+  std::string ods;         // the consumer organisation (JWT requesting_organization)
+  std::string name;        // its name, for the JWT (optional)
+  std::string system_url;  // the JWT's iss; default https://caregw.invalid/<node_id>
+  std::chrono::milliseconds timeout{30'000};  // connect+handshake, write and read, each
+  int line = 0;
 };
 
 /** subscription_transport_name / patient_scope_name: the config spellings. */
@@ -181,6 +203,7 @@ struct Config {
   Delivery delivery;
   Retention retention;
   std::vector<Subscription> subscriptions;
+  GpConnectConsumer gpconnect;
   /**
    * The mappings directory (mappings/README.md): `mappings:` in the file (line > 0), else
    * `mappings/` next to the config file (line 0; used only if that folder exists).

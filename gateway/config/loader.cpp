@@ -182,7 +182,7 @@ public:
     if (!keys(root, "the config",
               {"node_id", "data_dir", "log_level", "threads", "tls", "listeners", "limits",
                "organisations", "agreements", "token_issuers", "policy", "audit", "delivery",
-               "retention", "subscriptions", "mappings"})) {
+               "retention", "subscriptions", "mappings", "gpconnect"})) {
       return;
     }
     string(root, "node_id", c.node_id, false);
@@ -210,6 +210,7 @@ public:
     read_retention(root, c);
     read_subscriptions(root, c);
     read_mappings(root, c);
+    read_gpconnect(root, c);
   }
 
   /** file_ref: a path value as written and resolved; the file is read later by its user. */
@@ -352,6 +353,100 @@ public:
   }
 
   /** read_mappings: the mappings directory, relative to the config file like every path. */
+  /** asid: a Spine ASID (accredited system id): digits only, at most 20. */
+  bool asid(const YAML::Node& parent, std::string& out) {
+    if (!string(parent, "asid", out, true)) {
+      return false;
+    }
+    if (out.size() > 20 ||
+        !std::all_of(out.begin(), out.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      error(line_of(parent["asid"]),
+            "'asid' must be a Spine ASID (digits only, at most 20), got '" + out + "'");
+      return false;
+    }
+    return true;
+  }
+
+  /** https_url: `key` holds an https URL with a host (https://host[:port]/path). */
+  bool https_url(const YAML::Node& parent, const char* key, std::string& out, bool required) {
+    if (!string(parent, key, out, required)) {
+      return false;
+    }
+    if (out.rfind("https://", 0) != 0 || out.size() <= 8 || out[8] == '/') {
+      error(line_of(parent[key]), std::string("'") + key +
+                                      "' must be an https URL (https://host[:port]/path), got '" +
+                                      out + "'");
+      return false;
+    }
+    return true;
+  }
+
+  /** read_gpconnect_provider: an organisation's `gpconnect: {endpoint, asid}`, if it has one. */
+  std::optional<GpConnectProvider> read_gpconnect_provider(const YAML::Node& org) {
+    const YAML::Node n = org["gpconnect"];
+    if (!n || !keys(n, "an organisation's 'gpconnect'", {"endpoint", "asid"})) {
+      return std::nullopt;
+    }
+    GpConnectProvider p;
+    p.line = line_of(n);
+    const bool url_ok = https_url(n, "endpoint", p.endpoint, true);
+    const bool asid_ok = asid(n, p.asid);  // both checked, so both are reported
+    if (!url_ok || !asid_ok) {
+      return std::nullopt;
+    }
+    while (p.endpoint.size() > 9 && p.endpoint.back() == '/') {
+      p.endpoint.pop_back();  // the FHIR base; operations are appended as /Patient/$...
+    }
+    return p;
+  }
+
+  /**
+   * read_gpconnect: the gateway as a GP Connect consumer (`gpconnect: {asid, ods, name,
+   * system_url, timeout_ms}`), and the checks that tie it to the practices' endpoints: a
+   * practice endpoint needs the gateway's ASID and ODS code and a client certificate
+   * (`delivery:`), since GP Connect is called over mutual TLS.
+   */
+  void read_gpconnect(const YAML::Node& root, Config& c) {
+    const YAML::Node n = root["gpconnect"];
+    auto& g = c.gpconnect;
+    if (n && keys(n, "'gpconnect'", {"asid", "ods", "name", "system_url", "timeout_ms"})) {
+      g.line = line_of(n);
+      (void)asid(n, g.asid);
+      if (string(n, "ods", g.ods, true)) {
+        if (auto ods = OdsCode::parse(g.ods); !ods) {
+          error(line_of(n["ods"]), ods.error().detail + " ('" + g.ods + "')");
+        } else {
+          g.ods = ods->str();
+        }
+      }
+      string(n, "name", g.name, false);
+      https_url(n, "system_url", g.system_url, false);
+      millis(n, "timeout_ms", g.timeout);
+    }
+    if (g.system_url.empty()) {
+      g.system_url = "https://caregw.invalid/" + c.node_id;
+    }
+    for (const auto& o : c.organisations) {
+      if (!o.gpconnect) {
+        continue;
+      }
+      if (o.kind != OrgKind::kGp) {
+        error(o.gpconnect->line, "'gpconnect' is for GP practices (kind gp); organisation " +
+                                     o.ods.str() + " is " + std::string(org_kind_name(o.kind)));
+      }
+      if (g.asid.empty() || g.ods.empty()) {
+        error(o.gpconnect->line,
+              "querying a practice over GP Connect needs the gateway's own ASID and ODS code: "
+              "add a top-level 'gpconnect:' section with 'asid' and 'ods'");
+      }
+      if (c.delivery.client_certificate.value.empty()) {
+        error(o.gpconnect->line,
+              "GP Connect is called over mutual TLS: set delivery.client_certificate and "
+              "delivery.client_key (the gateway's client certificate)");
+      }
+    }
+  }
+
   void read_mappings(const YAML::Node& root, Config& c) {
     std::string raw;
     if (string(root, "mappings", raw, false)) {
@@ -471,7 +566,8 @@ public:
     }
     std::set<std::string> seen;
     for (const auto& n : os) {
-      if (!keys(n, "an organisation", {"ods", "name", "kind", "certificate_subject"})) {
+      if (!keys(n, "an organisation",
+                {"ods", "name", "kind", "certificate_subject", "gpconnect"})) {
         continue;
       }
       std::string ods_text, name, kind, subject;
@@ -498,7 +594,8 @@ public:
         continue;
       }
       c.organisations.push_back(Organisation{*ods, std::move(name), k.value_or(OrgKind::kGp),
-                                             std::move(subject), line_of(n)});
+                                             std::move(subject), line_of(n),
+                                             read_gpconnect_provider(n)});
     }
   }
 

@@ -101,6 +101,8 @@ std::string_view operation_name(Operation op) {
       return "audit_break_glass_review";
     case Operation::kAuditBreakGlassGrants:
       return "audit_break_glass_grants";
+    case Operation::kGpcRefresh:
+      return "fhir_patient_gpc_refresh";
   }
   return "unknown";
 }
@@ -207,6 +209,8 @@ RouteTable RouteTable::builtin() {
         FhirInteraction{"Patient", "", "everything", {}});
   t.add(Method::kPost, "/fhir/Patient/{id}/$break-glass", Operation::kBreakGlass);
   t.add(Method::kPost, "/fhir/Patient/{id}/$break-glass-close", Operation::kBreakGlassClose);
+  // The GP record from the practice over GP Connect (gateway/gpconnect).
+  t.add(Method::kPost, "/fhir/Patient/{id}/$gpc-refresh", Operation::kGpcRefresh);
   for (const char* type : {"Condition", "MedicationStatement", "AllergyIntolerance", "Encounter",
                            "Flag", "CarePlan", "DocumentReference"}) {
     t.add(Method::kGet, std::string("/fhir/") + type, Operation::kRecordSearch,

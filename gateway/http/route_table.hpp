@@ -67,6 +67,8 @@ enum class Operation : std::uint8_t {
   kAuditBreakGlassReview,
   /** GET /audit/break-glass/grants: the break-glass grants in force */
   kAuditBreakGlassGrants,
+  /** POST /fhir/Patient/{id}/$gpc-refresh: query the practice's GP Connect structured record */
+  kGpcRefresh,
 };
 
 /** operation_name: a stable label for metrics and logs (e.g. "fhir_metadata"). */

@@ -244,6 +244,7 @@ Reply Ingest::process(const InboundAdapter& adapter, const Receipt& receipt,
   }
   reply.journal = entry.id;
   reply.queued = queued->size();
+  reply.filed = translated->answer ? 0 : translated->resources.size();
   if (!queued->empty() && deps_.wake_delivery) {
     deps_.wake_delivery();
   }

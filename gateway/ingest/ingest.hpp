@@ -69,6 +69,7 @@ struct Reply {
   bool duplicate = false;
   std::optional<store::JournalId> journal{};
   std::size_t queued = 0;  // outbound messages queued
+  std::size_t filed = 0;   // resources the message carried into the record store (when accepted)
 };
 
 /**

@@ -10,6 +10,7 @@
 
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/auth/token.hpp"
+#include "gateway/gpconnect/client.hpp"
 #include "gateway/http/message.hpp"
 #include "gateway/http/route_table.hpp"
 #include "gateway/http/server_stats.hpp"
@@ -51,6 +52,9 @@ struct Backends {
   /** recorder: the decision inputs of record reads, for the dry run; without it, nothing is
    * recorded and POST /policy/dry-run needs "inputs". */
   policy::InputRecorder* recorder = nullptr;
+  /** gpconnect: queries practices for the GP record (POST /fhir/Patient/{id}/$gpc-refresh);
+   * without it, that route answers 503. */
+  const gpconnect::Client* gpconnect = nullptr;
 };
 
 /** Services: what the built-in handlers need from the rest of the gateway. Outlives the pipeline.

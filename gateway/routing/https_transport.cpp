@@ -90,12 +90,19 @@ struct HttpsTransport::Impl {
     idle.clear();
   }
 
-  net::awaitable<std::pair<StreamPtr, std::string>> connect(const Target& t) {
+  /** Connected: a TLS stream to the endpoint, or why there is none. */
+  struct Connected {
+    StreamPtr stream;
+    std::string error;
+    bool timed_out = false;
+  };
+
+  net::awaitable<Connected> connect(const Target& t) {
     auto ex = co_await net::this_coro::executor;
     tcp::resolver resolver(ex);
     auto [rec, results] = co_await resolver.async_resolve(t.host, t.port, kTuple);
     if (rec) {
-      co_return std::pair{StreamPtr{}, std::string("cannot resolve the endpoint's host")};
+      co_return Connected{{}, "cannot resolve the endpoint's host"};
     }
     const auto ctx = tls;  // alive until the handshake is done (the SSL then holds its own)
     auto s = std::make_unique<Stream>(ex, *ctx);
@@ -110,34 +117,38 @@ struct HttpsTransport::Impl {
     beast::get_lowest_layer(*s).expires_after(options.timeout);
     auto [cec, ep] = co_await beast::get_lowest_layer(*s).async_connect(results, kTuple);
     if (cec) {
-      co_return std::pair{StreamPtr{}, "cannot connect to the endpoint: " + cec.message()};
+      co_return Connected{
+          {}, "cannot connect to the endpoint: " + cec.message(), cec == beast::error::timeout};
     }
     auto [hec] = co_await s->async_handshake(ssl::stream_base::client, kTuple);
     if (hec) {
-      co_return std::pair{StreamPtr{}, "TLS handshake with the endpoint failed: " + hec.message()};
+      co_return Connected{{},
+                          "TLS handshake with the endpoint failed: " + hec.message(),
+                          hec == beast::error::timeout};
     }
     opened.fetch_add(1);
-    co_return std::pair{std::move(s), std::string()};
+    co_return Connected{std::move(s), {}};
   }
 
-  /** exchange: one POST on `s`; the status (and the answer's body in `answer`), or 0 and an
-   * error if the exchange failed. */
-  net::awaitable<std::pair<unsigned, std::string>> exchange(Stream& s, const Target& t,
-                                                            const store::OutboxEntry& m,
-                                                            bool& keep_alive, std::string& answer) {
-    bhttp::request<bhttp::string_body> req{bhttp::verb::post, t.path, 11};
-    req.set(bhttp::field::host, t.host);
-    req.set(bhttp::field::content_type, m.content_type);
-    req.set(bhttp::field::user_agent, "caregw");
-    req.set("Idempotency-Key", m.idempotency_key);
-    req.set("X-Caregw-Message-Kind", m.kind);
-    req.keep_alive(true);
-    req.body() = m.payload;
-    req.prepare_payload();
+  /** Exchanged: one request's answer, or status 0 and why the exchange failed. */
+  struct Exchanged {
+    unsigned status = 0;
+    std::string error;
+    bool timed_out = false;
+    bool keep_alive = false;
+    std::string content_type;
+    std::string body;
+  };
+
+  /** exchange: one request on `s`, each step under the deadline. */
+  net::awaitable<Exchanged> exchange(Stream& s, const bhttp::request<bhttp::string_body>& req) {
+    Exchanged out;
     beast::get_lowest_layer(s).expires_after(options.timeout);
     auto [wec, wn] = co_await bhttp::async_write(s, req, kTuple);
     if (wec) {
-      co_return std::pair{0U, "writing to the endpoint failed: " + wec.message()};
+      out.timed_out = wec == beast::error::timeout;
+      out.error = "writing to the endpoint failed: " + wec.message();
+      co_return out;
     }
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
@@ -145,14 +156,23 @@ struct HttpsTransport::Impl {
     beast::get_lowest_layer(s).expires_after(options.timeout);
     auto [rec, rn] = co_await bhttp::async_read(s, buffer, parser, kTuple);
     if (rec) {
-      co_return std::pair{0U, "reading the endpoint's answer failed: " + rec.message()};
+      out.timed_out = rec == beast::error::timeout;
+      out.error = "reading the endpoint's answer failed: " + rec.message();
+      co_return out;
     }
-    keep_alive = parser.get().keep_alive();
-    answer = std::move(parser.get().body());
-    co_return std::pair{parser.get().result_int(), std::string()};
+    out.keep_alive = parser.get().keep_alive();
+    out.content_type = std::string(parser.get()[bhttp::field::content_type]);
+    out.body = std::move(parser.get().body());
+    out.status = parser.get().result_int();
+    co_return out;
   }
 
-  net::awaitable<SendResult> send(const Target& t, const store::OutboxEntry& m) {
+  /**
+   * round_trip: `req` on an idle connection to `t` (or a new one); a reused connection that
+   * fails is replaced once at once (the peer may have closed it while idle). Status 0: failed.
+   */
+  net::awaitable<Exchanged> round_trip(const Target& t,
+                                       const bhttp::request<bhttp::string_body>& req) {
     auto& pool = idle[t.key()];
     const auto generation = tls_generation;
     for (int round = 0; round < 2; ++round) {
@@ -162,34 +182,76 @@ struct HttpsTransport::Impl {
         s = std::move(pool.back());
         pool.pop_back();
       } else {
-        auto [fresh, err] = co_await connect(t);
-        if (!fresh) {
-          co_return SendResult{SendStatus::kRetry, err};
+        auto fresh = co_await connect(t);
+        if (!fresh.stream) {
+          Exchanged failed;
+          failed.error = std::move(fresh.error);
+          failed.timed_out = fresh.timed_out;
+          co_return failed;
         }
-        s = std::move(fresh);
+        s = std::move(fresh.stream);
       }
-      bool keep_alive = false;
-      std::string answer;
-      auto [status, err] = co_await exchange(*s, t, m, keep_alive, answer);
-      if (status == 0) {
+      auto got = co_await exchange(*s, req);
+      if (got.status == 0) {
         if (reused) {
           continue;  // the recipient closed an idle connection: once more on a new one
         }
-        co_return SendResult{SendStatus::kRetry, err};
+        co_return got;
       }
-      if (keep_alive && generation == tls_generation &&
+      if (got.keep_alive && generation == tls_generation &&
           pool.size() < options.max_idle_per_recipient) {
         beast::get_lowest_layer(*s).expires_never();
         pool.push_back(std::move(s));
       }
-      if (status >= 200 && status < 300) {
-        co_return SendResult{SendStatus::kDelivered, {}, std::move(answer)};
-      }
-      const auto why = "the endpoint answered HTTP " + std::to_string(status);
-      co_return SendResult{retryable_status(status) ? SendStatus::kRetry : SendStatus::kPermanent,
-                           why};
+      co_return got;
     }
-    co_return SendResult{SendStatus::kRetry, "the endpoint closed the connection"};
+    Exchanged closed;
+    closed.error = "the endpoint closed the connection";
+    co_return closed;
+  }
+
+  static bhttp::request<bhttp::string_body> post(const Target& t, std::string body) {
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post, t.path, 11};
+    req.set(bhttp::field::host, t.host);
+    req.set(bhttp::field::user_agent, "caregw");
+    req.keep_alive(true);
+    req.body() = std::move(body);
+    return req;
+  }
+
+  net::awaitable<SendResult> send(const Target& t, const store::OutboxEntry& m) {
+    auto req = post(t, m.payload);
+    req.set(bhttp::field::content_type, m.content_type);
+    req.set("Idempotency-Key", m.idempotency_key);
+    req.set("X-Caregw-Message-Kind", m.kind);
+    req.prepare_payload();
+    auto got = co_await round_trip(t, req);
+    if (got.status == 0) {
+      co_return SendResult{SendStatus::kRetry, std::move(got.error)};
+    }
+    if (got.status >= 200 && got.status < 300) {
+      co_return SendResult{SendStatus::kDelivered, {}, std::move(got.body)};
+    }
+    const auto why = "the endpoint answered HTTP " + std::to_string(got.status);
+    co_return SendResult{retryable_status(got.status) ? SendStatus::kRetry : SendStatus::kPermanent,
+                         why};
+  }
+
+  net::awaitable<Result<HttpAnswer>> call(const Target& t, const HttpCall& c) {
+    auto req = post(t, c.body);
+    for (const auto& [name, value] : c.headers) {
+      req.set(name, value);
+    }
+    req.prepare_payload();
+    auto got = co_await round_trip(t, req);
+    if (got.status == 0) {
+      co_return make_error(got.timed_out ? Errc::kUpstreamTimeout : Errc::kUpstreamUnavailable,
+                           got.timed_out
+                               ? "no answer within " + std::to_string(options.timeout.count()) +
+                                     " ms (" + got.error + ")"
+                               : got.error);
+    }
+    co_return HttpAnswer{got.status, std::move(got.content_type), std::move(got.body)};
   }
 };
 
@@ -261,6 +323,24 @@ SendResult HttpsTransport::send(const store::OutboxEntry& message) {
   } catch (const std::exception&) {
     // Only an allocation failure or a bug gets here (every I/O call uses as_tuple).
     return SendResult{SendStatus::kRetry, "https transport: internal error"};
+  }
+}
+
+Result<HttpAnswer> HttpsTransport::call(const HttpCall& request) {
+  auto target = parse_target(request.url);
+  if (!target) {
+    return target.error();
+  }
+  auto done = net::co_spawn(
+      impl_->ioc,
+      [impl = impl_.get(), &t = *target, &request]() -> net::awaitable<Result<HttpAnswer>> {
+        co_return co_await impl->call(t, request);
+      },
+      net::use_future);
+  try {
+    return done.get();
+  } catch (const std::exception&) {
+    return make_error(Errc::kInternal, "https transport: internal error");
   }
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gateway/config/config.hpp"
+#include "gateway/routing/http_call.hpp"
 #include "gateway/routing/transport.hpp"
 #include "gateway/tls/client_identity.hpp"
 
@@ -58,6 +59,15 @@ public:
   HttpsTransport& operator=(const HttpsTransport&) = delete;
 
   [[nodiscard]] SendResult send(const store::OutboxEntry& message) override;
+
+  /**
+   * call: one POST to `request.url` with its headers and body, on the same pool of keep-alive
+   * connections, client certificate and CA as send(); blocks until answered. Any HTTP status is
+   * an answer. @return kUpstreamTimeout when a step took longer than the timeout;
+   * kUpstreamUnavailable for a network or TLS failure; kBadRequest for a URL that is not https.
+   * Thread-safe.
+   */
+  [[nodiscard]] Result<HttpAnswer> call(const HttpCall& request);
 
   /** set_endpoints: the recipients' endpoints from now on (a reloaded config's); the old ones
    * stay when one of the new is unusable (kBadRequest naming it). Thread-safe. */

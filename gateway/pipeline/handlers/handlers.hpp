@@ -282,6 +282,20 @@ struct RecordServices {
 [[nodiscard]] Result<void> break_glass_close(const http::Request& req, RequestContext& ctx,
                                              http::Response& res, const RecordServices& s);
 
+/**
+ * gpconnect_refresh: POST /fhir/Patient/{id}/$gpc-refresh[?practice=<ODS>] (handlers/gpconnect.cpp;
+ * purpose direct-care or integration, checked by the dispatch stage). {id} is an NHS number (or
+ * mpi-<n> of a person who has one). Asks the practice (default: the registered practice the
+ * record shows) for the GP Connect structured record on the user's behalf and files it as a
+ * pushed record would be. Answers a Parameters resource: practice, trace-id, journal-id, filed,
+ * routed, duplicate. 400 bad id or parameter; 404 unknown patient and no practice named, or no
+ * registered practice known; 422 the practice has no GP Connect endpoint; 502 the practice
+ * answered an error (its Spine code named) or something that is not the patient's record; 504
+ * no answer in time; 503 not configured. One audit record (patient, practice) either way.
+ */
+[[nodiscard]] Result<void> gpconnect_refresh(const http::Request& req, RequestContext& ctx,
+                                             http::Response& res, const Backends& backends);
+
 // Operator actions (gateway/pipeline/handlers/admin.cpp): a user token with the `operations`
 // purpose; each request audited.
 

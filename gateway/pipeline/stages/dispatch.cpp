@@ -182,6 +182,7 @@ private:
       case http::Operation::kBreakGlassClose:
       case http::Operation::kAuditBreakGlassReview:
       case http::Operation::kAuditBreakGlassGrants:
+      case http::Operation::kGpcRefresh:
         return true;
       default:
         return is_admin_op(op) || is_audit_report(op);
@@ -301,6 +302,16 @@ private:
               std::string(policy::purpose_name(policy::Purpose::kIntegration)) +
               " (anyone may explain their own recorded request: POST /policy/explain)");
     }
+    if (ctx.route->op == http::Operation::kGpcRefresh &&
+        ctx.user->user.purpose != policy::Purpose::kDirectCare &&
+        ctx.user->user.purpose != policy::Purpose::kIntegration) {
+      return make_error(Errc::kForbidden,
+                        "asking a practice for the GP record is a direct-care or integration "
+                        "action: the token's purpose of use must be " +
+                            std::string(policy::purpose_name(policy::Purpose::kDirectCare)) +
+                            " or " +
+                            std::string(policy::purpose_name(policy::Purpose::kIntegration)));
+    }
     if (for_ig_only(ctx.route->op) && ctx.user->user.purpose != policy::Purpose::kIgAudit) {
       return make_error(Errc::kForbidden,
                         std::string(ctx.route->op == http::Operation::kAuditBreakGlassGrants
@@ -344,6 +355,9 @@ private:
     }
     if (ctx.route->op == http::Operation::kAuditBreakGlassGrants) {
       return audit_break_glass_grants(req, ctx, res, services_.backends.break_glass);
+    }
+    if (ctx.route->op == http::Operation::kGpcRefresh) {
+      return gpconnect_refresh(req, ctx, res, services_.backends);
     }
     if (ctx.route->op == http::Operation::kPolicyExplain) {
       if (services_.backends.policy == nullptr) {
@@ -621,6 +635,7 @@ private:
       case http::Operation::kBreakGlassClose:
       case http::Operation::kAuditBreakGlassReview:
       case http::Operation::kAuditBreakGlassGrants:
+      case http::Operation::kGpcRefresh:
         break;  // run(): handle_stored
     }
     return make_error(Errc::kInternal, "no handler for the matched operation");
