@@ -17,20 +17,19 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "gateway/core/log.hpp"
 #include "gateway/core/request_id.hpp"
 #include "gateway/http/mllp_framer.hpp"
+#include "gateway/http/tls_stream.hpp"
 #include "gateway/pipeline/peer.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 
@@ -40,9 +39,7 @@ namespace {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
-namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 /** kHl7v2Adapter: the adapter MLLP listeners hand messages to. */
 constexpr std::string_view kHl7v2Adapter = "hl7v2";
@@ -60,7 +57,7 @@ using SnapshotPtr = std::shared_ptr<const Snapshot>;
 struct Handle {
   explicit Handle(net::any_io_executor ex) : executor(std::move(ex)) {}
   net::any_io_executor executor;
-  beast::tcp_stream* stream = nullptr;
+  TlsStream* stream = nullptr;
   bool idle = false;
 };
 
@@ -281,7 +278,7 @@ private:
       for (const auto& h : handles_) {
         net::post(h->executor, [h] {
           if (h->idle && h->stream != nullptr) {
-            h->stream->socket().cancel();
+            h->stream->cancel();
           }
         });
       }
@@ -394,7 +391,7 @@ private:
     if (req.method != Method::kHead) {
       out.body() = std::move(res.body);
     }
-    beast::get_lowest_layer(stream).expires_after(timeout);
+    stream.expires_after(timeout);
     bhttp::serializer<false, bhttp::string_body> sr{out};
     if (req.method == Method::kHead) {
       auto [ec, n] = co_await bhttp::async_write_header(stream, sr, kTuple);
@@ -440,8 +437,8 @@ private:
   /** handshake: the server side of the TLS handshake, bounded; a failure is counted and logged. */
   net::awaitable<bool> handshake(TlsStream& stream, const BoundListener& l,
                                  const config::Limits& lim, const std::string& remote) {
-    beast::get_lowest_layer(stream).expires_after(lim.handshake_timeout);
-    if (auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple); ec) {
+    stream.expires_after(lim.handshake_timeout);
+    if (auto [ec] = co_await stream.async_handshake(kTuple); ec) {
       const std::string reason = tls::handshake_failure_reason(ec, stream.native_handle());
       stats_.handshake_failures.with({l.name, reason}).inc();
       log::warn("tls_handshake_failed",
@@ -455,11 +452,11 @@ private:
     ConnectionCount counted(*this, l.name);
     const config::Limits& lim = snap->config->limits;
     const std::string remote = remote_address(sock);
-    TlsStream stream(beast::tcp_stream(std::move(sock)),
-                     *snap->contexts.for_mode(l.client_certificate));
+    TlsStream stream(std::move(sock),
+                     snap->contexts.for_mode(l.client_certificate)->native_handle());
     Registered registered(*this, co_await net::this_coro::executor);
     Handle& handle = *registered;
-    handle.stream = &beast::get_lowest_layer(stream);
+    handle.stream = &stream;
 
     if (!co_await handshake(stream, l, lim, remote)) {
       co_return;
@@ -478,8 +475,7 @@ private:
         if (buffer.capacity() > kKeepReadBuffer) {
           buffer.shrink_to_fit();  // a large request's buffer is not kept for an idle connection
         }
-        beast::get_lowest_layer(stream).expires_after(served == 0 ? lim.header_timeout
-                                                                  : lim.idle_timeout);
+        stream.expires_after(served == 0 ? lim.header_timeout : lim.idle_timeout);
         handle.idle = true;
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(1024), kTuple);
         handle.idle = false;
@@ -505,7 +501,7 @@ private:
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
       parser.body_limit(lim.max_body_bytes);
-      beast::get_lowest_layer(stream).expires_after(lim.header_timeout);
+      stream.expires_after(lim.header_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
       (void)hn;
       if (hec == bhttp::error::header_limit) {
@@ -527,7 +523,7 @@ private:
         break;
       }
       if (hec == bhttp::error::end_of_stream || hec == net::error::eof ||
-          hec == ssl::error::stream_truncated || hec == net::error::operation_aborted ||
+          hec == net::ssl::error::stream_truncated || hec == net::error::operation_aborted ||
           hec == net::error::connection_reset) {
         break;
       }
@@ -540,14 +536,14 @@ private:
       // Clients that wait for "100 Continue" before sending a body (curl does for large ones).
       if (bhttp::token_list{parser.get()[bhttp::field::expect]}.exists("100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-        beast::get_lowest_layer(stream).expires_after(lim.write_timeout);
+        stream.expires_after(lim.write_timeout);
         if (auto [cec, cn] = co_await bhttp::async_write(stream, cont, kTuple); cec) {
           (void)cn;
           break;
         }
       }
       if (!parser.is_done()) {
-        beast::get_lowest_layer(stream).expires_after(lim.body_timeout);
+        stream.expires_after(lim.body_timeout);
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
         (void)bn;
         if (bec == bhttp::error::body_limit) {
@@ -562,7 +558,7 @@ private:
           break;
         }
         if (bec) {
-          if (bec != net::error::eof && bec != ssl::error::stream_truncated &&
+          if (bec != net::error::eof && bec != net::ssl::error::stream_truncated &&
               bec != bhttp::error::partial_message && bec != net::error::connection_reset) {
             co_await reject(stream, l, ctx, Errc::kBadRequest,
                             "the request body could not be read: " + bec.message(),
@@ -604,8 +600,7 @@ private:
       }
     }
     // Close politely: a TLS close_notify, bounded by the write timeout.
-    beast::get_lowest_layer(stream).expires_after(
-        std::min(lim.write_timeout, std::chrono::milliseconds(2000)));
+    stream.expires_after(std::min(lim.write_timeout, std::chrono::milliseconds(2000)));
     (void)co_await stream.async_shutdown(kTuple);
   }
 
@@ -620,11 +615,11 @@ private:
     ConnectionCount counted(*this, l.name);
     const config::Limits& lim = snap->config->limits;
     const std::string remote = remote_address(sock);
-    TlsStream stream(beast::tcp_stream(std::move(sock)),
-                     *snap->contexts.for_mode(config::ClientCert::kRequired));
+    TlsStream stream(std::move(sock),
+                     snap->contexts.for_mode(config::ClientCert::kRequired)->native_handle());
     Registered registered(*this, co_await net::this_coro::executor);
     Handle& handle = *registered;
-    handle.stream = &beast::get_lowest_layer(stream);
+    handle.stream = &stream;
     if (!co_await handshake(stream, l, lim, remote)) {
       co_return;
     }
@@ -646,8 +641,7 @@ private:
     MllpFramer framer(lim.max_body_bytes);
     std::string chunk(16 * 1024, '\0');
     while (!draining_.load()) {
-      beast::get_lowest_layer(stream).expires_after(framer.in_frame() ? lim.body_timeout
-                                                                      : lim.idle_timeout);
+      stream.expires_after(framer.in_frame() ? lim.body_timeout : lim.idle_timeout);
       handle.idle = !framer.in_frame();
       auto [ec, n] = co_await stream.async_read_some(net::buffer(chunk), kTuple);
       handle.idle = false;
@@ -700,15 +694,14 @@ private:
         framed += ack;
         framed += kMllpEnd;
         framed += kMllpCr;
-        beast::get_lowest_layer(stream).expires_after(lim.write_timeout);
+        stream.expires_after(lim.write_timeout);
         if (auto [wec, wn] = co_await net::async_write(stream, net::buffer(framed), kTuple); wec) {
           (void)wn;
           co_return;
         }
       }
     }
-    beast::get_lowest_layer(stream).expires_after(
-        std::min(lim.write_timeout, std::chrono::milliseconds(2000)));
+    stream.expires_after(std::min(lim.write_timeout, std::chrono::milliseconds(2000)));
     (void)co_await stream.async_shutdown(kTuple);
   }
 
