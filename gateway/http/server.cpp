@@ -188,6 +188,7 @@ public:
         {
           std::lock_guard lock(snapshot_mu_);
           snapshot_ = std::make_shared<Snapshot>(Snapshot{lr.config, std::move(contexts)});
+          snapshot_generation_.fetch_add(1, std::memory_order_release);
         }
         stats_.config_reloads.with({"applied"}).inc();
         log::info("config_reloaded",
@@ -214,6 +215,19 @@ private:
   SnapshotPtr snapshot() const {
     std::lock_guard lock(snapshot_mu_);
     return snapshot_;
+  }
+
+  /**
+   * refresh: brings a session's copy of the snapshot up to date. Costs one atomic load unless a
+   * reload replaced the snapshot since `seen` (then it takes the lock once).
+   */
+  void refresh(SnapshotPtr& snap, std::uint64_t& seen) const {
+    if (snapshot_generation_.load(std::memory_order_acquire) == seen) {
+      return;
+    }
+    std::lock_guard lock(snapshot_mu_);
+    snap = snapshot_;
+    seen = snapshot_generation_.load(std::memory_order_relaxed);
   }
 
   static bool listeners_changed(const config::Config& a, const config::Config& b) {
@@ -414,17 +428,35 @@ private:
                               pipeline::RequestContext& ctx, Errc code, std::string detail,
                               std::chrono::milliseconds timeout) {
     Response res = pipeline::Pipeline::render_error(make_error(code, std::move(detail)), ctx);
-    record(l.name, "unmatched", res.status, std::chrono::steady_clock::now());
+    RequestSeries series;
+    record(l.name, "unmatched", res.status, std::chrono::steady_clock::now(), series);
     Request none;
     (void)co_await reply(stream, l, none, std::move(res), false, timeout);
   }
 
+  /**
+   * RequestSeries: a session's metric series for the route and status it answered last, so that a
+   * keep-alive connection repeating one kind of request does not look them up (a key of strings
+   * built and a shared lock taken, for each of two families) on every request.
+   */
+  struct RequestSeries {
+    std::string_view route;  // operation_name() or a literal: static storage
+    unsigned status = 0;
+    metrics::Counter* requests = nullptr;
+    metrics::Histogram* latency = nullptr;
+  };
+
+  /** record: counts one answered request and its latency (series cached in `series`). */
   void record(const std::string& listener, std::string_view route, unsigned status,
-              std::chrono::steady_clock::time_point started) {
-    stats_.requests.with({listener, route, std::to_string(status)}).inc();
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    stats_.latency.with({route}).observe(secs);
+              std::chrono::steady_clock::time_point started, RequestSeries& series) {
+    if (series.requests == nullptr || series.status != status || series.route != route) {
+      series = RequestSeries{route, status,
+                             &stats_.requests.with({listener, route, std::to_string(status)}),
+                             &stats_.latency.with({route})};
+    }
+    series.requests->inc();
+    series.latency->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
 
   /** remote_address: the peer's IP address, or empty if the socket no longer has one. */
@@ -464,6 +496,9 @@ private:
     const tls::PeerIdentity peer = tls::peer_identity(stream.native_handle());
 
     beast::flat_buffer buffer;
+    RequestSeries series;
+    SnapshotPtr live = snap;
+    std::uint64_t seen = ~std::uint64_t{0};  // refreshed before the first request
     bool keep_alive = true;
     for (std::uint32_t served = 0; keep_alive; ++served) {
       // Wait for the first byte of the next request. Between requests this is the idle timeout;
@@ -494,7 +529,8 @@ private:
       ctx.listener = l.name;
       ctx.client_cert_mode = l.client_certificate;
       ctx.peer = peer;
-      ctx.config = snapshot()->config;
+      refresh(live, seen);
+      ctx.config = live->config;
       ctx.received = std::chrono::system_clock::now();
       ctx.remote_address = remote;
 
@@ -585,7 +621,7 @@ private:
       const std::string_view route =
           ctx.route ? operation_name(ctx.route->op) : std::string_view{"unmatched"};
       const unsigned status = res.status;
-      record(l.name, route, status, started);
+      record(l.name, route, status, started, series);
       log::info("request",
                 {{"request_id", ctx.request_id},
                  {"listener", l.name},
@@ -639,6 +675,7 @@ private:
     const config::Organisation& sender = **org;
     const auto* adapter = backends_.adapters->find(kHl7v2Adapter);
     MllpFramer framer(lim.max_body_bytes);
+    RequestSeries series;
     std::string chunk(16 * 1024, '\0');
     while (!draining_.load()) {
       stream.expires_after(framer.in_frame() ? lim.body_timeout : lim.idle_timeout);
@@ -687,7 +724,7 @@ private:
           ack = std::move(reply.body);
           status = static_cast<unsigned>(reply.status);
         }
-        record(l.name, "mllp_message", status, started);
+        record(l.name, "mllp_message", status, started, series);
         std::string framed;
         framed.reserve(ack.size() + 3);
         framed += kMllpStart;
@@ -715,6 +752,7 @@ private:
   pipeline::Backends backends_;
   mutable std::mutex snapshot_mu_;
   SnapshotPtr snapshot_;
+  std::atomic<std::uint64_t> snapshot_generation_{0};  // bumped under snapshot_mu_ on each swap
   std::vector<std::unique_ptr<ListenerState>> listeners_;
   std::atomic<bool> draining_{false};
   std::atomic<std::uint32_t> connections_{0};
