@@ -4,6 +4,7 @@
 #include "gateway/http/server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -80,6 +81,50 @@ Method to_method(bhttp::verb v) {
     default:
       return Method::kOther;
   }
+}
+
+/** kFixedHeaders: headers the server writes on every response (a handler's own are dropped). */
+constexpr std::array<std::string_view, 6> kFixedHeaders{
+    "Server",     "Cache-Control", "X-Content-Type-Options", "Strict-Transport-Security",
+    "Connection", "Content-Length"};
+
+/** header_allowed: false for the fixed headers and for anything that would split the header. */
+bool header_allowed(std::string_view name, std::string_view value) {
+  if (name.empty() || name.find_first_of("\r\n:") != std::string_view::npos ||
+      value.find_first_of("\r\n") != std::string_view::npos) {
+    return false;
+  }
+  return std::none_of(kFixedHeaders.begin(), kFixedHeaders.end(),
+                      [name](std::string_view f) { return beast::iequals(name, f); });
+}
+
+/**
+ * response_head: the status line and header of a response, written directly rather than through
+ * Beast's message and serializer (a field allocation each and a buffer sequence walked per byte
+ * range): the handler's headers in order, then the ones every response carries.
+ */
+std::string response_head(const Response& res, bool keep_alive) {
+  std::string h;
+  h.reserve(256);
+  h.append("HTTP/1.1 ");
+  h.append(std::to_string(res.status));
+  h.push_back(' ');
+  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
+  h.append(reason.data(), reason.size());
+  h.append("\r\n");
+  for (const auto& [k, v] : res.headers.items()) {
+    if (header_allowed(k, v)) {
+      h.append(k).append(": ").append(v).append("\r\n");
+    }
+  }
+  h.append(
+      "Server: caregw\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+      "Strict-Transport-Security: max-age=31536000\r\n");
+  if (!keep_alive) {
+    h.append("Connection: close\r\n");
+  }
+  h.append("Content-Length: ").append(std::to_string(res.body.size())).append("\r\n\r\n");
+  return h;
 }
 
 std::int64_t micros_since(std::chrono::steady_clock::time_point t) {
@@ -392,30 +437,12 @@ private:
   /** reply: writes one response; false if the write failed or timed out. */
   net::awaitable<bool> reply(TlsStream& stream, const BoundListener& l, const Request& req,
                              Response&& res, bool keep_alive, std::chrono::milliseconds timeout) {
-    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), 11};
-    for (auto& [k, v] : res.headers.items()) {
-      out.set(k, v);
-    }
-    out.set(bhttp::field::server, "caregw");
-    out.set(bhttp::field::cache_control, "no-store");
-    out.set("X-Content-Type-Options", "nosniff");
-    out.set(bhttp::field::strict_transport_security, "max-age=31536000");
-    out.keep_alive(keep_alive);
-    out.content_length(res.body.size());
-    if (req.method != Method::kHead) {
-      out.body() = std::move(res.body);
-    }
+    const std::string head = response_head(res, keep_alive);
+    const std::array<net::const_buffer, 2> out{net::buffer(head), req.method == Method::kHead
+                                                                      ? net::const_buffer()
+                                                                      : net::buffer(res.body)};
     stream.expires_after(timeout);
-    bhttp::serializer<false, bhttp::string_body> sr{out};
-    if (req.method == Method::kHead) {
-      auto [ec, n] = co_await bhttp::async_write_header(stream, sr, kTuple);
-      (void)n;
-      if (ec) {
-        stats_.timeouts.with({l.name, "write"}).inc();
-      }
-      co_return !ec;
-    }
-    auto [ec, n] = co_await bhttp::async_write(stream, sr, kTuple);
+    auto [ec, n] = co_await net::async_write(stream, out, kTuple);
     (void)n;
     if (ec == beast::error::timeout) {
       stats_.timeouts.with({l.name, "write"}).inc();

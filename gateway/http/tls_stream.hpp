@@ -1,7 +1,9 @@
 // The server's TLS stream: OpenSSL on the socket's descriptor (gateway/tls/fd_session.hpp) driven
 // by waits on the socket's readiness, as nginx does, in place of Asio's ssl::stream, which keeps
 // 34 KiB of its own buffers (and a 2 x 17 KiB BIO pair) for the life of every connection. An idle
-// connection here holds the SSL object, the socket and one timer, and no I/O buffers.
+// connection here holds the SSL object, the socket and one timer, and no I/O buffers: OpenSSL's
+// are kept while the peer keeps the connection busy and given back once it has been quiet for
+// kReleaseAfter.
 // Included only by gateway/http/server.cpp (Asio stays in few translation units).
 #pragma once
 
@@ -34,6 +36,8 @@ namespace detail {
  */
 struct TlsState : std::enable_shared_from_this<TlsState> {
   using clock = std::chrono::steady_clock;
+  /** kReleaseAfter: a connection that has waited this long for its peer gives its buffers back. */
+  static constexpr clock::duration kReleaseAfter = std::chrono::milliseconds(100);
 
   TlsState(boost::asio::ip::tcp::socket s, ssl_ctx_st* ctx)
       : socket(non_blocking(std::move(s))),
@@ -48,36 +52,44 @@ struct TlsState : std::enable_shared_from_this<TlsState> {
   }
 
   /**
-   * arm: makes sure the timer fires no later than the deadline while an operation waits. The timer
-   * is set again only when the deadline is earlier than the wait already pending: a keep-alive
-   * connection moving its deadline forward on every request costs nothing until the timer fires
-   * (and then it re-arms once for the new deadline).
+   * arm: makes sure the timer fires no later than the deadline (or the time to give the buffers
+   * back) while an operation waits. The timer is set again only when that is earlier than the wait
+   * already pending: a keep-alive connection moving its deadline forward on every request costs
+   * nothing until the timer fires (and then it re-arms once for the new time).
    */
   void arm() {
-    if (deadline == clock::time_point::max() || armed <= deadline) {
+    const clock::time_point due = std::min(deadline, release_at);
+    if (due == clock::time_point::max() || armed <= due) {
       return;
     }
-    armed = deadline;
-    timer.expires_at(deadline);
+    armed = due;
+    timer.expires_at(due);
     timer.async_wait([self = shared_from_this(), gen = ++generation](
                          const boost::system::error_code& ec) { self->on_timer(ec, gen); });
   }
 
-  /** on_timer: past the deadline with an operation waiting, closes the socket (beast tcp_stream).
+  /**
+   * on_timer: with an operation still waiting, gives the buffers back once the connection has been
+   * quiet for kReleaseAfter, and past the deadline closes the socket (as beast::tcp_stream does).
    */
   void on_timer(const boost::system::error_code& ec, std::uint64_t gen) {
     if (gen != generation) {
-      return;  // superseded by an earlier deadline
+      return;  // superseded by an earlier time
     }
     armed = clock::time_point::max();
     if (ec || waiting == 0) {
-      return;  // cancelled, or nothing waits: the next wait checks the deadline itself
+      return;  // cancelled, or nothing waits: the next wait sets the times again
     }
-    if (clock::now() < deadline) {
-      arm();
+    const auto now = clock::now();
+    if (now >= release_at) {
+      release_at = clock::time_point::max();
+      (void)tls.release_buffers();  // false: data in flight; the next quiet wait tries again
+    }
+    if (now >= deadline) {
+      expire();
       return;
     }
-    expire();
+    arm();
   }
 
   /** expire: the deadline passed; the waiting operation ends with beast::error::timeout. */
@@ -91,9 +103,10 @@ struct TlsState : std::enable_shared_from_this<TlsState> {
   boost::asio::steady_timer timer;
   tls::FdSession tls;
   clock::time_point deadline = clock::time_point::max();
-  clock::time_point armed = clock::time_point::max();  // expiry of the timer's pending wait
-  std::uint64_t generation = 0;                        // of the timer's latest wait
-  unsigned waiting = 0;                                // operations waiting on the socket (0-2)
+  clock::time_point release_at = clock::time_point::max();  // give the buffers back then
+  clock::time_point armed = clock::time_point::max();       // expiry of the timer's pending wait
+  std::uint64_t generation = 0;                             // of the timer's latest wait
+  unsigned waiting = 0;  // operations waiting on the socket (0-2)
   bool timed_out = false;
 };
 
@@ -142,10 +155,15 @@ public:
       soon(self, st.ec, st.bytes);
       return;
     }
-    if (TlsState::clock::now() >= s_.deadline) {
+    const auto now = TlsState::clock::now();
+    if (now >= s_.deadline) {
       s_.expire();
       soon(self, boost::beast::error::timeout, 0);
       return;
+    }
+    if (st.want == tls::Want::kRead) {
+      // Waiting for the peer: if it stays quiet, the buffers go back (see on_timer).
+      s_.release_at = now + TlsState::kReleaseAfter;
     }
     s_.arm();
     ++s_.waiting;

@@ -25,9 +25,11 @@ FdSession::FdSession(SSL_CTX* ctx, int fd) : ssl_(SSL_new(ctx)) {
   }
   if (ssl_ != nullptr) {
     SSL_set_accept_state(ssl_);
-    // A write that waited is retried with the same bytes, possibly from another buffer; buffers
-    // are given back whenever the connection has nothing in flight.
-    SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+    // A write that waited is retried with the same bytes, possibly from another buffer.
+    SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // Buffers are kept while the connection is busy and released when it goes quiet (the stream
+    // calls release_buffers), not after every record as the context's default would have it.
+    SSL_clear_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
     // Read what the socket has (up to a record buffer) in one system call, not header then body.
     SSL_set_read_ahead(ssl_, 1);
   }
@@ -39,6 +41,8 @@ FdSession::~FdSession() {
     SSL_free(ssl_);  // the descriptor is not ours (BIO_NOCLOSE): the socket closes it
   }
 }
+
+bool FdSession::release_buffers() { return ssl_ == nullptr || SSL_free_buffers(ssl_) == 1; }
 
 Step FdSession::handshake() {
   if (ssl_ == nullptr) {
@@ -139,7 +143,9 @@ Step FdSession::finish(int result, std::size_t bytes, int sys_errno) {
       break;
     }
   }
-  ERR_clear_error();  // nothing of this connection's is left for the next one on this thread
+  if (s.want == Want::kNothing) {
+    ERR_clear_error();  // nothing of this connection's is left for the next one on this thread
+  }
   return s;
 }
 

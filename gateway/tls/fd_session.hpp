@@ -1,8 +1,8 @@
 // The server side of one TLS connection run by OpenSSL directly on a non-blocking socket
-// (SSL_set_fd), as nginx does: no buffers of ours, and OpenSSL's own read/write buffers are
-// released while the connection is idle (SSL_MODE_RELEASE_BUFFERS). Each call makes what progress
-// it can without blocking and says what it waits for; the caller (gateway/http/tls_stream.hpp)
-// waits on the socket and calls again. OpenSSL stays in gateway/tls.
+// (SSL_set_fd), as nginx does: no buffers of ours, and OpenSSL's own read/write buffers given back
+// when the connection is idle (release_buffers). Each call makes what progress it can without
+// blocking and says what it waits for; the caller (gateway/http/tls_stream.hpp) waits on the
+// socket and calls again. OpenSSL stays in gateway/tls.
 #pragma once
 
 #include <cstddef>
@@ -58,6 +58,15 @@ public:
    * nothing is sent (OpenSSL forbids it) and the error is returned.
    */
   [[nodiscard]] Step shutdown();
+
+  /**
+   * release_buffers: gives OpenSSL's read and write buffers (~17 KiB each) back to the allocator,
+   * unless they hold data; OpenSSL makes them again on the next read or write. For a connection
+   * that has gone quiet: releasing them after every record (SSL_MODE_RELEASE_BUFFERS) costs two
+   * large allocations per request on a busy keep-alive connection.
+   * @return true when the connection now holds no buffers.
+   */
+  bool release_buffers();
 
   /** native_handle: the SSL, for peer certificate checks (nullptr if it could not be made). */
   [[nodiscard]] ssl_st* native_handle() const { return ssl_; }
