@@ -565,8 +565,20 @@ private:
       parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
       parser.body_limit(lim.max_body_bytes);
       stream.expires_after(lim.header_timeout);
-      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
-      (void)hn;
+      // The first read usually holds the whole header: parse it in place, and start Beast's
+      // composed read (a further operation and hand-off per request) only when it does not.
+      boost::system::error_code hec;
+      if (buffer.size() != 0) {
+        buffer.consume(parser.put(buffer.data(), hec));
+        if (hec == bhttp::error::need_more) {
+          hec = {};
+        }
+      }
+      if (!hec && !parser.is_header_done()) {
+        auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+        (void)rn;
+        hec = rec;
+      }
       if (hec == bhttp::error::header_limit) {
         co_await reject(
             stream, l, ctx, Errc::kHeadersTooLarge,
