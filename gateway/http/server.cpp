@@ -715,7 +715,7 @@ private:
     const auto* adapter = backends_.adapters->find(kHl7v2Adapter);
     MllpFramer framer(lim.max_body_bytes);
     RequestSeries series;
-    std::string chunk(16 * 1024, '\0');
+    std::string chunk(std::size_t{16} * 1024, '\0');
     while (!draining_.load()) {
       stream.expires_after(framer.in_frame() ? lim.body_timeout : lim.idle_timeout);
       handle.idle = !framer.in_frame();

@@ -111,7 +111,7 @@ struct TlsState : std::enable_shared_from_this<TlsState> {
 };
 
 /** kWriteScratch: writes of several small buffers are joined into one TLS record up to this. */
-constexpr std::size_t kWriteScratch = 16 * 1024;
+constexpr std::size_t kWriteScratch = std::size_t{16} * 1024;
 
 /** write_scratch: a per-thread buffer for joining a write's buffers (used within one call). */
 inline std::array<unsigned char, kWriteScratch>& write_scratch() {
