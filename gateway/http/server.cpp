@@ -4,6 +4,7 @@
 #include "gateway/http/server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -17,20 +18,19 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "gateway/core/log.hpp"
 #include "gateway/core/request_id.hpp"
 #include "gateway/http/mllp_framer.hpp"
+#include "gateway/http/tls_stream.hpp"
 #include "gateway/pipeline/peer.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 
@@ -40,9 +40,7 @@ namespace {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
-namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 /** kHl7v2Adapter: the adapter MLLP listeners hand messages to. */
 constexpr std::string_view kHl7v2Adapter = "hl7v2";
@@ -60,7 +58,7 @@ using SnapshotPtr = std::shared_ptr<const Snapshot>;
 struct Handle {
   explicit Handle(net::any_io_executor ex) : executor(std::move(ex)) {}
   net::any_io_executor executor;
-  beast::tcp_stream* stream = nullptr;
+  TlsStream* stream = nullptr;
   bool idle = false;
 };
 
@@ -83,6 +81,50 @@ Method to_method(bhttp::verb v) {
     default:
       return Method::kOther;
   }
+}
+
+/** kFixedHeaders: headers the server writes on every response (a handler's own are dropped). */
+constexpr std::array<std::string_view, 6> kFixedHeaders{
+    "Server",     "Cache-Control", "X-Content-Type-Options", "Strict-Transport-Security",
+    "Connection", "Content-Length"};
+
+/** header_allowed: false for the fixed headers and for anything that would split the header. */
+bool header_allowed(std::string_view name, std::string_view value) {
+  if (name.empty() || name.find_first_of("\r\n:") != std::string_view::npos ||
+      value.find_first_of("\r\n") != std::string_view::npos) {
+    return false;
+  }
+  return std::none_of(kFixedHeaders.begin(), kFixedHeaders.end(),
+                      [name](std::string_view f) { return beast::iequals(name, f); });
+}
+
+/**
+ * response_head: the status line and header of a response, written directly rather than through
+ * Beast's message and serializer (a field allocation each and a buffer sequence walked per byte
+ * range): the handler's headers in order, then the ones every response carries.
+ */
+std::string response_head(const Response& res, bool keep_alive) {
+  std::string h;
+  h.reserve(256);
+  h.append("HTTP/1.1 ");
+  h.append(std::to_string(res.status));
+  h.push_back(' ');
+  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
+  h.append(reason.data(), reason.size());
+  h.append("\r\n");
+  for (const auto& [k, v] : res.headers.items()) {
+    if (header_allowed(k, v)) {
+      h.append(k).append(": ").append(v).append("\r\n");
+    }
+  }
+  h.append(
+      "Server: caregw\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+      "Strict-Transport-Security: max-age=31536000\r\n");
+  if (!keep_alive) {
+    h.append("Connection: close\r\n");
+  }
+  h.append("Content-Length: ").append(std::to_string(res.body.size())).append("\r\n\r\n");
+  return h;
 }
 
 std::int64_t micros_since(std::chrono::steady_clock::time_point t) {
@@ -191,6 +233,7 @@ public:
         {
           std::lock_guard lock(snapshot_mu_);
           snapshot_ = std::make_shared<Snapshot>(Snapshot{lr.config, std::move(contexts)});
+          snapshot_generation_.fetch_add(1, std::memory_order_release);
         }
         stats_.config_reloads.with({"applied"}).inc();
         log::info("config_reloaded",
@@ -217,6 +260,19 @@ private:
   SnapshotPtr snapshot() const {
     std::lock_guard lock(snapshot_mu_);
     return snapshot_;
+  }
+
+  /**
+   * refresh: brings a session's copy of the snapshot up to date. Costs one atomic load unless a
+   * reload replaced the snapshot since `seen` (then it takes the lock once).
+   */
+  void refresh(SnapshotPtr& snap, std::uint64_t& seen) const {
+    if (snapshot_generation_.load(std::memory_order_acquire) == seen) {
+      return;
+    }
+    std::lock_guard lock(snapshot_mu_);
+    snap = snapshot_;
+    seen = snapshot_generation_.load(std::memory_order_relaxed);
   }
 
   static bool listeners_changed(const config::Config& a, const config::Config& b) {
@@ -281,7 +337,7 @@ private:
       for (const auto& h : handles_) {
         net::post(h->executor, [h] {
           if (h->idle && h->stream != nullptr) {
-            h->stream->socket().cancel();
+            h->stream->cancel();
           }
         });
       }
@@ -381,30 +437,12 @@ private:
   /** reply: writes one response; false if the write failed or timed out. */
   net::awaitable<bool> reply(TlsStream& stream, const BoundListener& l, const Request& req,
                              Response&& res, bool keep_alive, std::chrono::milliseconds timeout) {
-    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), 11};
-    for (auto& [k, v] : res.headers.items()) {
-      out.set(k, v);
-    }
-    out.set(bhttp::field::server, "caregw");
-    out.set(bhttp::field::cache_control, "no-store");
-    out.set("X-Content-Type-Options", "nosniff");
-    out.set(bhttp::field::strict_transport_security, "max-age=31536000");
-    out.keep_alive(keep_alive);
-    out.content_length(res.body.size());
-    if (req.method != Method::kHead) {
-      out.body() = std::move(res.body);
-    }
-    beast::get_lowest_layer(stream).expires_after(timeout);
-    bhttp::serializer<false, bhttp::string_body> sr{out};
-    if (req.method == Method::kHead) {
-      auto [ec, n] = co_await bhttp::async_write_header(stream, sr, kTuple);
-      (void)n;
-      if (ec) {
-        stats_.timeouts.with({l.name, "write"}).inc();
-      }
-      co_return !ec;
-    }
-    auto [ec, n] = co_await bhttp::async_write(stream, sr, kTuple);
+    const std::string head = response_head(res, keep_alive);
+    const std::array<net::const_buffer, 2> out{net::buffer(head), req.method == Method::kHead
+                                                                      ? net::const_buffer()
+                                                                      : net::buffer(res.body)};
+    stream.expires_after(timeout);
+    auto [ec, n] = co_await net::async_write(stream, out, kTuple);
     (void)n;
     if (ec == beast::error::timeout) {
       stats_.timeouts.with({l.name, "write"}).inc();
@@ -417,17 +455,35 @@ private:
                               pipeline::RequestContext& ctx, Errc code, std::string detail,
                               std::chrono::milliseconds timeout) {
     Response res = pipeline::Pipeline::render_error(make_error(code, std::move(detail)), ctx);
-    record(l.name, "unmatched", res.status, std::chrono::steady_clock::now());
+    RequestSeries series;
+    record(l.name, "unmatched", res.status, std::chrono::steady_clock::now(), series);
     Request none;
     (void)co_await reply(stream, l, none, std::move(res), false, timeout);
   }
 
+  /**
+   * RequestSeries: a session's metric series for the route and status it answered last, so that a
+   * keep-alive connection repeating one kind of request does not look them up (a key of strings
+   * built and a shared lock taken, for each of two families) on every request.
+   */
+  struct RequestSeries {
+    std::string_view route;  // operation_name() or a literal: static storage
+    unsigned status = 0;
+    metrics::Counter* requests = nullptr;
+    metrics::Histogram* latency = nullptr;
+  };
+
+  /** record: counts one answered request and its latency (series cached in `series`). */
   void record(const std::string& listener, std::string_view route, unsigned status,
-              std::chrono::steady_clock::time_point started) {
-    stats_.requests.with({listener, route, std::to_string(status)}).inc();
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    stats_.latency.with({route}).observe(secs);
+              std::chrono::steady_clock::time_point started, RequestSeries& series) {
+    if (series.requests == nullptr || series.status != status || series.route != route) {
+      series = RequestSeries{route, status,
+                             &stats_.requests.with({listener, route, std::to_string(status)}),
+                             &stats_.latency.with({route})};
+    }
+    series.requests->inc();
+    series.latency->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
 
   /** remote_address: the peer's IP address, or empty if the socket no longer has one. */
@@ -440,8 +496,8 @@ private:
   /** handshake: the server side of the TLS handshake, bounded; a failure is counted and logged. */
   net::awaitable<bool> handshake(TlsStream& stream, const BoundListener& l,
                                  const config::Limits& lim, const std::string& remote) {
-    beast::get_lowest_layer(stream).expires_after(lim.handshake_timeout);
-    if (auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple); ec) {
+    stream.expires_after(lim.handshake_timeout);
+    if (auto [ec] = co_await stream.async_handshake(kTuple); ec) {
       const std::string reason = tls::handshake_failure_reason(ec, stream.native_handle());
       stats_.handshake_failures.with({l.name, reason}).inc();
       log::warn("tls_handshake_failed",
@@ -455,11 +511,11 @@ private:
     ConnectionCount counted(*this, l.name);
     const config::Limits& lim = snap->config->limits;
     const std::string remote = remote_address(sock);
-    TlsStream stream(beast::tcp_stream(std::move(sock)),
-                     *snap->contexts.for_mode(l.client_certificate));
+    TlsStream stream(std::move(sock),
+                     snap->contexts.for_mode(l.client_certificate)->native_handle());
     Registered registered(*this, co_await net::this_coro::executor);
     Handle& handle = *registered;
-    handle.stream = &beast::get_lowest_layer(stream);
+    handle.stream = &stream;
 
     if (!co_await handshake(stream, l, lim, remote)) {
       co_return;
@@ -467,6 +523,9 @@ private:
     const tls::PeerIdentity peer = tls::peer_identity(stream.native_handle());
 
     beast::flat_buffer buffer;
+    RequestSeries series;
+    SnapshotPtr live = snap;
+    std::uint64_t seen = ~std::uint64_t{0};  // refreshed before the first request
     bool keep_alive = true;
     for (std::uint32_t served = 0; keep_alive; ++served) {
       // Wait for the first byte of the next request. Between requests this is the idle timeout;
@@ -478,8 +537,7 @@ private:
         if (buffer.capacity() > kKeepReadBuffer) {
           buffer.shrink_to_fit();  // a large request's buffer is not kept for an idle connection
         }
-        beast::get_lowest_layer(stream).expires_after(served == 0 ? lim.header_timeout
-                                                                  : lim.idle_timeout);
+        stream.expires_after(served == 0 ? lim.header_timeout : lim.idle_timeout);
         handle.idle = true;
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(1024), kTuple);
         handle.idle = false;
@@ -498,16 +556,29 @@ private:
       ctx.listener = l.name;
       ctx.client_cert_mode = l.client_certificate;
       ctx.peer = peer;
-      ctx.config = snapshot()->config;
+      refresh(live, seen);
+      ctx.config = live->config;
       ctx.received = std::chrono::system_clock::now();
       ctx.remote_address = remote;
 
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
       parser.body_limit(lim.max_body_bytes);
-      beast::get_lowest_layer(stream).expires_after(lim.header_timeout);
-      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
-      (void)hn;
+      stream.expires_after(lim.header_timeout);
+      // The first read usually holds the whole header: parse it in place, and start Beast's
+      // composed read (a further operation and hand-off per request) only when it does not.
+      boost::system::error_code hec;
+      if (buffer.size() != 0) {
+        buffer.consume(parser.put(buffer.data(), hec));
+        if (hec == bhttp::error::need_more) {
+          hec = {};
+        }
+      }
+      if (!hec && !parser.is_header_done()) {
+        auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+        (void)rn;
+        hec = rec;
+      }
       if (hec == bhttp::error::header_limit) {
         co_await reject(
             stream, l, ctx, Errc::kHeadersTooLarge,
@@ -527,7 +598,7 @@ private:
         break;
       }
       if (hec == bhttp::error::end_of_stream || hec == net::error::eof ||
-          hec == ssl::error::stream_truncated || hec == net::error::operation_aborted ||
+          hec == net::ssl::error::stream_truncated || hec == net::error::operation_aborted ||
           hec == net::error::connection_reset) {
         break;
       }
@@ -540,14 +611,14 @@ private:
       // Clients that wait for "100 Continue" before sending a body (curl does for large ones).
       if (bhttp::token_list{parser.get()[bhttp::field::expect]}.exists("100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-        beast::get_lowest_layer(stream).expires_after(lim.write_timeout);
+        stream.expires_after(lim.write_timeout);
         if (auto [cec, cn] = co_await bhttp::async_write(stream, cont, kTuple); cec) {
           (void)cn;
           break;
         }
       }
       if (!parser.is_done()) {
-        beast::get_lowest_layer(stream).expires_after(lim.body_timeout);
+        stream.expires_after(lim.body_timeout);
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
         (void)bn;
         if (bec == bhttp::error::body_limit) {
@@ -562,7 +633,7 @@ private:
           break;
         }
         if (bec) {
-          if (bec != net::error::eof && bec != ssl::error::stream_truncated &&
+          if (bec != net::error::eof && bec != net::ssl::error::stream_truncated &&
               bec != bhttp::error::partial_message && bec != net::error::connection_reset) {
             co_await reject(stream, l, ctx, Errc::kBadRequest,
                             "the request body could not be read: " + bec.message(),
@@ -589,7 +660,7 @@ private:
       const std::string_view route =
           ctx.route ? operation_name(ctx.route->op) : std::string_view{"unmatched"};
       const unsigned status = res.status;
-      record(l.name, route, status, started);
+      record(l.name, route, status, started, series);
       log::info("request",
                 {{"request_id", ctx.request_id},
                  {"listener", l.name},
@@ -604,8 +675,7 @@ private:
       }
     }
     // Close politely: a TLS close_notify, bounded by the write timeout.
-    beast::get_lowest_layer(stream).expires_after(
-        std::min(lim.write_timeout, std::chrono::milliseconds(2000)));
+    stream.expires_after(std::min(lim.write_timeout, std::chrono::milliseconds(2000)));
     (void)co_await stream.async_shutdown(kTuple);
   }
 
@@ -620,11 +690,11 @@ private:
     ConnectionCount counted(*this, l.name);
     const config::Limits& lim = snap->config->limits;
     const std::string remote = remote_address(sock);
-    TlsStream stream(beast::tcp_stream(std::move(sock)),
-                     *snap->contexts.for_mode(config::ClientCert::kRequired));
+    TlsStream stream(std::move(sock),
+                     snap->contexts.for_mode(config::ClientCert::kRequired)->native_handle());
     Registered registered(*this, co_await net::this_coro::executor);
     Handle& handle = *registered;
-    handle.stream = &beast::get_lowest_layer(stream);
+    handle.stream = &stream;
     if (!co_await handshake(stream, l, lim, remote)) {
       co_return;
     }
@@ -644,10 +714,10 @@ private:
     const config::Organisation& sender = **org;
     const auto* adapter = backends_.adapters->find(kHl7v2Adapter);
     MllpFramer framer(lim.max_body_bytes);
-    std::string chunk(16 * 1024, '\0');
+    RequestSeries series;
+    std::string chunk(std::size_t{16} * 1024, '\0');
     while (!draining_.load()) {
-      beast::get_lowest_layer(stream).expires_after(framer.in_frame() ? lim.body_timeout
-                                                                      : lim.idle_timeout);
+      stream.expires_after(framer.in_frame() ? lim.body_timeout : lim.idle_timeout);
       handle.idle = !framer.in_frame();
       auto [ec, n] = co_await stream.async_read_some(net::buffer(chunk), kTuple);
       handle.idle = false;
@@ -693,22 +763,21 @@ private:
           ack = std::move(reply.body);
           status = static_cast<unsigned>(reply.status);
         }
-        record(l.name, "mllp_message", status, started);
+        record(l.name, "mllp_message", status, started, series);
         std::string framed;
         framed.reserve(ack.size() + 3);
         framed += kMllpStart;
         framed += ack;
         framed += kMllpEnd;
         framed += kMllpCr;
-        beast::get_lowest_layer(stream).expires_after(lim.write_timeout);
+        stream.expires_after(lim.write_timeout);
         if (auto [wec, wn] = co_await net::async_write(stream, net::buffer(framed), kTuple); wec) {
           (void)wn;
           co_return;
         }
       }
     }
-    beast::get_lowest_layer(stream).expires_after(
-        std::min(lim.write_timeout, std::chrono::milliseconds(2000)));
+    stream.expires_after(std::min(lim.write_timeout, std::chrono::milliseconds(2000)));
     (void)co_await stream.async_shutdown(kTuple);
   }
 
@@ -722,6 +791,7 @@ private:
   pipeline::Backends backends_;
   mutable std::mutex snapshot_mu_;
   SnapshotPtr snapshot_;
+  std::atomic<std::uint64_t> snapshot_generation_{0};  // bumped under snapshot_mu_ on each swap
   std::vector<std::unique_ptr<ListenerState>> listeners_;
   std::atomic<bool> draining_{false};
   std::atomic<std::uint32_t> connections_{0};

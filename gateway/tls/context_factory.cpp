@@ -43,7 +43,9 @@ ContextPtr make_one(const config::Config& cfg, config::ClientCert mode,
   SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION);
   // Intermediate profile: the client's cipher order is honoured (no server preference).
   SSL_CTX_set_options(h, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  // Idle connections give their read/write buffers back to the allocator.
+  // Idle connections give their read/write buffers back to the allocator. The server's sessions
+  // (FdSession) override this per connection: they keep the buffers while the peer is busy and
+  // release them when it goes quiet.
   SSL_CTX_set_mode(h, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(h, kIntermediateCiphers) != 1 ||
       SSL_CTX_set1_groups_list(h, "X25519:prime256v1:secp384r1") != 1) {

@@ -183,6 +183,23 @@ TEST_F(ServerTest, KeepAliveReusesOneConnection) {
   EXPECT_EQ(counter_value(stats().requests, {"provider", "healthz", "200"}), 5U);
 }
 
+TEST_F(ServerTest, ABodyOfManyTlsRecordsIsReadWholeAndTheConnectionGoesOn) {
+  start("  max_body_bytes: 1048576\n");
+  TlsClient c(client_for("Z90001"));
+  ASSERT_FALSE(c.connect(provider()));
+  HttpResponse r;
+  // About 19 TLS records: had any byte of the body been lost or left unread, the next request on
+  // this connection would be misread.
+  ASSERT_FALSE(c.request("POST", "/healthz", r, std::string(300000, 'x'),
+                         {{"Content-Type", "application/fhir+json"}}));
+  EXPECT_EQ(r.status, 405U);
+  EXPECT_TRUE(r.keep_alive);
+  HttpResponse next;
+  ASSERT_FALSE(c.request("GET", "/healthz", next));
+  EXPECT_EQ(next.status, 200U);
+  EXPECT_EQ(counter_value(stats().connections, {"provider"}), 1U);
+}
+
 TEST_F(ServerTest, RequestsPerConnectionLimitClosesTheConnection) {
   start("  max_requests_per_connection: 2\n");
   TlsClient c(client_for("Z90001"));
