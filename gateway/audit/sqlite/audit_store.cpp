@@ -320,8 +320,9 @@ Result<void> AuditStore::insert_body(std::uint64_t seq, const BodyColumns& c, co
                                      std::string_view disclosed_json,
                                      std::string_view withheld_json) {
   // Column order as kColumns; the body's fields come in the same order (head: node_id ..
-  // nhs_number, tail: dsa_id .. detail), so they bind by position. (Binding the text without
-  // SQLite's copy, SQLITE_STATIC, was measured before and made no difference here.)
+  // nhs_number, tail: dsa_id .. detail), so they bind by position. The text is bound without
+  // SQLite's copy: it lives in the caller's body (and `hex` below) until the statement has run,
+  // and the cached statement is reset, its bindings cleared, before this returns.
   int outcome = 0;
   const std::string_view code = c.head[2];
   if (std::from_chars(code.data(), code.data() + code.size(), outcome).ec != std::errc{}) {
@@ -331,22 +332,20 @@ Result<void> AuditStore::insert_body(std::uint64_t seq, const BodyColumns& c, co
   hex_into(hash, hex);
   GW_STORE_ASSIGN(auto st, db_.cached(kInsert));
   st->bind(1, static_cast<std::int64_t>(seq)).bind(2, c.recorded_us);
-  st->bind_text_or_null(3, c.head[0])
-      .bind_text_or_null(4, c.head[1])
-      .bind(5, std::int64_t{outcome});
+  st->bind_borrowed(3, c.head[0]).bind_borrowed(4, c.head[1]).bind(5, std::int64_t{outcome});
   for (std::size_t i = 3; i < c.head.size(); ++i) {  // decision .. nhs_number: columns 6..13
-    st->bind_text_or_null(static_cast<int>(i) + 3, c.head.at(i));
+    st->bind_borrowed(static_cast<int>(i) + 3, c.head.at(i));
   }
-  st->bind_text_or_null(14, disclosed_json).bind_text_or_null(15, withheld_json);
+  st->bind_borrowed(14, disclosed_json).bind_borrowed(15, withheld_json);
   for (std::size_t i = 0; i < c.tail.size(); ++i) {  // dsa_id .. detail: columns 16..25
-    st->bind_text_or_null(static_cast<int>(i) + 16, c.tail.at(i));
+    st->bind_borrowed(static_cast<int>(i) + 16, c.tail.at(i));
   }
   if (c.related_seq != 0) {
     st->bind(26, static_cast<std::int64_t>(c.related_seq));
   } else {
     st->bind_null(26);
   }
-  st->bind_text_or_null(27, std::string_view(hex.data(), hex.size()));
+  st->bind_borrowed(27, std::string_view(hex.data(), hex.size()));
   return st->run();
 }
 

@@ -61,7 +61,8 @@ public:
                                     std::string_view withheld_json);
   /**
    * insert_body: one record from its canonical body's columns (body_columns), with its seq and
-   * chain hash and the list columns already encoded (inside the caller's transaction).
+   * chain hash and the list columns already encoded (inside the caller's transaction). The
+   * text is bound without copies: `c`'s views and the JSON must stay alive until it returns.
    */
   [[nodiscard]] Result<void> insert_body(std::uint64_t seq, const BodyColumns& c, const Hash& hash,
                                          std::string_view disclosed_json,
