@@ -75,6 +75,8 @@ gw::config::LoadResult load(const std::string& file, bool demo, const std::strin
     opts.data_dir = data_dir;
   }
   if (demo) {
+    // The demo's data files (the staff directory) are compiled in, as its agreements are.
+    opts.read_file = gw::policy::read_demo_file;
     // Relative paths in the demo config are relative to where its file lives in the repository.
     return gw::config::load_text(gw::demo_config_yaml(), "<demo>",
                                  (std::filesystem::current_path() / "examples/demo").string(),

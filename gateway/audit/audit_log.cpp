@@ -130,7 +130,6 @@ void AuditLog::append(AuditRecord r, Done done) {
   p.body = canonical_body(r);
   p.disclosed_json = encode_disclosed(r.disclosed);
   p.withheld_json = encode_withheld(r.withheld);
-  p.record = std::move(r);
   p.done = std::move(done);
   {
     std::lock_guard lk(queue_mutex_);
@@ -267,7 +266,7 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
   appended_ += batch.size();
   ++batches_;
   for (auto& p : batch) {
-    p.done(p.record.seq);
+    p.done(p.seq);
   }
 }
 
@@ -276,9 +275,13 @@ Result<void> AuditLog::commit_batch(std::vector<Pending>& batch, ChainHead& head
   // Read inside the write lock: another process may have appended since our last batch.
   GW_STORE_ASSIGN(head, writer_.head());
   for (auto& p : batch) {
-    p.record.seq = ++head.seq;
-    const Hash h = chain_hash(head.hash, with_seq(p.record.seq, p.body));
-    GW_STORE_TRY(writer_.insert(p.record, h, p.disclosed_json, p.withheld_json));
+    const auto cols = body_columns(p.body);
+    if (!cols) {
+      return make_error(Errc::kInternal, "audit: a queued record's encoding does not read back");
+    }
+    p.seq = ++head.seq;
+    const Hash h = chain_hash(head.hash, p.seq, p.body);
+    GW_STORE_TRY(writer_.insert_body(p.seq, *cols, h, p.disclosed_json, p.withheld_json));
     head.hash = h;
   }
   since_checkpoint_ += batch.size();

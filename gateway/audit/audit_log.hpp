@@ -155,12 +155,13 @@ public:
 
 private:
   struct Pending {
-    AuditRecord record;
-    Done done;
-    // Encoded on the appending thread, so the writer thread only numbers, hashes and inserts.
+    // Encoded on the appending thread, so the writer thread only numbers, hashes and inserts;
+    // the record itself stays (and is freed) there. The writer's columns come from `body`.
     std::string body;  // canonical_body(record)
     std::string disclosed_json;
     std::string withheld_json;
+    Done done;
+    std::uint64_t seq = 0;  // set by the writer
   };
 
   AuditLog(AuditLogOptions options, const Clock& clock, AuditKey key, AuditStore writer,

@@ -1,8 +1,10 @@
 // SHA-256 chaining, the Ed25519 audit key and checkpoint signing, on OpenSSL 3's EVP API.
 #include "gateway/audit/chain.hpp"
 
+#include <array>
 #include <cerrno>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <system_error>
 
@@ -12,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gateway/audit/record.hpp"
 #include "gateway/fhir/json.hpp"
 
 namespace gw::audit {
@@ -107,14 +110,18 @@ Hash sha256(std::string_view data) {
   return h;
 }
 
-std::string to_hex(const Hash& h) {
-  std::string out;
-  out.reserve(64);
+void hex_into(const Hash& h, std::array<char, 64>& out) {
+  std::size_t i = 0;
   for (auto b : h) {
-    out.push_back(kHexDigits[b >> 4U]);
-    out.push_back(kHexDigits[b & 0x0FU]);
+    out.at(i++) = kHexDigits[b >> 4U];
+    out.at(i++) = kHexDigits[b & 0x0FU];
   }
-  return out;
+}
+
+std::string to_hex(const Hash& h) {
+  std::array<char, 64> hex{};
+  hex_into(h, hex);
+  return {hex.data(), hex.size()};
 }
 
 std::optional<Hash> hash_from_hex(std::string_view hex) {
@@ -144,7 +151,10 @@ std::optional<Hash> hash_from_hex(std::string_view hex) {
 
 std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
 
-Hash chain_hash(const Hash& prev, std::string_view canonical) {
+namespace {
+
+/** hash_parts: SHA-256 over `parts` in order. */
+Hash hash_parts(std::initializer_list<std::string_view> parts) {
   // Fetched once: OpenSSL 3's implicit fetch (EVP_sha256() on every init) costs a lookup under
   // a lock per call (OpenSSL 3 migration guide, "Fetching algorithms"); the writer hashes every
   // record, so the algorithm and the context are kept.
@@ -153,10 +163,31 @@ Hash chain_hash(const Hash& prev, std::string_view canonical) {
   Hash h{};
   unsigned int len = 0;
   EVP_DigestInit_ex(ctx.get(), kSha256, nullptr);
-  EVP_DigestUpdate(ctx.get(), prev.data(), prev.size());
-  EVP_DigestUpdate(ctx.get(), canonical.data(), canonical.size());
+  for (const std::string_view part : parts) {
+    EVP_DigestUpdate(ctx.get(), part.data(), part.size());
+  }
   EVP_DigestFinal_ex(ctx.get(), h.data(), &len);
   return h;
+}
+
+std::string_view bytes_of(const Hash& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+
+}  // namespace
+
+Hash chain_hash(const Hash& prev, std::string_view canonical) {
+  return hash_parts({bytes_of(prev), canonical});
+}
+
+Hash chain_hash(const Hash& prev, std::uint64_t seq, std::string_view body) {
+  // The 9 bytes with_seq() puts before the body: the version and the big-endian seq.
+  std::array<char, 9> head{};
+  head[0] = static_cast<char>(kCanonicalVersion);
+  for (std::size_t i = 0; i < 8; ++i) {
+    head.at(8 - i) = static_cast<char>((seq >> (8 * i)) & 0xFFU);
+  }
+  return hash_parts({bytes_of(prev), std::string_view(head.data(), head.size()), body});
 }
 
 std::string base64(std::string_view in) {

@@ -27,8 +27,12 @@ inline constexpr Hash kGenesisHash{};
 [[nodiscard]] std::string sha256_hex(std::string_view data);
 /** chain_hash: SHA-256(prev || canonical): a record's hash. */
 [[nodiscard]] Hash chain_hash(const Hash& prev, std::string_view canonical);
+/** chain_hash: the same as chain_hash(prev, with_seq(seq, body)), without building that copy. */
+[[nodiscard]] Hash chain_hash(const Hash& prev, std::uint64_t seq, std::string_view body);
 /** to_hex / hash_from_hex: lower-case hex text of a hash and back (nullopt if malformed). */
 [[nodiscard]] std::string to_hex(const Hash& h);
+/** hex_into: to_hex into a caller's buffer (no allocation; the writer does it per record). */
+void hex_into(const Hash& h, std::array<char, 64>& out);
 [[nodiscard]] std::optional<Hash> hash_from_hex(std::string_view hex);
 
 /**

@@ -15,13 +15,16 @@
 
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/audit/export.hpp"
+#include "gateway/audit/people_source.hpp"
 #include "gateway/audit/report_render.hpp"
 #include "gateway/audit/reports.hpp"
 #include "gateway/audit/verify.hpp"
 #include "gateway/config/loader.hpp"
+#include "gateway/config/staff_directory.hpp"
 #include "gateway/core/clock.hpp"
 #include "gateway/policy/grants_report.hpp"
 #include "gateway/policy/sqlite_grant_store.hpp"
+#include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 
 namespace gw::audit {
 
@@ -603,6 +606,22 @@ int run_denied(const CliOptions& o) {
   return kOk;
 }
 
+/** open_mpi: the MPI database of a data directory if there is one (nullptr otherwise). */
+std::unique_ptr<store::sqlite::SqliteMpiRepository> open_mpi(const std::string& data_dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(data_dir) / "db" / "caregw.db", ec)) {
+    return nullptr;
+  }
+  static SystemClock clock;
+  auto repo = store::sqlite::SqliteMpiRepository::open_in_data_dir(data_dir, clock);
+  if (!repo) {
+    std::cerr << "caregw audit unusual: cannot open the master patient index: "
+              << repo.error().detail << '\n';
+    return nullptr;
+  }
+  return std::move(*repo);
+}
+
 int run_unusual(const CliOptions& o) {
   QueryFilter f;
   if (!build_filter(o, f)) {
@@ -623,9 +642,23 @@ int run_unusual(const CliOptions& o) {
   t.match_address = s.audit.unusual_activity.match_address;
   const std::int64_t from = f.from_us.value_or(0);
   const std::int64_t to = f.to_us.value_or(std::numeric_limits<std::int64_t>::max());
-  // No staff directory yet: only the many-patients check runs (kSurnameAddressNotChecked).
-  auto found =
-      log->with_reader([&](AuditStore& st) { return unusual_activity(st, from, to, t, nullptr); });
+  // The surname/address checks: users from the config's staff directory, patients from the MPI
+  // in the same data directory (never created here: a missing caregw.db means "not checked").
+  const config::StaffDirectory* staff = s.audit.staff_directory.get();
+  const bool checks = t.match_surname || t.match_address;
+  std::unique_ptr<store::sqlite::SqliteMpiRepository> repo;
+  std::optional<identity::MpiService> mpi;
+  std::optional<DirectoryAndMpi> people;
+  if (checks && staff != nullptr) {
+    repo = open_mpi(s.log.data_dir);
+    if (repo) {
+      mpi.emplace(*repo, identity::MpiSettings{});
+      people.emplace(*staff, *mpi);
+    }
+  }
+  auto found = log->with_reader([&](AuditStore& st) {
+    return unusual_activity(st, from, to, t, people ? &*people : nullptr);
+  });
   if (!found) {
     std::cerr << "caregw audit unusual: " << found.error().detail << '\n';
     return kBad;
@@ -635,7 +668,8 @@ int run_unusual(const CliOptions& o) {
                   "unusual")) {
     return kBad;
   }
-  std::cout << unusual_report_text(*found, t, kSurnameAddressNotChecked);
+  std::cout << unusual_report_text(
+      *found, t, surname_address_not_checked(t, staff != nullptr, mpi.has_value()));
   return kOk;
 }
 
@@ -739,7 +773,9 @@ AuditCommands::AuditCommands(CLI::App& app) : o_(std::make_unique<CliOptions>())
   o.denied->add_option("--to", o.to, "To (exclusive)");
 
   o.unusual = o.audit->add_subcommand(
-      "unusual", "Users who opened many patients' records in a short time (thresholds: config)");
+      "unusual",
+      "Users who opened many patients' records in a short time, or the record of a patient "
+      "sharing their surname or address (thresholds and staff directory: --config)");
   add_location(o.unusual, o);
   add_actor(o.unusual, o);
   o.unusual->add_option("--from", o.from, "From (inclusive)");

@@ -286,6 +286,68 @@ std::string with_seq(std::uint64_t seq, std::string_view body) {
 
 std::string canonical_bytes(const AuditRecord& r) { return with_seq(r.seq, canonical_body(r)); }
 
+namespace {
+
+/** BodyReader: reads the fields canonical_body() wrote, in order; fails once cut short. */
+class BodyReader {
+public:
+  explicit BodyReader(std::string_view body) : rest_(body) {}
+  std::uint64_t u(std::size_t bytes) {
+    if (rest_.size() < bytes) {
+      ok_ = false;
+      rest_ = {};
+      return 0;
+    }
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < bytes; ++i) {
+      v = (v << 8U) | static_cast<unsigned char>(rest_[i]);
+    }
+    rest_.remove_prefix(bytes);
+    return v;
+  }
+  std::string_view text() {
+    const auto n = static_cast<std::size_t>(u(4));
+    if (rest_.size() < n) {
+      ok_ = false;
+      rest_ = {};
+      return {};
+    }
+    const std::string_view t = rest_.substr(0, n);
+    rest_.remove_prefix(n);
+    return t;
+  }
+  [[nodiscard]] bool ok() const { return ok_ && rest_.empty(); }
+
+private:
+  std::string_view rest_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+std::optional<BodyColumns> body_columns(std::string_view body) {
+  BodyReader in(body);
+  BodyColumns c;
+  c.recorded_us = static_cast<std::int64_t>(in.u(8));
+  for (auto& t : c.head) {
+    t = in.text();
+  }
+  for (auto n = in.u(4) * 3; n > 0; --n) {  // disclosed items: stored as their JSON column
+    (void)in.text();
+  }
+  for (auto n = in.u(4); n > 0; --n) {  // withheld categories: likewise
+    (void)in.text();
+  }
+  for (auto& t : c.tail) {
+    t = in.text();
+  }
+  c.related_seq = in.u(8);
+  if (!in.ok()) {
+    return std::nullopt;
+  }
+  return c;
+}
+
 std::string canonical_body(const AuditRecord& r) {
   std::string out;
   out.reserve(512);

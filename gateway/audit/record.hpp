@@ -3,6 +3,7 @@
 // FHIR AuditEvent codes, and the canonical byte encoding that the hash chain is computed over.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -161,6 +162,25 @@ inline constexpr std::uint8_t kCanonicalVersion = 1;
 [[nodiscard]] std::string canonical_body(const AuditRecord& r);
 /** with_seq: the version byte and 8-byte big-endian `seq`, then `body`. */
 [[nodiscard]] std::string with_seq(std::uint64_t seq, std::string_view body);
+
+/**
+ * BodyColumns: the audit.db columns read back from a canonical body (views into it, valid while
+ * the body is). The writer inserts from these, so what is stored is what was hashed, and the
+ * record itself never has to travel to (or be freed on) the writer thread.
+ */
+struct BodyColumns {
+  std::int64_t recorded_us = 0;
+  /** node_id, type, outcome code, decision, user_id, user_name, user_role, org_ods,
+   * client_system, purpose_of_use, nhs_number: in the body's order. */
+  std::array<std::string_view, 11> head{};
+  /** dsa_id, dsa_version, dsa_rule, break_glass_reason, request_id, correlation_id,
+   * source_address, message_id, peer_ods, detail. */
+  std::array<std::string_view, 10> tail{};
+  std::uint64_t related_seq = 0;
+};
+
+/** body_columns: reads canonical_body() bytes back into columns; nullopt if they are cut short. */
+[[nodiscard]] std::optional<BodyColumns> body_columns(std::string_view body);
 
 /**
  * validate_record: checks a record before it is accepted: NHS number (10 digits, Modulus 11) if

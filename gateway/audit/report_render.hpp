@@ -44,14 +44,6 @@ namespace gw::audit {
                                               const UnusualThresholds& t,
                                               std::string_view not_checked);
 
-/**
- * kSurnameAddressNotChecked: why the shared-surname and shared-address checks do not run yet
- * (unusual_activity needs a DemographicsSource with the users' own surnames and addresses).
- */
-inline constexpr std::string_view kSurnameAddressNotChecked =
-    "surname/address checks need a staff directory (users' own surnames and addresses), which is "
-    "not wired yet, so they were not run";
-
 /** window_minutes: the unusual-activity window in whole minutes. */
 [[nodiscard]] std::int64_t window_minutes(const UnusualThresholds& t);
 

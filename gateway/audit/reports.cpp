@@ -17,16 +17,6 @@
 namespace gw::audit {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
-      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
-  }
-  return out;
-}
-
 Result<std::vector<std::uint64_t>> seqs(AuditStore& store, std::string_view sql,
                                         std::size_t limit) {
   GW_STORE_ASSIGN(auto st, store.db().cached(sql));
@@ -367,6 +357,35 @@ Result<std::vector<DeniedCount>> denied_summary(AuditStore& store, std::int64_t 
   return out;
 }
 
+std::string fold_for_comparison(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      out.push_back(c);  // a byte of a non-ASCII letter: kept as it is ("Müller" is not "Muller")
+    } else if (std::isalnum(u) != 0) {
+      out.push_back(static_cast<char>(std::tolower(u)));
+    }
+  }
+  return out;
+}
+
+bool same_surname(const PersonFacts& user, const PersonFacts& patient) {
+  const std::string a = fold_for_comparison(user.surname);
+  return !a.empty() && a == fold_for_comparison(patient.surname);
+}
+
+bool same_address(const PersonFacts& user, const PersonFacts& patient) {
+  const std::string pc = fold_for_comparison(user.postcode);
+  if (pc.empty() || pc != fold_for_comparison(patient.postcode)) {
+    return false;
+  }
+  const std::string a = fold_for_comparison(user.address_line);
+  const std::string b = fold_for_comparison(patient.address_line);
+  return a.empty() || b.empty() || a == b;
+}
+
 std::string_view unusual_kind_name(UnusualKind k) {
   switch (k) {
     case UnusualKind::kManyPatients:
@@ -452,13 +471,10 @@ Result<std::vector<UnusualFinding>> unusual_activity(AuditStore& store, std::int
       const auto& uf = users[user];
       const auto& pf = patients[nhs];
       if (uf && pf) {
-        if (t.match_surname && !lower(uf->surname).empty() &&
-            lower(uf->surname) == lower(pf->surname)) {
+        if (t.match_surname && same_surname(*uf, *pf)) {
           out.push_back({UnusualKind::kSharedSurname, user, seq, at, at, 1, nhs});
         }
-        if (t.match_address && !lower(uf->postcode).empty() &&
-            lower(uf->postcode) == lower(pf->postcode) &&
-            lower(uf->address_line) == lower(pf->address_line)) {
+        if (t.match_address && same_address(*uf, *pf)) {
           out.push_back({UnusualKind::kSharedAddress, user, seq, at, at, 1, nhs});
         }
       }

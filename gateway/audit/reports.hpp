@@ -138,6 +138,22 @@ struct PersonFacts {
 };
 
 /**
+ * fold_for_comparison: `s` with ASCII letters in lower case, ASCII spaces and punctuation removed
+ * and other bytes (UTF-8 letters) kept: "O'Brien-Smith" and "obrien smith" fold the same.
+ */
+[[nodiscard]] std::string fold_for_comparison(std::string_view s);
+
+/** same_surname: both surnames are non-empty and fold (fold_for_comparison) to the same text. */
+[[nodiscard]] bool same_surname(const PersonFacts& user, const PersonFacts& patient);
+
+/**
+ * same_address: the postcodes are non-empty and fold to the same text ("se1 7pb" = "SE1 7PB"),
+ * and, when both have a first address line, those fold to the same text too. With a line on one
+ * side only, the postcode alone decides.
+ */
+[[nodiscard]] bool same_address(const PersonFacts& user, const PersonFacts& patient);
+
+/**
  * DemographicsSource: supplied by the caller (the MPI for patients, the staff directory for
  * users); nullopt when unknown. Called once per distinct user and patient.
  */
@@ -167,8 +183,8 @@ struct UnusualFinding {
  * unusual_activity: reads (record-read, record-search, break-glass) in [from_us, to_us).
  * kManyPatients: a user opened at least `distinct_patients` different patients' records within
  * any `window_us` (one finding per user: their busiest window). kSharedSurname/Address: a user
- * opened the record of a patient whose surname (case-insensitive) or postcode + first address
- * line equals theirs (needs `source`; skipped when null).
+ * opened the record of a patient whose surname or address is the same as theirs (same_surname,
+ * same_address; needs `source`; skipped when null).
  */
 [[nodiscard]] Result<std::vector<UnusualFinding>> unusual_activity(AuditStore& store,
                                                                    std::int64_t from_us,

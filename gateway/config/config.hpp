@@ -116,6 +116,8 @@ struct UnusualActivity {
   bool match_address = true;  // ... or their address (postcode and first line)
 };
 
+class StaffDirectory;  // staff_directory.hpp
+
 /** AuditConfig: the `audit:` section (gateway/audit/README.md). */
 struct AuditConfig {
   std::string key_file;                      // absolute; default <data_dir>/keys/audit-ed25519.pem
@@ -125,6 +127,11 @@ struct AuditConfig {
   std::uint32_t max_batch = 8192;            // records per group commit at most
   std::uint32_t retention_days = 2922;       // 8 years; purge's default cut-off
   UnusualActivity unusual_activity;
+  /** staff_directory_file: `audit.staff_directory` (line 0 when not set). */
+  FileRef staff_directory_file;
+  /** staff_directory: the users' own surnames and addresses, read and checked with the config;
+   * null when not configured (the surname/address checks then do not run). */
+  std::shared_ptr<const StaffDirectory> staff_directory;
 };
 /** PatientScope: for which patients a subscriber wants a message. */
 enum class PatientScope : std::uint8_t {

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
+#include "gateway/config/staff_directory.hpp"
 #include "gateway/config/yaml_check.hpp"
 
 namespace gw::config {
@@ -326,9 +327,10 @@ public:
     }
     if (!keys(n, "audit",
               {"key_file", "checkpoint_every", "checkpoint_interval_s", "queue_bound", "max_batch",
-               "retention_days", "unusual_activity"})) {
+               "retention_days", "unusual_activity", "staff_directory"})) {
       return;
     }
+    read_staff_directory(n, c);
     std::string key_file;
     if (string(n, "key_file", key_file, false)) {
       a.key_file = path(key_file, c.data_dir);
@@ -350,6 +352,40 @@ public:
     number(u, "window_minutes", a.unusual_activity.window_minutes, 1, 10'080);
     boolean(u, "match_surname", a.unusual_activity.match_surname);
     boolean(u, "match_address", a.unusual_activity.match_address);
+  }
+
+  /** read_staff_directory: `audit.staff_directory`, read and checked now (errors name its lines),
+   * so a bad directory fails check-config and a reload keeps the old config. */
+  void read_staff_directory(const YAML::Node& audit, Config& c) {
+    const YAML::Node n = audit["staff_directory"];
+    if (!n) {
+      return;
+    }
+    FileRef& ref = c.audit.staff_directory_file;
+    if (!file_ref(n, "'audit.staff_directory'", c.data_dir, ref)) {
+      return;
+    }
+    std::optional<std::string> text;
+    if (opts_.read_file) {
+      text = opts_.read_file(ref);
+    } else {
+      std::ifstream f(ref.path, std::ios::binary);
+      std::error_code ec;
+      if (f && fs::is_regular_file(ref.path, ec)) {
+        std::stringstream ss;
+        ss << f.rdbuf();
+        text = ss.str();
+      }
+    }
+    if (!text) {
+      error(ref.line, "'audit.staff_directory': cannot read file " + ref.path);
+      return;
+    }
+    std::vector<Diagnostic> problems;
+    c.audit.staff_directory = parse_staff_directory(*text, ref.path, problems);
+    for (auto& d : problems) {
+      errors.push_back(std::move(d));
+    }
   }
 
   /** read_mappings: the mappings directory, relative to the config file like every path. */

@@ -1,6 +1,7 @@
 // Reads a YAML config file into a Config, reporting every problem as `file:line: message`.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@ struct LoadOptions {
   std::optional<std::string> data_dir;
   /** Check that TLS files exist (check-config and serve do; unit tests of parsing may not). */
   bool check_files = true;
+  /** read_file: reads a data file the config names and the loader checks (the staff directory);
+   * nullopt when it cannot. Empty: from disk at FileRef::path (the demo reads its embedded copy).
+   */
+  std::function<std::optional<std::string>(const FileRef&)> read_file;
 };
 
 /** LoadResult: the config when there were no errors, and every diagnostic found either way. */

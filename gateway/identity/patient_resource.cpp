@@ -223,6 +223,10 @@ void write_patient(Writer& w, const store::PersonView& view) {
 
 }  // namespace
 
+const store::DemographicsVersion* shown_details(const store::PersonView& view) {
+  return primary_details(view);
+}
+
 std::string details_source(const store::PersonView& view) {
   const store::DemographicsVersion* details = primary_details(view);
   return details != nullptr ? details->source.str() : std::string();

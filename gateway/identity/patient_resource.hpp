@@ -51,6 +51,12 @@ struct PatientRef {
  */
 [[nodiscard]] std::string details_source(const store::PersonView& view);
 
+/**
+ * shown_details: the demographics version patient_json shows (the most complete current one,
+ * the most recent among equals), or nullptr when none is held.
+ */
+[[nodiscard]] const store::DemographicsVersion* shown_details(const store::PersonView& view);
+
 /** SearchEntry: one entry of a Patient searchset. */
 struct SearchEntry {
   const store::PersonView* person = nullptr;

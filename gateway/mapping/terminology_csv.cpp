@@ -1,5 +1,5 @@
-// Terminology CSV files. Hand-written: Debian 12 has no C++ CSV library worth a dependency for
-// six columns without multi-line fields; the quoting rules of RFC 4180 take 30 lines.
+// Terminology CSV files: the fixed header, then rows, each code checked against its system
+// (fields split by gateway/core/csv_line.hpp).
 #include "gateway/mapping/terminology_csv.hpp"
 
 #include <filesystem>
@@ -7,43 +7,10 @@
 #include <map>
 #include <tuple>
 
+#include "gateway/core/csv_line.hpp"
 #include "gateway/mapping/loader.hpp"
 
 namespace gw::mapping::detail {
-
-std::optional<std::vector<std::string>> split_csv_line(std::string_view line) {
-  std::vector<std::string> out;
-  std::string field;
-  bool quoted = false;
-  bool was_quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"' && field.empty() && !was_quoted) {
-      quoted = true;
-      was_quoted = true;
-    } else if (c == ',') {
-      out.push_back(std::move(field));
-      field.clear();
-      was_quoted = false;
-    } else {
-      field += c;
-    }
-  }
-  if (quoted) {
-    return std::nullopt;
-  }
-  out.push_back(std::move(field));
-  return out;
-}
 
 namespace {
 
@@ -143,7 +110,7 @@ private:
   }
 
   void row(const std::string& text, int line_no, LoadedTable& t) {
-    auto fields = split_csv_line(text);
+    auto fields = gw::split_csv_line(text);
     if (!fields) {
       error(line_no, "a quoted field is not closed");
       return;

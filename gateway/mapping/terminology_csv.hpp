@@ -28,12 +28,6 @@ struct LoadedTable {
   std::vector<TableRow> rows;
 };
 
-/**
- * split_csv_line: the fields of one CSV record (RFC 4180 quoting: "a, b" and "" inside quotes).
- * @return nullopt when a quote is not closed on the line (records may not span lines here).
- */
-[[nodiscard]] std::optional<std::vector<std::string>> split_csv_line(std::string_view line);
-
 /** load_table: reads `path` (shown as `name` in diagnostics), appending problems to `errors`. */
 [[nodiscard]] LoadedTable load_table(const std::string& path,
                                      std::vector<config::Diagnostic>& errors);

@@ -65,7 +65,8 @@ protected:
                              "audit:\n"
                              "  unusual_activity:\n"
                              "    distinct_patients: 3\n"
-                             "    window_minutes: 30\n";
+                             "    window_minutes: 30\n" +
+                             staff_directory_yaml();
     auto records = store::sqlite::SqliteRecordStore::open_in_data_dir(dir_.file("data"), clock_);
     ASSERT_TRUE(records) << records.error().detail;
     records_ = std::move(*records);
@@ -81,6 +82,9 @@ protected:
     backends.policy = policy_.get();
     server_ = std::make_unique<RunningServer>(yaml, http::Reloader{}, backends);
   }
+
+  /** staff_directory_yaml: extra lines of the `audit:` section (a staff directory). */
+  virtual std::string staff_directory_yaml() { return {}; }
 
   void TearDown() override {
     server_.reset();
@@ -300,13 +304,58 @@ TEST_F(AuditReportsApiTest,
   EXPECT_STREQ(doc["findings"][0]["kind"].GetString(), "many-patients");
   EXPECT_STREQ(doc["findings"][0]["user"].GetString(), "invented-user-7");
   EXPECT_EQ(doc["findings"][0]["patients"].GetUint(), 3U);
-  EXPECT_TRUE(doc.HasMember("notChecked"));  // surname/address: no staff directory yet
+  // surname/address: this config has no staff directory, and the report says so.
+  ASSERT_TRUE(doc.HasMember("notChecked"));
+  EXPECT_NE(std::string(doc["notChecked"].GetString()).find("audit.staff_directory"),
+            std::string::npos);
   auto text = call("/audit/unusual?_format=text");
   EXPECT_EQ(text.body.rfind("(thresholds: 3 patients within 30 minutes", 0), 0U) << text.body;
   EXPECT_NE(text.body.find("many-patients  user invented-user-7  3 patients"), std::string::npos)
       << text.body;
   // Outside the period asked for: nothing.
   EXPECT_EQ(json(call("/audit/unusual?to=2020-01-01"))["findings"].Size(), 0U);
+}
+
+/** With a staff directory (audit.staff_directory): the demo GP shares Olivia Testwood's surname;
+ * the mental health nurse does too but never opens her record. */
+class AuditUnusualStaffApiTest : public AuditReportsApiTest {
+protected:
+  std::string staff_directory_yaml() override {
+    const std::string csv = dir_.write("staff.csv",
+                                       "user_id,family_name,postcode,address_line\n"
+                                       "demo-user-gp,TESTWOOD,SE1 9XQ,3 Pretend Terrace\n"
+                                       "demo-user-mh,Testwood,N1 0QH,\n"
+                                       "demo-user-ig,Test,SE15 6TE,\n");
+    return "  staff_directory: " + csv + "\n";
+  }
+};
+
+TEST_F(AuditUnusualStaffApiTest, AUserWhoOpenedTheRecordOfAPatientWithTheirSurnameIsReported) {
+  ASSERT_EQ(gp_reads_olivia().status, 200U);
+  auto r = call("/audit/unusual");
+  ASSERT_EQ(r.status, 200U) << r.body;
+  auto doc = json(r);
+  EXPECT_FALSE(doc.HasMember("notChecked")) << r.body;  // both sides were there: it ran
+  EXPECT_TRUE(doc["thresholds"]["matchSurname"].GetBool());
+  ASSERT_EQ(doc["findings"].Size(), 1U) << r.body;
+  const auto& f = doc["findings"][0];
+  EXPECT_STREQ(f["kind"].GetString(), "shared-surname");
+  EXPECT_STREQ(f["user"].GetString(), "demo-user-gp");
+  EXPECT_STREQ(f["patient"].GetString(), kNhsOlivia.data());
+  // The record it points at is the GP's read of her record.
+  auto first = audit_->get(f["firstRecord"].GetUint64());
+  ASSERT_TRUE(first) << first.error().detail;
+  EXPECT_EQ(first->record.type, audit::EventType::kRecordRead);
+  EXPECT_EQ(first->record.user_id, "demo-user-gp");
+  EXPECT_EQ(first->record.nhs_number, kNhsOlivia);
+  // The nurse shares the surname too but opened nothing; the IG lead opened only reports.
+  for (const auto& x : doc["findings"].GetArray()) {
+    EXPECT_STRNE(x["user"].GetString(), "demo-user-mh");
+    EXPECT_STRNE(x["user"].GetString(), "demo-user-ig");
+  }
+  auto text = call("/audit/unusual?_format=text");
+  EXPECT_NE(text.body.find("shared-surname  user demo-user-gp"), std::string::npos) << text.body;
+  EXPECT_EQ(text.body.find("not run"), std::string::npos) << text.body;
 }
 
 TEST_F(AuditReportsApiTest, ExportPagesAsCsvAndAsAuditEventsAndIsAuditedAsAnExport) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <string>
 
 #include <rapidjson/stringbuffer.h>
@@ -307,38 +308,44 @@ Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash) {
 
 Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash,
                                 std::string_view disclosed_json, std::string_view withheld_json) {
+  const std::string body = canonical_body(r);
+  const auto cols = body_columns(body);
+  if (!cols) {
+    return make_error(Errc::kInternal, "audit: a record's canonical encoding does not read back");
+  }
+  return insert_body(r.seq, *cols, hash, disclosed_json, withheld_json);
+}
+
+Result<void> AuditStore::insert_body(std::uint64_t seq, const BodyColumns& c, const Hash& hash,
+                                     std::string_view disclosed_json,
+                                     std::string_view withheld_json) {
+  // Column order as kColumns; the body's fields come in the same order (head: node_id ..
+  // nhs_number, tail: dsa_id .. detail), so they bind by position. The text is bound without
+  // SQLite's copy: it lives in the caller's body (and `hex` below) until the statement has run,
+  // and the cached statement is reset, its bindings cleared, before this returns.
+  int outcome = 0;
+  const std::string_view code = c.head[2];
+  if (std::from_chars(code.data(), code.data() + code.size(), outcome).ec != std::errc{}) {
+    return make_error(Errc::kInternal, "audit: a record's outcome code does not read back");
+  }
+  std::array<char, 64> hex{};
+  hex_into(hash, hex);
   GW_STORE_ASSIGN(auto st, db_.cached(kInsert));
-  st->bind(1, static_cast<std::int64_t>(r.seq))
-      .bind(2, r.recorded_us)
-      .bind_text_or_null(3, r.node_id)
-      .bind(4, event_type_name(r.type))
-      .bind(5, static_cast<std::int64_t>(r.outcome))
-      .bind_text_or_null(6, decision_name(r.decision))
-      .bind_text_or_null(7, r.user_id)
-      .bind_text_or_null(8, r.user_name)
-      .bind_text_or_null(9, r.user_role)
-      .bind_text_or_null(10, r.org_ods)
-      .bind_text_or_null(11, r.client_system)
-      .bind_text_or_null(12, r.purpose_of_use)
-      .bind_text_or_null(13, r.nhs_number)
-      .bind(14, disclosed_json)
-      .bind(15, withheld_json)
-      .bind_text_or_null(16, r.dsa_id)
-      .bind_text_or_null(17, r.dsa_version)
-      .bind_text_or_null(18, r.dsa_rule)
-      .bind_text_or_null(19, r.break_glass_reason)
-      .bind_text_or_null(20, r.request_id)
-      .bind_text_or_null(21, r.correlation_id)
-      .bind_text_or_null(22, r.source_address)
-      .bind_text_or_null(23, r.message_id)
-      .bind_text_or_null(24, r.peer_ods)
-      .bind_text_or_null(25, r.detail);
-  if (r.related_seq != 0) {
-    st->bind(26, static_cast<std::int64_t>(r.related_seq));
+  st->bind(1, static_cast<std::int64_t>(seq)).bind(2, c.recorded_us);
+  st->bind_borrowed(3, c.head[0]).bind_borrowed(4, c.head[1]).bind(5, std::int64_t{outcome});
+  for (std::size_t i = 3; i < c.head.size(); ++i) {  // decision .. nhs_number: columns 6..13
+    st->bind_borrowed(static_cast<int>(i) + 3, c.head.at(i));
+  }
+  st->bind_borrowed(14, disclosed_json).bind_borrowed(15, withheld_json);
+  for (std::size_t i = 0; i < c.tail.size(); ++i) {  // dsa_id .. detail: columns 16..25
+    st->bind_borrowed(static_cast<int>(i) + 16, c.tail.at(i));
+  }
+  if (c.related_seq != 0) {
+    st->bind(26, static_cast<std::int64_t>(c.related_seq));
   } else {
     st->bind_null(26);
   }
-  st->bind(27, to_hex(hash));
+  st->bind_borrowed(27, std::string_view(hex.data(), hex.size()));
   return st->run();
 }
 

@@ -59,6 +59,14 @@ public:
   [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash,
                                     std::string_view disclosed_json,
                                     std::string_view withheld_json);
+  /**
+   * insert_body: one record from its canonical body's columns (body_columns), with its seq and
+   * chain hash and the list columns already encoded (inside the caller's transaction). The
+   * text is bound without copies: `c`'s views and the JSON must stay alive until it returns.
+   */
+  [[nodiscard]] Result<void> insert_body(std::uint64_t seq, const BodyColumns& c, const Hash& hash,
+                                         std::string_view disclosed_json,
+                                         std::string_view withheld_json);
   /** insert_checkpoint: one signed checkpoint; sets cp.id. */
   [[nodiscard]] Result<void> insert_checkpoint(Checkpoint& cp);
   /** checkpoints: all checkpoints in the order written. */

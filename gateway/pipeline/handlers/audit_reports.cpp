@@ -6,9 +6,11 @@
 #include <limits>
 
 #include "gateway/audit/export.hpp"
+#include "gateway/audit/people_source.hpp"
 #include "gateway/audit/query.hpp"
 #include "gateway/audit/report_render.hpp"
 #include "gateway/audit/reports.hpp"
+#include "gateway/config/staff_directory.hpp"
 #include "gateway/identity/nhs_number.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
 #include "gateway/policy/break_glass.hpp"
@@ -351,7 +353,7 @@ Result<void> audit_denied(const http::Request& req, RequestContext& ctx, http::R
 }
 
 Result<void> audit_unusual(const http::Request& req, RequestContext& ctx, http::Response& res,
-                           audit::AuditLog& log) {
+                           audit::AuditLog& log, identity::MpiService* mpi) {
   auto p = period_request(req, "unusual-activity");
   if (!p) {
     return p.error();
@@ -369,17 +371,27 @@ Result<void> audit_unusual(const http::Request& req, RequestContext& ctx, http::
   r.type = audit::EventType::kAuditQuery;
   const std::int64_t from = p->from_us.value_or(0);
   const std::int64_t to = p->to_us.value_or(std::numeric_limits<std::int64_t>::max());
-  // No staff directory yet: only the many-patients check runs (as in the CLI).
-  auto found = log.with_reader(
-      [&](audit::AuditStore& st) { return audit::unusual_activity(st, from, to, t, nullptr); });
+  // The surname/address checks need both sides: the staff directory the config in force for
+  // this request names (swapped with it on reload) and the MPI (as `caregw audit unusual`).
+  const config::StaffDirectory* staff =
+      ctx.config != nullptr ? ctx.config->audit.staff_directory.get() : nullptr;
+  std::optional<audit::DirectoryAndMpi> people;
+  if (staff != nullptr && mpi != nullptr && (t.match_surname || t.match_address)) {
+    people.emplace(*staff, *mpi);
+  }
+  auto found = log.with_reader([&](audit::AuditStore& st) {
+    return audit::unusual_activity(st, from, to, t, people ? &*people : nullptr);
+  });
   if (!found) {
     return found.error();
   }
   r.detail = "unusual-activity report: " + period_words(*p) + "; " + std::to_string(found->size()) +
              " findings";
+  const std::string not_checked =
+      audit::surname_address_not_checked(t, staff != nullptr, mpi != nullptr);
   set_body(res,
-           text ? audit::unusual_report_text(*found, t, audit::kSurnameAddressNotChecked)
-                : audit::unusual_report_json(*found, t, audit::kSurnameAddressNotChecked),
+           text ? audit::unusual_report_text(*found, t, not_checked)
+                : audit::unusual_report_json(*found, t, not_checked),
            text);
   return {};
 }

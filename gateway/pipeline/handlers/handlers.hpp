@@ -125,9 +125,12 @@ struct PatientPolicy {
                                         http::Response& res, audit::AuditLog& log);
 
 /** audit_unusual: GET /audit/unusual?from=&to=: unusual activity under the config's
- * audit.unusual_activity thresholds (audit::unusual_activity); JSON or text. */
+ * audit.unusual_activity thresholds (audit::unusual_activity); JSON or text. The shared surname
+ * and address checks run when the config has a staff directory and `mpi` is given (the patients'
+ * side); otherwise the report's notChecked says why not. */
 [[nodiscard]] Result<void> audit_unusual(const http::Request& req, RequestContext& ctx,
-                                         http::Response& res, audit::AuditLog& log);
+                                         http::Response& res, audit::AuditLog& log,
+                                         identity::MpiService* mpi);
 
 /**
  * audit_export: GET /audit/export?format=csv|bundle&patient=&user=&organization=&purpose=&from=

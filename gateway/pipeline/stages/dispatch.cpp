@@ -473,7 +473,7 @@ private:
       case http::Operation::kAuditDenied:
         return audit_denied(req, ctx, res, log);
       case http::Operation::kAuditUnusual:
-        return audit_unusual(req, ctx, res, log);
+        return audit_unusual(req, ctx, res, log, services_.backends.mpi);
       default:
         return audit_export(req, ctx, res, log);
     }

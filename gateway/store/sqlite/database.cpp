@@ -88,6 +88,16 @@ Statement& Statement::bind(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::bind_borrowed(int index, std::string_view value) {
+  if (value.empty()) {
+    return bind_null(index);
+  }
+  note_bind(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8),
+      index);
+  return *this;
+}
+
 Statement& Statement::bind_null(int index) {
   note_bind(sqlite3_bind_null(stmt_, index), index);
   return *this;

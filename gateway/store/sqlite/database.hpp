@@ -63,6 +63,12 @@ public:
     return bind(index, std::string_view(value));
   }
   Statement& bind_null(int index);
+  /**
+   * bind_borrowed: text bound without SQLite's copy (SQLITE_STATIC); NULL for an empty string,
+   * as bind_text_or_null. The caller keeps the bytes alive and unchanged until the statement is
+   * reset (a CachedStatement resets when it goes out of scope) or the parameter is bound again.
+   */
+  Statement& bind_borrowed(int index, std::string_view value);
   /** bind_optional: the value, or NULL when empty. */
   template <class T>
   Statement& bind_optional(int index, const std::optional<T>& value) {

@@ -72,6 +72,41 @@ TEST(AuditRecordTest, EveryFieldChangesTheEncoding) {
   EXPECT_NE(canonical_bytes(a), canonical_bytes(c));
 }
 
+TEST(AuditRecordTest, TheWriterReadsEveryColumnBackFromTheCanonicalBody) {
+  AuditRecord r = read_record(test_nhs(4), "gp-7", "Z90001");
+  r.seq = 41;
+  r.recorded_us = -5;  // before 1970: two's complement survives the round trip
+  r.withheld = {"sexual-health", "safeguarding"};
+  r.break_glass_reason = "unconscious";
+  r.correlation_id = "corr-1";
+  r.message_id = "msg-1";
+  r.peer_ods = "Z9A01";
+  r.detail = "a detail";
+  r.related_seq = 7;
+  const std::string body = canonical_body(r);
+  const auto c = body_columns(body);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->recorded_us, -5);
+  EXPECT_EQ(c->head, (std::array<std::string_view, 11>{
+                         "", "record-read", "0", "permit", "gp-7", "Dr Ada Testwell",
+                         "R8000 Clinical Practitioner", "Z90001", "CN=Z90001,O=caregw dev", "TREAT",
+                         r.nhs_number}));
+  EXPECT_EQ(c->tail, (std::array<std::string_view, 10>{
+                         "dsa-borough-direct-care", "3", "gp-read-all", "unconscious", "req-0001",
+                         "corr-1", "192.0.2.10", "msg-1", "Z9A01", "a detail"}));
+  EXPECT_EQ(c->related_seq, 7U);
+  // Cut short anywhere, or with bytes left over: refused, never read past the end.
+  for (std::size_t n : {std::size_t{0}, std::size_t{7}, body.size() / 2, body.size() - 1}) {
+    EXPECT_FALSE(body_columns(std::string_view(body).substr(0, n))) << n;
+  }
+  EXPECT_FALSE(body_columns(body + "x"));
+  // The writer's hash over (seq, body) is the chain hash of the canonical bytes.
+  Hash prev{};
+  prev[3] = 9;
+  EXPECT_EQ(chain_hash(prev, 41, body), chain_hash(prev, canonical_bytes(r)));
+  EXPECT_NE(chain_hash(prev, 42, body), chain_hash(prev, canonical_bytes(r)));
+}
+
 TEST(AuditRecordTest, EventTypesRoundTripAndHaveBalpCodes) {
   for (auto t : all_event_types()) {
     EXPECT_EQ(parse_event_type(event_type_name(t)), t);
