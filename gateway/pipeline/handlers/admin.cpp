@@ -66,6 +66,32 @@ Result<std::int64_t> parse_id(std::string_view text, std::string_view what) {
   return v;
 }
 
+/**
+ * page_param: the paging parameters of the operator lists, `after` (an id) and `_count`
+ * (1..kMaxOutboxPage). @return whether `key` was one of them (and its value taken).
+ */
+Result<bool> page_param(std::string_view key, std::string_view value, std::int64_t& after,
+                        std::size_t& limit) {
+  if (key == "after") {
+    auto id = parse_id(value, "after");
+    if (!id) {
+      return id.error();
+    }
+    after = *id;
+    return true;
+  }
+  if (key == "_count") {
+    auto n = parse_id(value, "_count");
+    if (!n || *n > static_cast<std::int64_t>(store::kMaxOutboxPage)) {
+      return make_error(Errc::kBadRequest,
+                        "_count must be 1 to " + std::to_string(store::kMaxOutboxPage));
+    }
+    limit = static_cast<std::size_t>(*n);
+    return true;
+  }
+  return false;
+}
+
 /** ids_body: {"ids": [n, ...]} of `what` (and the reason, when asked for). */
 Result<std::vector<std::int64_t>> ids_body(const http::Request& req, std::string_view what,
                                            std::string* reason) {
@@ -176,6 +202,7 @@ Result<store::JournalFilter> journal_filter(const http::Request& req) {
   if (!params) {
     return params.error();
   }
+  std::int64_t after = 0;
   for (const auto& [k, v] : *params) {
     if (k == "status") {
       bool known = false;
@@ -195,24 +222,14 @@ Result<store::JournalFilter> journal_filter(const http::Request& req) {
         return make_error(Errc::kBadRequest, "sender: " + ods.error().detail);
       }
       filter.sender = *ods;
-    } else if (k == "after") {
-      auto id = parse_id(v, "after");
-      if (!id) {
-        return id.error();
-      }
-      filter.after = store::JournalId{*id};
-    } else if (k == "_count") {
-      auto n = parse_id(v, "_count");
-      if (!n || *n > static_cast<std::int64_t>(store::kMaxOutboxPage)) {
-        return make_error(Errc::kBadRequest,
-                          "_count must be 1 to " + std::to_string(store::kMaxOutboxPage));
-      }
-      filter.limit = static_cast<std::size_t>(*n);
-    } else {
+    } else if (auto paged = page_param(k, v, after, filter.limit); !paged) {
+      return paged.error();
+    } else if (!*paged) {
       return make_error(Errc::kBadRequest,
                         "unknown parameter '" + k + "' (known: status, sender, after, _count)");
     }
   }
+  filter.after = store::JournalId{after};
   return filter;
 }
 
@@ -288,6 +305,7 @@ Result<void> admin_dead_letters(const http::Request& req, RequestContext& ctx, h
   if (!params) {
     return params.error();
   }
+  std::int64_t after = 0;
   for (const auto& [k, v] : *params) {
     if (k == "recipient") {
       auto ods = OdsCode::parse(v);
@@ -295,24 +313,14 @@ Result<void> admin_dead_letters(const http::Request& req, RequestContext& ctx, h
         return make_error(Errc::kBadRequest, "recipient: " + ods.error().detail);
       }
       filter.recipient = *ods;
-    } else if (k == "after") {
-      auto id = parse_id(v, "after");
-      if (!id) {
-        return id.error();
-      }
-      filter.after = store::OutboxId{*id};
-    } else if (k == "_count") {
-      auto n = parse_id(v, "_count");
-      if (!n || *n > static_cast<std::int64_t>(store::kMaxOutboxPage)) {
-        return make_error(Errc::kBadRequest,
-                          "_count must be 1 to " + std::to_string(store::kMaxOutboxPage));
-      }
-      filter.limit = static_cast<std::size_t>(*n);
-    } else {
+    } else if (auto paged = page_param(k, v, after, filter.limit); !paged) {
+      return paged.error();
+    } else if (!*paged) {
       return make_error(Errc::kBadRequest,
                         "unknown parameter '" + k + "' (known: recipient, after, _count)");
     }
   }
+  filter.after = store::OutboxId{after};
   auto page = messages.dead_letters(filter);
   if (!page) {
     return page.error();
