@@ -8,6 +8,7 @@
 #include "adapters/hl7v2/adapter.hpp"
 #include "adapters/hl7v2/message.hpp"
 #include "gateway/fhir/json.hpp"
+#include "gateway/fhir/member.hpp"
 #include "gateway/identity/nhs_number.hpp"
 
 namespace gw::adapters::hl7v2 {
@@ -15,16 +16,7 @@ namespace {
 
 using Value = rapidjson::Value;
 
-std::string_view sv(const Value& v, const char* key) {
-  if (!v.IsObject()) {
-    return {};
-  }
-  const auto it = v.FindMember(key);
-  if (it == v.MemberEnd() || !it->value.IsString()) {
-    return {};
-  }
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
+using gw::fhir::string_member;
 
 const Value* member(const Value& v, const char* key) {
   if (!v.IsObject()) {
@@ -70,8 +62,8 @@ std::string identifiers(const Value& patient) {
     return out;
   }
   for (const auto& id : ids->GetArray()) {
-    const auto system = sv(id, "system");
-    const auto value = sv(id, "value");
+    const auto system = string_member(id, "system");
+    const auto value = string_member(id, "value");
     if (value.empty()) {
       continue;
     }
@@ -112,10 +104,10 @@ std::string names(const Value& patient) {
     if (const Value* p = first(n, "prefix"); p != nullptr && p->IsString()) {
       prefix = e(p->GetString());
     }
-    const auto use = sv(n, "use");
+    const auto use = string_member(n, "use");
     const std::string type = use == "maiden" ? "M" : use == "usual" ? "D" : "L";
     out += out.empty() ? "" : "~";
-    out += e(sv(n, "family")) + "^" + given + "^" + middle + "^^" + prefix + "^^" + type;
+    out += e(string_member(n, "family")) + "^" + given + "^" + middle + "^^" + prefix + "^^" + type;
   }
   return out;
 }
@@ -138,11 +130,12 @@ std::string addresses(const Value& patient) {
         }
       }
     }
-    const auto use = sv(a, "use");
+    const auto use = string_member(a, "use");
     const std::string type = use == "work" ? "B" : use == "temp" ? "C" : "H";
     out += out.empty() ? "" : "~";
-    out += l1 + "^" + l2 + "^" + e(sv(a, "city")) + "^" + e(sv(a, "district")) + "^" +
-           e(sv(a, "postalCode")) + "^" + e(sv(a, "country")) + "^" + type;
+    out += l1 + "^" + l2 + "^" + e(string_member(a, "city")) + "^" +
+           e(string_member(a, "district")) + "^" + e(string_member(a, "postalCode")) + "^" +
+           e(string_member(a, "country")) + "^" + type;
   }
   return out;
 }
@@ -154,17 +147,17 @@ std::string phones(const Value& patient, bool work) {
     return out;
   }
   for (const auto& t : list->GetArray()) {
-    const bool is_work = sv(t, "use") == "work";
+    const bool is_work = string_member(t, "use") == "work";
     if (is_work != work) {
       continue;
     }
     std::string xtn;
-    if (sv(t, "system") == "email") {
+    if (string_member(t, "system") == "email") {
       xtn = "^NET^Internet^";
-      xtn += e(sv(t, "value"));
+      xtn += e(string_member(t, "value"));
     } else {
-      xtn =
-          e(sv(t, "value")) + (work ? "^WPN^" : "^PRN^") + (sv(t, "use") == "mobile" ? "CP" : "PH");
+      xtn = e(string_member(t, "value")) + (work ? "^WPN^" : "^PRN^") +
+            (string_member(t, "use") == "mobile" ? "CP" : "PH");
     }
     out += out.empty() ? "" : "~";
     out += xtn;
@@ -179,7 +172,7 @@ std::string gender(std::string_view g) {
 /** reference_identifier: the identifier value of a logical reference, e.g. the GP's code. */
 std::string_view reference_identifier(const Value& ref) {
   const Value* id = member(ref, "identifier");
-  return id != nullptr ? sv(*id, "value") : std::string_view{};
+  return id != nullptr ? string_member(*id, "value") : std::string_view{};
 }
 
 void pd1(std::string& out, const Value& patient) {
@@ -189,9 +182,9 @@ void pd1(std::string& out, const Value& patient) {
   }
   Seg s{{"PD1"}};
   for (const auto& g : gps->GetArray()) {
-    if (sv(g, "type") == "Organization") {
-      s.set(3, e(sv(g, "display")) + "^^" + e(reference_identifier(g)));
-    } else if (sv(g, "type") == "Practitioner") {
+    if (string_member(g, "type") == "Organization") {
+      s.set(3, e(string_member(g, "display")) + "^^" + e(reference_identifier(g)));
+    } else if (string_member(g, "type") == "Practitioner") {
       s.set(4, e(reference_identifier(g)) + "^^^^^^^^GMP");
     }
   }
@@ -201,7 +194,7 @@ void pd1(std::string& out, const Value& patient) {
 }
 
 std::string patient_class(const Value& enc) {
-  const auto code = sv(*member(enc, "class"), "code");
+  const auto code = string_member(*member(enc, "class"), "code");
   if (code == "IMP") {
     return "I";
   }
@@ -219,20 +212,20 @@ void pv1(std::string& out, const Value& enc) {
   s.set(2, member(enc, "class") != nullptr ? patient_class(enc) : "U");
   if (const Value* loc = first(enc, "location")) {
     if (const Value* l = member(*loc, "location")) {
-      s.set(3, cat("^", e(sv(*l, "display"))));
+      s.set(3, cat("^", e(string_member(*l, "display"))));
     }
   }
   if (const Value* p = first(enc, "participant")) {
     if (const Value* who = member(*p, "individual")) {
-      s.set(7, e(reference_identifier(*who)) + "^" + e(sv(*who, "display")));
+      s.set(7, e(reference_identifier(*who)) + "^" + e(string_member(*who, "display")));
     }
   }
   if (const Value* id = first(enc, "identifier")) {
-    s.set(19, e(sv(*id, "value")));
+    s.set(19, e(string_member(*id, "value")));
   }
   if (const Value* period = member(enc, "period")) {
-    s.set(44, hl7_time(sv(*period, "start")));
-    s.set(45, hl7_time(sv(*period, "end")));
+    s.set(44, hl7_time(string_member(*period, "start")));
+    s.set(45, hl7_time(string_member(*period, "end")));
   }
   out += s.str();
 }
@@ -261,7 +254,7 @@ Result<ingest::Rendered> render_adt(const ingest::RenderRequest& r) {
   }
   std::string_view trigger = "A08";
   if (encounter) {
-    const auto status = sv(*encounter, "status");
+    const auto status = string_member(*encounter, "status");
     trigger = status == "finished"                                                      ? "A03"
               : (status == "in-progress" || status == "arrived" || status == "planned") ? "A01"
                                                                                         : "A08";
@@ -279,12 +272,12 @@ Result<ingest::Rendered> render_adt(const ingest::RenderRequest& r) {
   }
   pid.set(3, ids);
   pid.set(5, names(*patient));
-  pid.set(7, hl7_time(sv(*patient, "birthDate")));
-  pid.set(8, gender(sv(*patient, "gender")));
+  pid.set(7, hl7_time(string_member(*patient, "birthDate")));
+  pid.set(8, gender(string_member(*patient, "gender")));
   pid.set(11, addresses(*patient));
   pid.set(13, phones(*patient, false));
   pid.set(14, phones(*patient, true));
-  if (const auto died = sv(*patient, "deceasedDateTime"); !died.empty()) {
+  if (const auto died = string_member(*patient, "deceasedDateTime"); !died.empty()) {
     pid.set(29, hl7_time(died));
     pid.set(30, "Y");
   } else if (const Value* d = member(*patient, "deceasedBoolean"); d != nullptr && d->IsBool()) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "gateway/fhir/json.hpp"
+#include "gateway/fhir/member.hpp"
 
 namespace gw::gpconnect {
 namespace {
@@ -22,16 +23,7 @@ bool plain_code(std::string_view code) {
   });
 }
 
-std::string_view string_member(const rapidjson::Value& v, const char* key) {
-  if (!v.IsObject()) {
-    return {};
-  }
-  const auto it = v.FindMember(key);
-  if (it == v.MemberEnd() || !it->value.IsString()) {
-    return {};
-  }
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
+using gw::fhir::string_member;
 
 /** patient_has_number: a Patient resource with this NHS number among its identifiers. */
 bool patient_has_number(const rapidjson::Value& patient, std::string_view nhs) {

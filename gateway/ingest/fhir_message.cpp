@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gateway/fhir/json.hpp"
+#include "gateway/fhir/member.hpp"
 #include "gateway/identity/normalise.hpp"
 #include "gateway/identity/patient_resource.hpp"
 
@@ -20,16 +21,7 @@ constexpr std::string_view kStu3VerificationExt =
     "Extension-CareConnect-GPC-NHSNumberVerificationStatus-1";
 constexpr std::string_view kResponseSystem = "http://hl7.org/fhir/response-code";
 
-std::string_view str(const Value& v, const char* key) {
-  if (!v.IsObject()) {
-    return {};
-  }
-  const auto it = v.FindMember(key);
-  if (it == v.MemberEnd() || !it->value.IsString()) {
-    return {};
-  }
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
+using gw::fhir::string_member;
 
 const Value* member(const Value& v, const char* key) {
   if (!v.IsObject()) {
@@ -51,7 +43,7 @@ std::optional<VerificationStatus> verification(const Value& identifier) {
     return std::nullopt;
   }
   for (const auto& ext : exts->GetArray()) {
-    const auto url = str(ext, "url");
+    const auto url = string_member(ext, "url");
     if (url != kVerificationExt && url != kStu3VerificationExt) {
       continue;
     }
@@ -62,7 +54,7 @@ std::optional<VerificationStatus> verification(const Value& identifier) {
     }
     for (const auto& c : codings->GetArray()) {
       VerificationStatus s{};
-      if (parse_verification_status(str(c, "code"), s)) {
+      if (parse_verification_status(string_member(c, "code"), s)) {
         return s;
       }
     }
@@ -78,8 +70,8 @@ void read_identifiers(const Value& patient, const OdsCode& source, identity::Inc
   }
   for (rapidjson::SizeType i = 0; i < ids->Size(); ++i) {
     const auto& id = (*ids)[i];
-    const auto system = str(id, "system");
-    const auto value = str(id, "value");
+    const auto system = string_member(id, "system");
+    const auto value = string_member(id, "value");
     if (system == kNhsSystem) {
       auto n = NhsNumber::parse(value);
       if (!n) {
@@ -104,12 +96,12 @@ void read_name(const Value& patient, identity::IncomingIdentity& out) {
   }
   const Value* chosen = &(*names)[0];
   for (const auto& n : names->GetArray()) {
-    if (str(n, "use") == "official") {
+    if (string_member(n, "use") == "official") {
       chosen = &n;
       break;
     }
   }
-  out.match.family = std::string(str(*chosen, "family"));
+  out.match.family = std::string(string_member(*chosen, "family"));
   if (const auto* given = array(*chosen, "given")) {
     for (const auto& g : given->GetArray()) {
       if (g.IsString()) {
@@ -122,11 +114,11 @@ void read_name(const Value& patient, identity::IncomingIdentity& out) {
 void read_address_and_telecom(const Value& patient, identity::IncomingIdentity& out) {
   if (const auto* addresses = array(patient, "address")) {
     for (const auto& a : addresses->GetArray()) {
-      const auto use = str(a, "use");
+      const auto use = string_member(a, "use");
       if (!use.empty() && use != "home") {
         continue;
       }
-      out.match.postcode = std::string(str(a, "postalCode"));
+      out.match.postcode = std::string(string_member(a, "postalCode"));
       if (const auto* lines = array(a, "line")) {
         for (const auto& l : lines->GetArray()) {
           if (l.IsString()) {
@@ -135,7 +127,7 @@ void read_address_and_telecom(const Value& patient, identity::IncomingIdentity& 
         }
       }
       for (const char* part : {"city", "district"}) {
-        if (const auto p = str(a, part); !p.empty()) {
+        if (const auto p = string_member(a, part); !p.empty()) {
           out.address_lines.emplace_back(p);
         }
       }
@@ -144,9 +136,10 @@ void read_address_and_telecom(const Value& patient, identity::IncomingIdentity& 
   }
   if (const auto* telecom = array(patient, "telecom")) {
     for (const auto& t : telecom->GetArray()) {
-      if (!str(t, "value").empty()) {
-        out.telecom.push_back({std::string(str(t, "system")), std::string(str(t, "value")),
-                               std::string(str(t, "use"))});
+      if (!string_member(t, "value").empty()) {
+        out.telecom.push_back({std::string(string_member(t, "system")),
+                               std::string(string_member(t, "value")),
+                               std::string(string_member(t, "use"))});
       }
     }
   }
@@ -188,12 +181,12 @@ public:
       return {};
     }
     const auto* header = first_resource(*doc);
-    if (header != nullptr && str(*header, "resourceType") == "MessageHeader") {
-      if (const auto id = str(*header, "id"); !id.empty()) {
+    if (header != nullptr && string_member(*header, "resourceType") == "MessageHeader") {
+      if (const auto id = string_member(*header, "id"); !id.empty()) {
         return std::string(id);
       }
     }
-    return std::string(str(*doc, "id"));
+    return std::string(string_member(*doc, "id"));
   }
 
   [[nodiscard]] Result<TranslatedMessage> translate(
@@ -203,22 +196,23 @@ public:
     if (!doc) {
       return make_error(Errc::kBadRequest, "/Bundle: " + doc.error().detail);
     }
-    if (str(*doc, "resourceType") != "Bundle" || str(*doc, "type") != "message") {
+    if (string_member(*doc, "resourceType") != "Bundle" ||
+        string_member(*doc, "type") != "message") {
       return make_error(Errc::kBadRequest, "/Bundle: expected a Bundle of type message");
     }
     const auto* header = first_resource(*doc);
-    if (header == nullptr || str(*header, "resourceType") != "MessageHeader") {
+    if (header == nullptr || string_member(*header, "resourceType") != "MessageHeader") {
       return make_error(Errc::kBadRequest,
                         "/Bundle/entry[0]/resource: the first entry must be a MessageHeader");
     }
     const auto* event = member(*header, "eventCoding");
-    if (event == nullptr || str(*event, "code").empty()) {
+    if (event == nullptr || string_member(*event, "code").empty()) {
       return make_error(Errc::kBadRequest,
                         "/Bundle/entry[0]/resource/eventCoding: an R4 MessageHeader needs "
                         "eventCoding with a code");
     }
     TranslatedMessage msg;
-    msg.kind = std::string(str(*event, "code"));
+    msg.kind = std::string(string_member(*event, "code"));
     msg.event = msg.kind;
     msg.sender_message_id = message_id(body);
     const auto& entries = (*doc)["entry"];
@@ -228,8 +222,8 @@ public:
       if (res == nullptr || !res->IsObject()) {
         return make_error(Errc::kBadRequest, where + ": missing");
       }
-      const auto type = str(*res, "resourceType");
-      const auto id = str(*res, "id");
+      const auto type = string_member(*res, "resourceType");
+      const auto id = string_member(*res, "id");
       if (type.empty() || id.empty()) {
         return make_error(Errc::kBadRequest, where + ": needs resourceType and id");
       }
@@ -243,8 +237,8 @@ public:
           for (const auto& ref : gp->GetArray()) {
             const auto* ident = member(ref, "identifier");
             if (ident != nullptr &&
-                str(*ident, "system") == "https://fhir.nhs.uk/Id/ods-organization-code") {
-              if (auto ods = OdsCode::parse(str(*ident, "value"))) {
+                string_member(*ident, "system") == "https://fhir.nhs.uk/Id/ods-organization-code") {
+              if (auto ods = OdsCode::parse(string_member(*ident, "value"))) {
                 msg.registered_practice = *ods;
               }
             }
@@ -430,7 +424,7 @@ identity::IncomingIdentity identity_from_patient(const rapidjson::Value& patient
   identity::IncomingIdentity out{source, {}, {}, {}, {}, {}, {}};
   read_identifiers(patient, source, out, warnings);
   read_name(patient, out);
-  if (const auto bd = str(patient, "birthDate"); !bd.empty()) {
+  if (const auto bd = string_member(patient, "birthDate"); !bd.empty()) {
     auto d = identity::parse_date(bd);
     if (d) {
       out.match.birth_date = *d;
@@ -438,7 +432,7 @@ identity::IncomingIdentity identity_from_patient(const rapidjson::Value& patient
       warnings.push_back("Patient.birthDate: left out: " + d.error().detail);
     }
   }
-  out.match.gender = std::string(str(patient, "gender"));
+  out.match.gender = std::string(string_member(patient, "gender"));
   read_address_and_telecom(patient, out);
   return out;
 }

@@ -4,6 +4,8 @@
 #include <set>
 #include <string_view>
 
+#include "gateway/fhir/member.hpp"
+
 namespace gw::policy {
 
 namespace {
@@ -14,19 +16,10 @@ constexpr std::string_view kRuleSystem = "https://caregw.dev/CodeSystem/policy-r
 constexpr std::string_view kCategorySystem = "https://caregw.dev/CodeSystem/data-category";
 constexpr std::string_view kSensitivitySystem = "https://caregw.dev/CodeSystem/sensitivity";
 
-std::string_view str(const Value& o, const char* key) {
-  if (!o.IsObject()) {
-    return {};
-  }
-  const auto it = o.FindMember(key);
-  if (it == o.MemberEnd() || !it->value.IsString()) {
-    return {};
-  }
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
+using gw::fhir::string_member;
 
 bool is_withheld_reference(const Value& v, const std::set<std::string, std::less<>>& withheld) {
-  const std::string_view ref = str(v, "reference");
+  const std::string_view ref = string_member(v, "reference");
   return !ref.empty() && withheld.count(ref) > 0;
 }
 
@@ -171,7 +164,7 @@ fhir::Json operation_outcome(std::span<const Notice> list) {
 
 Result<RedactSummary> redact_bundle(fhir::Json& bundle,
                                     std::span<const ResourceDecision> decisions) {
-  if (!bundle.IsObject() || str(bundle, "resourceType") != "Bundle") {
+  if (!bundle.IsObject() || string_member(bundle, "resourceType") != "Bundle") {
     return make_error(Errc::kBadRequest, "redact_bundle needs a Bundle");
   }
   auto& a = bundle.GetAllocator();
@@ -189,13 +182,13 @@ Result<RedactSummary> redact_bundle(fhir::Json& bundle,
       continue;
     }
     const Value& e = entries[i];
-    if (const auto full = str(e, "fullUrl"); !full.empty()) {
+    if (const auto full = string_member(e, "fullUrl"); !full.empty()) {
       withheld.emplace(full);
     }
     if (e.HasMember("resource")) {
       const Value& r = e["resource"];
-      const auto type = str(r, "resourceType");
-      const auto id = str(r, "id");
+      const auto type = string_member(r, "resourceType");
+      const auto id = string_member(r, "id");
       if (!type.empty() && !id.empty()) {
         withheld.insert(std::string(type) + "/" + std::string(id));
       }
@@ -212,11 +205,11 @@ Result<RedactSummary> redact_bundle(fhir::Json& bundle,
     out.removed_references = strip_references(entries, withheld);
   }
   out.notices = notices(decisions);
-  const bool searchset = str(bundle, "type") == "searchset";
+  const bool searchset = string_member(bundle, "type") == "searchset";
   if (searchset && bundle.HasMember("total")) {
     unsigned matches = 0;
     for (const auto& e : entries.GetArray()) {
-      if (e.HasMember("search") && str(e["search"], "mode") == "match") {
+      if (e.HasMember("search") && string_member(e["search"], "mode") == "match") {
         ++matches;
       }
     }

@@ -7,6 +7,7 @@
 
 #include "gateway/audit/record.hpp"
 #include "gateway/fhir/json.hpp"
+#include "gateway/fhir/member.hpp"
 
 namespace gw::record {
 namespace {
@@ -19,16 +20,7 @@ constexpr std::string_view kFlagCategorySystem =
 constexpr std::string_view kSnomed = "http://snomed.info/sct";
 constexpr std::string_view kNotForResuscitation = "304253006";
 
-std::string_view str(const Value& v, const char* key) {
-  if (!v.IsObject()) {
-    return {};
-  }
-  const auto it = v.FindMember(key);
-  if (it == v.MemberEnd() || !it->value.IsString()) {
-    return {};
-  }
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
+using gw::fhir::string_member;
 
 const Value* member(const Value& v, const char* key) {
   if (!v.IsObject()) {
@@ -50,7 +42,7 @@ void for_each_coding(const Value* concept_or_array, F&& f) {
       return;
     }
     for (const auto& c : codings->GetArray()) {
-      f(str(c, "system"), str(c, "code"));
+      f(string_member(c, "system"), string_member(c, "code"));
     }
   };
   if (concept_or_array->IsArray()) {
@@ -86,13 +78,13 @@ std::string clinical_date(const Value& r) {
       "created",       "issued",       "dateAsserted"};
   for (const char* period : {"period", "effectivePeriod"}) {
     if (const Value* p = member(r, period)) {
-      if (auto start = str(*p, "start"); !start.empty()) {
+      if (auto start = string_member(*p, "start"); !start.empty()) {
         return std::string(start);
       }
     }
   }
   for (const char* f : kFields) {
-    if (auto d = str(r, f); !d.empty()) {
+    if (auto d = string_member(r, f); !d.empty()) {
       return std::string(d);
     }
   }
@@ -152,18 +144,18 @@ std::optional<policy::Episode> encounter_episode(const Entry& e, const config::C
   policy::Episode ep;
   ep.org = org;
   const Value* period = member(r, "period");
-  const auto start = period ? parse_time(str(*period, "start")) : std::nullopt;
-  const auto end = period ? parse_time(str(*period, "end")) : std::nullopt;
+  const auto start = period ? parse_time(string_member(*period, "start")) : std::nullopt;
+  const auto end = period ? parse_time(string_member(*period, "end")) : std::nullopt;
   ep.start = start.value_or(TimePoint{});
   ep.end = end;
-  const std::string_view status = str(r, "status");
+  const std::string_view status = string_member(r, "status");
   ep.open = status == "planned" || status == "arrived" || status == "triaged" ||
             status == "in-progress" || status == "onleave";
   if (o != nullptr && o->kind == config::OrgKind::kAmbulance) {
     ep.kind = policy::EpisodeKind::kAmbulanceIncident;
     return ep;
   }
-  const std::string_view cls = member(r, "class") ? str(*member(r, "class"), "code") : "";
+  const std::string_view cls = member(r, "class") ? string_member(*member(r, "class"), "code") : "";
   ep.kind = cls == "IMP" || cls == "ACUTE" || cls == "NONAC" ? policy::EpisodeKind::kAdmission
                                                              : policy::EpisodeKind::kAttendance;
   return ep;
@@ -178,16 +170,16 @@ std::optional<policy::Episode> episode_of_care(const Entry& e, const config::Con
   }
   policy::Episode ep;
   ep.org = org;
-  ep.open = str(r, "status") == "active";
+  ep.open = string_member(r, "status") == "active";
   if (const Value* p = member(r, "period")) {
-    ep.start = parse_time(str(*p, "start")).value_or(TimePoint{});
-    ep.end = parse_time(str(*p, "end"));
+    ep.start = parse_time(string_member(*p, "start")).value_or(TimePoint{});
+    ep.end = parse_time(string_member(*p, "end"));
   }
   if (o->kind == config::OrgKind::kMentalHealth) {
     ep.kind = policy::EpisodeKind::kMentalHealthEpisode;
     if (const Value* cm = member(r, "careManager")) {
       if (const Value* id = member(*cm, "identifier")) {
-        ep.care_coordinator = std::string(str(*id, "value"));
+        ep.care_coordinator = std::string(string_member(*id, "value"));
       }
     }
     return ep;
@@ -200,11 +192,11 @@ std::optional<policy::Episode> episode_of_care(const Entry& e, const config::Con
 }
 
 bool is_objection(const Value& r) {
-  if (str(r, "status") != "active") {
+  if (string_member(r, "status") != "active") {
     return false;
   }
   const Value* provision = member(r, "provision");
-  if (provision == nullptr || str(*provision, "type") != "deny") {
+  if (provision == nullptr || string_member(*provision, "type") != "deny") {
     return false;
   }
   const Value* policies = member(r, "policy");
@@ -212,7 +204,7 @@ bool is_objection(const Value& r) {
     return false;
   }
   return std::any_of(policies->Begin(), policies->End(),
-                     [](const Value& p) { return str(p, "uri") == kOptOutPolicy; });
+                     [](const Value& p) { return string_member(p, "uri") == kOptOutPolicy; });
 }
 
 }  // namespace
@@ -221,8 +213,8 @@ policy::DataCategory category_of(const Value& resource, std::string_view type) {
   if (const Value* meta = member(resource, "meta")) {
     if (const Value* tags = member(*meta, "tag"); tags != nullptr && tags->IsArray()) {
       for (const auto& t : tags->GetArray()) {
-        if (str(t, "system") == kCategoryTagSystem) {
-          if (auto c = policy::parse_category(str(t, "code"))) {
+        if (string_member(t, "system") == kCategoryTagSystem) {
+          if (auto c = policy::parse_category(string_member(t, "code"))) {
             return *c;
           }
         }
@@ -244,8 +236,8 @@ policy::SensitivitySet sensitivity_of(const Value& resource,
   if (const Value* meta = member(resource, "meta")) {
     if (const Value* sec = member(*meta, "security"); sec != nullptr && sec->IsArray()) {
       for (const auto& s : sec->GetArray()) {
-        const std::string_view system = str(s, "system");
-        const std::string_view code = str(s, "code");
+        const std::string_view system = string_member(s, "system");
+        const std::string_view code = string_member(s, "code");
         if (system == kSensitivitySystem) {
           if (auto c = policy::parse_sensitivity(code)) {
             out |= policy::sensitivity_bit(*c);
@@ -272,7 +264,7 @@ policy::SensitivitySet sensitivity_of(const Value& resource,
 
 AlertRank alert_rank(const Value& r, std::string_view type) {
   if (type == "Flag") {
-    if (str(r, "status") != "active") {
+    if (string_member(r, "status") != "active") {
       return AlertRank::kNone;
     }
     const Value* category = member(r, "category");
@@ -286,12 +278,13 @@ AlertRank alert_rank(const Value& r, std::string_view type) {
     return AlertRank::kOtherFlag;
   }
   if (type == "AllergyIntolerance") {
-    return str(r, "criticality") == "high" ? AlertRank::kHighCriticalityAllergy : AlertRank::kNone;
+    return string_member(r, "criticality") == "high" ? AlertRank::kHighCriticalityAllergy
+                                                     : AlertRank::kNone;
   }
   if (type == "CarePlan") {
     if (has_coding(member(r, "category"), kCarePlanKindSystem, "crisis-plan") ||
-        contains_word(str(r, "title"), "crisis")) {
-      return str(r, "status") == "active" ? AlertRank::kCrisisPlan : AlertRank::kNone;
+        contains_word(string_member(r, "title"), "crisis")) {
+      return string_member(r, "status") == "active" ? AlertRank::kCrisisPlan : AlertRank::kNone;
     }
   }
   return AlertRank::kNone;
