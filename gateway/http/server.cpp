@@ -434,6 +434,29 @@ private:
     std::list<std::shared_ptr<Handle>>::iterator it_;
   };
 
+  /**
+   * write_all: writes `buffers` whole: at once when the socket takes them (the usual case), and
+   * otherwise the rest as the socket drains, within the stream's deadline. (Not asio::async_write:
+   * it would present the rest in pieces of its own size, and a TLS write that would have blocked
+   * must be repeated with the same bytes.)
+   */
+  template <class ConstBufferSequence>
+  static net::awaitable<boost::system::error_code> write_all(TlsStream& stream,
+                                                             const ConstBufferSequence& buffers) {
+    beast::buffers_suffix<ConstBufferSequence> rest(buffers);
+    if (auto ec = stream.write_now(rest); ec) {
+      co_return ec;
+    }
+    while (net::buffer_size(rest) != 0) {
+      auto [ec, n] = co_await stream.async_write_some(rest, kTuple);
+      if (ec) {
+        co_return ec;
+      }
+      rest.consume(n);
+    }
+    co_return boost::system::error_code{};
+  }
+
   /** reply: writes one response; false if the write failed or timed out. */
   net::awaitable<bool> reply(TlsStream& stream, const BoundListener& l, const Request& req,
                              Response&& res, bool keep_alive, std::chrono::milliseconds timeout) {
@@ -442,8 +465,7 @@ private:
                                                                       ? net::const_buffer()
                                                                       : net::buffer(res.body)};
     stream.expires_after(timeout);
-    auto [ec, n] = co_await net::async_write(stream, out, kTuple);
-    (void)n;
+    const boost::system::error_code ec = co_await write_all(stream, out);
     if (ec == beast::error::timeout) {
       stats_.timeouts.with({l.name, "write"}).inc();
     }
@@ -771,8 +793,7 @@ private:
         framed += kMllpEnd;
         framed += kMllpCr;
         stream.expires_after(lim.write_timeout);
-        if (auto [wec, wn] = co_await net::async_write(stream, net::buffer(framed), kTuple); wec) {
-          (void)wn;
+        if (co_await write_all(stream, std::array<net::const_buffer, 1>{net::buffer(framed)})) {
           co_return;
         }
       }

@@ -22,6 +22,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include "gateway/tls/fd_session.hpp"
@@ -120,11 +121,25 @@ inline std::array<unsigned char, kWriteScratch>& write_scratch() {
 }
 
 /**
+ * peek_scratch: where a wait for the peer's data peeks at it (see TlsOp::wait). What lands here is
+ * never read: the peek only learns that bytes are there, and copies those of a typical request
+ * whole, so that the reactor sees the socket drained and waits for its next event without another
+ * system call. Shared by every connection on purpose (one static block instead of one per
+ * connection).
+ */
+inline std::array<unsigned char, std::size_t{16} * 1024>& peek_scratch() {
+  static std::array<unsigned char, std::size_t{16} * 1024> scratch{};
+  return scratch;
+}
+
+/**
  * TlsOp: one stream operation: call OpenSSL; on WANT_READ/WANT_WRITE wait for the socket and
  * call again; complete with what OpenSSL reported. A result available at once is posted, never
- * delivered from inside the initiating call (as Asio's own streams do).
+ * delivered from inside the initiating call (as Asio's own streams do). A read (kWaitFirst) that
+ * OpenSSL holds nothing for waits for the peer first: on a keep-alive connection the next request
+ * is almost never there yet, and asking OpenSSL would only cost a read that finds nothing.
  */
-template <class Action, bool kWithBytes>
+template <class Action, bool kWithBytes, bool kWaitFirst = false>
 class TlsOp {
 public:
   TlsOp(TlsState& s, Action action) : s_(s), action_(std::move(action)) {}
@@ -137,7 +152,9 @@ public:
     }
     if (phase_ == Phase::kWaiting) {
       --s_.waiting;
-      if (ec) {
+      // A peek that met the peer's FIN goes on to OpenSSL, which tells close_notify (eof) from a
+      // close without one (truncation).
+      if (ec && ec != boost::asio::error::eof) {
         finish(self, s_.timed_out ? boost::beast::error::timeout : ec, 0);
         return;
       }
@@ -150,31 +167,50 @@ public:
            0);
       return;
     }
+    if constexpr (kWaitFirst) {
+      if (phase_ == Phase::kStart && !s_.tls.has_pending()) {
+        wait(self, tls::Want::kRead);
+        return;
+      }
+    }
     const tls::Step st = action_(s_.tls);
     if (st.want == tls::Want::kNothing) {
       soon(self, st.ec, st.bytes);
       return;
     }
+    wait(self, st.want);
+  }
+
+private:
+  enum class Phase : unsigned char { kStart, kWaiting, kPosted };
+
+  /**
+   * wait: waits for the socket within the deadline. For data from the peer the wait is a peek
+   * (an ordinary receive to Asio's reactor, which re-registers nothing with epoll while it waits;
+   * a bare readiness wait costs an epoll_ctl each time); for room to write, a readiness wait.
+   */
+  template <class Self>
+  void wait(Self& self, tls::Want want) {
     const auto now = TlsState::clock::now();
     if (now >= s_.deadline) {
       s_.expire();
       soon(self, boost::beast::error::timeout, 0);
       return;
     }
-    if (st.want == tls::Want::kRead) {
+    if (want == tls::Want::kRead) {
       // Waiting for the peer: if it stays quiet, the buffers go back (see on_timer).
       s_.release_at = now + TlsState::kReleaseAfter;
     }
     s_.arm();
     ++s_.waiting;
     phase_ = Phase::kWaiting;
-    s_.socket.async_wait(st.want == tls::Want::kRead ? boost::asio::socket_base::wait_read
-                                                     : boost::asio::socket_base::wait_write,
-                         std::move(self));
+    if (want == tls::Want::kRead) {
+      s_.socket.async_receive(boost::asio::buffer(peek_scratch()),
+                              boost::asio::socket_base::message_peek, std::move(self));
+      return;
+    }
+    s_.socket.async_wait(boost::asio::socket_base::wait_write, std::move(self));
   }
-
-private:
-  enum class Phase : unsigned char { kStart, kWaiting, kPosted };
 
   template <class Self>
   void soon(Self& self, boost::system::error_code ec, std::size_t n) {
@@ -317,8 +353,8 @@ public:
   template <class MutableBufferSequence, class Token>
   auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
     return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
-        detail::TlsOp<detail::ReadAction, true>(*s_,
-                                                detail::ReadAction{detail::first_buffer(buffers)}),
+        detail::TlsOp<detail::ReadAction, true, true>(
+            *s_, detail::ReadAction{detail::first_buffer(buffers)}),
         token, s_->socket);
   }
 
@@ -329,6 +365,30 @@ public:
         detail::TlsOp<detail::WriteAction<ConstBufferSequence>, true>(
             *s_, detail::WriteAction<ConstBufferSequence>{buffers}),
         token, s_->socket);
+  }
+
+  /**
+   * write_now: writes as much of `rest` as the socket takes without waiting, consuming what was
+   * written, through the same steps as async_write_some: when a step would block, an
+   * async_write_some of what is left repeats it with the same bytes, as OpenSSL requires. A
+   * response that fits the socket's send buffer (nearly all of them on a keep-alive connection)
+   * then costs no asynchronous operation, no posted completion and no coroutine suspension.
+   * @return an error if the connection failed (none when a step would block).
+   */
+  template <class ConstBufferSequence>
+  boost::system::error_code write_now(boost::beast::buffers_suffix<ConstBufferSequence>& rest) {
+    while (boost::asio::buffer_size(rest) != 0) {
+      if (!s_->socket.is_open()) {
+        return boost::asio::error::bad_descriptor;
+      }
+      const tls::Step st =
+          detail::WriteAction<boost::beast::buffers_suffix<ConstBufferSequence>>{rest}(s_->tls);
+      if (st.ec || st.want != tls::Want::kNothing) {
+        return st.ec;
+      }
+      rest.consume(st.bytes);
+    }
+    return {};
   }
 
   /** async_shutdown: sends close_notify and waits (within the deadline) for the peer's. */

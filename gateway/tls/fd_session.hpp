@@ -68,6 +68,12 @@ public:
    */
   bool release_buffers();
 
+  /**
+   * has_pending: OpenSSL holds bytes already read from the socket (a record, or part of one, read
+   * ahead); when it does not, a read can only wait for the peer, and the caller may wait first.
+   */
+  [[nodiscard]] bool has_pending() const;
+
   /** native_handle: the SSL, for peer certificate checks (nullptr if it could not be made). */
   [[nodiscard]] ssl_st* native_handle() const { return ssl_; }
 

@@ -4,11 +4,14 @@
 #include "gateway/tls/fd_session.hpp"
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -19,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "gateway/http/tls_stream.hpp"
 #include "gateway/tls/context_factory.hpp"
 
 namespace gw::tls {
@@ -172,6 +176,89 @@ TEST_F(FdSessionTest, AQuietConnectionGivesItsBuffersBack) {
   const Step r = server_.read(buf.data(), buf.size());
   ASSERT_FALSE(r.ec);
   EXPECT_EQ(std::string_view(buf.data(), r.bytes), "pong");
+}
+
+// The server's stream over FdSession: a response larger than the socket takes at once is written
+// partly by write_now and the rest by an asynchronous write that repeats the step that would have
+// blocked with the same bytes (OpenSSL fails a retry with other bytes as "bad write retry").
+TEST_F(FdSessionTest, AResponseTheSocketCannotTakeAtOnceArrivesWholeThroughTheServersStream) {
+  const int client_fd = pair_.fds[1];
+  fcntl(client_fd, F_SETFL, fcntl(client_fd, F_GETFL) & ~O_NONBLOCK);  // the client blocks
+  boost::asio::io_context ioc;
+  http::TlsStream stream(
+      boost::asio::ip::tcp::socket(ioc, boost::asio::ip::tcp::v4(), dup(pair_.fds[0])),
+      sctx_.get());
+  std::string received;
+  std::thread client([&] {
+    SslPtr ssl(SSL_new(cctx_.get()));
+    SSL_set_fd(ssl.get(), client_fd);
+    if (SSL_connect(ssl.get()) != 1) {
+      return;
+    }
+    std::array<char, 4096> buf{};
+    std::size_t n = 0;
+    while (SSL_read_ex(ssl.get(), buf.data(), buf.size(), &n) == 1) {
+      received.append(buf.data(), n);
+    }
+    (void)SSL_shutdown(ssl.get());  // answers the server's close_notify with ours
+  });
+  struct JoinAfterClose {  // a failed assertion returns early: the client must still end
+    std::thread& t;
+    int fd;
+    ~JoinAfterClose() {
+      ::shutdown(fd, SHUT_RDWR);
+      if (t.joinable()) {
+        t.join();
+      }
+    }
+  } guard{client, pair_.fds[0]};
+  boost::system::error_code hec = boost::asio::error::would_block;
+  stream.async_handshake([&](boost::system::error_code ec) { hec = ec; });
+  ioc.run();
+  ASSERT_FALSE(hec) << hec.message();
+
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 2097152\r\n\r\n";
+  // 2 MiB, more than the socket pair buffers, in a pattern that shows a lost or repeated piece.
+  std::string body(std::size_t{2} << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    body[i] = static_cast<char>('a' + (i * 7 + i / 4099) % 26);
+  }
+  const std::array<boost::asio::const_buffer, 2> out{boost::asio::buffer(head),
+                                                     boost::asio::buffer(body)};
+  boost::beast::buffers_suffix<decltype(out)> rest(out);
+  const boost::system::error_code ec = stream.write_now(rest);
+  ASSERT_FALSE(ec) << ec.message();
+  const std::size_t left = boost::asio::buffer_size(rest);
+  EXPECT_LT(left, body.size());  // the header and part of the body went at once
+  ASSERT_GT(left, 0U);           // the socket could not take 2 MiB: the rest waits
+  // The rest as the server writes it: each step a repeat of the one that would have blocked.
+  boost::system::error_code wec;
+  std::function<void()> next = [&] {
+    if (boost::asio::buffer_size(rest) == 0) {
+      return;
+    }
+    stream.async_write_some(rest, [&](boost::system::error_code e, std::size_t k) {
+      wec = e;
+      rest.consume(k);
+      if (!e) {
+        next();
+      }
+    });
+  };
+  next();
+  ioc.restart();
+  ioc.run();
+  ASSERT_FALSE(wec) << wec.message();
+  EXPECT_EQ(boost::asio::buffer_size(rest), 0U);
+  stream.expires_after(std::chrono::seconds(5));
+  stream.async_shutdown([](boost::system::error_code) {});
+  ioc.restart();
+  ioc.run();
+  stream.socket().close();
+  ::shutdown(pair_.fds[0], SHUT_RDWR);
+  client.join();
+  ASSERT_EQ(received.size(), head.size() + body.size());
+  EXPECT_TRUE(received == head + body) << "the bytes arrived changed or out of order";
 }
 
 }  // namespace
