@@ -13,6 +13,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "gateway/core/ascii.hpp"
 #include "gateway/fhir/json.hpp"
 
 namespace gw::auth {
@@ -463,12 +464,7 @@ TokenResult<std::string_view> bearer_token(std::string_view authorization) {
   }
   // The scheme is case-insensitive (RFC 9110 section 11.1).
   for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    const char c = authorization[i];
-    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    const char want = (kScheme[i] >= 'A' && kScheme[i] <= 'Z')
-                          ? static_cast<char>(kScheme[i] - 'A' + 'a')
-                          : kScheme[i];
-    if (lower != want) {
+    if (ascii_lower(authorization[i]) != ascii_lower(kScheme[i])) {
       return fail(TokenErrc::kMissing, "no Authorization: Bearer token");
     }
   }

@@ -8,19 +8,24 @@
 #include <string>
 #include <vector>
 
+#include "gateway/core/ascii.hpp"
+
 namespace gw::fhir {
 namespace {
 
-std::string lower_trim(std::string_view s) {
+std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string lower_trim(std::string_view s) {
+  std::string out(trim(s));
+  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
   return out;
 }
 
@@ -35,6 +40,26 @@ std::optional<Format> format_of(const std::string& type) {
     return Format::kXml;
   }
   return std::nullopt;
+}
+
+/** range_format: the format one Accept media range (lower case) asks for, if we serve one. */
+std::optional<Format> range_format(const std::string& type) {
+  if (auto fmt = format_of(type)) {
+    return fmt;
+  }
+  if (type == "*/*" || type == "application/*") {
+    return Format::kJson;
+  }
+  if (type == "text/*") {
+    return Format::kXml;
+  }
+  return std::nullopt;
+}
+
+Error not_acceptable() {
+  return make_error(Errc::kNotAcceptable,
+                    "Accept names no format served here; use application/fhir+json or "
+                    "application/fhir+xml");
 }
 
 struct Range {
@@ -88,26 +113,25 @@ Result<Format> response_format(std::string_view format_param, std::string_view a
     return make_error(Errc::kNotAcceptable,
                       "_format '" + std::string(format_param) + "' is not served; use json or xml");
   }
-  if (lower_trim(accept).empty()) {
+  if (trim(accept).empty()) {
     return Format::kJson;
+  }
+  if (accept.find_first_of(",;") == std::string_view::npos) {
+    // One media range without parameters (what most clients send): no list to parse or sort.
+    if (auto fmt = range_format(lower_trim(accept))) {
+      return *fmt;
+    }
+    return not_acceptable();
   }
   for (const Range& r : parse_accept(accept)) {
     if (r.q <= 0) {
       continue;
     }
-    if (auto fmt = format_of(r.type)) {
+    if (auto fmt = range_format(r.type)) {
       return *fmt;
     }
-    if (r.type == "*/*" || r.type == "application/*") {
-      return Format::kJson;
-    }
-    if (r.type == "text/*") {
-      return Format::kXml;
-    }
   }
-  return make_error(Errc::kNotAcceptable,
-                    "Accept names no format served here; use application/fhir+json or "
-                    "application/fhir+xml");
+  return not_acceptable();
 }
 
 Result<Format> request_format(std::string_view content_type) {

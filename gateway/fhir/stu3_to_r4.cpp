@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/core/ascii.hpp"
 #include "gateway/fhir/convert/convert.hpp"
 
 namespace gw::fhir {
@@ -115,12 +116,8 @@ void rewrite_references(Value& v, Alloc& a, bool root) {
 
 bool mentions_stu3(std::string_view s) {
   constexpr std::string_view kStu3 = "/stu3/";
-  // ASCII case folding: what std::tolower does in the "C" locale.
-  const auto lower = [](char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-  };
   return std::search(s.begin(), s.end(), kStu3.begin(), kStu3.end(),
-                     [&](char a, char b) { return lower(a) == b; }) != s.end();
+                     [](char a, char b) { return ascii_lower(a) == b; }) != s.end();
 }
 
 /**

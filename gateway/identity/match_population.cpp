@@ -7,6 +7,8 @@
 #include <cmath>
 #include <string>
 
+#include "gateway/core/ascii.hpp"
+
 namespace gw::identity::synthetic {
 namespace {
 
@@ -255,7 +257,7 @@ std::string typo(const std::string& name, Rng& rng) {
         s.erase(i, 1);
         break;
       case 2:
-        s.insert(i, 1, s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] - 'A' + 'a') : s[i]);
+        s.insert(i, 1, ascii_lower(s[i]));
         break;
       default:
         if (k + 1 < letters.size() && letters[k + 1] == i + 1) {
@@ -431,7 +433,7 @@ void apply_formatting(Demographics& d, Rng& rng) {
     std::string pc;
     for (char c : d.postcode) {
       if (c != ' ') {
-        pc.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+        pc.push_back(ascii_lower(c));
       }
     }
     d.postcode = pc;

@@ -8,6 +8,8 @@
 #include <optional>
 #include <utility>
 
+#include "gateway/core/ascii.hpp"
+
 namespace gw::identity {
 namespace {
 
@@ -622,7 +624,7 @@ Gender parse_gender(std::string_view text) {
   std::string t;
   for (char c : text) {
     if (c != ' ') {
-      t.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+      t.push_back(ascii_lower(c));
     }
   }
   if (t == "male" || t == "m" || t == "1") {
