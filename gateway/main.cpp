@@ -282,6 +282,12 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   audit_options.max_batch = cfg->audit.max_batch;
   audit_options.checkpoint_every = cfg->audit.checkpoint_every;
   audit_options.checkpoint_interval = std::chrono::seconds(cfg->audit.checkpoint_interval_s);
+#ifdef CAREGW_BENCH_AUDIT_OFF
+  // bench/audit-run's baseline build (caregw-audit-off), never caregw itself: the same gateway
+  // with the audit records discarded, to measure what the durable record adds to a request.
+  audit_options.discard = true;
+  std::cerr << "caregw: benchmark build: audit records are DISCARDED, not written\n";
+#endif
   auto audit_log = gw::audit::AuditLog::open(audit_options, clock);
   if (!audit_log) {
     std::cerr << "caregw: cannot open the audit log in " << cfg->data_dir << ": "

@@ -37,6 +37,12 @@ struct AuditLogOptions {
   std::uint64_t checkpoint_every = 10000;                 // records between periodic checkpoints
   std::chrono::milliseconds checkpoint_interval{60'000};  // ... or this long, if any new record
   std::chrono::milliseconds retry_interval{1'000};        // after a failed write: probe this often
+  /**
+   * discard: append() completes at once and nothing is written: the "audit off" baseline of
+   * bench/audit-run, set only in the benchmark build `caregw-audit-off` (bench/CMakeLists.txt,
+   * CAREGW_BENCH_AUDIT_OFF). No config key or command line of caregw reaches it.
+   */
+  bool discard = false;
 };
 
 /** default_key_file: <data_dir>/keys/audit-ed25519.pem. */
@@ -195,6 +201,7 @@ private:
   std::uint64_t checkpointed_seq_ = 0;
 
   std::atomic<std::uint64_t> appended_{0}, batches_{0}, refused_{0}, failed_{0}, checkpoints_{0};
+  std::atomic<std::uint64_t> discarded_{0};  // options_.discard: appends completed unwritten
   std::thread thread_;
   std::once_flag closed_;
 };

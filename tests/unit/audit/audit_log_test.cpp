@@ -47,6 +47,19 @@ TEST_F(AuditLogTest, FilesHaveOwnerOnlyModes) {
   EXPECT_EQ(st.st_mode & 0777U, 0600U);
 }
 
+// The audit-off baseline of bench/audit-run (caregw-audit-off): appends complete and nothing is
+// written. caregw itself never sets it (no config key reaches it).
+TEST_F(AuditLogTest, TheBenchmarksDiscardingLogCompletesAppendsAndWritesNothing) {
+  EXPECT_FALSE(options().discard);
+  auto o = options();
+  o.discard = true;
+  auto log = open(o);
+  EXPECT_EQ(ok(log->append_sync(read_record(test_nhs(1)))), 1U);
+  EXPECT_EQ(ok(log->append_sync(read_record(test_nhs(2)))), 2U);
+  EXPECT_EQ(log->stats().appended, 0U);
+  EXPECT_EQ(ok(log->verify()).count, 0U);
+}
+
 TEST_F(AuditLogTest, InvalidRecordIsRefusedAtOnce) {
   auto log = open();
   AuditRecord r = read_record("1234567890");
