@@ -401,13 +401,7 @@ std::string_view unusual_kind_name(UnusualKind k) {
 Result<std::vector<UnusualFinding>> unusual_activity(AuditStore& store, std::int64_t from_us,
                                                      std::int64_t to_us, const UnusualThresholds& t,
                                                      DemographicsSource* source) {
-  GW_STORE_ASSIGN(
-      auto st, store.db().cached("SELECT user_id, recorded_us, nhs_number, seq FROM audit_record "
-                                 "WHERE recorded_us >= ?1 AND recorded_us < ?2 AND user_id IS NOT "
-                                 "NULL AND nhs_number IS NOT NULL AND event_type IN "
-                                 "('record-read', 'record-search', 'break-glass') AND "
-                                 "(decision IS NULL OR decision <> 'deny') ORDER BY user_id, "
-                                 "recorded_us, seq"));
+  GW_STORE_ASSIGN(auto st, store.db().cached(std::string(kUnusualActivityScan)));
   st->bind(1, from_us).bind(2, to_us);
   std::vector<UnusualFinding> out;
   std::string user;

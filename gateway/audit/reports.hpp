@@ -180,6 +180,17 @@ struct UnusualFinding {
 };
 
 /**
+ * kUnusualActivityScan: the reads unusual_activity looks at, per user in time order; bound by the
+ * period (the audit_time index: `+event_type` keeps SQLite, which has no statistics here, from
+ * walking every read ever recorded through audit_type instead).
+ */
+inline constexpr std::string_view kUnusualActivityScan =
+    "SELECT user_id, recorded_us, nhs_number, seq FROM audit_record WHERE recorded_us >= ?1 AND "
+    "recorded_us < ?2 AND user_id IS NOT NULL AND nhs_number IS NOT NULL AND +event_type IN "
+    "('record-read', 'record-search', 'break-glass') AND (decision IS NULL OR decision <> 'deny') "
+    "ORDER BY user_id, recorded_us, seq";
+
+/**
  * unusual_activity: reads (record-read, record-search, break-glass) in [from_us, to_us).
  * kManyPatients: a user opened at least `distinct_patients` different patients' records within
  * any `window_us` (one finding per user: their busiest window). kSharedSurname/Address: a user

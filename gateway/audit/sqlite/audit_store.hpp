@@ -7,6 +7,8 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "gateway/audit/chain.hpp"
@@ -39,6 +41,20 @@ struct ChainHead {
  * refused, and DELETE is refused for any record after the latest purge checkpoint.
  * Thread safety: none; one thread at a time (AuditLog keeps one store per thread role).
  */
+/** QuerySql: the statement AuditStore::query runs for a filter, with its numbered binds. */
+struct QuerySql {
+  std::string sql;
+  std::vector<std::pair<int, std::string>> text_binds;
+  std::vector<std::pair<int, std::int64_t>> int_binds;
+};
+
+/**
+ * build_query_sql: the SELECT for one page of `filter` after (or, newest first, before) `after`,
+ * at most `limit` rows. Public so that the query-plan tests check the statements really run.
+ */
+[[nodiscard]] QuerySql build_query_sql(const QueryFilter& filter, std::uint64_t after,
+                                       bool newest_first, std::size_t limit);
+
 class AuditStore {
 public:
   /** open: <data_dir>/db/audit.db (db/ 0700, file 0600), migrated unless read-only. */
