@@ -52,11 +52,13 @@ bool parse_level(std::string_view text, Level& out) {
   return true;
 }
 
+bool enabled(Level level) { return spdlog::default_logger_raw()->should_log(to_spd(level)); }
+
 void write(Level level, std::string_view event, std::initializer_list<Field> fields) {
-  auto* logger = spdlog::default_logger_raw();
-  if (!logger->should_log(to_spd(level))) {
+  if (!enabled(level)) {
     return;
   }
+  auto* logger = spdlog::default_logger_raw();
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   // The pattern supplies the opening brace, ts and level; we write the rest of the members.

@@ -23,6 +23,12 @@ void init(Level min);
 /** parse_level: "debug", "info", "warn" or "error"; false if the text is none of them. */
 [[nodiscard]] bool parse_level(std::string_view text, Level& out);
 
+/**
+ * enabled: whether lines at `level` are written, for a caller whose fields cost something to
+ * work out (read a clock, format a value) on a path taken per request.
+ */
+[[nodiscard]] bool enabled(Level level);
+
 /** write: logs `event` with fields. Thread-safe. */
 void write(Level level, std::string_view event, std::initializer_list<Field> fields = {});
 

@@ -496,6 +496,21 @@ private:
   };
 
   /** record: counts one answered request and its latency (series cached in `series`). */
+  /** log_request: the operator log's line for one request (no patient or clinical data). */
+  static void log_request(const pipeline::RequestContext& ctx, const BoundListener& l,
+                          const Request& req, std::string_view route, unsigned status,
+                          std::chrono::steady_clock::time_point started) {
+    log::info("request",
+              {{"request_id", ctx.request_id},
+               {"listener", l.name},
+               {"method", method_name(req.method)},
+               {"route", route},
+               {"status", static_cast<std::int64_t>(status)},
+               {"organisation", ctx.organisation ? std::string_view{ctx.organisation->ods.str()}
+                                                 : std::string_view{}},
+               {"duration_us", micros_since(started)}});
+  }
+
   void record(const std::string& listener, std::string_view route, unsigned status,
               std::chrono::steady_clock::time_point started, RequestSeries& series) {
     if (series.requests == nullptr || series.status != status || series.route != route) {
@@ -683,15 +698,9 @@ private:
           ctx.route ? operation_name(ctx.route->op) : std::string_view{"unmatched"};
       const unsigned status = res.status;
       record(l.name, route, status, started, series);
-      log::info("request",
-                {{"request_id", ctx.request_id},
-                 {"listener", l.name},
-                 {"method", method_name(req.method)},
-                 {"route", route},
-                 {"status", static_cast<std::int64_t>(status)},
-                 {"organisation", ctx.organisation ? std::string_view{ctx.organisation->ods.str()}
-                                                   : std::string_view{}},
-                 {"duration_us", micros_since(started)}});
+      if (log::enabled(log::Level::kInfo)) {
+        log_request(ctx, l, req, route, status, started);
+      }
       if (!co_await reply(stream, l, req, std::move(res), keep_alive, lim.write_timeout)) {
         co_return;
       }
