@@ -16,6 +16,7 @@
 #include "gateway/pipeline/handlers/handlers.hpp"
 #include "gateway/policy/recorder.hpp"
 #include "gateway/policy/refusal.hpp"
+#include "gateway/record/answer_cache.hpp"
 #include "gateway/record/bundle.hpp"
 #include "gateway/record/context.hpp"
 #include "gateway/record/facts.hpp"
@@ -156,14 +157,50 @@ struct Access {
   std::string patient_key;  // the NHS number (or mpi-<n>): the break-glass registry's key
 };
 
-/** authorise_request: gathers the patient context from the record and asks the engine. */
+/** Pin: keeps the config and policy snapshots a cache key names by address alive. */
+struct Pin {
+  config::ConfigPtr config;
+  std::shared_ptr<const void> policy;
+};
+
+std::shared_ptr<const void> pin_of(const RequestContext& ctx, const RecordServices& s) {
+  return std::make_shared<const Pin>(Pin{ctx.config, s.policy_pin});
+}
+
+/**
+ * patient_context: the policy's patient context, from the answer cache when the person's
+ * record generation is known and it holds one for it, else gathered from the record store.
+ */
+Result<policy::PatientContext> patient_context(const RequestContext& ctx, const RecordServices& s,
+                                               const store::PersonView& person,
+                                               std::optional<std::int64_t> generation) {
+  if (!generation || s.cache == nullptr) {
+    return record::gather_patient_context(*ctx.config, s.records, person);
+  }
+  std::string key = record::context_key(person.person.id.value, *generation, ctx.config.get());
+  if (auto hit = s.cache->find_context(key)) {
+    return *hit;
+  }
+  auto patient = record::gather_patient_context(*ctx.config, s.records, person);
+  if (patient) {
+    s.cache->put_context(std::move(key), std::make_shared<const policy::PatientContext>(*patient),
+                         pin_of(ctx, s));
+  }
+  return patient;
+}
+
+/**
+ * authorise_request: gathers the patient context from the record and asks the engine.
+ * @param generation the person's record generation, when the answer cache may be used
+ */
 Result<Access> authorise_request(const RequestContext& ctx, const RecordServices& s,
                                  const store::PersonView& person,
-                                 const policy::BreakGlassGrant* trial = nullptr) {
+                                 const policy::BreakGlassGrant* trial = nullptr,
+                                 std::optional<std::int64_t> generation = std::nullopt) {
   if (!ctx.user || ctx.organisation == nullptr || !ctx.config) {
     return make_error(Errc::kInternal, "record read without a user, organisation or config");
   }
-  auto patient = record::gather_patient_context(*ctx.config, s.records, person);
+  auto patient = patient_context(ctx, s, person, generation);
   if (!patient) {
     return patient.error();
   }
@@ -371,12 +408,24 @@ std::string objection_text(const policy::AccessGrant& g) {
   return t;
 }
 
+/** resources_of: the facts of the resources decided, as the dry run records them. */
+std::vector<policy::RecordedResource> resources_of(const std::vector<record::Entry>& entries) {
+  std::vector<policy::RecordedResource> out;
+  out.reserve(entries.size());
+  for (const auto& e : entries) {
+    const auto f = record::facts_of(e);
+    out.push_back({std::string(f.resource_type), std::string(f.id), f.category, f.sensitivity,
+                   std::string(f.source_org)});
+  }
+  return out;
+}
+
 /**
  * record_inputs: keeps the decision's inputs (requester, patient context, the facts of the
  * resources decided) for `caregw policy dry-run`; never fails the request (policy/recorder.hpp).
  */
 void record_inputs(const RecordServices& s, const RequestContext& ctx, const Access& access,
-                   const std::vector<record::Entry>& entries) {
+                   std::vector<policy::RecordedResource> resources) {
   if (s.recorder == nullptr) {
     return;
   }
@@ -386,13 +435,47 @@ void record_inputs(const RecordServices& s, const RequestContext& ctx, const Acc
   in.patient = access.patient;
   in.at = std::chrono::time_point_cast<std::chrono::seconds>(access.at);
   in.break_glass = access.break_glass;
-  in.resources.reserve(entries.size());
-  for (const auto& e : entries) {
-    const auto f = record::facts_of(e);
-    in.resources.push_back({std::string(f.resource_type), std::string(f.id), f.category,
-                            f.sensitivity, std::string(f.source_org)});
-  }
+  in.resources = std::move(resources);
   s.recorder->record(std::span<const policy::RecordedInput>(&in, 1));
+}
+
+/** copy_disclosures: the audit fields fill_audit sets, from a cached answer's record. */
+void copy_disclosures(audit::AuditRecord& r, const audit::AuditRecord& from) {
+  r.disclosed = from.disclosed;
+  r.withheld = from.withheld;
+  r.dsa_id = from.dsa_id;
+  r.dsa_version = from.dsa_version;
+  r.dsa_rule = from.dsa_rule;
+  r.decision = from.decision;
+}
+
+/**
+ * cache_key: the answer cache's key for this request, or empty when the answer must not be
+ * cached: no cache, the generation unknown, or a break-glass in play (the grant is personal and
+ * every such read is reviewed; it is always assembled afresh).
+ */
+std::string cache_key(const RequestContext& ctx, const RecordServices& s,
+                      const store::PersonView& person, std::optional<std::int64_t> generation,
+                      const Access& access, const Params& p, std::string_view base_path,
+                      bool everything) {
+  if (s.cache == nullptr || !generation || access.break_glass || access.grant.break_glass ||
+      access.grant.effect != policy::Effect::kPermit) {
+    return {};
+  }
+  record::AnswerKey k;
+  k.person = person.person.id.value;
+  k.generation = *generation;
+  k.config = ctx.config.get();
+  k.policy = s.policy_pin.get();
+  k.system_ods = access.who.system_ods;
+  k.user_ods = access.who.user.ods;
+  k.role_code = access.who.user.role_code;
+  k.purpose = access.who.user.purpose;
+  k.grant = &access.grant;
+  k.everything = everything;
+  k.base_path = base_path;
+  k.params = &p.all;
+  return record::answer_key(k);
 }
 
 /** serve_record: the common path of $everything and search by patient. */
@@ -406,7 +489,15 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
   ctx.audit.push_back(base_record(
       everything ? audit::EventType::kRecordRead : audit::EventType::kRecordSearch, person));
   audit::AuditRecord& audit_record = ctx.audit.back();
-  auto access = authorise_request(ctx, s, person);
+  // The generation is read before anything else of the person, so whatever is read after it
+  // is at least as new as the generation the answer is kept under.
+  std::optional<std::int64_t> generation;
+  if (s.cache != nullptr && s.cache->enabled()) {
+    if (auto g = s.records.generation(person.person.id); g) {
+      generation = *g;
+    }  // else: not cached (the read below reports the store's error, if it persists)
+  }
+  auto access = authorise_request(ctx, s, person, nullptr, generation);
   if (!access) {
     return access.error();
   }
@@ -432,6 +523,14 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
         record::withheld_bundle(policy::Rule::kPatientObjection, objection_text(access->grant), o),
         *fmt);
   }
+  std::string key = cache_key(ctx, s, person, generation, *access, p, base_path, everything);
+  if (!key.empty()) {
+    if (auto hit = s.cache->find_answer(key)) {
+      record_inputs(s, ctx, *access, hit->resources);
+      copy_disclosures(audit_record, hit->audit);
+      return set_fhir_body(res, record::splice_bundle(hit->tail, o.id, o.timestamp), *fmt);
+    }
+  }
   auto page = read_page(s, person, p);
   if (!page) {
     return page.error();
@@ -451,7 +550,8 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
     entries.push_back(std::move(*e));
   }
   record::order_entries(entries);
-  record_inputs(s, ctx, *access, entries);
+  auto resources = resources_of(entries);
+  record_inputs(s, ctx, *access, resources);
   std::optional<std::string> next = page->next_cursor;
   if (next && !everything) {
     // A search must not reveal that hidden matches exist: offer "next" only if a later page
@@ -477,6 +577,15 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
     return assembled.error();
   }
   fill_audit(audit_record, *assembled, *access);
+  if (!key.empty()) {
+    auto answer = std::make_shared<record::CachedAnswer>();
+    answer->tail = record::split_bundle(assembled->json, o.id, o.timestamp);
+    if (!answer->tail.empty()) {
+      copy_disclosures(answer->audit, audit_record);
+      answer->resources = std::move(resources);
+      s.cache->put_answer(std::move(key), std::move(answer), pin_of(ctx, s));
+    }
+  }
   return set_fhir_body(res, std::move(assembled->json), *fmt);
 }
 
