@@ -195,6 +195,21 @@ void AnswerCache::put_context(std::string key, std::shared_ptr<const policy::Pat
   put(std::move(key), std::move(c), std::move(pin), bytes);
 }
 
+std::shared_ptr<const CachedPerson> AnswerCache::find_person(const std::string& key) {
+  return std::static_pointer_cast<const CachedPerson>(find(key));
+}
+
+void AnswerCache::put_person(std::string key, std::shared_ptr<const CachedPerson> p) {
+  if (!p) {
+    return;
+  }
+  // An estimate: the row, each local id and each source's demographics with their lists.
+  const std::size_t bytes = 512 + string_bytes(key) + p->view.merged.size() * 16 +
+                            p->view.local_ids.size() * 256 +
+                            p->view.current_demographics.size() * 1024;
+  put(std::move(key), std::move(p), nullptr, bytes);
+}
+
 AnswerCacheStats AnswerCache::stats() const {
   std::lock_guard lock(mu_);
   AnswerCacheStats s = stats_;

@@ -19,6 +19,7 @@
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/policy/engine.hpp"
 #include "gateway/policy/explain.hpp"
+#include "gateway/store/mpi_types.hpp"
 
 namespace gw::record {
 
@@ -35,6 +36,15 @@ struct CachedAnswer {
   audit::AuditRecord audit;
   /** resources: the facts of every resource decided (the dry run's recorded inputs). */
   std::vector<policy::RecordedResource> resources;
+};
+
+/**
+ * CachedPerson: the MPI's view of the person holding an NHS number, and the record generation
+ * it was read at (it is used only while the person's generation is still that).
+ */
+struct CachedPerson {
+  store::PersonView view;
+  std::int64_t generation = 0;
 };
 
 /**
@@ -132,6 +142,11 @@ public:
   [[nodiscard]] std::shared_ptr<const policy::PatientContext> find_context(const std::string& key);
   void put_context(std::string key, std::shared_ptr<const policy::PatientContext> c,
                    std::shared_ptr<const void> pin);
+
+  /** find_person / put_person: the person holding an NHS number (not counted as hits or
+   * misses; the caller checks the generation). */
+  [[nodiscard]] std::shared_ptr<const CachedPerson> find_person(const std::string& key);
+  void put_person(std::string key, std::shared_ptr<const CachedPerson> p);
 
   /** stats: counts so far and what is held now. */
   [[nodiscard]] AnswerCacheStats stats() const;

@@ -123,6 +123,28 @@ TEST_F(RecordCacheTest, WritesToThePersonsRecordAreSeenByTheNextRead) {
   EXPECT_GE(cache_->stats().hits, 1U);
 }
 
+TEST_F(RecordCacheTest, AnMpiChangeToThePersonIsSeenByTheNextRead) {
+  // The GP's answer (and the person behind the NHS number) are cached.
+  ASSERT_EQ(everything("gp", kEileen).status, 200U);
+  ASSERT_EQ(everything("gp", kEileen).status, 200U);
+  EXPECT_GE(cache_->stats().hits, 1U);
+  // The mental health trust registers her (verified NHS number): linked to the same person.
+  identity::IncomingIdentity in{.source = OdsCode::parse("Z9M01").value()};
+  in.local_id = store::LocalId{in.source, store::LocalIdType::kMentalHealthId, "MH-CACHE-1"};
+  in.match.family = "Delacroix-Ward";
+  in.match.given = {"Eileen"};
+  in.match.birth_date = identity::Date{1938, 6, 19};
+  in.match.gender = "female";
+  in.match.postcode = "SE15 4QF";
+  in.match.nhs_number = NhsNumber::parse(kEileen).value();
+  in.match.nhs_status = VerificationStatus::kPresentVerified;
+  in.message_id = "mh-reg-cache-1";
+  ASSERT_TRUE(mpi_->identify(in));
+  const auto r = everything("gp", kEileen);
+  ASSERT_EQ(r.status, 200U);
+  EXPECT_NE(r.body.find("MH-CACHE-1"), std::string::npos) << "the Patient's new identifier";
+}
+
 TEST_F(RecordCacheTest, ARequesterWithOtherRightsNeverGetsAnotherRequestersAnswer) {
   // The GP's answer for Eileen is cached; each other requester gets their own decision.
   const auto gp = everything("gp", kEileen);

@@ -132,10 +132,11 @@ Result<store::PersonView> find_patient(identity::MpiService& mpi, std::string_vi
   return std::move(**found);
 }
 
-/** find_patient_param: the search's patient parameter (NHS number, token or Patient/{id}). */
-Result<store::PersonView> find_patient_param(identity::MpiService& mpi, std::string_view value) {
+/** patient_id_of_param: the Patient id in a search's patient parameter (NHS number, token or
+ * Patient/{id}). */
+Result<std::string_view> patient_id_of_param(std::string_view value) {
   if (value.starts_with("Patient/")) {
-    return find_patient(mpi, value.substr(8));
+    return value.substr(8);
   }
   if (const auto bar = value.find('|'); bar != std::string_view::npos) {
     if (value.substr(0, bar) != kNhsNumberSystemText) {
@@ -144,7 +145,63 @@ Result<store::PersonView> find_patient_param(identity::MpiService& mpi, std::str
     }
     value = value.substr(bar + 1);
   }
-  return find_patient(mpi, value);
+  return value;
+}
+
+/** Found: the surviving person, and their record generation when the answer cache may be used. */
+struct Found {
+  store::PersonView person;
+  std::optional<std::int64_t> generation;
+};
+
+/**
+ * find_person: the surviving person for a Patient id and, with the answer cache on, their
+ * record generation. Everything of the person that an answer shows (the Patient) is read after
+ * the generation, so an answer is never kept under a generation newer than what it shows. The
+ * person holding an NHS number directly (not through a merge) is kept in the cache and used
+ * again while their generation is unchanged (any change to the person, their number, merges,
+ * demographics or local ids changes it).
+ */
+Result<Found> find_person(const RecordServices& s, std::string_view id) {
+  if (s.cache == nullptr || !s.cache->enabled()) {
+    auto p = find_patient(s.mpi, id);
+    if (!p) {
+      return p.error();
+    }
+    return Found{std::move(*p), std::nullopt};
+  }
+  const auto ref = identity::parse_patient_id(id);
+  std::string key;
+  if (ref && ref->nhs_number) {
+    key = "p";
+    key.append(ref->nhs_number->str());
+    if (auto hit = s.cache->find_person(key)) {
+      if (auto g = s.records.generation(hit->view.person.id); g && *g == hit->generation) {
+        return Found{hit->view, *g};
+      }
+    }
+  }
+  auto first = find_patient(s.mpi, id);
+  if (!first) {
+    return first.error();
+  }
+  auto g = s.records.generation(first->person.id);
+  if (!g) {
+    return Found{std::move(*first), std::nullopt};  // not cached; the store's error shows later
+  }
+  auto again = find_patient(s.mpi, id);  // read after the generation
+  if (!again) {
+    return again.error();
+  }
+  if (again->person.id != first->person.id) {
+    return Found{std::move(*again), std::nullopt};  // changed in between: not cached
+  }
+  if (!key.empty() && again->person.nhs_number &&
+      again->person.nhs_number->str() == ref->nhs_number->str()) {
+    s.cache->put_person(std::move(key), std::make_shared<const record::CachedPerson>(
+                                            record::CachedPerson{*again, *g}));
+  }
+  return Found{std::move(*again), *g};
 }
 
 /** Access: the decision inputs of one request. */
@@ -480,8 +537,10 @@ std::string cache_key(const RequestContext& ctx, const RecordServices& s,
 
 /** serve_record: the common path of $everything and search by patient. */
 Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::Response& res,
-                          const RecordServices& s, const store::PersonView& person, const Params& p,
+                          const RecordServices& s, const Found& found, const Params& p,
                           bool everything) {
+  const store::PersonView& person = found.person;
+  const std::optional<std::int64_t> generation = found.generation;
   auto fmt = negotiated_format(req);
   if (!fmt) {
     return fmt.error();
@@ -489,14 +548,8 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
   ctx.audit.push_back(base_record(
       everything ? audit::EventType::kRecordRead : audit::EventType::kRecordSearch, person));
   audit::AuditRecord& audit_record = ctx.audit.back();
-  // The generation is read before anything else of the person, so whatever is read after it
-  // is at least as new as the generation the answer is kept under.
-  std::optional<std::int64_t> generation;
-  if (s.cache != nullptr && s.cache->enabled()) {
-    if (auto g = s.records.generation(person.person.id); g) {
-      generation = *g;
-    }  // else: not cached (the read below reports the store's error, if it persists)
-  }
+  // The generation was read before anything else of the person (find_person), so whatever is
+  // read after it is at least as new as the generation the answer is kept under.
   auto access = authorise_request(ctx, s, person, nullptr, generation);
   if (!access) {
     return access.error();
@@ -607,11 +660,11 @@ Result<void> record_everything(const http::Request& req, RequestContext& ctx, ht
   if (ctx.route->params.empty()) {
     return make_error(Errc::kInternal, "$everything without a patient id");
   }
-  auto person = find_patient(s.mpi, ctx.route->params.front());
-  if (!person) {
-    return person.error();
+  auto found = find_person(s, ctx.route->params.front());
+  if (!found) {
+    return found.error();
   }
-  return serve_record(req, ctx, res, s, *person, *p, true);
+  return serve_record(req, ctx, res, s, *found, *p, true);
 }
 
 Result<void> record_search(const http::Request& req, RequestContext& ctx, http::Response& res,
@@ -623,11 +676,15 @@ Result<void> record_search(const http::Request& req, RequestContext& ctx, http::
   // The route names the type: /fhir/<Type>.
   std::string_view path = req.path();
   p->types.assign(1, std::string(path.substr(path.rfind('/') + 1)));
-  auto person = find_patient_param(s.mpi, *p->patient);
-  if (!person) {
-    return person.error();
+  auto id = patient_id_of_param(*p->patient);
+  if (!id) {
+    return id.error();
   }
-  return serve_record(req, ctx, res, s, *person, *p, false);
+  auto found = find_person(s, *id);
+  if (!found) {
+    return found.error();
+  }
+  return serve_record(req, ctx, res, s, *found, *p, false);
 }
 
 Result<void> break_glass_open(const http::Request& req, RequestContext& ctx, http::Response& res,
