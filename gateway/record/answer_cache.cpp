@@ -112,9 +112,7 @@ std::size_t answer_bytes(const std::string& key, const CachedAnswer& a) {
   }
   n += string_bytes(a.audit.dsa_id) + string_bytes(a.audit.dsa_version) +
        string_bytes(a.audit.dsa_rule);
-  for (const auto& r : a.resources) {
-    n += sizeof(r) + r.resource_type.capacity() + r.id.capacity() + r.source_org.capacity();
-  }
+  n += string_bytes(a.resources_json);
   return n;
 }
 

@@ -34,8 +34,9 @@ struct CachedAnswer {
   /** audit: what the audit record of this answer says was disclosed and withheld, under
    * which agreement, rule and decision (only those fields are set). */
   audit::AuditRecord audit;
-  /** resources: the facts of every resource decided (the dry run's recorded inputs). */
-  std::vector<policy::RecordedResource> resources;
+  /** resources_json: the facts of every resource decided, as the dry run records them
+   * (policy::recorded_resources_json). */
+  std::string resources_json;
 };
 
 /**

@@ -82,6 +82,21 @@ TEST_F(RecordCacheTest, ASecondReadIsAnsweredFromTheCacheWithTheSameAnswerAndAud
   EXPECT_EQ(a1.dsa_version, a2.dsa_version);
   EXPECT_EQ(a1.dsa_rule, a2.dsa_rule);
   EXPECT_EQ(a1.nhs_number, a2.nhs_number);
+  // The dry run's recorded inputs of the hit name the same resources as the miss's.
+  auto recorded =
+      policy::read_recorded(std::filesystem::path(dir_.file("data")) / "policy", 100, std::nullopt);
+  ASSERT_TRUE(recorded) << recorded.error().detail;
+  ASSERT_GE(recorded->inputs.size(), 2U);
+  const auto& hit = recorded->inputs[0];  // newest first
+  const auto& miss = recorded->inputs[1];
+  EXPECT_NE(miss.id, hit.id);
+  ASSERT_FALSE(miss.resources.empty());
+  ASSERT_EQ(miss.resources.size(), hit.resources.size());
+  for (std::size_t i = 0; i < miss.resources.size(); ++i) {
+    EXPECT_EQ(miss.resources[i].id, hit.resources[i].id);
+    EXPECT_EQ(miss.resources[i].category, hit.resources[i].category);
+    EXPECT_EQ(miss.resources[i].sensitivity, hit.resources[i].sensitivity);
+  }
   // The XML answer is the same Bundle.
   const auto xml = everything("gp", kOlivia, "?_format=xml");
   ASSERT_EQ(xml.status, 200U);

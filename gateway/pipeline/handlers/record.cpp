@@ -14,6 +14,7 @@
 #include "gateway/fhir/json.hpp"
 #include "gateway/identity/patient_resource.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
+#include "gateway/policy/recorded_input.hpp"
 #include "gateway/policy/recorder.hpp"
 #include "gateway/policy/refusal.hpp"
 #include "gateway/record/answer_cache.hpp"
@@ -482,7 +483,8 @@ std::vector<policy::RecordedResource> resources_of(const std::vector<record::Ent
  * resources decided) for `caregw policy dry-run`; never fails the request (policy/recorder.hpp).
  */
 void record_inputs(const RecordServices& s, const RequestContext& ctx, const Access& access,
-                   std::vector<policy::RecordedResource> resources) {
+                   std::vector<policy::RecordedResource> resources,
+                   std::string resources_json = {}) {
   if (s.recorder == nullptr) {
     return;
   }
@@ -493,6 +495,7 @@ void record_inputs(const RecordServices& s, const RequestContext& ctx, const Acc
   in.at = std::chrono::time_point_cast<std::chrono::seconds>(access.at);
   in.break_glass = access.break_glass;
   in.resources = std::move(resources);
+  in.resources_json = std::move(resources_json);
   s.recorder->record(std::span<const policy::RecordedInput>(&in, 1));
 }
 
@@ -579,7 +582,7 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
   std::string key = cache_key(ctx, s, person, generation, *access, p, base_path, everything);
   if (!key.empty()) {
     if (auto hit = s.cache->find_answer(key)) {
-      record_inputs(s, ctx, *access, hit->resources);
+      record_inputs(s, ctx, *access, {}, hit->resources_json);
       copy_disclosures(audit_record, hit->audit);
       return set_fhir_body(res, record::splice_bundle(hit->tail, o.id, o.timestamp), *fmt);
     }
@@ -635,7 +638,7 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
     answer->tail = record::split_bundle(assembled->json, o.id, o.timestamp);
     if (!answer->tail.empty()) {
       copy_disclosures(answer->audit, audit_record);
-      answer->resources = std::move(resources);
+      answer->resources_json = policy::recorded_resources_json(resources);
       s.cache->put_answer(std::move(key), std::move(answer), pin_of(ctx, s));
     }
   }
