@@ -171,11 +171,17 @@ Result<Found> find_person(const RecordServices& s, std::string_view id) {
     }
     return Found{std::move(*p), std::nullopt};
   }
-  const auto ref = identity::parse_patient_id(id);
+  // Only an NHS number is kept: the person holding it is the one to check again.
+  std::string nhs_text;
+  if (const auto ref = identity::parse_patient_id(id); ref) {
+    if (const auto& n = ref->nhs_number; n) {
+      nhs_text = n->str();
+    }
+  }
   std::string key;
-  if (ref && ref->nhs_number) {
+  if (!nhs_text.empty()) {
     key = "p";
-    key.append(ref->nhs_number->str());
+    key.append(nhs_text);
     if (auto hit = s.cache->find_person(key)) {
       if (auto g = s.records.generation(hit->view.person.id); g && *g == hit->generation) {
         return Found{hit->view, *g};
@@ -197,8 +203,8 @@ Result<Found> find_person(const RecordServices& s, std::string_view id) {
   if (again->person.id != first->person.id) {
     return Found{std::move(*again), std::nullopt};  // changed in between: not cached
   }
-  if (!key.empty() && again->person.nhs_number &&
-      again->person.nhs_number->str() == ref->nhs_number->str()) {
+  const auto& held = again->person.nhs_number;
+  if (!key.empty() && held && held->str() == nhs_text) {
     s.cache->put_person(std::move(key), std::make_shared<const record::CachedPerson>(
                                             record::CachedPerson{*again, *g}));
   }
