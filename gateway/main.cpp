@@ -44,6 +44,7 @@
 #include "gateway/policy/policy_set.hpp"
 #include "gateway/policy/recorder.hpp"
 #include "gateway/policy/sqlite_grant_store.hpp"
+#include "gateway/record/answer_cache.hpp"
 #include "gateway/record/demo_records.hpp"
 #include "gateway/routing/delivery_stats.hpp"
 #include "gateway/routing/delivery_worker.hpp"
@@ -407,6 +408,8 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
     gpconnect.emplace([t = gpc_https.get()](const gw::routing::HttpCall& c) { return t->call(c); },
                       ingest, *gpc_adapter, clock);
   }
+  // Assembled shared record answers (gateway/record/answer_cache.hpp); record.cache_mb 0: off.
+  gw::record::AnswerCache record_cache(std::size_t{cfg->record.cache_mb} * 1024 * 1024);
   gw::http::Server server(
       cfg, std::move(contexts),
       [file, demo, data_dir, &mappings, &snapshot_mu, &snapshot, &policies, &tokens, &audit_log,
@@ -444,7 +447,9 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
       },
       gw::pipeline::Backends{&mpi, &tokens, audit_log->get(), &ingest, &adapters, messages->get(),
                              records->get(), policies ? &*policies : nullptr, break_glass.get(),
-                             recorder ? &*recorder : nullptr, gpconnect ? &*gpconnect : nullptr});
+                             recorder ? &*recorder : nullptr, gpconnect ? &*gpconnect : nullptr,
+                             &record_cache});
+  record_cache.attach(gw::record::AnswerCache::make_metrics(server.registry()));
   if (const auto dir = config_mappings_dir(*cfg); !dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {

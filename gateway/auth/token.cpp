@@ -3,7 +3,9 @@
 
 #include <array>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <unordered_map>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -367,12 +369,73 @@ Result<std::vector<Jwk>> parse_jwks(std::string_view json) {
   return out;
 }
 
+/** Verified: what a token with a good signature says, and the claims checked against time. */
+struct TokenVerifier::Verified {
+  VerifiedUser user;
+  std::int64_t exp = 0;
+  std::optional<std::int64_t> nbf;
+  std::optional<std::int64_t> iat;
+};
+
+/** Memo: verified tokens by their exact text. */
+struct TokenVerifier::Memo {
+  std::mutex mu;
+  std::unordered_map<std::string, Verified> tokens;
+};
+
 TokenVerifier::TokenVerifier(std::map<std::string, Issuer, std::less<>> issuers,
                              std::chrono::seconds skew)
-    : issuers_(std::move(issuers)), skew_(skew) {}
+    : issuers_(std::move(issuers)), skew_(skew), memo_(std::make_unique<Memo>()) {}
+
+TokenVerifier::~TokenVerifier() = default;
+TokenVerifier::TokenVerifier(TokenVerifier&&) noexcept = default;
+
+std::size_t TokenVerifier::memo_size() const {
+  std::lock_guard lock(memo_->mu);
+  return memo_->tokens.size();
+}
 
 TokenResult<VerifiedUser> TokenVerifier::verify(std::string_view token,
                                                 Clock::time_point now) const {
+  const auto t = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  {
+    std::lock_guard lock(memo_->mu);
+    // A token is remembered only once everything but time has been checked; the exact bytes
+    // are the key, so a changed character is a new token and verified in full.
+    if (const auto it = memo_->tokens.find(std::string(token)); it != memo_->tokens.end()) {
+      if (auto r = check_times(it->second, t); !r) {
+        return r.error();
+      }
+      return it->second.user;
+    }
+  }
+  auto v = verify_signed(token, t);
+  if (!v) {
+    return v.error();
+  }
+  std::lock_guard lock(memo_->mu);
+  if (memo_->tokens.size() >= kMemoEntries) {
+    memo_->tokens.clear();
+  }
+  return memo_->tokens.emplace(std::string(token), std::move(*v)).first->second.user;
+}
+
+TokenResult<void> TokenVerifier::check_times(const Verified& v, std::int64_t t) const {
+  const auto skew = skew_.count();
+  if (t > v.exp + skew) {
+    return fail(TokenErrc::kExpired, "the token has expired");
+  }
+  if (v.nbf && t + skew < *v.nbf) {
+    return fail(TokenErrc::kNotYetValid, "the token is not valid yet (nbf)");
+  }
+  if (v.iat && t + skew < *v.iat) {
+    return fail(TokenErrc::kNotYetValid, "the token was issued in the future (iat)");
+  }
+  return {};
+}
+
+TokenResult<TokenVerifier::Verified> TokenVerifier::verify_signed(std::string_view token,
+                                                                  std::int64_t t) const {
   if (token.empty()) {
     return fail(TokenErrc::kMissing, "no bearer token");
   }
@@ -431,16 +494,12 @@ TokenResult<VerifiedUser> TokenVerifier::verify(std::string_view token,
   if (!exp) {
     return fail(TokenErrc::kMissingClaim, "the token has no 'exp'");
   }
-  const auto t = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  const auto skew = skew_.count();
-  if (t > *exp + skew) {
-    return fail(TokenErrc::kExpired, "the token has expired");
-  }
-  if (const auto nbf = number_claim(*payload, "nbf"); nbf && t + skew < *nbf) {
-    return fail(TokenErrc::kNotYetValid, "the token is not valid yet (nbf)");
-  }
-  if (const auto iat = number_claim(*payload, "iat"); iat && t + skew < *iat) {
-    return fail(TokenErrc::kNotYetValid, "the token was issued in the future (iat)");
+  Verified out;
+  out.exp = *exp;
+  out.nbf = number_claim(*payload, "nbf");
+  out.iat = number_claim(*payload, "iat");
+  if (auto r = check_times(out, t); !r) {
+    return r.error();
   }
   if (!audience_matches(*payload, issuer->second.audience)) {
     return fail(TokenErrc::kWrongAudience, "the token's audience is not this gateway");
@@ -449,12 +508,12 @@ TokenResult<VerifiedUser> TokenVerifier::verify(std::string_view token,
   if (!user) {
     return user.error();
   }
-  VerifiedUser v;
+  VerifiedUser& v = out.user;
   v.user = std::move(*user);
   v.issuer = std::string(iss);
   v.token_id = std::string(member(*payload, "jti"));
   v.expires = Clock::time_point{std::chrono::seconds{*exp}};
-  return v;
+  return out;
 }
 
 TokenResult<std::string_view> bearer_token(std::string_view authorization) {

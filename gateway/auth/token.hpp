@@ -77,7 +77,11 @@ struct VerifiedUser {
 };
 
 /**
- * TokenVerifier: verifies bearer JWTs. Immutable after construction; thread-safe.
+ * TokenVerifier: verifies bearer JWTs. Its issuers and keys are fixed at construction; it keeps
+ * a bounded memo of tokens it has verified (by their exact text), so a client presenting the same
+ * token again costs a lookup and the time checks (exp, nbf, iat against `now`), not a signature
+ * check. The memo goes with the verifier: a reload makes a new one (new keys, empty memo).
+ * Thread-safe.
  *
  * Claims read (modelled on NHS CIS2 ID tokens; gateway/auth/README.md):
  *   iss, aud, exp (required), nbf, iat, jti; sub (user id), name;
@@ -92,15 +96,34 @@ public:
     std::vector<Jwk> keys;
   };
 
+  /** kMemoEntries: verified tokens remembered at most (the memo is emptied when full). */
+  static constexpr std::size_t kMemoEntries = 4096;
+
   TokenVerifier(std::map<std::string, Issuer, std::less<>> issuers, std::chrono::seconds skew);
+  ~TokenVerifier();
+  TokenVerifier(TokenVerifier&&) noexcept;
+  TokenVerifier& operator=(TokenVerifier&&) = delete;
+  TokenVerifier(const TokenVerifier&) = delete;
+  TokenVerifier& operator=(const TokenVerifier&) = delete;
 
   /** verify: checks a compact JWS and returns the user it names. */
   [[nodiscard]] TokenResult<VerifiedUser> verify(std::string_view token,
                                                  std::chrono::system_clock::time_point now) const;
 
+  /** memo_size: tokens remembered now (for tests). */
+  [[nodiscard]] std::size_t memo_size() const;
+
+  struct Verified;  // a verified token's user and its time claims (token.cpp)
+  struct Memo;
+
 private:
+  [[nodiscard]] TokenResult<Verified> verify_signed(std::string_view token,
+                                                    std::int64_t now_s) const;
+  [[nodiscard]] TokenResult<void> check_times(const Verified& v, std::int64_t now_s) const;
+
   std::map<std::string, Issuer, std::less<>> issuers_;
   std::chrono::seconds skew_;
+  std::unique_ptr<Memo> memo_;
 };
 
 /** bearer_token: the token in an Authorization header value ("Bearer x"); kMissing if none. */

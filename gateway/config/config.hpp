@@ -170,6 +170,13 @@ struct Delivery {
   Located<std::string> ca;  // PEM bundle recipients' server certificates must chain to
 };
 
+/** RecordSettings: the shared care record (`record:`; gateway/record/README.md). */
+struct RecordSettings {
+  /** cache_mb: memory for assembled $everything and search answers (LRU); 0 turns the cache
+   * off. Read at start; a reload does not resize it. */
+  std::uint32_t cache_mb = 64;
+};
+
 /** Retention: how long finished messages keep their bytes (`retention:`); 0 keeps them forever.
  * The audit log's own retention is `audit.retention_days`. */
 struct Retention {
@@ -209,6 +216,7 @@ struct Config {
   AuditConfig audit;
   Delivery delivery;
   Retention retention;
+  RecordSettings record;
   std::vector<Subscription> subscriptions;
   GpConnectConsumer gpconnect;
   /**

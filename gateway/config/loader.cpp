@@ -183,7 +183,7 @@ public:
     if (!keys(root, "the config",
               {"node_id", "data_dir", "log_level", "threads", "tls", "listeners", "limits",
                "organisations", "agreements", "token_issuers", "policy", "audit", "delivery",
-               "retention", "subscriptions", "mappings", "gpconnect"})) {
+               "retention", "record", "subscriptions", "mappings", "gpconnect"})) {
       return;
     }
     string(root, "node_id", c.node_id, false);
@@ -206,6 +206,7 @@ public:
     read_agreements(root, c);
     read_token_issuers(root, c);
     read_policy(root, c);
+    read_record(root, c);
     read_audit(root, c);
     read_delivery(root, c);
     read_retention(root, c);
@@ -273,6 +274,17 @@ public:
       }
       c.token_issuers.push_back(std::move(t));
     }
+  }
+
+  void read_record(const YAML::Node& root, Config& c) {
+    const YAML::Node n = root["record"];
+    if (!n) {
+      return;
+    }
+    if (!keys(n, "record", {"cache_mb"})) {
+      return;
+    }
+    number(n, "cache_mb", c.record.cache_mb, 0, 65536);
   }
 
   void read_policy(const YAML::Node& root, Config& c) {

@@ -25,6 +25,10 @@
 #include "gateway/policy/recorder.hpp"
 #include "gateway/store/record_store.hpp"
 
+namespace gw::record {
+class AnswerCache;
+}  // namespace gw::record
+
 namespace gw::pipeline {
 
 /** Backends: the stateful components handlers call, owned by the caller (main wires them). Each
@@ -55,6 +59,9 @@ struct Backends {
   /** gpconnect: queries practices for the GP record (POST /fhir/Patient/{id}/$gpc-refresh);
    * without it, that route answers 503. */
   const gpconnect::Client* gpconnect = nullptr;
+  /** record_cache: the shared record's answer cache (record/answer_cache.hpp, config
+   * `record.cache_mb`); without it, every record read is assembled afresh. */
+  record::AnswerCache* record_cache = nullptr;
 };
 
 /** Services: what the built-in handlers need from the rest of the gateway. Outlives the pipeline.

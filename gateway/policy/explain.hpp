@@ -78,6 +78,9 @@ struct RecordedInput {
   std::vector<RecordedResource> resources;
   TimePoint at{};
   std::optional<BreakGlassGrant> break_glass;
+  /** resources_json: when set, `resources` already written as recorded_resources_json()
+   * (policy/recorded_input.hpp) and recorded as is; `resources` is then not read. */
+  std::string resources_json;
 };
 
 /** DryRunChange: one recorded request whose outcome differs under the proposed agreements. */

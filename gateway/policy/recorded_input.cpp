@@ -218,6 +218,40 @@ Result<RecordedInput> parse_recorded_input(std::string_view json) {
   return in;
 }
 
+namespace {
+
+/** write_resources: the "resources" array of a recorded input. */
+void write_resources(Writer& w, std::span<const RecordedResource> resources) {
+  w.StartArray();
+  for (const auto& r : resources) {
+    w.StartObject();
+    kv(w, "type", r.resource_type);
+    kv(w, "id", r.id);
+    kv(w, "category", category_name(r.category));
+    w.Key("sensitivity");
+    w.StartArray();
+    for (std::size_t i = 0; i < kSensitivityCount; ++i) {
+      if ((r.sensitivity & (1U << i)) != 0) {
+        const auto n = sensitivity_name(static_cast<Sensitivity>(i));
+        w.String(n.data(), static_cast<rapidjson::SizeType>(n.size()));
+      }
+    }
+    w.EndArray();
+    kv(w, "source", r.source_org);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
+std::string recorded_resources_json(std::span<const RecordedResource> resources) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  write_resources(w, resources);
+  return {sb.GetString(), sb.GetSize()};
+}
+
 std::string recorded_input_json(const RecordedInput& in) {
   rapidjson::StringBuffer sb;
   Writer w(sb);
@@ -258,25 +292,11 @@ std::string recorded_input_json(const RecordedInput& in) {
   w.EndArray();
   w.EndObject();
   w.Key("resources");
-  w.StartArray();
-  for (const auto& r : in.resources) {
-    w.StartObject();
-    kv(w, "type", r.resource_type);
-    kv(w, "id", r.id);
-    kv(w, "category", category_name(r.category));
-    w.Key("sensitivity");
-    w.StartArray();
-    for (std::size_t i = 0; i < kSensitivityCount; ++i) {
-      if ((r.sensitivity & (1U << i)) != 0) {
-        const auto n = sensitivity_name(static_cast<Sensitivity>(i));
-        w.String(n.data(), static_cast<rapidjson::SizeType>(n.size()));
-      }
-    }
-    w.EndArray();
-    kv(w, "source", r.source_org);
-    w.EndObject();
+  if (!in.resources_json.empty()) {
+    w.RawValue(in.resources_json.data(), in.resources_json.size(), rapidjson::kArrayType);
+  } else {
+    write_resources(w, in.resources);
   }
-  w.EndArray();
   if (in.break_glass) {
     w.Key("breakGlass");
     w.StartObject();

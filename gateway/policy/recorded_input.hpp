@@ -3,6 +3,7 @@
 // (never write these lines to the ordinary log).
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,12 @@ namespace gw::policy {
 
 /** recorded_input_json: the same shape, for whoever records decisions (the audit writer). */
 [[nodiscard]] std::string recorded_input_json(const RecordedInput& input);
+
+/**
+ * recorded_resources_json: the "resources" array of a recorded input alone, for a caller that
+ * records the same resources again and again (RecordedInput::resources_json).
+ */
+[[nodiscard]] std::string recorded_resources_json(std::span<const RecordedResource> resources);
 
 /** parse_instant / format_instant: UTC instants "YYYY-MM-DDThh:mm:ssZ". */
 [[nodiscard]] std::optional<TimePoint> parse_instant(std::string_view s);

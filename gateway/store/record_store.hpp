@@ -120,6 +120,16 @@ public:
   [[nodiscard]] virtual Result<RecordPage> read_by_nhs_number(const NhsNumber& n,
                                                               const RecordQuery& query) = 0;
 
+  /**
+   * generation: the record generation of the person's merge family: a number that changes
+   * (and never returns to an earlier value) whenever anything a read of this person shows may
+   * have changed: a record written, entered in error, deleted or moved, a merge or unmerge, the
+   * person's NHS number, demographics, local identifiers or links. Kept by the store itself in
+   * the transaction of each write, so writes by any process are seen. 0 before any such write.
+   * What the shared record's answer cache keys on (gateway/record/answer_cache.hpp).
+   */
+  [[nodiscard]] virtual Result<std::int64_t> generation(PersonId person) = 0;
+
   /** current: the key's latest version (any status), or nullopt if never stored. */
   [[nodiscard]] virtual Result<std::optional<StoredRecord>> current(const ResourceKey& key) = 0;
 

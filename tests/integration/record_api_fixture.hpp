@@ -22,6 +22,7 @@
 #include "gateway/policy/policy_set.hpp"
 #include "gateway/policy/recorder.hpp"
 #include "gateway/policy/sqlite_grant_store.hpp"
+#include "gateway/record/answer_cache.hpp"
 #include "gateway/record/demo_records.hpp"
 #include "gateway/store/sqlite/sqlite_mpi_repository.hpp"
 #include "gateway/store/sqlite/sqlite_record_store.hpp"
@@ -109,6 +110,8 @@ protected:
         policy::RecorderOptions{std::filesystem::path(data) / "policy", 30, 20});
     ASSERT_TRUE(recorder_->open(std::chrono::system_clock::now()));
     backends_.recorder = recorder_.get();
+    cache_ = std::make_unique<record::AnswerCache>(cache_bytes_);
+    backends_.record_cache = cache_.get();
     server_ = std::make_unique<RunningServer>(record_config(), http::Reloader{}, backends_);
   }
 
@@ -129,6 +132,8 @@ protected:
     break_glass_.reset();
     open_break_glass();
     backends_.break_glass = break_glass_.get();
+    cache_ = std::make_unique<record::AnswerCache>(cache_bytes_);  // a new process: a cold cache
+    backends_.record_cache = cache_.get();
     server_ = std::make_unique<RunningServer>(record_config(), http::Reloader{}, backends_);
   }
 
@@ -233,6 +238,10 @@ protected:
   std::unique_ptr<auth::TokenVerifierHolder> tokens_;
   std::unique_ptr<audit::AuditLog> audit_;
   pipeline::Backends backends_;
+  /** cache_bytes_: record.cache_mb of the gateway under test (every record test runs with the
+   * answer cache on, as serve does by default; record_cache_test.cpp also turns it off). */
+  std::size_t cache_bytes_ = std::size_t{64} * 1024 * 1024;
+  std::unique_ptr<record::AnswerCache> cache_;
   std::unique_ptr<RunningServer> server_;
 };
 

@@ -240,6 +240,11 @@ struct RecordServices {
   metrics::CounterFamily* break_glass_granted = nullptr;
   /** recorder: keeps each decision's inputs for the dry run (policy/recorder.hpp); null: off. */
   policy::InputRecorder* recorder = nullptr;
+  /** cache: assembled answers (record/answer_cache.hpp); null or 0 bytes: every read assembles. */
+  record::AnswerCache* cache = nullptr;
+  /** policy_pin: the policy snapshot `policy` belongs to (its address is part of cache keys;
+   * held by cached entries so it is not reused). */
+  std::shared_ptr<const void> policy_pin;
 };
 
 /**

@@ -14,8 +14,10 @@
 #include "gateway/fhir/json.hpp"
 #include "gateway/identity/patient_resource.hpp"
 #include "gateway/pipeline/handlers/handlers.hpp"
+#include "gateway/policy/recorded_input.hpp"
 #include "gateway/policy/recorder.hpp"
 #include "gateway/policy/refusal.hpp"
+#include "gateway/record/answer_cache.hpp"
 #include "gateway/record/bundle.hpp"
 #include "gateway/record/context.hpp"
 #include "gateway/record/facts.hpp"
@@ -131,10 +133,11 @@ Result<store::PersonView> find_patient(identity::MpiService& mpi, std::string_vi
   return std::move(**found);
 }
 
-/** find_patient_param: the search's patient parameter (NHS number, token or Patient/{id}). */
-Result<store::PersonView> find_patient_param(identity::MpiService& mpi, std::string_view value) {
+/** patient_id_of_param: the Patient id in a search's patient parameter (NHS number, token or
+ * Patient/{id}). */
+Result<std::string_view> patient_id_of_param(std::string_view value) {
   if (value.starts_with("Patient/")) {
-    return find_patient(mpi, value.substr(8));
+    return value.substr(8);
   }
   if (const auto bar = value.find('|'); bar != std::string_view::npos) {
     if (value.substr(0, bar) != kNhsNumberSystemText) {
@@ -143,7 +146,69 @@ Result<store::PersonView> find_patient_param(identity::MpiService& mpi, std::str
     }
     value = value.substr(bar + 1);
   }
-  return find_patient(mpi, value);
+  return value;
+}
+
+/** Found: the surviving person, and their record generation when the answer cache may be used. */
+struct Found {
+  store::PersonView person;
+  std::optional<std::int64_t> generation;
+};
+
+/**
+ * find_person: the surviving person for a Patient id and, with the answer cache on, their
+ * record generation. Everything of the person that an answer shows (the Patient) is read after
+ * the generation, so an answer is never kept under a generation newer than what it shows. The
+ * person holding an NHS number directly (not through a merge) is kept in the cache and used
+ * again while their generation is unchanged (any change to the person, their number, merges,
+ * demographics or local ids changes it).
+ */
+Result<Found> find_person(const RecordServices& s, std::string_view id) {
+  if (s.cache == nullptr || !s.cache->enabled()) {
+    auto p = find_patient(s.mpi, id);
+    if (!p) {
+      return p.error();
+    }
+    return Found{std::move(*p), std::nullopt};
+  }
+  // Only an NHS number is kept: the person holding it is the one to check again.
+  std::string nhs_text;
+  if (const auto ref = identity::parse_patient_id(id); ref) {
+    if (const auto& n = ref->nhs_number; n) {
+      nhs_text = n->str();
+    }
+  }
+  std::string key;
+  if (!nhs_text.empty()) {
+    key = "p";
+    key.append(nhs_text);
+    if (auto hit = s.cache->find_person(key)) {
+      if (auto g = s.records.generation(hit->view.person.id); g && *g == hit->generation) {
+        return Found{hit->view, *g};
+      }
+    }
+  }
+  auto first = find_patient(s.mpi, id);
+  if (!first) {
+    return first.error();
+  }
+  auto g = s.records.generation(first->person.id);
+  if (!g) {
+    return Found{std::move(*first), std::nullopt};  // not cached; the store's error shows later
+  }
+  auto again = find_patient(s.mpi, id);  // read after the generation
+  if (!again) {
+    return again.error();
+  }
+  if (again->person.id != first->person.id) {
+    return Found{std::move(*again), std::nullopt};  // changed in between: not cached
+  }
+  const auto& held = again->person.nhs_number;
+  if (!key.empty() && held && held->str() == nhs_text) {
+    s.cache->put_person(std::move(key), std::make_shared<const record::CachedPerson>(
+                                            record::CachedPerson{*again, *g}));
+  }
+  return Found{std::move(*again), *g};
 }
 
 /** Access: the decision inputs of one request. */
@@ -156,14 +221,50 @@ struct Access {
   std::string patient_key;  // the NHS number (or mpi-<n>): the break-glass registry's key
 };
 
-/** authorise_request: gathers the patient context from the record and asks the engine. */
+/** Pin: keeps the config and policy snapshots a cache key names by address alive. */
+struct Pin {
+  config::ConfigPtr config;
+  std::shared_ptr<const void> policy;
+};
+
+std::shared_ptr<const void> pin_of(const RequestContext& ctx, const RecordServices& s) {
+  return std::make_shared<const Pin>(Pin{ctx.config, s.policy_pin});
+}
+
+/**
+ * patient_context: the policy's patient context, from the answer cache when the person's
+ * record generation is known and it holds one for it, else gathered from the record store.
+ */
+Result<policy::PatientContext> patient_context(const RequestContext& ctx, const RecordServices& s,
+                                               const store::PersonView& person,
+                                               std::optional<std::int64_t> generation) {
+  if (!generation || s.cache == nullptr) {
+    return record::gather_patient_context(*ctx.config, s.records, person);
+  }
+  std::string key = record::context_key(person.person.id.value, *generation, ctx.config.get());
+  if (auto hit = s.cache->find_context(key)) {
+    return *hit;
+  }
+  auto patient = record::gather_patient_context(*ctx.config, s.records, person);
+  if (patient) {
+    s.cache->put_context(std::move(key), std::make_shared<const policy::PatientContext>(*patient),
+                         pin_of(ctx, s));
+  }
+  return patient;
+}
+
+/**
+ * authorise_request: gathers the patient context from the record and asks the engine.
+ * @param generation the person's record generation, when the answer cache may be used
+ */
 Result<Access> authorise_request(const RequestContext& ctx, const RecordServices& s,
                                  const store::PersonView& person,
-                                 const policy::BreakGlassGrant* trial = nullptr) {
+                                 const policy::BreakGlassGrant* trial = nullptr,
+                                 std::optional<std::int64_t> generation = std::nullopt) {
   if (!ctx.user || ctx.organisation == nullptr || !ctx.config) {
     return make_error(Errc::kInternal, "record read without a user, organisation or config");
   }
-  auto patient = record::gather_patient_context(*ctx.config, s.records, person);
+  auto patient = patient_context(ctx, s, person, generation);
   if (!patient) {
     return patient.error();
   }
@@ -371,12 +472,25 @@ std::string objection_text(const policy::AccessGrant& g) {
   return t;
 }
 
+/** resources_of: the facts of the resources decided, as the dry run records them. */
+std::vector<policy::RecordedResource> resources_of(const std::vector<record::Entry>& entries) {
+  std::vector<policy::RecordedResource> out;
+  out.reserve(entries.size());
+  for (const auto& e : entries) {
+    const auto f = record::facts_of(e);
+    out.push_back({std::string(f.resource_type), std::string(f.id), f.category, f.sensitivity,
+                   std::string(f.source_org)});
+  }
+  return out;
+}
+
 /**
  * record_inputs: keeps the decision's inputs (requester, patient context, the facts of the
  * resources decided) for `caregw policy dry-run`; never fails the request (policy/recorder.hpp).
  */
 void record_inputs(const RecordServices& s, const RequestContext& ctx, const Access& access,
-                   const std::vector<record::Entry>& entries) {
+                   std::vector<policy::RecordedResource> resources,
+                   std::string resources_json = {}) {
   if (s.recorder == nullptr) {
     return;
   }
@@ -386,19 +500,56 @@ void record_inputs(const RecordServices& s, const RequestContext& ctx, const Acc
   in.patient = access.patient;
   in.at = std::chrono::time_point_cast<std::chrono::seconds>(access.at);
   in.break_glass = access.break_glass;
-  in.resources.reserve(entries.size());
-  for (const auto& e : entries) {
-    const auto f = record::facts_of(e);
-    in.resources.push_back({std::string(f.resource_type), std::string(f.id), f.category,
-                            f.sensitivity, std::string(f.source_org)});
-  }
+  in.resources = std::move(resources);
+  in.resources_json = std::move(resources_json);
   s.recorder->record(std::span<const policy::RecordedInput>(&in, 1));
+}
+
+/** copy_disclosures: the audit fields fill_audit sets, from a cached answer's record. */
+void copy_disclosures(audit::AuditRecord& r, const audit::AuditRecord& from) {
+  r.disclosed = from.disclosed;
+  r.withheld = from.withheld;
+  r.dsa_id = from.dsa_id;
+  r.dsa_version = from.dsa_version;
+  r.dsa_rule = from.dsa_rule;
+  r.decision = from.decision;
+}
+
+/**
+ * cache_key: the answer cache's key for this request, or empty when the answer must not be
+ * cached: no cache, the generation unknown, or a break-glass in play (the grant is personal and
+ * every such read is reviewed; it is always assembled afresh).
+ */
+std::string cache_key(const RequestContext& ctx, const RecordServices& s,
+                      const store::PersonView& person, std::optional<std::int64_t> generation,
+                      const Access& access, const Params& p, std::string_view base_path,
+                      bool everything) {
+  if (s.cache == nullptr || !generation || access.break_glass || access.grant.break_glass ||
+      access.grant.effect != policy::Effect::kPermit) {
+    return {};
+  }
+  record::AnswerKey k;
+  k.person = person.person.id.value;
+  k.generation = *generation;
+  k.config = ctx.config.get();
+  k.policy = s.policy_pin.get();
+  k.system_ods = access.who.system_ods;
+  k.user_ods = access.who.user.ods;
+  k.role_code = access.who.user.role_code;
+  k.purpose = access.who.user.purpose;
+  k.grant = &access.grant;
+  k.everything = everything;
+  k.base_path = base_path;
+  k.params = &p.all;
+  return record::answer_key(k);
 }
 
 /** serve_record: the common path of $everything and search by patient. */
 Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::Response& res,
-                          const RecordServices& s, const store::PersonView& person, const Params& p,
+                          const RecordServices& s, const Found& found, const Params& p,
                           bool everything) {
+  const store::PersonView& person = found.person;
+  const std::optional<std::int64_t> generation = found.generation;
   auto fmt = negotiated_format(req);
   if (!fmt) {
     return fmt.error();
@@ -406,7 +557,9 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
   ctx.audit.push_back(base_record(
       everything ? audit::EventType::kRecordRead : audit::EventType::kRecordSearch, person));
   audit::AuditRecord& audit_record = ctx.audit.back();
-  auto access = authorise_request(ctx, s, person);
+  // The generation was read before anything else of the person (find_person), so whatever is
+  // read after it is at least as new as the generation the answer is kept under.
+  auto access = authorise_request(ctx, s, person, nullptr, generation);
   if (!access) {
     return access.error();
   }
@@ -432,6 +585,14 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
         record::withheld_bundle(policy::Rule::kPatientObjection, objection_text(access->grant), o),
         *fmt);
   }
+  std::string key = cache_key(ctx, s, person, generation, *access, p, base_path, everything);
+  if (!key.empty()) {
+    if (auto hit = s.cache->find_answer(key)) {
+      record_inputs(s, ctx, *access, {}, hit->resources_json);
+      copy_disclosures(audit_record, hit->audit);
+      return set_fhir_body(res, record::splice_bundle(hit->tail, o.id, o.timestamp), *fmt);
+    }
+  }
   auto page = read_page(s, person, p);
   if (!page) {
     return page.error();
@@ -451,7 +612,8 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
     entries.push_back(std::move(*e));
   }
   record::order_entries(entries);
-  record_inputs(s, ctx, *access, entries);
+  auto resources = resources_of(entries);
+  record_inputs(s, ctx, *access, resources);
   std::optional<std::string> next = page->next_cursor;
   if (next && !everything) {
     // A search must not reveal that hidden matches exist: offer "next" only if a later page
@@ -477,6 +639,15 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
     return assembled.error();
   }
   fill_audit(audit_record, *assembled, *access);
+  if (!key.empty()) {
+    auto answer = std::make_shared<record::CachedAnswer>();
+    answer->tail = record::split_bundle(assembled->json, o.id, o.timestamp);
+    if (!answer->tail.empty()) {
+      copy_disclosures(answer->audit, audit_record);
+      answer->resources_json = policy::recorded_resources_json(resources);
+      s.cache->put_answer(std::move(key), std::move(answer), pin_of(ctx, s));
+    }
+  }
   return set_fhir_body(res, std::move(assembled->json), *fmt);
 }
 
@@ -498,11 +669,11 @@ Result<void> record_everything(const http::Request& req, RequestContext& ctx, ht
   if (ctx.route->params.empty()) {
     return make_error(Errc::kInternal, "$everything without a patient id");
   }
-  auto person = find_patient(s.mpi, ctx.route->params.front());
-  if (!person) {
-    return person.error();
+  auto found = find_person(s, ctx.route->params.front());
+  if (!found) {
+    return found.error();
   }
-  return serve_record(req, ctx, res, s, *person, *p, true);
+  return serve_record(req, ctx, res, s, *found, *p, true);
 }
 
 Result<void> record_search(const http::Request& req, RequestContext& ctx, http::Response& res,
@@ -514,11 +685,15 @@ Result<void> record_search(const http::Request& req, RequestContext& ctx, http::
   // The route names the type: /fhir/<Type>.
   std::string_view path = req.path();
   p->types.assign(1, std::string(path.substr(path.rfind('/') + 1)));
-  auto person = find_patient_param(s.mpi, *p->patient);
-  if (!person) {
-    return person.error();
+  auto id = patient_id_of_param(*p->patient);
+  if (!id) {
+    return id.error();
   }
-  return serve_record(req, ctx, res, s, *person, *p, false);
+  auto found = find_person(s, *id);
+  if (!found) {
+    return found.error();
+  }
+  return serve_record(req, ctx, res, s, *found, *p, false);
 }
 
 Result<void> break_glass_open(const http::Request& req, RequestContext& ctx, http::Response& res,

@@ -489,10 +489,15 @@ private:
                         "store or no data-sharing agreements)");
     }
     const auto set = b.policy->current();  // this request decides under one policy snapshot
-    RecordServices rs{mpi,           *b.records,
-                      *set->index,   set->classifier.get(),
-                      b.break_glass, &services_.stats.break_glass,
-                      b.recorder};
+    RecordServices rs{mpi,
+                      *b.records,
+                      *set->index,
+                      set->classifier.get(),
+                      b.break_glass,
+                      &services_.stats.break_glass,
+                      b.recorder,
+                      b.record_cache,
+                      set};
     switch (ctx.route->op) {
       case http::Operation::kRecordEverything:
         return record_everything(req, ctx, res, rs);

@@ -46,6 +46,11 @@ const std::string_view kPageAllTypes = GW_RECORD_FAMILY
     "WHERE c.status = 'active' AND c.person_id IN fam "
     "AND c.seq > ?3 AND c.last_updated >= ?4 ORDER BY c.seq LIMIT ?5";
 #undef GW_RECORD_FAMILY
+// The highest record generation over the person's merge family (store_database.cpp, migration 6).
+const std::string_view kFamilyGeneration =
+    "WITH RECURSIVE fam(id) AS (SELECT ?1 UNION "
+    "SELECT p.id FROM person p JOIN fam ON p.superseded_by = fam.id) "
+    "SELECT COALESCE(MAX(g.generation), 0) FROM record_generation g WHERE g.person_id IN fam";
 const std::string_view kSupersededBy = "SELECT superseded_by FROM person WHERE id = ?1";
 const std::string_view kPersonByNhsNumber = "SELECT id FROM person WHERE nhs_number = ?1";
 }  // namespace record_sql
@@ -189,6 +194,17 @@ Result<PersonId> q_resolve(Database& db, PersonId id) {
   return make_error(Errc::kInternal, "record store: merge chain longer than 64");
 }
 
+Result<std::int64_t> q_generation(Database& db, PersonId person) {
+  GW_STORE_ASSIGN(auto survivor, q_resolve(db, person));
+  GW_STORE_ASSIGN(auto st, db.cached(record_sql::kFamilyGeneration));
+  st->bind(1, survivor.value);
+  GW_STORE_ASSIGN(bool row, st->step());
+  if (!row) {
+    return std::int64_t{0};
+  }
+  return st->column_int64(0);
+}
+
 Result<std::int64_t> parse_cursor(std::string_view c) {
   if (c.empty()) {
     return std::int64_t{0};
@@ -290,6 +306,10 @@ public:
   Result<RecordPage> read_by_nhs_number(const NhsNumber& n, const RecordQuery& query) override {
     GW_STORE_TRY(check_active());
     return q_page_nhs(db_, n, query);
+  }
+  Result<std::int64_t> generation(PersonId person) override {
+    GW_STORE_TRY(check_active());
+    return q_generation(db_, person);
   }
   Result<std::optional<StoredRecord>> current(const ResourceKey& key) override {
     GW_STORE_TRY(check_active());
@@ -401,6 +421,11 @@ Result<RecordPage> SqliteRecordStore::read_by_nhs_number(const NhsNumber& n,
                                                          const RecordQuery& query) {
   std::lock_guard lock(reader_mutex_);
   return in_read_tx(reader_, [&] { return q_page_nhs(reader_, n, query); });
+}
+
+Result<std::int64_t> SqliteRecordStore::generation(PersonId person) {
+  std::lock_guard lock(reader_mutex_);
+  return in_read_tx(reader_, [&] { return q_generation(reader_, person); });
 }
 
 Result<std::optional<StoredRecord>> SqliteRecordStore::current(const ResourceKey& key) {

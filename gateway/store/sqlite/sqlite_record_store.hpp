@@ -25,6 +25,7 @@ extern const std::string_view kPageByType;
 extern const std::string_view kPageAllTypes;
 extern const std::string_view kSupersededBy;
 extern const std::string_view kPersonByNhsNumber;
+extern const std::string_view kFamilyGeneration;
 }  // namespace record_sql
 
 /** SqliteRecordStoreOptions: connection settings and how long begin() waits for the writer. */
@@ -62,6 +63,7 @@ public:
   [[nodiscard]] Result<RecordPage> read(PersonId person, const RecordQuery& query) override;
   [[nodiscard]] Result<RecordPage> read_by_nhs_number(const NhsNumber& n,
                                                       const RecordQuery& query) override;
+  [[nodiscard]] Result<std::int64_t> generation(PersonId person) override;
   [[nodiscard]] Result<std::optional<StoredRecord>> current(const ResourceKey& key) override;
   [[nodiscard]] Result<std::vector<StoredRecord>> history(const ResourceKey& key) override;
 

@@ -360,12 +360,55 @@ CREATE INDEX journal_retained ON journal (finished_at)
 CREATE INDEX journal_failed ON journal (id) WHERE status = 'failed';
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations{{
+// Migration 6: the record generation of each person, for the shared record's answer cache
+// (gateway/record/answer_cache.hpp). Triggers bump it in the same transaction as every write
+// that can change what a read of the person shows: a record version (new, changed,
+// entered-in-error, deleted), a record moving between persons, the person row (NHS number,
+// merges: superseded_by), merges and unmerges, demographics, local identifiers and links. Each
+// bump takes a value from one store-wide sequence (1 + the highest anywhere), so the highest
+// generation over a person's merge family changes on every such write, including a merge or an
+// unmerge that changes the family itself, and never returns to an earlier value. Any writer of
+// this file (the server, a CLI verb, another process) bumps it: the triggers live in the file.
+#define GW_BUMP(who)                                                              \
+  "INSERT INTO record_generation (person_id, generation) SELECT " who             \
+  ", (SELECT COALESCE(MAX(generation), 0) + 1 FROM record_generation) WHERE " who \
+  " IS NOT NULL ON CONFLICT (person_id) DO UPDATE SET generation = excluded.generation; "
+constexpr std::string_view kRecordGeneration =
+    "CREATE TABLE record_generation ("
+    "  person_id INTEGER PRIMARY KEY REFERENCES person (id),"
+    "  generation INTEGER NOT NULL);\n"
+    "CREATE INDEX record_generation_order ON record_generation (generation);\n"
+    "CREATE TRIGGER record_version_generation AFTER INSERT ON record_version BEGIN "
+    GW_BUMP("NEW.person_id") "END;\n"
+    "CREATE TRIGGER record_current_generation AFTER UPDATE OF person_id ON record_current "
+    "WHEN OLD.person_id <> NEW.person_id BEGIN " GW_BUMP("OLD.person_id") "END;\n"
+    "CREATE TRIGGER person_generation AFTER UPDATE ON person BEGIN " GW_BUMP("NEW.id")
+    GW_BUMP("OLD.superseded_by") GW_BUMP("NEW.superseded_by") "END;\n"
+    "CREATE TRIGGER person_merge_generation AFTER INSERT ON person_merge BEGIN "
+    GW_BUMP("NEW.survivor_id") GW_BUMP("NEW.superseded_id") "END;\n"
+    "CREATE TRIGGER person_unmerge_generation AFTER UPDATE ON person_merge BEGIN "
+    GW_BUMP("NEW.survivor_id") GW_BUMP("NEW.superseded_id") "END;\n"
+    "CREATE TRIGGER person_nhs_history_generation AFTER INSERT ON person_nhs_history BEGIN "
+    GW_BUMP("NEW.person_id") "END;\n"
+    "CREATE TRIGGER demographics_generation AFTER INSERT ON demographics BEGIN "
+    GW_BUMP("NEW.person_id") "END;\n"
+    "CREATE TRIGGER demographics_end_generation AFTER UPDATE ON demographics BEGIN "
+    GW_BUMP("NEW.person_id") "END;\n"
+    "CREATE TRIGGER local_identifier_generation AFTER INSERT ON local_identifier BEGIN "
+    GW_BUMP("NEW.person_id") "END;\n"
+    "CREATE TRIGGER local_identifier_move_generation AFTER UPDATE ON local_identifier BEGIN "
+    GW_BUMP("OLD.person_id") GW_BUMP("NEW.person_id") "END;\n"
+    "CREATE TRIGGER link_generation AFTER INSERT ON link BEGIN " GW_BUMP("NEW.person_id")
+    "END;\n";
+#undef GW_BUMP
+
+constexpr std::array<Migration, 6> kMigrations{{
     {1, "mpi", kMpiSchema},
     {2, "record-store", kRecordSchema},
     {3, "journal-outbox", kMessagingSchema},
     {4, "outbox-format", kOutboxFormat},
     {5, "journal-retention", kJournalRetention},
+    {6, "record-generation", kRecordGeneration},
 }};
 
 }  // namespace

@@ -188,6 +188,27 @@ TEST_F(TokenTest, Expired) {
   EXPECT_EQ(refusal(es256(c)), TokenErrc::kMissingClaim);
 }
 
+TEST_F(TokenTest, ARememberedTokenIsStillCheckedAgainstTheTimeAndItsExactBytes) {
+  const auto token = es256(Claims{});
+  ASSERT_TRUE(verifier_->verify(token, kNow).has_value());
+  EXPECT_EQ(verifier_->memo_size(), 1U);
+  auto again = verifier_->verify(token, kNow + seconds{10});
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->user.id, "user-42");
+  EXPECT_EQ(again->token_id, "t-1");
+  EXPECT_EQ(verifier_->memo_size(), 1U);
+  // Remembered, but expired once its exp (plus the skew) has passed; not valid before nbf.
+  EXPECT_EQ(refusal(token, kNow + seconds{300 + 61}), TokenErrc::kExpired);
+  EXPECT_EQ(refusal(token, kNow - seconds{61}), TokenErrc::kNotYetValid);
+  // One character of the signature changed: a different token, verified in full, refused.
+  std::string forged = token;
+  char& c = forged[forged.size() - 10];  // inside the signature, away from its padding bits
+  c = c == 'A' ? 'B' : 'A';
+  EXPECT_EQ(refusal(forged), TokenErrc::kBadSignature);
+  // A refused token is not remembered.
+  EXPECT_EQ(verifier_->memo_size(), 1U);
+}
+
 TEST_F(TokenTest, NotYetValid) {
   Claims c;
   c.numbers["nbf"] = kT + 120;

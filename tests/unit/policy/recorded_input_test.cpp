@@ -47,6 +47,14 @@ TEST(RecordedInput, RoundTripsThroughJson) {
   EXPECT_EQ(back->break_glass->expires_at, in.break_glass->expires_at);
 }
 
+TEST(RecordedInput, ResourcesWrittenOnceAreRecordedTheSame) {
+  const RecordedInput in = sample();
+  RecordedInput kept = sample();
+  kept.resources_json = recorded_resources_json(kept.resources);
+  kept.resources.clear();  // not read when resources_json is set
+  EXPECT_EQ(recorded_input_json(kept), recorded_input_json(in));
+}
+
 TEST(RecordedInput, BadFieldsAreNamed) {
   const std::string good = recorded_input_json(sample());
   const std::vector<std::pair<std::string, std::string>> breaks = {

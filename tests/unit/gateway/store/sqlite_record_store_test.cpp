@@ -203,6 +203,60 @@ TEST_F(RecordStoreTest, ReadsFollowMerges) {
             (std::vector<std::string>{"c1", "c2"}));
 }
 
+TEST_F(RecordStoreTest, TheGenerationChangesWithEveryWriteThatChangesWhatAReadShows) {
+  std::set<std::int64_t> seen{ok(store_->generation(alice_))};
+  const auto changed = [&](const char* what) {
+    const auto g = ok(store_->generation(alice_));
+    EXPECT_TRUE(seen.insert(g).second) << what << ": generation " << g << " seen before";
+  };
+  put(alice_, key(kGp, "Condition", "c1"), condition("c1", "Asthma"));
+  changed("a new resource");
+  put(alice_, key(kGp, "Condition", "c1"), condition("c1", "Asthma"), "msg-repeat");
+  EXPECT_EQ(ok(store_->generation(alice_)), *seen.rbegin()) << "an identical repeat stores nothing";
+  put(alice_, key(kGp, "Condition", "c1"), condition("c1", "Asthma", "entered-in-error"));
+  changed("entered in error");
+  put(alice_, key(kGp, "Condition", "c2"), condition("c2", "Eczema"));
+  changed("another resource");
+  {
+    auto tx = ok(store_->begin());
+    ok(tx->remove(key(kGp, "Condition", "c2"), "msg-del"));
+    ok(tx->commit());
+  }
+  changed("a deletion");
+  // A write for another person leaves Alice's generation as it was.
+  const auto before = ok(store_->generation(alice_));
+  put(bob_, key(kAcute, "Condition", "b1"), condition("b1", "Fracture"));
+  EXPECT_EQ(ok(store_->generation(alice_)), before);
+  // Bob merged into Alice: her family changes; then a write to Bob's own (merged) record shows.
+  merge(alice_, bob_);
+  changed("a merge");
+  {
+    auto tx = ok(store_->begin());
+    ok(tx->upsert(
+        RecordWrite{key(kAcute, "Condition", "b2"), bob_, "msg-b2", condition("b2", "Sprain")}));
+    ok(tx->commit());
+  }
+  changed("a write to the merged person's record");
+  EXPECT_EQ(ok(store_->generation(bob_)), ok(store_->generation(alice_)));  // one family
+  {
+    auto tx = begin();
+    ok(tx->unmerge(
+        bob_, UnmergeRequest{
+                  .reason = "not the same person", .actor = "ig-lead", .message_id = "msg-u1"}));
+    ok(tx->commit());
+  }
+  changed("an unmerge");
+  // Another connection to the same file (a CLI verb, another process) bumps it too.
+  auto other = ok(SqliteRecordStore::open_in_data_dir(data_dir(), clock_));
+  {
+    auto tx = ok(other->begin());
+    ok(tx->upsert(
+        RecordWrite{key(kGp, "Condition", "c3"), alice_, "msg-c3", condition("c3", "Migraine")}));
+    ok(tx->commit());
+  }
+  changed("a write through another connection");
+}
+
 TEST_F(RecordStoreTest, CursorRejectsGarbageAndLimitsAreChecked) {
   EXPECT_EQ(outcome(store_->read(alice_, RecordQuery{.cursor = "nonsense"})), "bad_request");
   EXPECT_EQ(outcome(store_->read(alice_, RecordQuery{.cursor = "r1.-4"})), "bad_request");
@@ -282,7 +336,8 @@ TEST_F(RecordStoreTest, HotReadsUseIndexes) {
   auto db = ok(sqlite::open_store_database(data_dir()));
   for (auto statement :
        {sqlite::record_sql::kCurrent, sqlite::record_sql::kHistory, sqlite::record_sql::kPageByType,
-        sqlite::record_sql::kPageAllTypes, sqlite::record_sql::kPersonByNhsNumber}) {
+        sqlite::record_sql::kPageAllTypes, sqlite::record_sql::kPersonByNhsNumber,
+        sqlite::record_sql::kFamilyGeneration}) {
     const auto plan = ok(sqlite::explain_query_plan(db, statement));
     std::cout << "[ plan ] " << statement << "\n";
     for (const auto& line : plan) {
