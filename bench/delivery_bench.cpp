@@ -29,6 +29,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <sys/resource.h>
 
 #include "gateway/core/clock.hpp"
 #include "gateway/identity/nhs_number.hpp"
@@ -58,6 +59,20 @@ long rss_kib(const char* field) {
     }
   }
   return -1;
+}
+
+/** Usage: the process's CPU time (user + system, every thread) and context switches so far. */
+struct Usage {
+  double cpu_s = 0;
+  long switches = 0;
+};
+Usage usage_now() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return Usage{secs(u.ru_utime) + secs(u.ru_stime), u.ru_nvcsw + u.ru_nivcsw};
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -218,7 +233,8 @@ struct E2eResult {
   double rate = 0;
   std::vector<double> ack_us, e2e_us;
   std::size_t duplicates = 0;
-  double write_batch = 0;
+  double cpu_us_per_message = 0;  // the whole process: producers, writer, worker, both TLS ends
+  double switches_per_message = 0;
 };
 
 /**
@@ -260,6 +276,7 @@ E2eResult end_to_end(const fs::path& dir, const fs::path& certs, std::size_t n, 
   std::vector<double> ack_us(n);
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> failures{0};
+  const auto u0 = usage_now();
   const auto t0 = Steady::now();
   std::vector<std::thread> threads;
   for (unsigned p = 0; p < producers; ++p) {
@@ -312,9 +329,12 @@ E2eResult end_to_end(const fs::path& dir, const fs::path& certs, std::size_t n, 
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   const auto elapsed = std::chrono::duration<double>(Steady::now() - t0).count();
+  const auto u1 = usage_now();
   worker.stop();
   E2eResult r;
   r.rate = static_cast<double>(recipient.received()) / elapsed;
+  r.cpu_us_per_message = (u1.cpu_s - u0.cpu_s) * 1e6 / static_cast<double>(n);
+  r.switches_per_message = static_cast<double>(u1.switches - u0.switches) / static_cast<double>(n);
   r.ack_us = std::move(ack_us);
   for (std::size_t i = 0; i < n; ++i) {
     if (recipient.arrived(i) != Steady::time_point{}) {
@@ -401,6 +421,7 @@ int main(int argc, char** argv) {
   std::size_t patients = 5'000;
   std::string dir_arg, certs_arg;
   bool keep = false;
+  std::string flow = "both";
   app.add_option("--messages", messages, "messages end to end")->capture_default_str();
   app.add_option("--producers", producers, "threads accepting messages")->capture_default_str();
   app.add_option("--workers", workers, "delivery worker threads")->capture_default_str();
@@ -411,6 +432,9 @@ int main(int argc, char** argv) {
   app.add_option("--dir", dir_arg, "work folder (default: a new one under /tmp)");
   app.add_option("--certs", certs_arg, "certificate folder (default: the build's test-certs)");
   app.add_flag("--keep", keep, "keep the work folder");
+  app.add_option("--flow", flow, "end-to-end flows to run: both, journal (then complete), accept")
+      ->check(CLI::IsMember({"both", "journal", "accept"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
     fs::path work = dir_arg.empty() ? fs::temp_directory_path() /
@@ -436,6 +460,9 @@ int main(int argc, char** argv) {
                 base1);
 
     for (const bool one_write : {false, true}) {
+      if (flow != "both" && (flow == "accept") != one_write) {
+        continue;
+      }
       auto r = end_to_end(work / (one_write ? "e2e-accept" : "e2e"), certs, messages, producers,
                           workers, nhs, one_write);
       std::printf(
@@ -443,6 +470,10 @@ int main(int argc, char** argv) {
           "%zu duplicates at the recipient\n",
           one_write ? "accept() (one write)" : "journal() then complete()", r.rate, r.rate / base,
           r.duplicates);
+      std::printf(
+          "  CPU %.0f us per message (all threads: producers, writer, worker, recipient; %.0f "
+          "messages/s per core), %.1f context switches per message\n",
+          r.cpu_us_per_message, 1e6 / r.cpu_us_per_message, r.switches_per_message);
       std::printf("  ack (durable)              p50 %8.0f us  p99 %8.0f us  max %8.0f us\n",
                   percentile(r.ack_us, 0.5), percentile(r.ack_us, 0.99), percentile(r.ack_us, 1.0));
       std::printf("  accept -> recipient        p50 %8.0f us  p99 %8.0f us  max %8.0f us\n",

@@ -45,22 +45,16 @@ void DeliveryWorker::wake() {
 
 Result<std::vector<store::OutboxEntry>> DeliveryWorker::claim() {
   std::lock_guard lock(claim_mutex_);
-  // Ask for enough to skip what other threads hold (they hold at most one batch each).
-  const std::size_t ask = std::min(options_.batch + in_flight_.size(), store::kMaxOutboxPage);
-  auto due = store_.due(clock_.now(), ask);
+  // Messages other threads hold are passed over in the index, before their rows are read.
+  auto due = store_.due(clock_.now(), options_.batch,
+                        [this](store::OutboxId id) { return in_flight_.contains(id.value); });
   if (!due) {
     return due.error();
   }
-  std::vector<store::OutboxEntry> mine;
-  for (auto& m : *due) {
-    if (mine.size() == options_.batch) {
-      break;
-    }
-    if (in_flight_.insert(m.id.value).second) {
-      mine.push_back(std::move(m));
-    }
+  for (const auto& m : *due) {
+    in_flight_.insert(m.id.value);
   }
-  return mine;
+  return due;
 }
 
 void DeliveryWorker::release(const std::vector<store::OutboxEntry>& batch) {
@@ -70,9 +64,8 @@ void DeliveryWorker::release(const std::vector<store::OutboxEntry>& batch) {
   }
 }
 
-store::DeliveryOutcome DeliveryWorker::attempt(const store::OutboxEntry& m, std::mt19937_64& rng) {
-  const auto started = clock_.steady_now();
-  auto r = transport_.send(m);
+store::DeliveryOutcome DeliveryWorker::outcome_of(const store::OutboxEntry& m, SendResult r,
+                                                  std::mt19937_64& rng) {
   if (r.status == SendStatus::kDelivered && options_.read_answer) {
     if (auto answered = options_.read_answer(m, r)) {
       r = std::move(*answered);
@@ -81,8 +74,7 @@ store::DeliveryOutcome DeliveryWorker::attempt(const store::OutboxEntry& m, std:
   const auto now = clock_.now();
   const std::string_view recipient = m.recipient.str();
   if (stats_ != nullptr) {
-    stats_->attempt_seconds.with({}).observe(
-        std::chrono::duration<double>(clock_.steady_now() - started).count());
+    stats_->attempt_seconds.with({}).observe(std::chrono::duration<double>(r.took).count());
   }
   store::DeliveryOutcome o{m.id, r.status == SendStatus::kDelivered, r.error, std::nullopt, now};
   if (o.delivered) {
@@ -102,31 +94,54 @@ store::DeliveryOutcome DeliveryWorker::attempt(const store::OutboxEntry& m, std:
   return o;
 }
 
+std::vector<store::DeliveryOutcome> DeliveryWorker::send_batch(
+    const std::vector<store::OutboxEntry>& batch) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  // The transport sends the batch (several at once where it can: each message heads its own
+  // line, so order within the batch does not matter). A recipient that just failed is not
+  // tried again in this batch: its other messages come back untried and are put back for the
+  // time its failed one will be retried, so a recipient that is down (or slow to time out)
+  // costs about one attempt per batch, not one per message, and does not hold up the rest.
+  auto sent = transport_.send_all(batch);
+  sent.resize(batch.size());
+  std::vector<std::optional<store::DeliveryOutcome>> tried(batch.size());
+  std::map<std::string, store::TimePoint, std::less<>> failing;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!sent[i]) {
+      continue;
+    }
+    const bool retry = sent[i]->status == SendStatus::kRetry;
+    tried[i] = outcome_of(batch[i], std::move(*sent[i]), rng);
+    if (retry) {
+      // Out of attempts (a dead letter): the rest go again on the next pass.
+      failing.emplace(batch[i].recipient.str(), tried[i]->retry_at.value_or(clock_.now()));
+    }
+  }
+  std::vector<store::DeliveryOutcome> outcomes;
+  outcomes.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (tried[i]) {
+      outcomes.push_back(std::move(*tried[i]));
+      continue;
+    }
+    const auto f = failing.find(batch[i].recipient.str());
+    store::DeliveryOutcome o{
+        batch[i].id, false, {}, f != failing.end() ? f->second : clock_.now(), clock_.now()};
+    o.deferred = true;
+    outcomes.push_back(std::move(o));
+  }
+  return outcomes;
+}
+
 Result<std::size_t> DeliveryWorker::run_once() {
   auto batch = claim();
   if (!batch) {
     return batch.error();
   }
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::vector<store::DeliveryOutcome> outcomes;
-  outcomes.reserve(batch->size());
-  // A recipient that just failed is not tried again in this batch: its other messages are put
-  // back for the time its failed one will be retried, so a recipient that is down (or slow to
-  // time out) costs one attempt per batch, not one per message, and does not hold up the rest.
-  std::map<std::string, store::TimePoint> failing;
-  for (const auto& m : *batch) {
-    if (const auto f = failing.find(m.recipient.str()); f != failing.end()) {
-      store::DeliveryOutcome o{m.id, false, {}, f->second, clock_.now()};
-      o.deferred = true;
-      outcomes.push_back(std::move(o));
-      continue;
-    }
-    outcomes.push_back(attempt(m, rng));
-    const auto& o = outcomes.back();
-    if (!o.delivered && o.retry_at) {
-      failing.emplace(m.recipient.str(), *o.retry_at);
-    }
+  if (batch->empty()) {
+    return 0;
   }
+  auto outcomes = send_batch(*batch);
   auto recorded = store_.record_outcomes(outcomes);
   // Released only after the outcomes are durable, so no other thread sends a message twice.
   release(*batch);

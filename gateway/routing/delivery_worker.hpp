@@ -47,12 +47,15 @@ struct DeliveryOptions {
 
 /**
  * DeliveryWorker: runs `threads` threads. Each takes up to `batch` due messages no other thread
- * holds, sends them one by one, then records all their outcomes in one durable write. Only the
- * head of each (recipient, patient) line is ever due (the store's rule), so messages about one
- * patient reach a recipient in the order they were accepted, whatever the thread count.
+ * holds, hands them to the transport together (Transport::send_all: the HTTPS transport keeps
+ * several in flight per recipient), then records all their outcomes in one durable write. Only
+ * the head of each (recipient, patient) line is ever due (the store's rule), and a line's next
+ * message becomes due only once the head's outcome is recorded, so at most one message per
+ * patient line is ever in flight and messages about one patient reach a recipient in the order
+ * they were accepted, whatever the thread count or the transport's concurrency.
  *
  * A transport result of kRetry schedules the next attempt (retry.hpp) or, out of attempts or
- * age, dead-letters; kPermanent dead-letters at once. After a kRetry the thread sends nothing
+ * age, dead-letters; kPermanent dead-letters at once. After a kRetry the transport sends nothing
  * more to that recipient in the batch: the recipient's other messages are deferred to the same
  * retry time without counting an attempt, so one recipient that is down or slow to time out
  * does not hold up deliveries to the others. Store errors are retried on the next pass.
@@ -85,7 +88,11 @@ private:
   void loop(unsigned index);
   Result<std::vector<store::OutboxEntry>> claim();
   void release(const std::vector<store::OutboxEntry>& batch);
-  store::DeliveryOutcome attempt(const store::OutboxEntry& m, std::mt19937_64& rng);
+  /** send_batch: sends the batch through the transport; one outcome per message, in order. */
+  std::vector<store::DeliveryOutcome> send_batch(const std::vector<store::OutboxEntry>& batch);
+  /** outcome_of: what one attempt's result means for its message (answer read, retry time). */
+  store::DeliveryOutcome outcome_of(const store::OutboxEntry& m, SendResult r,
+                                    std::mt19937_64& rng);
   void refresh_gauges();
   void idle_wait();
 

@@ -4,6 +4,9 @@
 #include "gateway/routing/https_transport.hpp"
 
 #include <atomic>
+#include <deque>
+#include <future>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -237,6 +240,91 @@ struct HttpsTransport::Impl {
                          why};
   }
 
+  // --- send_all: several messages in flight per recipient ---------------------------------
+  //
+  // A call's messages are grouped by recipient. Each group is sent over "lanes": a lane is a
+  // coroutine that sends the group's next message, waits for its answer, and goes on with the
+  // next, on one connection at a time (from the idle pool or new). A group starts with one lane
+  // (a recipient that is down costs one attempt); each answer opens another lane while messages
+  // are left and the endpoint has fewer than max_in_flight_per_recipient lanes busy, across all
+  // calls; beyond that a group's first lane waits for a lane of another call to finish. A
+  // kRetry (network or TLS failure, 408/425/429/5xx) stops the group: what it had not started
+  // comes back untried. Everything here runs on the io_context thread.
+
+  /** Group: one recipient's messages in one send_all call. */
+  struct Group {
+    Target target;
+    std::vector<std::size_t> index;  // positions in the call's batch, in order
+    std::size_t next = 0;            // the next to start
+    std::size_t lanes = 0;           // running
+    bool failed = false;             // an attempt asked to be retried: start no more
+  };
+
+  /** Batch: one send_all call's state; lives on the caller's stack until `done`. */
+  struct Batch {
+    std::span<const store::OutboxEntry> messages;
+    std::vector<std::optional<SendResult>> results;
+    std::deque<Group> groups;
+    std::size_t open = 0;  // groups not finished
+    std::promise<void> done;
+  };
+
+  /** Lanes: the lanes busy on one endpoint (host:port) and the groups waiting for one. */
+  struct Lanes {
+    std::size_t busy = 0;
+    std::deque<std::pair<Batch*, Group*>> waiting;
+  };
+  std::map<std::string, Lanes> lanes_by_endpoint;
+
+  std::size_t lane_limit() const {
+    return std::max<std::size_t>(1, options.max_in_flight_per_recipient);
+  }
+
+  /** open_lane: starts a lane for `g` if the endpoint has one free; else a group that has none
+   * yet waits for one (so every group runs); a group already running just carries on. */
+  void open_lane(Batch& b, Group& g) {
+    auto& l = lanes_by_endpoint[g.target.key()];
+    if (l.busy < lane_limit()) {
+      ++l.busy;
+      ++g.lanes;
+      net::co_spawn(ioc, lane(b, g),
+                    [this, &b, &g](const std::exception_ptr&) { close_lane(b, g); });
+    } else if (g.lanes == 0) {
+      l.waiting.emplace_back(&b, &g);
+    }
+  }
+
+  /** close_lane: a lane ended: free its place (to a waiting group first) and, when it was its
+   * group's last, the group is done; when every group of the call is, the caller is woken. */
+  void close_lane(Batch& b, Group& g) {
+    auto& l = lanes_by_endpoint[g.target.key()];
+    --l.busy;
+    --g.lanes;
+    if (!l.waiting.empty()) {
+      auto [wb, wg] = l.waiting.front();
+      l.waiting.pop_front();
+      open_lane(*wb, *wg);
+    }
+    if (g.lanes == 0 && --b.open == 0) {
+      b.done.set_value();
+    }
+  }
+
+  net::awaitable<void> lane(Batch& b, Group& g) {
+    while (!g.failed && g.next < g.index.size()) {
+      const auto i = g.index[g.next++];
+      const auto started = std::chrono::steady_clock::now();
+      auto r = co_await send(g.target, b.messages[i]);
+      r.took = std::chrono::steady_clock::now() - started;
+      if (r.status == SendStatus::kRetry) {
+        g.failed = true;
+      } else if (g.index.size() - g.next >= 2) {
+        open_lane(b, g);  // the recipient answers: one more lane, while two or more are left
+      }
+      b.results[i] = std::move(r);
+    }
+  }
+
   net::awaitable<Result<HttpAnswer>> call(const Target& t, const HttpCall& c) {
     auto req = post(t, c.body);
     for (const auto& [name, value] : c.headers) {
@@ -324,6 +412,46 @@ SendResult HttpsTransport::send(const store::OutboxEntry& message) {
     // Only an allocation failure or a bug gets here (every I/O call uses as_tuple).
     return SendResult{SendStatus::kRetry, "https transport: internal error"};
   }
+}
+
+std::vector<std::optional<SendResult>> HttpsTransport::send_all(
+    std::span<const store::OutboxEntry> messages) {
+  Impl::Batch batch;
+  batch.messages = messages;
+  batch.results.resize(messages.size());
+  std::map<std::string, Impl::Group*, std::less<>> by_recipient;
+  std::set<std::string, std::less<>> unknown;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const std::string recipient(messages[i].recipient.str());
+    if (auto g = by_recipient.find(recipient); g != by_recipient.end()) {
+      g->second->index.push_back(i);
+      continue;
+    }
+    if (unknown.contains(recipient)) {
+      continue;  // deferred with the first
+    }
+    auto target = impl_->targets.find(recipient);
+    if (!target) {
+      unknown.insert(recipient);
+      batch.results[i] =
+          SendResult{SendStatus::kRetry, "no https endpoint is configured for the recipient"};
+      continue;
+    }
+    batch.groups.push_back(Impl::Group{std::move(*target), {i}});
+    by_recipient.emplace(recipient, &batch.groups.back());
+  }
+  if (batch.groups.empty()) {
+    return std::move(batch.results);
+  }
+  batch.open = batch.groups.size();
+  auto done = batch.done.get_future();
+  net::post(impl_->ioc, [impl = impl_.get(), &batch] {
+    for (auto& g : batch.groups) {
+      impl->open_lane(batch, g);
+    }
+  });
+  done.wait();
+  return std::move(batch.results);
 }
 
 Result<HttpAnswer> HttpsTransport::call(const HttpCall& request) {

@@ -23,6 +23,9 @@ struct HttpsTransportOptions {
   std::string ca;                  // PEM bundle to verify recipients; empty: system defaults
   std::chrono::milliseconds timeout{30'000};  // each of connect+handshake, write, read
   std::size_t max_idle_per_recipient = 8;
+  /** max_in_flight_per_recipient: messages send_all keeps in flight to one endpoint at once
+   * (one connection each), across all delivery threads. */
+  std::size_t max_in_flight_per_recipient = 8;
   std::size_t max_response_bytes = std::size_t{1} * 1024 * 1024;
   /** endpoints: recipient ODS code -> https URL (https://host[:port]/path). */
   std::map<std::string, std::string> endpoints;
@@ -42,9 +45,10 @@ struct HttpsTransportOptions {
  * permanent (the recipient refused this message; it goes to the dead-letter queue). The peer's
  * certificate must chain to `ca` and name the endpoint's host.
  *
- * Thread safety: send() may be called from many threads; the I/O runs on the transport's own
- * thread (one io_context), each send waiting for its own exchange. Idle connections are kept
- * per recipient host and reused; a reused connection that fails is replaced once at once.
+ * Thread safety: send() and send_all() may be called from many threads; the I/O runs on the
+ * transport's own thread (one io_context), each call waiting for its own exchanges. Idle
+ * connections are kept per recipient host and reused; a reused connection that fails is replaced
+ * once at once.
  */
 class HttpsTransport final : public Transport {
 public:
@@ -59,6 +63,16 @@ public:
   HttpsTransport& operator=(const HttpsTransport&) = delete;
 
   [[nodiscard]] SendResult send(const store::OutboxEntry& message) override;
+
+  /**
+   * send_all: the batch's messages at once: per recipient, up to max_in_flight_per_recipient
+   * POSTs in flight on as many keep-alive connections, opened one more per answer (so a
+   * recipient that is down gets one attempt). After a kRetry no more of that recipient's
+   * messages are started: they come back nullopt. Blocks until every started one is answered
+   * or has failed. Thread-safe; the lane limit holds across concurrent calls.
+   */
+  [[nodiscard]] std::vector<std::optional<SendResult>> send_all(
+      std::span<const store::OutboxEntry> messages) override;
 
   /**
    * call: one POST to `request.url` with its headers and body, on the same pool of keep-alive

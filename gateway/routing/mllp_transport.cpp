@@ -3,7 +3,9 @@
 // writes the framed message and reads up to the end-of-block, each step under a deadline.
 #include "gateway/routing/mllp_transport.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -266,22 +268,68 @@ SendResult MllpTransport::send(const store::OutboxEntry& message) {
   }
 }
 
-SendResult TransportByKind::send(const store::OutboxEntry& message) {
-  Transport* t = nullptr;
-  switch (message.transport) {
+Transport* TransportByKind::for_kind(store::TransportKind kind) const {
+  switch (kind) {
     case store::TransportKind::kHttps:
-      t = https_;
-      break;
+      return https_;
     case store::TransportKind::kMllp:
-      t = mllp_;
-      break;
+      return mllp_;
     case store::TransportKind::kMailbox:
       break;
   }
+  return nullptr;
+}
+
+SendResult TransportByKind::send(const store::OutboxEntry& message) {
+  Transport* t = for_kind(message.transport);
   if (t == nullptr) {
     return SendResult{SendStatus::kRetry, "no transport is configured for this kind"};
   }
   return t->send(message);
+}
+
+std::vector<std::optional<SendResult>> TransportByKind::send_all(
+    std::span<const store::OutboxEntry> messages) {
+  const bool one_kind = std::all_of(
+      messages.begin(), messages.end(),
+      [&](const store::OutboxEntry& m) { return m.transport == messages.front().transport; });
+  if (!messages.empty() && one_kind) {
+    if (Transport* t = for_kind(messages.front().transport); t != nullptr) {
+      return t->send_all(messages);  // the usual case: no copies
+    }
+  }
+  std::vector<std::optional<SendResult>> out(messages.size());
+  // Each kind's messages go to its transport as one batch (the HTTPS one sends them at once).
+  for (const auto kind : {store::TransportKind::kHttps, store::TransportKind::kMllp,
+                          store::TransportKind::kMailbox}) {
+    std::vector<std::size_t> index;
+    std::vector<store::OutboxEntry> part;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      if (messages[i].transport == kind) {
+        index.push_back(i);
+        part.push_back(messages[i]);
+      }
+    }
+    if (part.empty()) {
+      continue;
+    }
+    Transport* t = for_kind(kind);
+    if (t == nullptr) {
+      // Each recipient's first is retried; its others are deferred with it.
+      std::set<std::string, std::less<>> seen;
+      for (const auto i : index) {
+        if (seen.emplace(messages[i].recipient.str()).second) {
+          out[i] = SendResult{SendStatus::kRetry, "no transport is configured for this kind"};
+        }
+      }
+      continue;
+    }
+    auto sent = t->send_all(part);
+    for (std::size_t j = 0; j < index.size() && j < sent.size(); ++j) {
+      out[index[j]] = std::move(sent[j]);
+    }
+  }
+  return out;
 }
 
 }  // namespace gw::routing

@@ -86,8 +86,12 @@ class TransportByKind final : public Transport {
 public:
   TransportByKind(Transport* https, Transport* mllp) : https_(https), mllp_(mllp) {}
   [[nodiscard]] SendResult send(const store::OutboxEntry& message) override;
+  /** send_all: each kind's messages to its transport's send_all, as one batch per kind. */
+  [[nodiscard]] std::vector<std::optional<SendResult>> send_all(
+      std::span<const store::OutboxEntry> messages) override;
 
 private:
+  [[nodiscard]] Transport* for_kind(store::TransportKind kind) const;
   Transport* https_;
   Transport* mllp_;
 };

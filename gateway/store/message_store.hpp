@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -255,11 +256,21 @@ public:
   [[nodiscard]] virtual Result<std::vector<OutboxId>> enqueue(
       const std::vector<OutboundMessage>& outbound) = 0;
 
+  /** DueSkip: true for an id the caller already holds (being sent by another thread). */
+  using DueSkip = std::function<bool(OutboxId)>;
+
   /**
    * due: ready push messages (not mailbox) whose next attempt is at or before `now`, earliest
-   * first, at most `limit`. Only the head of each (recipient, patient) line is ever ready.
+   * first, at most `limit`, passing over those `skip` names (unset: none) without reading them.
+   * Only the head of each (recipient, patient) line is ever ready.
    */
-  [[nodiscard]] virtual Result<std::vector<OutboxEntry>> due(TimePoint now, std::size_t limit) = 0;
+  [[nodiscard]] virtual Result<std::vector<OutboxEntry>> due(TimePoint now, std::size_t limit,
+                                                             const DueSkip& skip) = 0;
+
+  /** due: as above, skipping nothing. */
+  [[nodiscard]] Result<std::vector<OutboxEntry>> due(TimePoint now, std::size_t limit) {
+    return due(now, limit, DueSkip{});
+  }
 
   /** next_due: the earliest next attempt of any ready push message, or nullopt if none. */
   [[nodiscard]] virtual Result<std::optional<TimePoint>> next_due() = 0;
@@ -349,7 +360,11 @@ struct RetentionRun {
 /** sha256_hex: lower-case hex SHA-256 of `bytes` (OpenSSL EVP). */
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);
 
-/** new_idempotency_key: a random UUID (version 4) from OpenSSL's CSPRNG; kInternal if it fails. */
+/**
+ * new_idempotency_key: a UUID, version 7 (RFC 9562 5.7): the current time in milliseconds then
+ * 74 bits from OpenSSL's CSPRNG, so keys sort by when they were made (the outbox's index on them
+ * stays compact); kInternal if the generator fails.
+ */
 [[nodiscard]] Result<std::string> new_idempotency_key();
 
 /** check_inbound / check_outbound: kBadRequest for input over the store's limits. */

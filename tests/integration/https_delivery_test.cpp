@@ -4,7 +4,9 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -85,6 +87,11 @@ public:
     std::lock_guard lock(mutex_);
     return last_body_;
   }
+  /** arrivals: the bodies taken, in the order they arrived. */
+  std::vector<std::string> arrivals() {
+    std::lock_guard lock(mutex_);
+    return arrivals_;
+  }
 
 private:
   net::awaitable<void> accept_loop() {
@@ -115,6 +122,7 @@ private:
         std::lock_guard lock(mutex_);
         ++keys_[std::string(req["Idempotency-Key"])];
         last_body_ = req.body();
+        arrivals_.push_back(req.body());
       }
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
       {
@@ -139,6 +147,7 @@ private:
   std::mutex mutex_;
   std::map<std::string, int> keys_;
   std::string last_body_;
+  std::vector<std::string> arrivals_;
   std::string answer_;
 };
 
@@ -373,6 +382,102 @@ TEST(HttpsDelivery, AlwaysFailingGoesToDeadLettersAndAReplayAfterTheFixDelivers)
   auto e = (*store)->outbox_entry((*dead)[0].id);
   ASSERT_TRUE(e && *e);
   EXPECT_EQ((*e)->state, store::OutboxState::kDelivered);
+}
+
+TEST(HttpsDelivery, ABatchGoesOutSeveralAtOnceOnPooledConnectionsEachOnce) {
+  Recipient r(0);
+  auto o = options(r.port());
+  o.max_in_flight_per_recipient = 4;
+  auto t = HttpsTransport::create(o);
+  ASSERT_TRUE(t) << t.error().detail;
+  for (int round = 0; round < 2; ++round) {
+    std::vector<store::OutboxEntry> batch;
+    for (int i = 0; i < 40; ++i) {
+      batch.push_back(entry("r" + std::to_string(round) + "-" + std::to_string(i), "{}"));
+    }
+    auto results = (*t)->send_all(batch);
+    ASSERT_EQ(results.size(), batch.size());
+    for (const auto& res : results) {
+      ASSERT_TRUE(res);
+      EXPECT_EQ(res->status, SendStatus::kDelivered) << res->error;
+    }
+  }
+  EXPECT_EQ(r.keys().size(), 80U);
+  for (const auto& [key, n] : r.keys()) {
+    EXPECT_EQ(n, 1) << key;
+  }
+  // One more connection per answer up to the limit, then those four reused (the second batch
+  // opened none).
+  EXPECT_EQ((*t)->connections_opened(), 4U);
+  EXPECT_EQ(r.handshakes(), 4);
+}
+
+TEST(HttpsDelivery, ABatchForARecipientThatIsDownCostsOneAttemptTheRestComeBackUntried) {
+  auto t = HttpsTransport::create(options(free_port()));
+  ASSERT_TRUE(t);
+  std::vector<store::OutboxEntry> batch;
+  for (int i = 0; i < 10; ++i) {
+    batch.push_back(entry("k" + std::to_string(i), "{}"));
+  }
+  auto unknown = entry("k-unknown", "{}");
+  unknown.recipient = OdsCode::parse("Z90002").value();  // no endpoint configured
+  batch.push_back(unknown);
+  auto results = (*t)->send_all(batch);
+  ASSERT_EQ(results.size(), batch.size());
+  ASSERT_TRUE(results[0]);
+  EXPECT_EQ(results[0]->status, SendStatus::kRetry);
+  for (std::size_t i = 1; i < 10; ++i) {
+    EXPECT_FALSE(results[i]) << i;
+  }
+  ASSERT_TRUE(results[10]);
+  EXPECT_EQ(results[10]->status, SendStatus::kRetry);
+  EXPECT_EQ(results[10]->error, "no https endpoint is configured for the recipient");
+}
+
+TEST(HttpsDelivery, EachPatientsMessagesArriveInOrderWithSeveralInFlight) {
+  gw::test::TempDir dir;
+  SystemClock clock;
+  auto store = store::sqlite::SqliteMessageStore::open_in_data_dir(dir.file("data"), clock);
+  ASSERT_TRUE(store);
+  Recipient r(0);
+  auto o = options(r.port());
+  o.max_in_flight_per_recipient = 4;
+  auto t = HttpsTransport::create(o);
+  ASSERT_TRUE(t);
+  // 8 invented patients (999 test-range NHS numbers), 6 messages each, queued interleaved.
+  const std::vector<std::string> patients{"9990000018", "9990000026", "9990000034", "9990000042",
+                                          "9990000050", "9990000069", "9990000077", "9990000085"};
+  std::vector<store::OutboundMessage> out;
+  for (int n = 0; n < 6; ++n) {
+    for (std::size_t p = 0; p < patients.size(); ++p) {
+      out.push_back(store::OutboundMessage{OdsCode::parse("Z90001").value(),
+                                           store::TransportKind::kHttps, patients[p],
+                                           "discharge-summary", "application/fhir+json",
+                                           "p" + std::to_string(p) + "-" + std::to_string(n)});
+    }
+  }
+  ASSERT_TRUE((*store)->enqueue(out));
+  DeliveryOptions wo;
+  wo.threads = 3;
+  wo.batch = 4;
+  wo.idle_poll = std::chrono::milliseconds(5);
+  DeliveryWorker w(**store, **t, clock, nullptr, wo);
+  w.start();
+  for (int i = 0; i < 1000 && r.arrivals().size() < out.size(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  w.stop();
+  const auto arrivals = r.arrivals();
+  ASSERT_EQ(arrivals.size(), out.size());
+  std::map<std::string, int> last;  // patient -> the last message number seen
+  for (const auto& body : arrivals) {
+    const auto dash = body.find('-');
+    const auto patient = body.substr(0, dash);
+    const int n = std::stoi(body.substr(dash + 1));
+    const auto seen = last.find(patient);
+    EXPECT_EQ(n, seen == last.end() ? 0 : seen->second + 1) << body;
+    last[patient] = n;
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // become gw::Error here (busy/full: kUnavailable, constraint: kConflict, the rest: kInternal).
 #include "gateway/store/sqlite/database.hpp"
 
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -95,6 +96,14 @@ Statement& Statement::bind_borrowed(int index, std::string_view value) {
   note_bind(
       sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8),
       index);
+  return *this;
+}
+
+Statement& Statement::bind_view(int index, std::string_view value) {
+  // A zero-length text still needs a non-null pointer, or SQLite binds NULL.
+  const char* data = value.empty() ? "" : value.data();
+  note_bind(sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8),
+            index);
   return *this;
 }
 
@@ -209,10 +218,27 @@ void Database::close() {
   }
 }
 
+namespace {
+
+/**
+ * configure_library: process-wide settings, made once before SQLite initialises. Memory
+ * statistics off: with them on, every allocation SQLite makes takes one global mutex shared by
+ * all connections (https://sqlite.org/c3ref/c_config_covering_index_scan.html,
+ * SQLITE_CONFIG_MEMSTATUS); caregw reads none of them. If SQLite was already initialised (by
+ * another user in the process) the call is refused and the default stays: harmless.
+ */
+void configure_library() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
+
 Result<Database> Database::open(const std::filesystem::path& file, const OpenOptions& options) {
   if (sqlite3_threadsafe() == 0) {
     return make_error(Errc::kInternal, "sqlite: library built without thread support");
   }
+  configure_library();
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   if (options.create) {
     flags |= SQLITE_OPEN_CREATE;

@@ -69,6 +69,12 @@ public:
    * reset (a CachedStatement resets when it goes out of scope) or the parameter is bound again.
    */
   Statement& bind_borrowed(int index, std::string_view value);
+  /**
+   * bind_view: text bound without SQLite's copy (SQLITE_STATIC), for message bodies; an empty
+   * string is bound as '' (not NULL). The caller keeps the bytes alive and unchanged until the
+   * statement is reset (a CachedStatement resets when it goes out of scope).
+   */
+  Statement& bind_view(int index, std::string_view value);
   /** bind_optional: the value, or NULL when empty. */
   template <class T>
   Statement& bind_optional(int index, const std::optional<T>& value) {

@@ -2,6 +2,8 @@
 // savepoint inside one transaction, commit once, then wake every caller of the batch.
 #include "gateway/store/sqlite/group_writer.hpp"
 
+#include <algorithm>
+
 namespace gw::store::sqlite {
 
 GroupWriter::GroupWriter(Database&& db, GroupWriterOptions options)
@@ -58,19 +60,46 @@ void GroupWriter::loop() {
 }
 
 void GroupWriter::run_batch(std::deque<Job>& batch) {
+  std::vector<std::optional<Error>> results(batch.size());
+  // First without savepoints: almost every write succeeds, and a savepoint per write costs two
+  // statements and a copy of every page it touches (SQLite's statement journal). If a write
+  // fails, the pass is rolled back whole and run again with a savepoint per write, so that only
+  // the failed one is undone (a batch of one needs no second pass: its rollback is its undo).
+  auto committed = run_pass(batch, /*savepoints=*/false, results);
+  if (committed && !*committed && batch.size() > 1) {
+    std::fill(results.begin(), results.end(), std::nullopt);
+    committed = run_pass(batch, /*savepoints=*/true, results);
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!committed) {
+      batch[i].done.set_value(committed.error());
+    } else if (results[i]) {
+      batch[i].done.set_value(*results[i]);
+    } else {
+      batch[i].done.set_value(Result<void>{});
+    }
+  }
+}
+
+Result<bool> GroupWriter::run_pass(std::deque<Job>& batch, bool savepoints,
+                                   std::vector<std::optional<Error>>& results) {
   auto tx = Transaction::begin(db_, TransactionMode::kImmediate);
   if (!tx) {
-    for (auto& job : batch) {
-      job.done.set_value(tx.error());
-    }
-    return;
+    return tx.error();
   }
-  std::vector<std::optional<Error>> results(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!db_.in_transaction()) {
       // SQLite ended the transaction itself (I/O error, disk full): nothing more may run as if
       // it were open, or it would commit statement by statement.
       results[i] = make_error(Errc::kUnavailable, "store: the batch was rolled back; retry");
+      continue;
+    }
+    if (!savepoints) {
+      if (auto r = batch[i].fn(db_); !r) {
+        results[i] = r.error();
+        tx->rollback();
+        return false;  // no write of this pass is kept
+      }
       continue;
     }
     auto sp = Savepoint::begin(db_);
@@ -87,16 +116,10 @@ void GroupWriter::run_batch(std::deque<Job>& batch) {
       results[i] = rel.error();
     }
   }
-  auto committed = tx->commit();
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (!committed) {
-      batch[i].done.set_value(committed.error());
-    } else if (results[i]) {
-      batch[i].done.set_value(*results[i]);
-    } else {
-      batch[i].done.set_value(Result<void>{});
-    }
+  if (auto c = tx->commit(); !c) {
+    return c.error();
   }
+  return true;
 }
 
 }  // namespace gw::store::sqlite

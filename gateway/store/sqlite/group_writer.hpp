@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "gateway/core/error.hpp"
 #include "gateway/store/sqlite/database.hpp"
@@ -29,10 +30,15 @@ struct GroupWriterOptions {
 /**
  * GroupWriter: serialises writes on one connection and commits them in batches.
  *
- * Each submitted function runs on the writer thread inside BEGIN IMMEDIATE, in its own
- * savepoint: if it fails, its writes are undone and only its caller sees the error; the others
- * in the batch commit. If COMMIT fails, every caller of the batch gets that error (nothing of
- * the batch was kept). Functions must not block on anything but the database.
+ * Each submitted function runs on the writer thread inside BEGIN IMMEDIATE. If it fails, its
+ * writes are undone and only its caller sees the error; the others in the batch commit. If
+ * COMMIT fails, every caller of the batch gets that error (nothing of the batch was kept).
+ * Functions must not block on anything but the database.
+ *
+ * A function may run twice: a batch is first run without savepoints; if one of its functions
+ * fails, that pass is rolled back and the batch run again with each function in its own
+ * savepoint. So a function must change nothing but the database and its own result, and give
+ * the same answer when run again on the same data.
  *
  * Thread safety: run() is thread-safe. The destructor finishes the queued writes, then stops.
  */
@@ -81,6 +87,10 @@ private:
   Result<void> submit(std::function<Result<void>(Database&)> f);
   void loop();
   void run_batch(std::deque<Job>& batch);
+  /** run_pass: one transaction over the batch; false when, without savepoints, a function
+   * failed (the pass was rolled back); an error when BEGIN or COMMIT failed. */
+  Result<bool> run_pass(std::deque<Job>& batch, bool savepoints,
+                        std::vector<std::optional<Error>>& results);
 
   Database db_;
   GroupWriterOptions options_;

@@ -19,11 +19,12 @@ namespace message_sql {
   "coalesce(body_bytes, length(CAST(body AS BLOB))), body_removed_at, reprocessed, " \
   "reprocessed_by, reprocessed_at FROM journal "
 #define GW_JOURNAL_COLUMNS GW_JOURNAL_HEAD "body" GW_JOURNAL_TAIL
+// The payload lives apart from the delivery state (migration 6), one row per message by its id.
 #define GW_OUTBOX_COLUMNS                                                                      \
   "SELECT id, journal_id, recipient_ods, transport, patient_key, idempotency_key, kind, "      \
   "content_type, payload, state, attempts, queued_at, next_attempt_at, last_attempt_at, "      \
   "last_error, finished_at, discard_reason, discarded_by, replays, replayed_by, replayed_at, " \
-  "format FROM outbox "
+  "format FROM outbox JOIN outbox_payload ON outbox_id = id "
 const std::string_view kJournalInsert =
     "INSERT INTO journal (sender_ods, adapter, sender_message_id, content_type, body, sha256, "
     "received_at, status, ack, ack_content_type, finished_at, body_bytes) "
@@ -45,13 +46,25 @@ const std::string_view kJournalRemoveBodies =
 const std::string_view kLineLive =
     "SELECT 1 FROM outbox WHERE recipient_ods = ?1 AND patient_key = ?2 "
     "AND state IN ('waiting', 'ready') LIMIT 1";
+// Queued behind its line's live message (waiting), or at the head of its line (ready): decided
+// in the same statement, so queueing is one statement per table.
 const std::string_view kOutboxInsert =
     "INSERT INTO outbox (journal_id, recipient_ods, transport, patient_key, idempotency_key, "
-    "kind, content_type, payload, state, queued_at, next_attempt_at, format) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)";
+    "kind, content_type, state, queued_at, next_attempt_at, format) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+    "CASE WHEN ?4 <> '' AND EXISTS (SELECT 1 FROM outbox WHERE recipient_ods = ?2 "
+    "AND patient_key = ?4 AND state IN ('waiting', 'ready')) THEN 'waiting' ELSE 'ready' END, "
+    "?8, ?8, ?9)";
+const std::string_view kPayloadInsert =
+    "INSERT INTO outbox_payload (outbox_id, payload) VALUES (?1, ?2)";
 const std::string_view kDue = GW_OUTBOX_COLUMNS
     "WHERE state = 'ready' AND transport <> 'mailbox' AND next_attempt_at <= ?1 "
     "ORDER BY next_attempt_at, id LIMIT ?2";
+// The due ids alone, from the index: due() passes over those the caller already holds before
+// it reads any row.
+const std::string_view kDueIds =
+    "SELECT id FROM outbox WHERE state = 'ready' AND transport <> 'mailbox' "
+    "AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id";
 const std::string_view kNextDue =
     "SELECT min(next_attempt_at) FROM outbox WHERE state = 'ready' AND transport <> 'mailbox'";
 const std::string_view kPromote =
@@ -63,10 +76,17 @@ const std::string_view kOutboxByKeyAndRecipient =
     GW_OUTBOX_COLUMNS "WHERE idempotency_key = ?1 AND recipient_ods = ?2";
 const std::string_view kFinishDelivered =
     "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_attempt_at = ?2, "
-    "finished_at = ?2 WHERE id = ?1 AND state = 'ready' RETURNING recipient_ods, patient_key";
+    "finished_at = ?2 WHERE id = ?1 AND state = 'ready'";
 const std::string_view kFinishDead =
     "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_attempt_at = ?2, "
-    "last_error = ?3 WHERE id = ?1 AND state = 'ready' RETURNING recipient_ods, patient_key";
+    "last_error = ?3 WHERE id = ?1 AND state = 'ready'";
+// After message ?1 left its line (delivered or dead): the line's next message becomes ready.
+const std::string_view kPromoteAfter =
+    "UPDATE outbox SET state = 'ready' WHERE state = 'waiting' AND id = "
+    "(SELECT line.id FROM outbox AS done JOIN outbox AS line "
+    "ON line.recipient_ods = done.recipient_ods AND line.patient_key = done.patient_key "
+    "WHERE done.id = ?1 AND done.patient_key <> '' AND line.state IN ('waiting', 'ready') "
+    "ORDER BY line.id LIMIT 1)";
 const std::string_view kMailboxFetch = GW_OUTBOX_COLUMNS
     "WHERE recipient_ods = ?1 AND state IN ('waiting', 'ready') AND transport = 'mailbox' "
     "ORDER BY id LIMIT ?2";
@@ -241,7 +261,7 @@ Result<JournalOutcome> q_journal(Database& db, const InboundMessage& m, const st
         .bind(2, m.adapter)
         .bind(3, m.sender_message_id)
         .bind(4, m.content_type)
-        .bind(5, m.body)
+        .bind_view(5, m.body)
         .bind(6, sha)
         .bind(7, now_us)
         .bind(8, journal_status_code(status));
@@ -292,43 +312,60 @@ Result<bool> q_line_live(Database& db, const std::string& recipient, const std::
   return st->step();
 }
 
+/**
+ * q_enqueue: one outbound message under `key`: its row (waiting behind its line's live message,
+ * or ready at the head) and its payload.
+ */
 Result<OutboxId> q_enqueue(Database& db, std::optional<JournalId> journal, const OutboundMessage& m,
-                           std::int64_t now_us) {
-  bool waiting = false;
-  if (!m.patient_key.empty()) {
-    GW_STORE_ASSIGN(waiting, q_line_live(db, m.recipient.str(), m.patient_key));
+                           const std::string& key, std::int64_t now_us) {
+  {
+    GW_STORE_ASSIGN(auto st, db.cached(sql::kOutboxInsert));
+    if (journal) {
+      st->bind(1, journal->value);
+    } else {
+      st->bind_null(1);
+    }
+    st->bind(2, m.recipient.str())
+        .bind(3, transport_kind_code(m.transport))
+        .bind(4, m.patient_key)
+        .bind(5, key)
+        .bind(6, m.kind)
+        .bind(7, m.content_type)
+        .bind(8, now_us)
+        .bind(9, m.format);
+    GW_STORE_TRY(st->run());
   }
-  std::string key = m.idempotency_key;
-  if (key.empty()) {
-    GW_STORE_ASSIGN(key, new_idempotency_key());
-  }
-  GW_STORE_ASSIGN(auto st, db.cached(sql::kOutboxInsert));
-  if (journal) {
-    st->bind(1, journal->value);
-  } else {
-    st->bind_null(1);
-  }
-  st->bind(2, m.recipient.str())
-      .bind(3, transport_kind_code(m.transport))
-      .bind(4, m.patient_key)
-      .bind(5, key)
-      .bind(6, m.kind)
-      .bind(7, m.content_type)
-      .bind(8, m.payload)
-      .bind(9, waiting ? "waiting" : "ready")
-      .bind(10, now_us)
-      .bind(11, m.format);
+  const OutboxId id{db.last_insert_rowid()};
+  GW_STORE_ASSIGN(auto st, db.cached(sql::kPayloadInsert));
+  st->bind(1, id.value).bind_view(2, m.payload);
   GW_STORE_TRY(st->run());
-  return OutboxId{db.last_insert_rowid()};
+  return id;
+}
+
+/** idempotency_keys: each message's own key, or a new one: made by the caller, off the writer
+ * thread (the writer runs a function again if its batch is redone: the keys stay the same). */
+Result<std::vector<std::string>> idempotency_keys(const std::vector<OutboundMessage>& out) {
+  std::vector<std::string> keys;
+  keys.reserve(out.size());
+  for (const auto& m : out) {
+    if (!m.idempotency_key.empty()) {
+      keys.push_back(m.idempotency_key);
+      continue;
+    }
+    GW_STORE_ASSIGN(auto key, new_idempotency_key());
+    keys.push_back(std::move(key));
+  }
+  return keys;
 }
 
 Result<std::vector<OutboxId>> q_enqueue_all(Database& db, std::optional<JournalId> journal,
                                             const std::vector<OutboundMessage>& out,
+                                            const std::vector<std::string>& keys,
                                             std::int64_t now_us) {
   std::vector<OutboxId> ids;
   ids.reserve(out.size());
-  for (const auto& m : out) {
-    GW_STORE_ASSIGN(auto id, q_enqueue(db, journal, m, now_us));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    GW_STORE_ASSIGN(auto id, q_enqueue(db, journal, out[i], keys[i], now_us));
     ids.push_back(id);
   }
   return ids;
@@ -397,21 +434,22 @@ std::string clip_error(const std::string& e) {
 Result<void> q_outcome(Database& db, const DeliveryOutcome& o) {
   const auto at = to_us(o.attempted_at);
   if (o.delivered || !o.retry_at) {
-    // Finished, delivered or dead: RETURNING names the line that moves on. A row no longer
-    // ready (recorded already, replayed or discarded meanwhile) is left alone.
-    GW_STORE_ASSIGN(auto st, db.cached(o.delivered ? sql::kFinishDelivered : sql::kFinishDead));
-    st->bind(1, o.id.value).bind(2, at);
-    if (!o.delivered) {
-      st->bind(3, clip_error(o.error));
+    // Finished, delivered or dead, and its line moves on. A row no longer ready (recorded
+    // already, replayed or discarded meanwhile) is left alone.
+    {
+      GW_STORE_ASSIGN(auto st, db.cached(o.delivered ? sql::kFinishDelivered : sql::kFinishDead));
+      st->bind(1, o.id.value).bind(2, at);
+      if (!o.delivered) {
+        st->bind(3, clip_error(o.error));
+      }
+      GW_STORE_TRY(st->run());
     }
-    GW_STORE_ASSIGN(bool row, st->step());
-    if (!row) {
+    if (db.changes() == 0) {
       return {};
     }
-    const std::string recipient(st->column_text(0));
-    const std::string key(st->column_text(1));
-    GW_STORE_TRY(st->step());  // runs the statement to its end before the next one
-    return q_promote(db, recipient, key);
+    GW_STORE_ASSIGN(auto st, db.cached(sql::kPromoteAfter));
+    st->bind(1, o.id.value);
+    return st->run();
   }
   if (o.deferred) {
     GW_STORE_ASSIGN(auto st, db.cached("UPDATE outbox SET next_attempt_at = ?2 "
@@ -632,13 +670,14 @@ Result<AcceptOutcome> SqliteMessageStore::accept(const InboundMessage& m,
     GW_STORE_TRY(check_outbound(o));
   }
   const auto sha = sha256_hex(m.body);
+  GW_STORE_ASSIGN(const auto keys, idempotency_keys(outbound));
   const auto now = to_us(clock_.now());
   return writer_->run<AcceptOutcome>([&](Database& db) -> Result<AcceptOutcome> {
     GW_STORE_ASSIGN(auto j, q_journal(db, m, sha, now, /*processed=*/true, ack));
     if (j.duplicate) {
       return AcceptOutcome{std::move(j), {}};
     }
-    GW_STORE_ASSIGN(auto ids, q_enqueue_all(db, j.entry.id, outbound, now));
+    GW_STORE_ASSIGN(auto ids, q_enqueue_all(db, j.entry.id, outbound, keys, now));
     return AcceptOutcome{std::move(j), std::move(ids)};
   });
 }
@@ -649,10 +688,11 @@ Result<std::vector<OutboxId>> SqliteMessageStore::complete(
   for (const auto& m : outbound) {
     GW_STORE_TRY(check_outbound(m));
   }
+  GW_STORE_ASSIGN(const auto keys, idempotency_keys(outbound));
   const auto now = to_us(clock_.now());
   return writer_->run<std::vector<OutboxId>>([&](Database& db) -> Result<std::vector<OutboxId>> {
     GW_STORE_TRY(q_finish_journal(db, id, JournalStatus::kProcessed, {}, ack, now));
-    return q_enqueue_all(db, id, outbound, now);
+    return q_enqueue_all(db, id, outbound, keys, now);
   });
 }
 
@@ -763,17 +803,41 @@ Result<std::vector<OutboxId>> SqliteMessageStore::enqueue(
   for (const auto& m : outbound) {
     GW_STORE_TRY(check_outbound(m));
   }
+  GW_STORE_ASSIGN(const auto keys, idempotency_keys(outbound));
   const auto now = to_us(clock_.now());
   return writer_->run<std::vector<OutboxId>>(
-      [&](Database& db) { return q_enqueue_all(db, std::nullopt, outbound, now); });
+      [&](Database& db) { return q_enqueue_all(db, std::nullopt, outbound, keys, now); });
 }
 
-Result<std::vector<OutboxEntry>> SqliteMessageStore::due(TimePoint now, std::size_t limit) {
+Result<std::vector<OutboxEntry>> SqliteMessageStore::due(TimePoint now, std::size_t limit,
+                                                         const DueSkip& skip) {
   GW_STORE_TRY(check_page(limit));
   return read([&](Database& db) -> Result<std::vector<OutboxEntry>> {
-    GW_STORE_ASSIGN(auto st, db.cached(sql::kDue));
-    st->bind(1, to_us(now)).bind(2, static_cast<std::int64_t>(limit));
-    return collect<OutboxEntry>(*st, row_to_outbox);
+    if (!skip) {
+      GW_STORE_ASSIGN(auto st, db.cached(sql::kDue));
+      st->bind(1, to_us(now)).bind(2, static_cast<std::int64_t>(limit));
+      return collect<OutboxEntry>(*st, row_to_outbox);
+    }
+    // The ids come from the index alone; a row is read only for an id not skipped. The ids
+    // statement stays open while the rows are read, so both see one snapshot.
+    GW_STORE_ASSIGN(auto ids, db.cached(sql::kDueIds));
+    ids->bind(1, to_us(now));
+    std::vector<OutboxEntry> out;
+    while (out.size() < limit) {
+      GW_STORE_ASSIGN(bool row, ids->step());
+      if (!row) {
+        break;
+      }
+      const OutboxId id{ids->column_int64(0)};
+      if (skip(id)) {
+        continue;
+      }
+      GW_STORE_ASSIGN(auto e, q_outbox_by_id(db, id));
+      if (e) {
+        out.push_back(std::move(*e));
+      }
+    }
+    return out;
   });
 }
 

@@ -26,12 +26,15 @@ extern const std::string_view kJournalRemoveBodies;
 [[nodiscard]] std::string journal_page_sql(const JournalFilter& f);
 extern const std::string_view kLineLive;
 extern const std::string_view kOutboxInsert;
+extern const std::string_view kPayloadInsert;
 extern const std::string_view kDue;
+extern const std::string_view kDueIds;
 extern const std::string_view kNextDue;
 extern const std::string_view kPromote;
 extern const std::string_view kOutboxById;
 extern const std::string_view kFinishDelivered;
 extern const std::string_view kFinishDead;
+extern const std::string_view kPromoteAfter;
 extern const std::string_view kMailboxFetch;
 extern const std::string_view kDeadByRecipient;
 extern const std::string_view kDeadAll;
@@ -86,7 +89,9 @@ public:
   [[nodiscard]] Result<std::size_t> remove_bodies(TimePoint before) override;
   [[nodiscard]] Result<std::vector<OutboxId>> enqueue(
       const std::vector<OutboundMessage>& outbound) override;
-  [[nodiscard]] Result<std::vector<OutboxEntry>> due(TimePoint now, std::size_t limit) override;
+  using MessageStore::due;
+  [[nodiscard]] Result<std::vector<OutboxEntry>> due(TimePoint now, std::size_t limit,
+                                                     const DueSkip& skip) override;
   [[nodiscard]] Result<std::optional<TimePoint>> next_due() override;
   [[nodiscard]] Result<void> record_outcomes(const std::vector<DeliveryOutcome>& outcomes) override;
   [[nodiscard]] Result<std::vector<OutboxEntry>> mailbox_fetch(const OdsCode& recipient,

@@ -402,13 +402,36 @@ constexpr std::string_view kRecordGeneration =
     "END;\n";
 #undef GW_BUMP
 
-constexpr std::array<Migration, 6> kMigrations{{
+// Migration 7: an outbound message's payload apart from its delivery state. The state changes
+// (ready, delivered, retry, dead) rewrite the outbox row; with the payload in it each change
+// copied the whole message and spread the live rows over many more pages. outbox_payload is
+// written once, never changed, and deleted with its outbox row (purge_finished).
+constexpr std::string_view kOutboxPayload = R"sql(
+CREATE TABLE outbox_payload (
+  outbox_id INTEGER PRIMARY KEY,
+  payload TEXT NOT NULL
+);
+INSERT INTO outbox_payload (outbox_id, payload) SELECT id, payload FROM outbox;
+DROP TRIGGER outbox_content_fixed;
+ALTER TABLE outbox DROP COLUMN payload;
+CREATE TRIGGER outbox_content_fixed BEFORE UPDATE OF
+    journal_id, recipient_ods, transport, patient_key, idempotency_key, kind, content_type,
+    queued_at ON outbox
+  BEGIN SELECT RAISE(ABORT, 'caregw: an outbound message is kept as queued'); END;
+CREATE TRIGGER outbox_payload_fixed BEFORE UPDATE ON outbox_payload
+  BEGIN SELECT RAISE(ABORT, 'caregw: an outbound message is kept as queued'); END;
+CREATE TRIGGER outbox_payload_deleted AFTER DELETE ON outbox
+  BEGIN DELETE FROM outbox_payload WHERE outbox_id = OLD.id; END;
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "mpi", kMpiSchema},
     {2, "record-store", kRecordSchema},
     {3, "journal-outbox", kMessagingSchema},
     {4, "outbox-format", kOutboxFormat},
     {5, "journal-retention", kJournalRetention},
     {6, "record-generation", kRecordGeneration},
+    {7, "outbox-payload", kOutboxPayload},
 }};
 
 }  // namespace

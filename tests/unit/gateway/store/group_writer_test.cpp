@@ -113,5 +113,87 @@ TEST_F(GroupWriterTest, AFullQueueIsRefusedAtOnce) {
   EXPECT_EQ(count(), 2);
 }
 
+TEST_F(GroupWriterTest, AFailureInABatchUndoesOnlyThatWriteAndTheOthersKeepTheirValues) {
+  GroupWriter w(ok(Database::open(dir_.file("t.db"))), GroupWriterOptions{});
+  std::mutex m;
+  std::condition_variable cv;
+  bool started = false;
+  bool release = false;
+  // The writer is held inside a first write while three more queue, so those three run as one
+  // batch: first without savepoints, then (after the failure) again each in its own.
+  std::thread blocker([&] {
+    ok(w.run_void([&](Database& db) -> Result<void> {
+      std::unique_lock lock(m);
+      started = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+      return insert(db, 1);
+    }));
+  });
+  {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return started; });
+  }
+  auto count_in = [](Database& db) -> Result<std::int64_t> {
+    auto n = db.query_int64("SELECT count(*) FROM t");
+    if (!n) {
+      return n.error();
+    }
+    return n->value_or(-1);
+  };
+  Result<std::int64_t> first = make_error(Errc::kInternal, "not run");
+  Result<void> failed;
+  Result<std::int64_t> third = make_error(Errc::kInternal, "not run");
+  std::thread t1([&] {
+    first = w.run<std::int64_t>([&](Database& db) -> Result<std::int64_t> {
+      if (auto r = insert(db, 10); !r) {
+        return r.error();
+      }
+      return count_in(db);
+    });
+  });
+  while (w.queued() < 1) {
+    std::this_thread::yield();
+  }
+  std::thread t2([&] {
+    failed = w.run_void([](Database& db) -> Result<void> {
+      if (auto r = insert(db, 20); !r) {
+        return r;
+      }
+      return make_error(Errc::kConflict, "refused after writing");
+    });
+  });
+  while (w.queued() < 2) {
+    std::this_thread::yield();
+  }
+  std::thread t3([&] {
+    third = w.run<std::int64_t>([&](Database& db) -> Result<std::int64_t> {
+      if (auto r = insert(db, 30); !r) {
+        return r.error();
+      }
+      return count_in(db);
+    });
+  });
+  while (w.queued() < 3) {
+    std::this_thread::yield();
+  }
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  for (auto* t : {&blocker, &t1, &t2, &t3}) {
+    t->join();
+  }
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, Errc::kConflict);
+  // Each value is what its function saw when the batch was kept: 20 was never there.
+  EXPECT_EQ(ok(std::move(first)), 2);
+  EXPECT_EQ(ok(std::move(third)), 3);
+  auto db = ok(Database::open(dir_.file("t.db")));
+  EXPECT_EQ(ok(db.query_int64("SELECT count(*) FROM t WHERE v = 20")), 0);
+  EXPECT_EQ(count(), 3);
+}
+
 }  // namespace
 }  // namespace gw::store::sqlite

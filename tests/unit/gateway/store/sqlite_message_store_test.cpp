@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "gateway/store/sqlite/migrations.hpp"
 #include "gateway/store/sqlite/store_database.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/gateway/store/store_test_support.hpp"
@@ -158,6 +159,8 @@ TEST_F(MessageStoreTest, EachOutboundMessageGetsItsOwnIdempotencyKey) {
   ASSERT_TRUE(e1 && e2);
   EXPECT_EQ(e1->idempotency_key.size(), 36U);
   EXPECT_NE(e1->idempotency_key, e2->idempotency_key);
+  EXPECT_EQ(e1->idempotency_key[14], '7');  // RFC 9562 version 7: time-ordered
+  EXPECT_NE(std::string("89ab").find(e1->idempotency_key[19]), std::string::npos);  // variant
 }
 
 TEST_F(MessageStoreTest, OnlyTheHeadOfAPatientsLineIsDue) {
@@ -306,7 +309,60 @@ TEST_F(MessageStoreTest, PurgeRemovesOnlyFinishedRows) {
   clock_.advance(seconds(60));
   EXPECT_EQ(ok(store_->purge_finished(clock_.now())), 1U);
   EXPECT_FALSE(ok(store_->outbox_entry(ids[0])));
-  EXPECT_TRUE(ok(store_->outbox_entry(ids[1])));
+  EXPECT_EQ(ok(store_->outbox_entry(ids[1]))->payload, "2");
+  auto db = ok(sqlite::open_store_database(dir_.file("data")));  // the payload went with its row
+  EXPECT_EQ(ok(db.query_int64("SELECT count(*) FROM outbox_payload")), 1);
+}
+
+TEST_F(MessageStoreTest, AVersion5DatabaseWithQueuedMessagesUpgradesAndDeliversThem) {
+  // A database as caregw left it before migration 7 (here: at 5): payloads in the outbox rows; one
+  // patient's line with a message being delivered and one behind it, a dead letter and a delivered
+  // one.
+  const auto data = dir_.file("v5");
+  {
+    auto db =
+        ok(sqlite::open_database_in(data, "caregw.db", sqlite::store_migrations().first(5), {}));
+    ok(db.exec(
+        "INSERT INTO outbox (id, recipient_ods, transport, patient_key, idempotency_key, kind, "
+        "content_type, payload, state, attempts, queued_at, next_attempt_at, last_error, "
+        "finished_at, format) VALUES "
+        "(1, 'Y90001', 'https', '9990000018', 'k1', 'adt', 'application/fhir+json', 'first', "
+        "'ready', 2, 0, 0, 'HTTP 503', NULL, 'fhir-r4'), "
+        "(2, 'Y90001', 'https', '9990000018', 'k2', 'adt', 'application/fhir+json', 'second', "
+        "'waiting', 0, 1, 1, NULL, NULL, 'fhir-r4'), "
+        "(3, 'Y90001', 'https', '9990000026', 'k3', 'adt', 'application/fhir+json', 'poison', "
+        "'dead', 10, 2, 2, 'HTTP 400', NULL, ''), "
+        "(4, 'Y90001', 'https', '9990000034', 'k4', 'adt', 'application/fhir+json', 'done', "
+        "'delivered', 1, 3, 3, NULL, 5, '')"));
+  }
+  auto store = ok(SqliteMessageStore::open_in_data_dir(data, clock_));
+  {
+    auto db = ok(sqlite::open_store_database(data));
+    EXPECT_EQ(ok(sqlite::schema_version(db)), 7);
+    EXPECT_EQ(ok(db.query_int64("SELECT count(*) FROM pragma_table_info('outbox') "
+                                "WHERE name = 'payload'")),
+              0);
+    EXPECT_EQ(outcome(db.exec("UPDATE outbox_payload SET payload = 'changed'")), "conflict");
+  }
+  auto due = ok(store->due(clock_.now(), 10));
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].payload, "first");
+  EXPECT_EQ(due[0].idempotency_key, "k1");
+  EXPECT_EQ(due[0].attempts, 2);
+  EXPECT_EQ(due[0].last_error, "HTTP 503");
+  EXPECT_EQ(due[0].format, "fhir-r4");
+  ok(store->record_outcomes({DeliveryOutcome{due[0].id, true, "", std::nullopt, clock_.now()}}));
+  due = ok(store->due(clock_.now(), 10));
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].payload, "second");  // the line moved on, in order
+  auto dead = ok(store->dead_letters(DeadLetterFilter{}));
+  ASSERT_EQ(dead.size(), 1U);
+  EXPECT_EQ(dead[0].payload, "poison");
+  EXPECT_EQ(ok(store->outbox_entry(OutboxId{4}))->payload, "done");
+  // New messages queue behind the upgraded line and keep their own payloads.
+  auto ids = ok(store->enqueue({outbound(kRecipient, "9990000018", "third")}));
+  EXPECT_EQ(ok(store->outbox_entry(ids[0]))->state, OutboxState::kWaiting);
+  EXPECT_EQ(ok(store->outbox_entry(ids[0]))->payload, "third");
 }
 
 TEST_F(MessageStoreTest, QueuedMessagesSurviveReopening) {
@@ -412,12 +468,29 @@ TEST_F(MessageStoreTest, HotStatementsUseIndexes) {
   namespace sql = sqlite::message_sql;
   const auto failed_page = sql::journal_page_sql(JournalFilter{JournalStatus::kFailed});
   const auto sender_page = sql::journal_page_sql(JournalFilter{std::nullopt, ods(kAcute)});
-  for (auto statement :
-       {sql::kJournalInsert, sql::kJournalBySenderId, sql::kJournalById, sql::kJournalUnfinished,
-        sql::kLineLive, sql::kDue, sql::kNextDue, sql::kPromote, sql::kOutboxById,
-        sql::kFinishDelivered, sql::kFinishDead, sql::kMailboxFetch, sql::kDeadByRecipient,
-        sql::kDeadAll, sql::kOldestQueued, sql::kPurge, sql::kJournalRemoveBodies,
-        std::string_view(failed_page), std::string_view(sender_page)}) {
+  for (auto statement : {sql::kJournalInsert,
+                         sql::kJournalBySenderId,
+                         sql::kJournalById,
+                         sql::kJournalUnfinished,
+                         sql::kLineLive,
+                         sql::kOutboxInsert,
+                         sql::kPayloadInsert,
+                         sql::kDue,
+                         sql::kDueIds,
+                         sql::kNextDue,
+                         sql::kPromote,
+                         sql::kPromoteAfter,
+                         sql::kOutboxById,
+                         sql::kFinishDelivered,
+                         sql::kFinishDead,
+                         sql::kMailboxFetch,
+                         sql::kDeadByRecipient,
+                         sql::kDeadAll,
+                         sql::kOldestQueued,
+                         sql::kPurge,
+                         sql::kJournalRemoveBodies,
+                         std::string_view(failed_page),
+                         std::string_view(sender_page)}) {
     const auto plan = ok(sqlite::explain_query_plan(db, statement));
     std::cout << "[ plan ] " << statement << "\n";
     for (const auto& line : plan) {
