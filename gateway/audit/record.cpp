@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include "gateway/identity/nhs_number.hpp"
 
@@ -105,9 +106,27 @@ void put_text(std::string& out, std::string_view s) {
   out.append(s);
 }
 
+/**
+ * plain_ascii8: the 8 bytes at `p` are all printable ASCII (0x20-0x7E), tested together; a word
+ * with anything else (a tab, a control, UTF-8) is checked byte by byte.
+ */
+bool plain_ascii8(const char* p) {
+  std::uint64_t w = 0;
+  std::memcpy(&w, p, sizeof w);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const std::uint64_t below_space = (w - kOnes * 0x20U) & ~w & kHigh;  // a byte < 0x20
+  const std::uint64_t x = w ^ (kOnes * 0x7FU);
+  const std::uint64_t del = (x - kOnes) & ~x & kHigh;  // a byte == 0x7F
+  return ((w & kHigh) | below_space | del) == 0;
+}
+
 /** valid_text: UTF-8, no C0 controls except tab (keeps CSV and tables readable and safe). */
 bool valid_text(std::string_view s) {
   std::size_t i = 0;
+  while (i + 8 <= s.size() && plain_ascii8(s.data() + i)) {
+    i += 8;
+  }
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
@@ -152,15 +171,21 @@ Result<void> check_field(std::string_view name, std::string_view value) {
 }
 
 bool is_hex64(std::string_view s) {
+  static constexpr auto kHex = [] {
+    std::array<bool, 256> t{};
+    for (const char c : std::string_view("0123456789abcdef")) {
+      t[static_cast<unsigned char>(c)] = true;
+    }
+    return t;
+  }();
   if (s.size() != 64) {
     return false;
   }
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
+  bool ok = true;
+  for (const char c : s) {
+    ok &= kHex[static_cast<unsigned char>(c)];  // no early exit: a digest is nearly always good
   }
-  return true;
+  return ok;
 }
 
 /** days_from_civil: days since 1970-01-01 (H. Hinnant's algorithm, public domain). */

@@ -252,6 +252,23 @@ std::string recorded_resources_json(std::span<const RecordedResource> resources)
   return {sb.GetString(), sb.GetSize()};
 }
 
+namespace {
+
+/** write_break_glass: the "breakGlass" member, when the decision was made under a grant. */
+void write_break_glass(Writer& w, const RecordedInput& in) {
+  if (!in.break_glass) {
+    return;
+  }
+  w.Key("breakGlass");
+  w.StartObject();
+  kv(w, "reason", break_glass_reason_name(in.break_glass->reason));
+  kv(w, "grantedAt", format_instant(in.break_glass->granted_at));
+  kv(w, "expiresAt", format_instant(in.break_glass->expires_at));
+  w.EndObject();
+}
+
+}  // namespace
+
 std::string recorded_input_json(const RecordedInput& in) {
   rapidjson::StringBuffer sb;
   Writer w(sb);
@@ -292,21 +309,30 @@ std::string recorded_input_json(const RecordedInput& in) {
   w.EndArray();
   w.EndObject();
   w.Key("resources");
-  if (!in.resources_json.empty()) {
-    w.RawValue(in.resources_json.data(), in.resources_json.size(), rapidjson::kArrayType);
-  } else {
+  if (in.resources_json.empty()) {
     write_resources(w, in.resources);
-  }
-  if (in.break_glass) {
-    w.Key("breakGlass");
-    w.StartObject();
-    kv(w, "reason", break_glass_reason_name(in.break_glass->reason));
-    kv(w, "grantedAt", format_instant(in.break_glass->granted_at));
-    kv(w, "expiresAt", format_instant(in.break_glass->expires_at));
+    write_break_glass(w, in);
     w.EndObject();
+    return {sb.GetString(), sb.GetSize()};
   }
-  w.EndObject();
-  return {sb.GetString(), sb.GetSize()};
+  // The resources already written (a kept answer's, tens of KB) are copied in whole: the
+  // writer's RawValue would copy them a byte at a time, and then once more into the string.
+  std::string out;
+  out.reserve(sb.GetSize() + in.resources_json.size() + 160);
+  out.append(sb.GetString(), sb.GetSize());
+  out.push_back(':');  // the writer puts a key's colon before its value, which it never sees
+  out.append(in.resources_json);
+  if (in.break_glass) {
+    rapidjson::StringBuffer tail;
+    Writer tw(tail);
+    tw.StartObject();
+    write_break_glass(tw, in);
+    tw.EndObject();
+    out.push_back(',');
+    out.append(tail.GetString() + 1, tail.GetSize() - 2);  // the member, without the braces
+  }
+  out.push_back('}');
+  return out;
 }
 
 }  // namespace gw::policy

@@ -424,8 +424,25 @@ Result<RecordPage> SqliteRecordStore::read_by_nhs_number(const NhsNumber& n,
 }
 
 Result<std::int64_t> SqliteRecordStore::generation(PersonId person) {
+  constexpr std::size_t kMaxRemembered = 65536;
   std::lock_guard lock(reader_mutex_);
-  return in_read_tx(reader_, [&] { return q_generation(reader_, person); });
+  // Read before the generation itself: a commit in between moves data_version past the value
+  // kept, so what is read now is never kept as current beyond that commit.
+  GW_STORE_ASSIGN(auto st, reader_.cached("PRAGMA data_version"));
+  GW_STORE_ASSIGN(bool row, st->step());
+  const std::int64_t version = row ? st->column_int64(0) : -1;
+  st->reset();
+  if (version != generations_at_ || generations_.size() >= kMaxRemembered) {
+    generations_.clear();
+    generations_at_ = version;
+  } else if (auto it = generations_.find(person.value); it != generations_.end()) {
+    return it->second;
+  }
+  GW_STORE_ASSIGN(auto g, in_read_tx(reader_, [&] { return q_generation(reader_, person); }));
+  if (version >= 0) {
+    generations_.emplace(person.value, g);
+  }
+  return g;
 }
 
 Result<std::optional<StoredRecord>> SqliteRecordStore::current(const ResourceKey& key) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "gateway/core/clock.hpp"
 #include "gateway/store/record_store.hpp"
@@ -77,6 +78,11 @@ private:
   SqliteRecordStoreOptions options_;
   SqliteMpiRepository::WriterGate writer_gate_;
   std::mutex reader_mutex_;
+  // generation(): the generations read since the file last changed, under reader_mutex_. SQLite's
+  // data_version moves whenever any other connection (this process's writers, a CLI verb,
+  // another process) commits to the file; while it has not, no generation can have changed.
+  std::int64_t generations_at_ = -1;  // the data_version they were read at
+  std::unordered_map<std::int64_t, std::int64_t> generations_;
 };
 
 }  // namespace gw::store::sqlite

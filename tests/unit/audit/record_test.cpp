@@ -139,6 +139,34 @@ TEST(AuditRecordTest, ValidateRefusesBadFieldsWithoutEchoingThem) {
   EXPECT_TRUE(validate_record(r));
 }
 
+// Text is checked eight bytes at a time where it is plain printable ASCII: a bad byte must be
+// found wherever it sits in a long field, and tabs and UTF-8 must still pass.
+TEST(AuditRecordTest, ValidateFindsABadByteAnywhereInALongField) {
+  const std::string plain = "Ward 7 (Riverside) - seen by the duty doctor, notes follow ~";
+  AuditRecord r = read_record(test_nhs(1));
+  for (std::size_t at = 0; at < plain.size(); ++at) {
+    for (const char bad : {'\x01', '\n', '\x1f', '\x7f', '\xff'}) {
+      r.detail = plain;
+      r.detail[at] = bad;
+      EXPECT_FALSE(validate_record(r)) << "byte " << static_cast<int>(bad) << " at " << at;
+    }
+    r.detail = plain;
+    r.detail[at] = '\t';
+    EXPECT_TRUE(validate_record(r)) << "tab at " << at;
+    r.detail = plain.substr(0, at) + "caf\xc3\xa9" + plain.substr(at);
+    EXPECT_TRUE(validate_record(r)) << "UTF-8 at " << at;
+  }
+  r = read_record(test_nhs(1));
+  const std::string digest = r.disclosed[0].sha256_hex;
+  for (std::size_t at = 0; at < digest.size(); ++at) {
+    for (const char bad : {'A', 'g', 'F', '/', ':', '`'}) {
+      r.disclosed[0].sha256_hex = digest;
+      r.disclosed[0].sha256_hex[at] = bad;
+      EXPECT_FALSE(validate_record(r)) << bad << " at " << at;
+    }
+  }
+}
+
 TEST(AuditRecordTest, TimesFormatAndParse) {
   const auto us = test::ok(parse_time_utc("2026-11-26T13:20:00.123456Z"));
   EXPECT_EQ(format_time_utc(us), "2026-11-26T13:20:00.123456Z");
