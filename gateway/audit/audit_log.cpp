@@ -132,7 +132,7 @@ void AuditLog::append(AuditRecord r, Done done) {
   }
   Pending p;
   p.body = canonical_body(r);
-  p.disclosed_json = encode_disclosed(r.disclosed);
+  p.disclosed_json = disclosed_json(r);
   p.withheld_json = encode_withheld(r.withheld);
   p.done = std::move(done);
   {

@@ -106,6 +106,15 @@ void put_text(std::string& out, std::string_view s) {
   out.append(s);
 }
 
+void put_disclosed(std::string& out, const std::vector<DisclosedItem>& items) {
+  put_u32(out, static_cast<std::uint32_t>(items.size()));
+  for (const auto& d : items) {
+    put_text(out, d.resource_type);
+    put_text(out, d.resource_id);
+    put_text(out, d.sha256_hex);
+  }
+}
+
 /**
  * plain_ascii8: the 8 bytes at `p` are all printable ASCII (0x20-0x7E), tested together; a word
  * with anything else (a tab, a control, UTF-8) is checked byte by byte.
@@ -373,6 +382,12 @@ std::optional<BodyColumns> body_columns(std::string_view body) {
   return c;
 }
 
+std::string canonical_disclosed(const std::vector<DisclosedItem>& items) {
+  std::string out;
+  put_disclosed(out, items);
+  return out;
+}
+
 std::string canonical_body(const AuditRecord& r) {
   std::string out;
   out.reserve(512);
@@ -388,11 +403,10 @@ std::string canonical_body(const AuditRecord& r) {
   put_text(out, r.client_system);
   put_text(out, r.purpose_of_use);
   put_text(out, r.nhs_number);
-  put_u32(out, static_cast<std::uint32_t>(r.disclosed.size()));
-  for (const auto& d : r.disclosed) {
-    put_text(out, d.resource_type);
-    put_text(out, d.resource_id);
-    put_text(out, d.sha256_hex);
+  if (r.prepared_disclosed) {
+    out.append(r.prepared_disclosed->canonical);
+  } else {
+    put_disclosed(out, r.disclosed);
   }
   put_u32(out, static_cast<std::uint32_t>(r.withheld.size()));
   for (const auto& w : r.withheld) {
@@ -410,6 +424,25 @@ std::string canonical_body(const AuditRecord& r) {
   put_text(out, r.detail);
   put_u64(out, r.related_seq);
   return out;
+}
+
+Result<void> validate_disclosed(const std::vector<DisclosedItem>& items) {
+  if (items.size() > kMaxDisclosed) {
+    return make_error(Errc::kBadRequest, "audit: more than 1000 disclosed items");
+  }
+  for (const auto& d : items) {
+    if (auto c = check_field("disclosed.resource_type", d.resource_type); !c) {
+      return c;
+    }
+    if (auto c = check_field("disclosed.resource_id", d.resource_id); !c) {
+      return c;
+    }
+    if (!is_hex64(d.sha256_hex)) {
+      return make_error(Errc::kBadRequest,
+                        "audit: disclosed.sha256 must be 64 lower-case hex digits");
+    }
+  }
+  return {};
 }
 
 Result<void> validate_record(const AuditRecord& r) {
@@ -444,20 +477,11 @@ Result<void> validate_record(const AuditRecord& r) {
       return c;
     }
   }
-  if (r.disclosed.size() > kMaxDisclosed) {
-    return make_error(Errc::kBadRequest, "audit: more than 1000 disclosed items");
+  if (r.prepared_disclosed && !r.disclosed.empty()) {
+    return make_error(Errc::kBadRequest, "audit: a record holds two disclosed lists");
   }
-  for (const auto& d : r.disclosed) {
-    if (auto c = check_field("disclosed.resource_type", d.resource_type); !c) {
-      return c;
-    }
-    if (auto c = check_field("disclosed.resource_id", d.resource_id); !c) {
-      return c;
-    }
-    if (!is_hex64(d.sha256_hex)) {
-      return make_error(Errc::kBadRequest,
-                        "audit: disclosed.sha256 must be 64 lower-case hex digits");
-    }
+  if (auto c = validate_disclosed(r.disclosed); !c) {  // a prepared list was checked once
+    return c;
   }
   if (r.withheld.size() > kMaxWithheld) {
     return make_error(Errc::kBadRequest, "audit: more than 64 withheld categories");

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,6 +68,18 @@ struct DisclosedItem {
 };
 
 /**
+ * PreparedDisclosures: a disclosed list checked and encoded once, for records that repeat it
+ * (the shared record's kept answers: the same hundred items on every read). A record holding one
+ * is checked and encoded as if its `disclosed` were `items`, without doing either again. Made by
+ * prepare_disclosures (gateway/audit/sqlite/audit_store.hpp); immutable, shared.
+ */
+struct PreparedDisclosures {
+  std::vector<DisclosedItem> items;
+  std::string canonical;  // the list's part of canonical_body (count, then each item)
+  std::string json;       // the list as the store keeps it (encode_disclosed)
+};
+
+/**
  * AuditRecord: one audit event. Strings are empty when not applicable. seq and recorded_us are
  * assigned by the writer (AuditLog): a caller leaves seq 0, and recorded_us 0 to take the time
  * the append was accepted. Carries the NHS number (IG needs it) but never clinical content:
@@ -87,6 +100,8 @@ struct AuditRecord {
   std::string purpose_of_use;  // v3-ActReason code, e.g. TREAT, ETREAT, HOPERAT
   std::string nhs_number;      // the patient, ten digits
   std::vector<DisclosedItem> disclosed;
+  /** prepared_disclosed: when set, the disclosed list is this one (and `disclosed` is empty). */
+  std::shared_ptr<const PreparedDisclosures> prepared_disclosed;
   std::vector<std::string> withheld;  // categories withheld, e.g. "sexual-health"
   std::string dsa_id;
   std::string dsa_version;
@@ -160,6 +175,12 @@ inline constexpr std::uint8_t kCanonicalVersion = 1;
  * canonical_bytes(r) == with_seq(r.seq, canonical_body(r)).
  */
 [[nodiscard]] std::string canonical_body(const AuditRecord& r);
+
+/** canonical_disclosed: a disclosed list's part of canonical_body. */
+[[nodiscard]] std::string canonical_disclosed(const std::vector<DisclosedItem>& items);
+
+/** validate_disclosed: validate_record's checks of a disclosed list. */
+[[nodiscard]] Result<void> validate_disclosed(const std::vector<DisclosedItem>& items);
 /** with_seq: the version byte and 8-byte big-endian `seq`, then `body`. */
 [[nodiscard]] std::string with_seq(std::uint64_t seq, std::string_view body);
 

@@ -136,8 +136,9 @@ void InputRecorder::record(std::span<const RecordedInput> inputs) {
   }
   const std::size_t n = std::min(inputs.size(), options_.max_lines_per_request);
   dropped_ += inputs.size() - n;
-  std::string buffer;
-  for (std::size_t i = 0; i < n; ++i) {
+  std::string buffer = recorded_input_json(inputs[0]);  // one line (the usual case): no copy
+  buffer.push_back('\n');
+  for (std::size_t i = 1; i < n; ++i) {
     buffer.append(recorded_input_json(inputs[i])).push_back('\n');
   }
   std::lock_guard lock(mu_);

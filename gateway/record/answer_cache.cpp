@@ -104,8 +104,15 @@ std::string splice_bundle(std::string_view tail, std::string_view id, std::strin
 
 std::size_t answer_bytes(const std::string& key, const CachedAnswer& a) {
   std::size_t n = 256 + string_bytes(key) + string_bytes(a.tail);
-  for (const auto& d : a.audit.disclosed) {
-    n += string_bytes(d.resource_type) + string_bytes(d.resource_id) + string_bytes(d.sha256_hex);
+  const auto items = [&n](const std::vector<audit::DisclosedItem>& list) {
+    for (const auto& d : list) {
+      n += string_bytes(d.resource_type) + string_bytes(d.resource_id) + string_bytes(d.sha256_hex);
+    }
+  };
+  items(a.audit.disclosed);
+  if (const auto& p = a.audit.prepared_disclosed) {
+    items(p->items);
+    n += string_bytes(p->canonical) + string_bytes(p->json);
   }
   for (const auto& w : a.audit.withheld) {
     n += string_bytes(w);

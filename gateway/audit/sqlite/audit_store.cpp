@@ -234,6 +234,22 @@ Result<std::optional<Checkpoint>> one_checkpoint(Database& db, std::string_view 
 
 std::span<const Migration> audit_migrations() { return kMigrations; }
 
+std::string disclosed_json(const AuditRecord& r) {
+  return r.prepared_disclosed ? r.prepared_disclosed->json : encode_disclosed(r.disclosed);
+}
+
+Result<std::shared_ptr<const PreparedDisclosures>> prepare_disclosures(
+    std::vector<DisclosedItem> items) {
+  if (auto v = validate_disclosed(items); !v) {
+    return v.error();
+  }
+  auto p = std::make_shared<PreparedDisclosures>();
+  p->canonical = canonical_disclosed(items);
+  p->json = encode_disclosed(items);
+  p->items = std::move(items);
+  return std::shared_ptr<const PreparedDisclosures>(std::move(p));
+}
+
 std::string encode_disclosed(const std::vector<DisclosedItem>& items) {
   if (items.empty()) {
     return "[]";
@@ -304,7 +320,7 @@ Result<ChainHead> AuditStore::head() {
 }
 
 Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash) {
-  return insert(r, hash, encode_disclosed(r.disclosed), encode_withheld(r.withheld));
+  return insert(r, hash, disclosed_json(r), encode_withheld(r.withheld));
 }
 
 Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash,

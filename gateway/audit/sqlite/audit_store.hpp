@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +29,16 @@ namespace gw::audit {
 
 /** encode_disclosed / encode_withheld: the stored JSON of the list columns. */
 [[nodiscard]] std::string encode_disclosed(const std::vector<DisclosedItem>& items);
+/** disclosed_json: the stored JSON of a record's disclosed list (prepared or not). */
+[[nodiscard]] std::string disclosed_json(const AuditRecord& r);
+
+/**
+ * prepare_disclosures: `items` checked (as validate_record checks them) and encoded once, for
+ * records that repeat the same list (AuditRecord::prepared_disclosed).
+ * @return kBadRequest naming the field (never its value).
+ */
+[[nodiscard]] Result<std::shared_ptr<const PreparedDisclosures>> prepare_disclosures(
+    std::vector<DisclosedItem> items);
 [[nodiscard]] std::string encode_withheld(const std::vector<std::string>& items);
 
 /** ChainHead: the last record's seq and hash (0 and the genesis hash for an empty log). */

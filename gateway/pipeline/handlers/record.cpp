@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/audit/sqlite/audit_store.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/fhir/datetime.hpp"
 #include "gateway/fhir/json.hpp"
@@ -508,6 +509,7 @@ void record_inputs(const RecordServices& s, const RequestContext& ctx, const Acc
 /** copy_disclosures: the audit fields fill_audit sets, from a cached answer's record. */
 void copy_disclosures(audit::AuditRecord& r, const audit::AuditRecord& from) {
   r.disclosed = from.disclosed;
+  r.prepared_disclosed = from.prepared_disclosed;
   r.withheld = from.withheld;
   r.dsa_id = from.dsa_id;
   r.dsa_version = from.dsa_version;
@@ -644,8 +646,14 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
     answer->tail = record::split_bundle(assembled->json, o.id, o.timestamp);
     if (!answer->tail.empty()) {
       copy_disclosures(answer->audit, audit_record);
-      answer->resources_json = policy::recorded_resources_json(resources);
-      s.cache->put_answer(std::move(key), std::move(answer), pin_of(ctx, s));
+      // The list a kept answer discloses, checked and encoded for its audit records once.
+      auto prepared = audit::prepare_disclosures(std::move(answer->audit.disclosed));
+      answer->audit.disclosed.clear();
+      if (prepared) {
+        answer->audit.prepared_disclosed = std::move(*prepared);
+        answer->resources_json = policy::recorded_resources_json(resources);
+        s.cache->put_answer(std::move(key), std::move(answer), pin_of(ctx, s));
+      }
     }
   }
   return set_fhir_body(res, std::move(assembled->json), *fmt);

@@ -526,6 +526,7 @@ private:
       if (!records.empty()) {
         r = records.front();  // keep the patient a failed request was about
         r.disclosed.clear();
+        r.prepared_disclosed.reset();
       }
       records.assign(1, std::move(r));
     }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "gateway/audit/chain.hpp"
+#include "gateway/audit/sqlite/audit_store.hpp"
+#include "gateway/audit/sqlite/audit_store.hpp"
 #include "tests/unit/audit/audit_test_support.hpp"
 
 namespace gw::audit {
@@ -165,6 +167,25 @@ TEST(AuditRecordTest, ValidateFindsABadByteAnywhereInALongField) {
       EXPECT_FALSE(validate_record(r)) << bad << " at " << at;
     }
   }
+}
+
+// A kept shared-record answer's audit records carry its disclosed list prepared once: checked
+// and encoded as the plain list would be, so the chain and the stored columns are the same.
+TEST(AuditRecordTest, APreparedDisclosedListIsRecordedExactlyAsThePlainOne) {
+  const AuditRecord plain = read_record(test_nhs(1));
+  ASSERT_FALSE(plain.disclosed.empty());
+  AuditRecord prepared = plain;
+  prepared.prepared_disclosed = test::ok(prepare_disclosures(prepared.disclosed));
+  prepared.disclosed.clear();
+  EXPECT_TRUE(validate_record(prepared));
+  EXPECT_EQ(canonical_body(prepared), canonical_body(plain));
+  EXPECT_EQ(disclosed_json(prepared), disclosed_json(plain));
+  AuditRecord both = prepared;  // two lists: which one was disclosed?
+  both.disclosed = plain.disclosed;
+  EXPECT_FALSE(validate_record(both));
+  auto bad = plain.disclosed;
+  bad[0].sha256_hex = "not-a-digest";
+  EXPECT_FALSE(prepare_disclosures(bad));
 }
 
 TEST(AuditRecordTest, TimesFormatAndParse) {

@@ -79,6 +79,12 @@ TEST(RecordedInput, BadFieldsAreNamed) {
 TEST(RecordedInput, InstantsAreUtcSeconds) {
   EXPECT_EQ(parse_instant("2026-06-01T12:00:00Z"), kNow);
   EXPECT_EQ(format_instant(kNow + std::chrono::seconds{61}), "2026-06-01T12:01:01Z");
+  for (const char* t : {"2028-02-29T23:59:59Z", "2026-12-31T00:00:00Z", "1999-01-09T09:09:09Z",
+                        "2100-10-10T10:10:10Z"}) {
+    const auto at = parse_instant(t);
+    ASSERT_TRUE(at.has_value()) << t;
+    EXPECT_EQ(format_instant(*at), t);
+  }
   EXPECT_FALSE(parse_instant("2026-02-30T12:00:00Z").has_value());
   EXPECT_FALSE(parse_instant("2026-06-01T24:00:00Z").has_value());
   EXPECT_FALSE(parse_instant("2026-06-01T12:00:00+01:00").has_value());
