@@ -4,7 +4,6 @@
 
 #include "gateway/audit/chain.hpp"
 #include "gateway/audit/sqlite/audit_store.hpp"
-#include "gateway/audit/sqlite/audit_store.hpp"
 #include "tests/unit/audit/audit_test_support.hpp"
 
 namespace gw::audit {
