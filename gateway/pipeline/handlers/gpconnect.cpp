@@ -21,28 +21,21 @@ struct Target {
 };
 
 Result<Target> find_target(identity::MpiService& mpi, std::string_view id) {
-  auto ref = identity::parse_patient_id(id);
-  if (!ref) {
-    return make_error(Errc::kBadRequest,
-                      "the patient id is not a valid NHS number (10 digits with a Modulus 11 "
-                      "check digit) or caregw patient id");
-  }
-  auto found =
-      ref->nhs_number ? mpi.find_by_nhs_number(*ref->nhs_number) : mpi.person(*ref->person);
+  auto found = lookup_patient(mpi, id);
   if (!found) {
     return found.error();
   }
-  if (ref->nhs_number) {
-    return Target{*ref->nhs_number, std::move(*found)};
+  if (found->ref.nhs_number) {
+    return Target{*found->ref.nhs_number, std::move(found->person)};
   }
-  if (!found->has_value()) {
+  if (!found->person) {
     return make_error(Errc::kNotFound, "no patient with that id is known to this gateway");
   }
-  if (!(*found)->person.nhs_number) {
+  if (!found->person->person.nhs_number) {
     return make_error(Errc::kUnprocessable,
                       "this patient has no NHS number, which a GP Connect query needs");
   }
-  return Target{*(*found)->person.nhs_number, std::move(*found)};
+  return Target{*found->person->person.nhs_number, std::move(found->person)};
 }
 
 /** practice_of: ?practice=<ODS>, else the registered practice the record shows. */

@@ -9,6 +9,7 @@
 #include "gateway/fhir/format.hpp"
 #include "gateway/http/message.hpp"
 #include "gateway/identity/mpi_service.hpp"
+#include "gateway/identity/patient_resource.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/pipeline/request_context.hpp"
 #include "gateway/policy/break_glass.hpp"
@@ -339,5 +340,17 @@ struct RecordServices {
 [[nodiscard]] Result<void> admin_discard(const http::Request& req, RequestContext& ctx,
                                          http::Response& res, store::MessageStore& messages,
                                          const std::string& actor);
+
+/** PatientLookup: a Patient logical id as given, and the person the MPI holds for it (if any). */
+struct PatientLookup {
+  identity::PatientRef ref;
+  std::optional<store::PersonView> person;
+};
+
+/**
+ * lookup_patient: a Patient logical id (NHS number or mpi-<n>) through the MPI, to the surviving
+ * person. kBadRequest (naming no value) for an id that is neither; a store error as it came.
+ */
+[[nodiscard]] Result<PatientLookup> lookup_patient(identity::MpiService& mpi, std::string_view id);
 
 }  // namespace gw::pipeline

@@ -24,6 +24,22 @@
 #include "gateway/record/facts.hpp"
 
 namespace gw::pipeline {
+
+Result<PatientLookup> lookup_patient(identity::MpiService& mpi, std::string_view id) {
+  auto ref = identity::parse_patient_id(id);
+  if (!ref) {
+    return make_error(Errc::kBadRequest,
+                      "the patient id is not a valid NHS number (10 digits with a Modulus 11 "
+                      "check digit) or caregw patient id");
+  }
+  auto found =
+      ref->nhs_number ? mpi.find_by_nhs_number(*ref->nhs_number) : mpi.person(*ref->person);
+  if (!found) {
+    return found.error();
+  }
+  return PatientLookup{*ref, std::move(*found)};
+}
+
 namespace {
 
 constexpr std::size_t kDefaultCount = 100;
@@ -117,21 +133,14 @@ Result<Params> parse_params(const http::Request& req, bool search) {
 
 /** find_patient: a Patient logical id (NHS number or mpi-<n>) to the surviving person. */
 Result<store::PersonView> find_patient(identity::MpiService& mpi, std::string_view id) {
-  auto ref = identity::parse_patient_id(id);
-  if (!ref) {
-    return make_error(Errc::kBadRequest,
-                      "the patient id is not a valid NHS number (10 digits with a Modulus 11 "
-                      "check digit) or caregw patient id");
-  }
-  auto found =
-      ref->nhs_number ? mpi.find_by_nhs_number(*ref->nhs_number) : mpi.person(*ref->person);
+  auto found = lookup_patient(mpi, id);
   if (!found) {
     return found.error();
   }
-  if (!found->has_value()) {
+  if (!found->person) {
     return make_error(Errc::kNotFound, "no patient with that id is known to this gateway");
   }
-  return std::move(**found);
+  return std::move(*found->person);
 }
 
 /** patient_id_of_param: the Patient id in a search's patient parameter (NHS number, token or

@@ -5,34 +5,13 @@
 #include <gtest/gtest.h>
 
 #include "gateway/config/loader.hpp"
+#include "tests/unit/gateway/config/config_test_support.hpp"
 
 namespace gw::config {
 namespace {
 
-constexpr std::string_view kMinimal =
-    "data_dir: /srv/caregw\n"      // 1
-    "tls:\n"                       // 2
-    "  certificate: server.crt\n"  // 3
-    "  private_key: server.key\n"  // 4
-    "  client_ca: ca.crt\n"        // 5
-    "listeners:\n"                 // 6
-    "  - name: provider\n"         // 7
-    "    port: 8443\n";            // 8
-
-LoadResult load(std::string_view rest) {
-  LoadOptions o;
-  o.check_files = false;
-  return load_text(std::string(kMinimal) + std::string(rest), "test.yaml", "/etc/caregw", o);
-}
-
-bool has_error(const LoadResult& r, int line, std::string_view part) {
-  for (const auto& d : r.errors) {
-    if (d.line == line && d.message.find(part) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
+using test::has_error;
+using test::load;
 
 TEST(AuditConfigTest, DefaultsWithoutASection) {
   auto r = load("");
