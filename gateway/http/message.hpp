@@ -2,6 +2,8 @@
 // handlers, tests) works without Beast.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,6 +53,27 @@ struct Response {
   unsigned status = 200;
   Headers headers;
   std::string body;
+  /**
+   * body_tail: when set, the rest of the body after `body`, shared rather than copied (e.g. a
+   * kept answer's unchanging part, which every request that gets it would otherwise copy).
+   * The server writes `body` then `*body_tail`; Content-Length counts both.
+   */
+  std::shared_ptr<const std::string> body_tail;
+
+  /** body_size: the bytes of the whole body (`body` and `body_tail`). */
+  [[nodiscard]] std::size_t body_size() const {
+    return body.size() + (body_tail ? body_tail->size() : 0);
+  }
+  /** whole_body: the body as one string (a copy when there is a tail). */
+  [[nodiscard]] std::string whole_body() const {
+    std::string out;
+    out.reserve(body_size());
+    out.append(body);
+    if (body_tail) {
+      out.append(*body_tail);
+    }
+    return out;
+  }
 };
 
 /** query_param: the percent-decoded value of the first `name=` in a query string, if present. */

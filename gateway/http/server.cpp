@@ -123,7 +123,7 @@ std::string response_head(const Response& res, bool keep_alive) {
   if (!keep_alive) {
     h.append("Connection: close\r\n");
   }
-  h.append("Content-Length: ").append(std::to_string(res.body.size())).append("\r\n\r\n");
+  h.append("Content-Length: ").append(std::to_string(res.body_size())).append("\r\n\r\n");
   return h;
 }
 
@@ -461,9 +461,10 @@ private:
   net::awaitable<bool> reply(TlsStream& stream, const BoundListener& l, const Request& req,
                              Response&& res, bool keep_alive, std::chrono::milliseconds timeout) {
     const std::string head = response_head(res, keep_alive);
-    const std::array<net::const_buffer, 2> out{net::buffer(head), req.method == Method::kHead
-                                                                      ? net::const_buffer()
-                                                                      : net::buffer(res.body)};
+    const bool head_only = req.method == Method::kHead;
+    const std::array<net::const_buffer, 3> out{
+        net::buffer(head), head_only ? net::const_buffer() : net::buffer(res.body),
+        head_only || !res.body_tail ? net::const_buffer() : net::buffer(*res.body_tail)};
     stream.expires_after(timeout);
     const boost::system::error_code ec = co_await write_all(stream, out);
     if (ec == beast::error::timeout) {

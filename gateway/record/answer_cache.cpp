@@ -31,14 +31,6 @@ std::string json_string(std::string_view s) {
 }
 
 /** head: the Bundle's opening up to and including its timestamp (bundle.cpp, bundle_shell). */
-std::string head(std::string_view id, std::string_view timestamp) {
-  std::string h = R"({"resourceType":"Bundle","id":)";
-  h.append(json_string(id));
-  h.append(R"(,"type":"searchset","timestamp":)");
-  h.append(json_string(timestamp));
-  return h;
-}
-
 std::size_t string_bytes(const std::string& s) { return sizeof(std::string) + s.capacity(); }
 
 }  // namespace
@@ -88,15 +80,23 @@ std::string context_key(std::int64_t person, std::int64_t generation, const void
 }
 
 std::string split_bundle(std::string_view json, std::string_view id, std::string_view timestamp) {
-  const std::string h = head(id, timestamp);
+  const std::string h = bundle_head(id, timestamp);
   if (!json.starts_with(h)) {
     return {};
   }
   return std::string(json.substr(h.size()));
 }
 
+std::string bundle_head(std::string_view id, std::string_view timestamp) {
+  std::string h = R"({"resourceType":"Bundle","id":)";
+  h.append(json_string(id));
+  h.append(R"(,"type":"searchset","timestamp":)");
+  h.append(json_string(timestamp));
+  return h;
+}
+
 std::string splice_bundle(std::string_view tail, std::string_view id, std::string_view timestamp) {
-  std::string out = head(id, timestamp);
+  std::string out = bundle_head(id, timestamp);
   out.reserve(out.size() + tail.size());
   out.append(tail);
   return out;

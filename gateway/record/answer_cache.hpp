@@ -82,6 +82,12 @@ struct AnswerKey {
 [[nodiscard]] std::string split_bundle(std::string_view json, std::string_view id,
                                        std::string_view timestamp);
 
+/**
+ * bundle_head: the JSON a kept answer's tail follows: the Bundle's opening with this request's
+ * id and timestamp. bundle_head(id, ts) + tail is splice_bundle(tail, id, ts).
+ */
+[[nodiscard]] std::string bundle_head(std::string_view id, std::string_view timestamp);
+
 /** splice_bundle: a whole Bundle from a cached tail with this request's id and timestamp. */
 [[nodiscard]] std::string splice_bundle(std::string_view tail, std::string_view id,
                                         std::string_view timestamp);

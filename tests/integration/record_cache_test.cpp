@@ -103,6 +103,34 @@ TEST_F(RecordCacheTest, ASecondReadIsAnsweredFromTheCacheWithTheSameAnswerAndAud
   EXPECT_NE(xml.body.find("<Bundle"), std::string::npos);
 }
 
+TEST_F(RecordCacheTest, AKeptAnswerGoesOutWholeAsJsonAsXmlAndToHead) {
+  // A kept JSON answer is sent as this request's Bundle opening followed by the kept part,
+  // which is shared rather than copied: Content-Length must count both, HEAD must send neither.
+  const auto miss = everything("gp", kOlivia);
+  ASSERT_EQ(miss.status, 200U) << miss.body;
+  const auto hit = everything("gp", kOlivia);
+  ASSERT_EQ(hit.status, 200U) << hit.body;
+  EXPECT_EQ(cache_->stats().hits, 1U);
+  EXPECT_EQ(hit.header("Content-Length"), std::to_string(hit.body.size()));
+  EXPECT_EQ(hit.body.size(), miss.body.size());  // ids and timestamps are of fixed length
+  EXPECT_EQ(hit.body.rfind(R"({"resourceType":"Bundle","id":")", 0), 0U);
+  EXPECT_EQ(without_request_parts(miss.body), without_request_parts(hit.body));
+  const auto head = call("HEAD", "/fhir/Patient/" + std::string(kOlivia) + "/$everything");
+  EXPECT_EQ(head.status, 200U);
+  EXPECT_EQ(cache_->stats().hits, 2U);
+  EXPECT_EQ(head.header("Content-Length"), std::to_string(hit.body.size()));
+  EXPECT_TRUE(head.body.empty());
+  // XML: the second read is kept too, and written whole from it.
+  const auto xml_miss = everything("gp", kOlivia, "?_format=xml");
+  const auto xml_hit = everything("gp", kOlivia, "?_format=xml");
+  ASSERT_EQ(xml_hit.status, 200U) << xml_hit.body;
+  EXPECT_EQ(cache_->stats().hits, 3U);
+  EXPECT_EQ(xml_hit.header("Content-Length"), std::to_string(xml_hit.body.size()));
+  EXPECT_EQ(xml_hit.body.size(), xml_miss.body.size());
+  EXPECT_NE(xml_hit.body.find("<Bundle"), std::string::npos);
+  EXPECT_NE(xml_hit.body.find("</Bundle>"), std::string::npos);
+}
+
 TEST_F(RecordCacheTest, WritesToThePersonsRecordAreSeenByTheNextRead) {
   ASSERT_EQ(everything("gp", kEileen).status, 200U);
   ASSERT_EQ(everything("gp", kEileen).status, 200U);  // cached

@@ -555,6 +555,24 @@ std::string cache_key(const RequestContext& ctx, const RecordServices& s,
   return record::answer_key(k);
 }
 
+/**
+ * set_kept_body: a kept answer as this request's body. JSON is the Bundle's opening (this
+ * request's id and timestamp) followed by the kept tail, shared rather than copied; XML is
+ * written from the spliced JSON.
+ */
+Result<void> set_kept_body(http::Response& res, std::shared_ptr<const record::CachedAnswer> hit,
+                           const record::BundleOptions& o, fhir::Format fmt) {
+  if (fmt != fhir::Format::kJson) {
+    return set_fhir_body(res, record::splice_bundle(hit->tail, o.id, o.timestamp), fmt);
+  }
+  auto head = set_fhir_body(res, record::bundle_head(o.id, o.timestamp), fmt);
+  if (head) {
+    const std::string* tail = &hit->tail;
+    res.body_tail = std::shared_ptr<const std::string>(std::move(hit), tail);
+  }
+  return head;
+}
+
 /** serve_record: the common path of $everything and search by patient. */
 Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::Response& res,
                           const RecordServices& s, const Found& found, const Params& p,
@@ -601,7 +619,7 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
     if (auto hit = s.cache->find_answer(key)) {
       record_inputs(s, ctx, *access, {}, hit->resources_json);
       copy_disclosures(audit_record, hit->audit);
-      return set_fhir_body(res, record::splice_bundle(hit->tail, o.id, o.timestamp), *fmt);
+      return set_kept_body(res, std::move(hit), o, *fmt);
     }
   }
   auto page = read_page(s, person, p);

@@ -127,7 +127,7 @@ protected:
       std::rethrow_exception(failure);
     }
     EXPECT_TRUE(out.has_value()) << "the pipeline did not complete";
-    return out.value_or(http::Response{0, {}, {}});
+    return out.value_or(http::Response{0, {}, {}, {}});
   }
 
   [[nodiscard]] std::uint64_t refused(std::string_view listener, std::string_view reason) const {
