@@ -424,7 +424,7 @@ std::string resources_digest(std::string_view resources_array) {
   // Fetched once: OpenSSL 3 looks the algorithm up again on every call given EVP_sha256() (an
   // implicit fetch; OpenSSL 3 migration guide, "Fetching algorithms"). The fetched EVP_MD is
   // immutable and safe to share between threads.
-  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static const EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
   EVP_Digest(resources_array.data(), resources_array.size(), md.data(), &len,

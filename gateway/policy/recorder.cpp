@@ -243,8 +243,8 @@ template <class Set>
 std::size_t new_lists(const PendingLine* lines, std::size_t n, const Set& defined) {
   std::vector<std::array<char, 64>> seen;
   for (std::size_t i = 0; i < n; ++i) {
-    if (lines[i].list) {
-      const auto d = digest_of(*lines[i].list);
+    if (const auto& list = lines[i].list; list.has_value()) {
+      const auto d = digest_of(*list);
       if (!defined.contains(d) && std::find(seen.begin(), seen.end(), d) == seen.end()) {
         seen.push_back(d);
       }
@@ -310,9 +310,10 @@ void InputRecorder::record(std::span<const RecordedInput> inputs) {
 RecordedLines::RecordedLines(std::vector<std::string> lines) : lines_(std::move(lines)) {
   digests_.reserve(lines_.size());
   for (std::size_t i = 0; i < lines_.size(); ++i) {
-    digests_.push_back(definition_digest(lines_[i]));
-    if (digests_.back()) {
-      definitions_[*digests_.back()].push_back(i);
+    const auto digest = definition_digest(lines_[i]);
+    digests_.push_back(digest);
+    if (digest.has_value()) {
+      definitions_[*digest].push_back(i);
     }
   }
 }
