@@ -78,9 +78,10 @@ struct RecordedInput {
   std::vector<RecordedResource> resources;
   TimePoint at{};
   std::optional<BreakGlassGrant> break_glass;
-  /** resources_json: when set, `resources` already written as recorded_resources_json()
-   * (policy/recorded_input.hpp) and recorded as is; `resources` is then not read. */
-  std::string resources_json;
+  /** prepared_resources: when set, `resources` already written as prepare_recorded_resources()
+   * writes them (policy/recorded_input.hpp: the list's definition line, with its digest), for a
+   * list recorded again and again (a kept answer's); `resources` is then not read. */
+  std::string prepared_resources;
 };
 
 /** DryRunChange: one recorded request whose outcome differs under the proposed agreements. */

@@ -61,7 +61,10 @@ struct InputsRead {
   std::size_t earlier = 0;
 };
 
-/** read_inputs_file: --inputs, every line (a bad line is an error naming file and line). */
+/**
+ * read_inputs_file: --inputs, every line (a bad line is an error naming file and line). A file
+ * `caregw serve` recorded reads too: its definition lines give the lists its references name.
+ */
 std::optional<InputsRead> read_inputs_file(const std::string& file,
                                            const std::optional<TimePoint>& since,
                                            std::ostream& err) {
@@ -70,17 +73,28 @@ std::optional<InputsRead> read_inputs_file(const std::string& file,
     err << file << ": cannot read the recorded inputs\n";
     return std::nullopt;
   }
-  InputsRead out;
+  std::vector<std::string> lines;
+  std::vector<int> numbers;  // each kept line's number in the file
   std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") != std::string::npos) {
+      lines.push_back(std::move(line));
+      numbers.push_back(n);
+    }
+  }
+  RecordedLines recorded(std::move(lines));
+  InputsRead out;
+  for (std::size_t i = 0; i < recorded.size(); ++i) {
+    if (recorded.is_definition(i)) {
+      if (auto d = recorded.check_definition(i); !d) {
+        err << file << ":" << numbers[i] << ": " << d.error().detail << '\n';
+        return std::nullopt;
+      }
       continue;
     }
-    auto r = parse_recorded_input(line);
+    auto r = recorded.input(i);
     if (!r) {
-      err << file << ":" << n << ": " << r.error().detail << '\n';
+      err << file << ":" << numbers[i] << ": " << r.error().detail << '\n';
       return std::nullopt;
     }
     if (since && r->at < *since) {

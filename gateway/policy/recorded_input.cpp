@@ -1,8 +1,11 @@
 // RecordedInput to and from JSON.
 #include "gateway/policy/recorded_input.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+
+#include <openssl/evp.h>
 
 #include "gateway/fhir/json.hpp"
 #include "gateway/policy/json_writer.hpp"
@@ -13,6 +16,11 @@ namespace {
 
 using rapidjson::Value;
 using Writer = JsonWriter;
+
+constexpr std::size_t kDigestLength = 64;  // SHA-256, lower-case hex
+constexpr std::string_view kDefinitionHead = R"({"resourcesDef":")";
+constexpr std::string_view kDefinitionMiddle = R"(","resources":)";
+constexpr char kHexDigits[] = "0123456789abcdef";
 
 constexpr std::array<std::string_view, 5> kEpisodeKinds = {
     "admission", "attendance", "mental-health-episode", "social-care-case", "ambulance-incident"};
@@ -120,6 +128,57 @@ Result<RecordedResource> resource(const Value& r) {
   return out;
 }
 
+Result<std::vector<RecordedResource>> resource_array(const Value& rs) {
+  std::vector<RecordedResource> out;
+  if (!rs.IsArray()) {
+    return bad("resources");
+  }
+  out.reserve(rs.Size());
+  for (const auto& r : rs.GetArray()) {
+    auto res = resource(r);
+    if (!res) {
+      return res.error();
+    }
+    out.push_back(std::move(*res));
+  }
+  return out;
+}
+
+bool is_digest(std::string_view s) {
+  return s.size() == kDigestLength && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+/**
+ * resources_of: an input's resources, inline or (in a recorded file) by reference to a list
+ * defined before it; never both, so a line cannot say two things.
+ */
+Result<std::vector<RecordedResource>> resources_of(const Value& doc,
+                                                   const ResourceListLookup& lookup) {
+  const Value* rs = find(doc, "resources");
+  const Value* ref = find(doc, "resourcesRef");
+  if (rs != nullptr && ref != nullptr) {
+    return make_error(Errc::kBadRequest,
+                      "recorded input: both 'resources' and 'resourcesRef'; a line has one");
+  }
+  if (ref == nullptr) {
+    return rs == nullptr ? Result<std::vector<RecordedResource>>(bad("resources"))
+                         : resource_array(*rs);
+  }
+  if (!ref->IsString() || !is_digest({ref->GetString(), ref->GetStringLength()})) {
+    return bad("resourcesRef");
+  }
+  const std::vector<RecordedResource>* list =
+      lookup ? lookup({ref->GetString(), ref->GetStringLength()}) : nullptr;
+  if (list == nullptr) {
+    return make_error(Errc::kBadRequest,
+                      "recorded input: 'resourcesRef' names no resource list defined before it in "
+                      "the same recorded file (its definition is missing, damaged or altered)");
+  }
+  return *list;
+}
+
 }  // namespace
 
 std::optional<TimePoint> parse_instant(std::string_view s) {
@@ -170,7 +229,8 @@ std::string format_instant(TimePoint t) {
   return out;
 }
 
-Result<RecordedInput> parse_recorded_input(std::string_view json) {
+Result<RecordedInput> parse_recorded_input(std::string_view json,
+                                           const ResourceListLookup& lookup) {
   fhir::ParseLimits limits;
   limits.max_bytes = std::size_t{4} * 1024 * 1024;
   limits.max_depth = 16;
@@ -209,17 +269,11 @@ Result<RecordedInput> parse_recorded_input(std::string_view json) {
       in.patient.episodes.push_back(std::move(*ep));
     }
   }
-  const Value* rs = find(*doc, "resources");
-  if (rs == nullptr || !rs->IsArray()) {
-    return bad("resources");
+  auto resources = resources_of(*doc, lookup);
+  if (!resources) {
+    return resources.error();
   }
-  for (const auto& r : rs->GetArray()) {
-    auto res = resource(r);
-    if (!res) {
-      return res.error();
-    }
-    in.resources.push_back(std::move(*res));
-  }
+  in.resources = std::move(*resources);
   if (const Value* bg = find(*doc, "breakGlass"); bg != nullptr) {
     BreakGlassGrant g;
     std::string reason;
@@ -286,7 +340,7 @@ void write_break_glass(Writer& w, const RecordedInput& in) {
 
 }  // namespace
 
-std::string recorded_input_json(const RecordedInput& in) {
+RecordedInputFrame recorded_input_frame(const RecordedInput& in) {
   rapidjson::StringBuffer sb;
   Writer w(sb);
   w.StartObject();
@@ -325,30 +379,133 @@ std::string recorded_input_json(const RecordedInput& in) {
   }
   w.EndArray();
   w.EndObject();
-  w.Key("resources");
-  if (in.resources_json.empty()) {
-    write_resources(w, in.resources);
-    write_break_glass(w, in);
-    w.EndObject();
-    return {sb.GetString(), sb.GetSize()};
-  }
-  // The resources already written (a kept answer's, tens of KB) are copied in whole: the
-  // writer's RawValue would copy them a byte at a time, and then once more into the string.
-  std::string out;
-  out.reserve(sb.GetSize() + in.resources_json.size() + 160);
-  out.append(sb.GetString(), sb.GetSize());
-  out.push_back(':');  // the writer puts a key's colon before its value, which it never sees
-  out.append(in.resources_json);
+  RecordedInputFrame frame;
+  frame.head.assign(sb.GetString(), sb.GetSize());
   if (in.break_glass) {
     rapidjson::StringBuffer tail;
     Writer tw(tail);
     tw.StartObject();
     write_break_glass(tw, in);
     tw.EndObject();
-    out.push_back(',');
-    out.append(tail.GetString() + 1, tail.GetSize() - 2);  // the member, without the braces
+    frame.tail.push_back(',');
+    frame.tail.append(tail.GetString() + 1, tail.GetSize() - 2);  // the member, without braces
   }
+  frame.tail.push_back('}');
+  return frame;
+}
+
+void append_with_resources(std::string& out, const RecordedInputFrame& frame,
+                           std::string_view resources_array) {
+  out.reserve(out.size() + frame.head.size() + resources_array.size() + frame.tail.size() + 16);
+  out.append(frame.head).append(R"(,"resources":)").append(resources_array).append(frame.tail);
+}
+
+void append_with_reference(std::string& out, const RecordedInputFrame& frame,
+                           std::string_view digest) {
+  out.reserve(out.size() + frame.head.size() + digest.size() + frame.tail.size() + 20);
+  out.append(frame.head).append(R"(,"resourcesRef":")").append(digest).push_back('"');
+  out.append(frame.tail);
+}
+
+std::string recorded_input_json(const RecordedInput& in) {
+  const RecordedInputFrame frame = recorded_input_frame(in);
+  std::string out;
+  if (in.prepared_resources.empty()) {
+    append_with_resources(out, frame, recorded_resources_json(in.resources));
+  } else if (const auto prepared = view_prepared_resources(in.prepared_resources)) {
+    append_with_resources(out, frame, prepared->array);
+  } else {
+    append_with_resources(out, frame, in.prepared_resources);  // a bare array, as given
+  }
+  return out;
+}
+
+std::string resources_digest(std::string_view resources_array) {
+  // Fetched once: OpenSSL 3 looks the algorithm up again on every call given EVP_sha256() (an
+  // implicit fetch; OpenSSL 3 migration guide, "Fetching algorithms"). The fetched EVP_MD is
+  // immutable and safe to share between threads.
+  static const EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  EVP_Digest(resources_array.data(), resources_array.size(), md.data(), &len,
+             kSha256 != nullptr ? kSha256 : EVP_sha256(), nullptr);
+  std::string hex;
+  hex.reserve(std::size_t{len} * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    hex.push_back(kHexDigits[md.at(i) >> 4U]);
+    hex.push_back(kHexDigits[md.at(i) & 0x0FU]);
+  }
+  return hex;
+}
+
+std::string definition_line(std::string_view digest, std::string_view resources_array) {
+  std::string out;
+  out.reserve(kDefinitionHead.size() + digest.size() + kDefinitionMiddle.size() +
+              resources_array.size() + 1);
+  out.append(kDefinitionHead).append(digest).append(kDefinitionMiddle).append(resources_array);
   out.push_back('}');
+  return out;
+}
+
+std::string prepare_recorded_resources(std::span<const RecordedResource> resources) {
+  const std::string array = recorded_resources_json(resources);
+  return definition_line(resources_digest(array), array);
+}
+
+std::optional<std::string_view> definition_digest(std::string_view line) {
+  if (!line.starts_with(kDefinitionHead)) {
+    return std::nullopt;
+  }
+  const std::string_view digest = line.substr(kDefinitionHead.size(), kDigestLength);
+  if (!is_digest(digest) || line.size() <= kDefinitionHead.size() + kDigestLength ||
+      line[kDefinitionHead.size() + kDigestLength] != '"') {
+    return std::nullopt;
+  }
+  return digest;
+}
+
+std::optional<PreparedResources> view_prepared_resources(std::string_view line) {
+  const auto digest = definition_digest(line);
+  const std::size_t array_at = kDefinitionHead.size() + kDigestLength + kDefinitionMiddle.size();
+  if (!digest || line.size() < array_at + 3 ||
+      line.substr(kDefinitionHead.size() + kDigestLength, kDefinitionMiddle.size()) !=
+          kDefinitionMiddle ||
+      line[array_at] != '[' || !line.ends_with("]}")) {
+    return std::nullopt;
+  }
+  return PreparedResources{*digest, line.substr(array_at, line.size() - array_at - 1), line};
+}
+
+Result<ResourcesDefinition> parse_resources_definition(std::string_view json) {
+  fhir::ParseLimits limits;
+  limits.max_bytes = std::size_t{4} * 1024 * 1024;
+  limits.max_depth = 16;
+  auto doc = fhir::parse_json(json, limits);
+  if (!doc || !doc->IsObject()) {
+    return make_error(Errc::kBadRequest, "recorded resource list: not a JSON object");
+  }
+  const Value* digest = find(*doc, "resourcesDef");
+  const Value* rs = find(*doc, "resources");
+  if (digest == nullptr || !digest->IsString() ||
+      !is_digest({digest->GetString(), digest->GetStringLength()}) || rs == nullptr ||
+      doc->MemberCount() != 2) {
+    return make_error(Errc::kBadRequest,
+                      "recorded resource list: a definition has exactly 'resourcesDef' (64 "
+                      "lower-case hex digits) and 'resources'");
+  }
+  auto resources = resource_array(*rs);
+  if (!resources) {
+    return resources.error();
+  }
+  ResourcesDefinition out{std::string(digest->GetString(), digest->GetStringLength()),
+                          std::move(*resources)};
+  // The digest is checked over the canonical JSON of what was read, so a definition whose
+  // content was altered (or damaged yet still JSON) is refused rather than replayed.
+  if (resources_digest(recorded_resources_json(out.resources)) != out.digest) {
+    return make_error(Errc::kBadRequest,
+                      "recorded resource list: its resources do not match its 'resourcesDef' "
+                      "digest (the definition was altered or damaged)");
+  }
   return out;
 }
 

@@ -3,6 +3,8 @@
 // keeps private.
 #include <algorithm>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -165,6 +167,65 @@ TEST(PolicyDryRun, WithoutInputsReadsWhatTheGatewayRecordedNewestFirst) {
   EXPECT_EQ(newest.exit_code, 0) << newest.err;
   EXPECT_NE(newest.err.find("1 recorded requests, 0 would change"), std::string::npos)
       << newest.err;
+}
+
+TEST(PolicyDryRun, ReadsFilesWhereAResourceListIsWrittenOnce) {
+  TempDir dir;
+  dir.write("dsa.yaml", kAgreement);
+  const auto config = dir.write("caregw.yaml", config_yaml() + "agreements: [dsa.yaml]\n");
+  std::string narrower = kAgreement;
+  narrower.replace(narrower.find("roles: [R8000, R0050]"), 21, "roles: [R8000]");
+  const auto proposed = dir.write("proposed.yaml", narrower);
+  // As `caregw serve` records a list it sees again and again (policy/recorder.hpp): defined once
+  // under the SHA-256 of its JSON, then referred to. Synthetic patient 9990000018.
+  const std::string def =
+      R"({"resourcesDef":"7a97824b1e5003478c7e769c7268cb08e71c75c01cc9aba29525b522ef323056",)"
+      R"("resources":[{"type":"Condition","id":"c1","category":"problems","sensitivity":[],)"
+      R"("source":"Z90001"}]})";
+  const auto ae = [](const char* id) {
+    std::string line = R"({"id":")";
+    line.append(id).append(
+        R"(","at":"2026-06-01T12:00:00Z","requester":{"system":"Z9A01","user":"u1",)"
+        R"("role":"R0050","organisation":"Z9A01","purpose":"direct-care"},"patient":{"nhsNumber":)"
+        R"("9990000018","registeredPractice":"Z90001","objection":false,"episodes":[{"kind":)"
+        R"("admission","org":"Z9A01","open":true,"start":"2026-05-30T08:00:00Z"}]},)"
+        R"("resourcesRef":"7a97824b1e5003478c7e769c7268cb08e71c75c01cc9aba29525b522ef323056"})");
+    return line;
+  };
+  std::filesystem::create_directories(dir.file("data/policy"));
+  const auto file = dir.write("data/policy/recorded-2026-06-01.jsonl",
+                              def + "\n" + ae("a1") + "\n" + ae("a2") + "\n");
+  // The gateway's own files, and the same file given as --inputs: both requests replayed whole.
+  for (const auto& how : {std::vector<std::string>{"--data-dir", dir.file("data")},
+                          std::vector<std::string>{"--inputs", file}}) {
+    std::vector<std::string> args = {caregw_binary(), "policy",       "dry-run", "--config",
+                                     config,          "--agreements", proposed};
+    args.insert(args.end(), how.begin(), how.end());
+    const auto r = run_command(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("2 recorded requests, 2 would change"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find(R"("input":"a2","before":"permit","after":"deny")"), std::string::npos)
+        << r.out;
+  }
+  // An altered definition (the condition's source changed, the digest kept) is refused: --inputs
+  // names its line; the gateway's files skip it and the requests that use it, and say so.
+  std::string altered = def;
+  altered.replace(altered.find("Z90001"), 6, "Z9A01");
+  dir.write("data/policy/recorded-2026-06-01.jsonl",
+            altered + "\n" + ae("a1") + "\n" + ae("a2") + "\n");
+  const auto strict = run_command({caregw_binary(), "policy", "dry-run", "--config", config,
+                                   "--agreements", proposed, "--inputs", file});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_NE(strict.err.find(file + ":1: recorded resource list: its resources do not match"),
+            std::string::npos)
+      << strict.err;
+  const auto lenient = run_command({caregw_binary(), "policy", "dry-run", "--config", config,
+                                    "--agreements", proposed, "--data-dir", dir.file("data")});
+  EXPECT_EQ(lenient.exit_code, 0) << lenient.err;
+  EXPECT_NE(lenient.err.find("3 recorded line(s) could not be read"), std::string::npos)
+      << lenient.err;
+  EXPECT_NE(lenient.err.find("0 recorded requests, 0 would change"), std::string::npos)
+      << lenient.err;
 }
 
 TEST(PolicyDryRun, TakesAFolderOfAgreementsAndOnlyRecentRequests) {

@@ -497,10 +497,12 @@ std::vector<policy::RecordedResource> resources_of(const std::vector<record::Ent
 /**
  * record_inputs: keeps the decision's inputs (requester, patient context, the facts of the
  * resources decided) for `caregw policy dry-run`; never fails the request (policy/recorder.hpp).
+ * @param prepared_resources a kept answer's list as policy::prepare_recorded_resources() wrote
+ *   it (digest included), recorded without being written or hashed again; else empty
  */
 void record_inputs(const RecordServices& s, const RequestContext& ctx, const Access& access,
                    std::vector<policy::RecordedResource> resources,
-                   std::string resources_json = {}) {
+                   std::string prepared_resources = {}) {
   if (s.recorder == nullptr) {
     return;
   }
@@ -511,7 +513,7 @@ void record_inputs(const RecordServices& s, const RequestContext& ctx, const Acc
   in.at = std::chrono::time_point_cast<std::chrono::seconds>(access.at);
   in.break_glass = access.break_glass;
   in.resources = std::move(resources);
-  in.resources_json = std::move(resources_json);
+  in.prepared_resources = std::move(prepared_resources);
   s.recorder->record(std::span<const policy::RecordedInput>(&in, 1));
 }
 
@@ -678,7 +680,8 @@ Result<void> serve_record(const http::Request& req, RequestContext& ctx, http::R
       answer->audit.disclosed.clear();
       if (prepared) {
         answer->audit.prepared_disclosed = std::move(*prepared);
-        answer->resources_json = policy::recorded_resources_json(resources);
+        // Its digest too, once here: every read of the kept answer records it by reference.
+        answer->resources_json = policy::prepare_recorded_resources(resources);
         s.cache->put_answer(std::move(key), std::move(answer), pin_of(ctx, s));
       }
     }

@@ -47,11 +47,11 @@ TEST(RecordedInput, RoundTripsThroughJson) {
   EXPECT_EQ(back->break_glass->expires_at, in.break_glass->expires_at);
 }
 
-TEST(RecordedInput, ResourcesWrittenOnceAreRecordedTheSame) {
+TEST(RecordedInput, ResourcesPreparedOnceAreRecordedTheSame) {
   const RecordedInput in = sample();
   RecordedInput kept = sample();
-  kept.resources_json = recorded_resources_json(kept.resources);
-  kept.resources.clear();  // not read when resources_json is set
+  kept.prepared_resources = prepare_recorded_resources(kept.resources);
+  kept.resources.clear();  // not read when prepared_resources is set
   EXPECT_EQ(recorded_input_json(kept), recorded_input_json(in));
 }
 
