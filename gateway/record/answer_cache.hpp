@@ -34,8 +34,8 @@ struct CachedAnswer {
   /** audit: what the audit record of this answer says was disclosed and withheld, under
    * which agreement, rule and decision (only those fields are set). */
   audit::AuditRecord audit;
-  /** resources_json: the facts of every resource decided, as the dry run records them
-   * (policy::recorded_resources_json). */
+  /** resources_json: the facts of every resource decided, as the dry run records them,
+   * prepared once with their digest (policy::prepare_recorded_resources). */
   std::string resources_json;
 };
 
