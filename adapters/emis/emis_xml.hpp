@@ -1,6 +1,7 @@
 // The EMIS XML extract (adapters/emis/README.md, "The EMIS XML extract") as typed values, and its
-// parser: libxml2 with no DTD, no entities, no network, bounded size and depth; every error names
-// the element by its XPath ("/MedicalRecord/EventList/Event[2]/Code/Scheme") and never a value.
+// parser: the extract's own strict reader (xml_reader.hpp: no DTD, no entities but XML's five,
+// nothing fetched, bounded size and depth); every error names the element by its XPath
+// ("/MedicalRecord/EventList/Event[2]/Code/Scheme") and never a value.
 #pragma once
 
 #include <cstddef>
@@ -16,8 +17,8 @@ namespace gw::adapters::emis::xml {
 /** XmlLimits: bounds that keep hostile extracts cheap to refuse. */
 struct XmlLimits {
   std::size_t max_bytes = std::size_t{32} * 1024 * 1024;
-  std::size_t max_depth = 32;              // the format nests at most 6 deep
-  std::size_t max_text_bytes = 64 * 1024;  // one element's text
+  std::size_t max_depth = 32;                           // the format nests at most 6 deep
+  std::size_t max_text_bytes = std::size_t{64} * 1024;  // one element's text
 };
 
 /** Code: a coded value as EMIS sends it, with the scheme turned into a FHIR system URI. */

@@ -1,117 +1,25 @@
-// EMIS XML extract parser (emis_xml.hpp). libxml2 builds a tree under a locked-down parser
-// context, as gateway/fhir/xml.cpp does: no DTD (a DOCTYPE stops the parse), no entity
-// substitution, no network, depth bounded as elements open, errors kept off libxml2's global
-// handler. The tree is then read element by element with a sticky first error.
+// EMIS XML extract parser (emis_xml.hpp). The extract is read by the reader of xml_reader.hpp
+// (no DTD: a DOCTYPE is refused; no entities beyond XML's five; nothing fetched; depth and size
+// bounded) into its element tree, which is then read element by element with a sticky first
+// error.
 #include <algorithm>
 #include <cctype>
 #include <climits>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <utility>
 #include <vector>
 
-#include <libxml/SAX2.h>
-#include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlversion.h>
-
 #include "adapters/emis/common.hpp"
 #include "adapters/emis/emis_xml.hpp"
+#include "adapters/emis/xml_reader.hpp"
 #include "gateway/fhir/datetime.hpp"
 
 namespace gw::adapters::emis::xml {
 namespace {
 
-std::string_view sv(const xmlChar* s) {
-  return s == nullptr ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(s));
-}
-
-// ---- the locked-down libxml2 parse --------------------------------------------------------------
-
-void init_libxml_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { xmlInitParser(); });
-}
-
-struct ParseState {
-  std::size_t max_depth = 32;
-  std::size_t depth = 0;
-  bool doctype = false;
-  bool too_deep = false;
-  long stop_line = 0;
-  std::string message;
-  long message_line = 0;
-  startElementNsSAX2Func start = nullptr;
-  endElementNsSAX2Func end = nullptr;
-  struct TreeBuilder* builder = nullptr;  // the light tree being built (parse_tree only)
-};
-
-ParseState& state_of(void* ctx) {
-  return *static_cast<ParseState*>(static_cast<xmlParserCtxt*>(ctx)->_private);
-}
-
-void on_start(void* ctx, const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri,
-              int nb_namespaces, const xmlChar** namespaces, int nb_attributes, int nb_defaulted,
-              const xmlChar** attributes) {
-  ParseState& st = state_of(ctx);
-  if (++st.depth > st.max_depth) {
-    st.too_deep = true;
-    st.stop_line = xmlSAX2GetLineNumber(ctx);
-    xmlStopParser(static_cast<xmlParserCtxt*>(ctx));
-    return;
-  }
-  st.start(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
-           attributes);
-}
-
-void on_end(void* ctx, const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri) {
-  ParseState& st = state_of(ctx);
-  if (st.depth > 0) {
-    --st.depth;
-  }
-  st.end(ctx, localname, prefix, uri);
-}
-
-// An extract never needs a DTD; refusing the DOCTYPE as it starts means no entity is ever
-// declared, so none can be expanded ("billion laughs") or fetched (XXE).
-void on_doctype(void* ctx, const xmlChar* /*name*/, const xmlChar* /*external_id*/,
-                const xmlChar* /*system_id*/) {
-  ParseState& st = state_of(ctx);
-  st.doctype = true;
-  st.stop_line = xmlSAX2GetLineNumber(ctx);
-  xmlStopParser(static_cast<xmlParserCtxt*>(ctx));
-}
-
-#if LIBXML_VERSION >= 21200
-void on_error(void* ctx, const xmlError* err) {
-#else
-void on_error(void* ctx, xmlError* err) {
-#endif
-  if (ctx == nullptr || err == nullptr || err->level < XML_ERR_ERROR) {
-    return;
-  }
-  ParseState& st = state_of(ctx);
-  if (st.message.empty() && err->message != nullptr) {
-    std::string_view m(err->message);
-    m = m.substr(0, m.find('\n'));  // later lines may quote input bytes
-    st.message = std::string(m.substr(0, 200));
-    st.message_line = err->line;
-  }
-}
-
-struct DocFree {
-  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
-};
-struct CtxtFree {
-  void operator()(xmlParserCtxt* c) const { xmlFreeParserCtxt(c); }
-};
-using DocPtr = std::unique_ptr<xmlDoc, DocFree>;
-
-Error bad(std::string detail) { return make_error(Errc::kBadRequest, std::move(detail)); }
+// ---- the checks before the parse ---------------------------------------------------------------
 
 /** check_utf8: the extract is UTF-8 (a BOM allowed); another declared encoding is refused. */
 Result<void> check_utf8(std::string_view s) {
@@ -153,7 +61,6 @@ Result<void> check_utf8(std::string_view s) {
 
 /** prechecks: size, emptiness and encoding, before any parse. */
 Result<void> prechecks(std::string_view text, const XmlLimits& limits) {
-  init_libxml_once();
   if (text.size() > limits.max_bytes || text.size() > static_cast<std::size_t>(INT_MAX)) {
     return make_error(Errc::kPayloadTooLarge, "/: the extract is larger than " +
                                                   std::to_string(limits.max_bytes) + " bytes");
@@ -164,310 +71,14 @@ Result<void> prechecks(std::string_view text, const XmlLimits& limits) {
   return check_utf8(text);
 }
 
-using CtxtPtr = std::unique_ptr<xmlParserCtxt, CtxtFree>;
+using Node = XmlNode;
 
-/** locked_down_context: a parser context over `text` with the settings below and `st` wired in
- *  (depth bound, DOCTYPE refused, errors kept); the element callbacks `st` wraps are the
- *  context's own (the tree builder) unless `st.start` / `st.end` are set already. */
-Result<CtxtPtr> locked_down_context(std::string_view text, ParseState& st) {
-  CtxtPtr ctxt(xmlCreateMemoryParserCtxt(text.data(), static_cast<int>(text.size())));
-  if (!ctxt || ctxt->sax == nullptr) {
-    return make_error(Errc::kInternal, "cannot create an XML parser");
-  }
-  // NONET: never fetch. No NOENT (entities are not substituted), no DTDLOAD/DTDATTR/DTDVALID,
-  // no HUGE. NOCDATA folds CDATA into text. IGNORE_ENC: the input stays UTF-8 (checked above).
-  int options = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT |
-                XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC | XML_PARSE_NOBLANKS;
-#if LIBXML_VERSION >= 21300
-  options |= XML_PARSE_NO_XXE;
-#endif
-  xmlCtxtUseOptions(ctxt.get(), options);
-  if (st.start == nullptr) {
-    st.start = ctxt->sax->startElementNs;
-  }
-  if (st.end == nullptr) {
-    st.end = ctxt->sax->endElementNs;
-  }
-  if (st.start == nullptr || st.end == nullptr) {
-    return make_error(Errc::kInternal, "XML parser is not in SAX2 mode");
-  }
-  ctxt->_private = &st;
-  ctxt->sax->startElementNs = on_start;
-  ctxt->sax->endElementNs = on_end;
-  ctxt->sax->internalSubset = on_doctype;
-  ctxt->sax->externalSubset = on_doctype;
-  ctxt->sax->serror = on_error;
-  ctxt->sax->warning = nullptr;
-  return ctxt;
-}
-
-/** parse_problem: the refusal a finished parse calls for, if any. */
-std::optional<Error> parse_problem(const ParseState& st, bool well_formed, bool has_root,
-                                   const XmlLimits& limits) {
-  if (st.doctype) {
-    return bad("/: a DOCTYPE is not allowed in an EMIS extract (line " +
-               std::to_string(st.stop_line) + "): DTDs and entity declarations are refused");
-  }
-  if (st.too_deep) {
-    return bad(std::string("/: XML nesting is deeper than ") + std::to_string(limits.max_depth) +
-               std::string(" levels at line ") + std::to_string(st.stop_line));
-  }
-  if (!well_formed) {
-    return bad(std::string("/: XML is not well-formed at line ") + std::to_string(st.message_line) +
-               ": " + (st.message.empty() ? std::string("parse failed") : st.message));
-  }
-  if (!has_root) {
-    return bad("/: the document has no root element");
-  }
-  return std::nullopt;
-}
-
-/** parse_document: the extract as a libxml2 tree. */
-Result<DocPtr> parse_document(std::string_view text, const XmlLimits& limits) {
+/** read_document: the checks above, then the extract's element tree (xml_reader.hpp). */
+Result<XmlDocument> read_document(std::string_view text, const XmlLimits& limits) {
   if (auto r = prechecks(text, limits); !r) {
     return r.error();
   }
-  ParseState st;
-  st.max_depth = limits.max_depth;
-  auto ctxt = locked_down_context(text, st);
-  if (!ctxt) {
-    return ctxt.error();
-  }
-  xmlParseDocument(ctxt->get());
-  DocPtr doc((*ctxt)->myDoc);
-  (*ctxt)->myDoc = nullptr;
-  const bool well_formed = (*ctxt)->wellFormed != 0;
-  ctxt->reset();
-  if (auto e =
-          parse_problem(st, well_formed && doc, doc && xmlDocGetRootElement(doc.get()), limits)) {
-    return *e;
-  }
-  return doc;
-}
-
-// ---- the light tree -----------------------------------------------------------------------------
-// What the reader needs of the document: elements (local name, element children in order) and
-// each element's own character data joined. Built straight from the parser's SAX events, which
-// costs a fraction of libxml2's tree (nodes for every text run, freed one by one). Where the
-// two could differ, the tree is built from libxml2's own tree instead (see TreeBuilder).
-
-/** Node: one element. */
-struct Node {
-  std::string_view name;
-  const Node* children = nullptr;  // its first element child
-  const Node* next = nullptr;      // its next element sibling
-  std::string_view text;           // its text and CDATA, joined (read only when it has no children)
-  // While building:
-  Node* last = nullptr;
-  std::size_t text_at = 0;
-  std::size_t text_size = 0;
-};
-
-/** Tree: the elements of one extract; names point into the parser's dictionary it keeps. */
-struct Tree {
-  std::vector<Node> nodes;
-  std::string chars;  // every element's character data
-  const Node* root = nullptr;
-  CtxtPtr ctxt;  // owns the names (its dictionary)
-  DocPtr doc;    // or, built from libxml2's tree, that tree
-};
-using TreePtr = std::unique_ptr<Tree>;
-
-/**
- * TreeBuilder: the SAX events into a Tree. Where reading libxml2's tree might give another
- * answer, the parse stops and the tree is built from libxml2's tree instead (`fallback`), so the
- * result is always the same: attributes (libxml2's tree builder may report on them, e.g. a bad
- * xml:id); comments, processing instructions and CDATA sections inside the root, and an
- * element's text over the reader's limit (libxml2's tree leaves out some runs of white space
- * before markup or a CR; trimming hides that, except from the length limit).
- */
-struct TreeBuilder {
-  Tree* tree = nullptr;
-  std::size_t max_text = 0;  // the reader's limit on one element's text
-  std::vector<Node*> open;
-  bool fallback = false;
-
-  void start(std::string_view name) {
-    Node& n = tree->nodes.emplace_back();
-    n.name = name;
-    if (open.empty()) {
-      tree->root = &n;
-    } else {
-      Node* parent = open.back();
-      if (parent->last == nullptr) {
-        parent->children = &n;
-      } else {
-        parent->last->next = &n;
-      }
-      parent->last = &n;
-    }
-    open.push_back(&n);
-  }
-  void chars(std::string_view s) {
-    if (open.empty()) {
-      return;  // outside the root: white space only (anything else is not well-formed)
-    }
-    Node& n = *open.back();
-    if (n.text_size == 0 || n.text_at + n.text_size != tree->chars.size()) {
-      // A new run, or one split by child elements (then the element's text is never read).
-      n.text_at = tree->chars.size();
-      n.text_size = 0;
-    }
-    tree->chars.append(s);
-    n.text_size += s.size();
-    if (n.text_size > max_text) {
-      fallback = true;
-    }
-  }
-};
-
-TreeBuilder& builder_of(void* ctx) { return *state_of(ctx).builder; }
-
-void stop_for_fallback(void* ctx) {
-  builder_of(ctx).fallback = true;
-  xmlStopParser(static_cast<xmlParserCtxt*>(ctx));
-}
-
-void tree_start(void* ctx, const xmlChar* localname, const xmlChar* /*prefix*/,
-                const xmlChar* /*uri*/, int /*nb_namespaces*/, const xmlChar** /*namespaces*/,
-                int nb_attributes, int /*nb_defaulted*/, const xmlChar** /*attributes*/) {
-  if (nb_attributes > 0) {
-    stop_for_fallback(ctx);
-    return;
-  }
-  builder_of(ctx).start(sv(localname));
-}
-
-void tree_end(void* ctx, const xmlChar* /*localname*/, const xmlChar* /*prefix*/,
-              const xmlChar* /*uri*/) {
-  TreeBuilder& b = builder_of(ctx);
-  if (!b.open.empty()) {
-    b.open.pop_back();
-  }
-}
-
-void tree_chars(void* ctx, const xmlChar* ch, int len) {
-  TreeBuilder& b = builder_of(ctx);
-  b.chars(std::string_view(reinterpret_cast<const char*>(ch), static_cast<std::size_t>(len)));
-  if (b.fallback) {
-    xmlStopParser(static_cast<xmlParserCtxt*>(ctx));
-  }
-}
-
-void tree_markup(void* ctx, const xmlChar* /*a*/) {
-  if (!builder_of(ctx).open.empty()) {
-    stop_for_fallback(ctx);
-  }
-}
-
-void tree_pi(void* ctx, const xmlChar* /*target*/, const xmlChar* /*data*/) {
-  if (!builder_of(ctx).open.empty()) {
-    stop_for_fallback(ctx);
-  }
-}
-
-void tree_cdata(void* ctx, const xmlChar* /*value*/, int /*len*/) { stop_for_fallback(ctx); }
-
-/** finish_tree: every element's text as a view of the tree's character data. */
-void finish_tree(Tree& t) {
-  for (Node& n : t.nodes) {
-    n.text = std::string_view(t.chars).substr(n.text_at, n.text_size);
-  }
-}
-
-/** add_dom_element: `e` and its element descendants into the tree (the fallback). */
-void add_dom_element(Tree& t, Node* parent, const xmlNode* e) {
-  Node& n = t.nodes.emplace_back();
-  n.name = sv(e->name);
-  if (parent == nullptr) {
-    t.root = &n;
-  } else if (parent->last == nullptr) {
-    parent->children = &n;
-    parent->last = &n;
-  } else {
-    parent->last->next = &n;
-    parent->last = &n;
-  }
-  n.text_at = t.chars.size();
-  for (const xmlNode* c = e->children; c != nullptr; c = c->next) {
-    if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-      t.chars.append(sv(c->content));
-    }
-  }
-  n.text_size = t.chars.size() - n.text_at;
-  for (const xmlNode* c = e->children; c != nullptr; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE) {
-      add_dom_element(t, &n, c);
-    }
-  }
-}
-
-std::size_t count_elements(const xmlNode* e) {
-  std::size_t n = 1;
-  for (const xmlNode* c = e->children; c != nullptr; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE) {
-      n += count_elements(c);
-    }
-  }
-  return n;
-}
-
-/** tree_from_document: the light tree of libxml2's tree (the fallback). */
-Result<TreePtr> tree_from_document(std::string_view text, const XmlLimits& limits) {
-  auto doc = parse_document(text, limits);
-  if (!doc) {
-    return doc.error();
-  }
-  auto t = std::make_unique<Tree>();
-  const xmlNode* root = xmlDocGetRootElement(doc->get());
-  t->nodes.reserve(count_elements(root));  // no reallocation: nodes point at each other
-  add_dom_element(*t, nullptr, root);
-  t->doc = std::move(*doc);
-  finish_tree(*t);
-  return t;
-}
-
-/** parse_tree: the extract's light tree, refused as parse_document refuses. */
-Result<TreePtr> parse_tree(std::string_view text, const XmlLimits& limits) {
-  if (auto r = prechecks(text, limits); !r) {
-    return r.error();
-  }
-  auto t = std::make_unique<Tree>();
-  // Every element starts with '<': no reallocation, since nodes point at each other.
-  t->nodes.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '<')) + 1);
-  t->chars.reserve(text.size() / 4);
-  TreeBuilder builder;
-  builder.tree = t.get();
-  builder.max_text = limits.max_text_bytes;
-  ParseState st;
-  st.max_depth = limits.max_depth;
-  st.builder = &builder;
-  st.start = tree_start;
-  st.end = tree_end;
-  auto ctxt = locked_down_context(text, st);
-  if (!ctxt) {
-    return ctxt.error();
-  }
-  xmlSAXHandler* sax = (*ctxt)->sax;
-  sax->characters = tree_chars;
-  sax->ignorableWhitespace = tree_chars;
-  sax->cdataBlock = tree_cdata;
-  sax->comment = tree_markup;
-  sax->processingInstruction = tree_pi;
-  sax->reference = tree_markup;
-  xmlParseDocument(ctxt->get());
-  DocPtr doc((*ctxt)->myDoc);  // the document node alone (no elements were added to it)
-  (*ctxt)->myDoc = nullptr;
-  if (builder.fallback) {
-    return tree_from_document(text, limits);
-  }
-  const bool well_formed = (*ctxt)->wellFormed != 0;
-  if (auto e = parse_problem(st, well_formed, t->root != nullptr, limits)) {
-    return *e;
-  }
-  t->ctxt = std::move(*ctxt);
-  finish_tree(*t);
-  return t;
+  return read_xml(text, limits.max_depth);
 }
 
 // ---- reading the tree ---------------------------------------------------------------------------
@@ -478,7 +89,7 @@ public:
   explicit Reader(const XmlLimits& limits) : limits_(limits) {}
 
   [[nodiscard]] bool failed() const { return error_.has_value(); }
-  [[nodiscard]] Error error() const { return *error_; }
+  [[nodiscard]] Error error() const { return error_.value_or(Error{}); }
 
   /** fail: records the first problem, "<path>: <what>". */
   void fail(const std::string& path, std::string_view what, Errc code = Errc::kUnprocessable) {
@@ -945,11 +556,11 @@ void read_alerts(Reader& rd, const Node* root, Extract& out) {
 }  // namespace
 
 Result<Extract> parse_extract(std::string_view xml, const XmlLimits& limits) {
-  auto tree = parse_tree(xml, limits);
-  if (!tree) {
-    return tree.error();
+  auto doc = read_document(xml, limits);
+  if (!doc) {
+    return doc.error();
   }
-  const Node* root = (*tree)->root;
+  const Node* root = doc->root();
   if (root->name != "MedicalRecord") {
     return detail::located(Errc::kUnprocessable, "/",
                            "the root element must be MedicalRecord (an EMIS XML extract)");
@@ -979,26 +590,24 @@ Result<Extract> parse_extract(std::string_view xml, const XmlLimits& limits) {
 }
 
 std::string extract_id(std::string_view xml) {
-  auto doc = parse_document(xml, XmlLimits{});
+  auto doc = read_document(xml, XmlLimits{});
   if (!doc) {
     return {};
   }
-  const xmlNode* root = xmlDocGetRootElement(doc->get());
-  for (const xmlNode* h = root->children; h != nullptr; h = h->next) {
-    if (h->type != XML_ELEMENT_NODE || sv(h->name) != "ExtractHeader") {
+  for (const Node* h = doc->root()->children; h != nullptr; h = h->next) {
+    if (h->name != "ExtractHeader") {
       continue;
     }
-    for (const xmlNode* c = h->children; c != nullptr; c = c->next) {
-      if (c->type == XML_ELEMENT_NODE && sv(c->name) == "ExtractID") {
-        xmlChar* content = xmlNodeGetContent(c);
-        std::string id(sv(content));
-        xmlFree(content);
+    for (const Node* c = h->children; c != nullptr; c = c->next) {
+      if (c->name == "ExtractID") {
+        // An ExtractID with elements inside is refused by parse_extract; it has no id here.
+        std::string_view id = c->text;
         const auto b = id.find_first_not_of(" \t\r\n");
-        if (b == std::string::npos) {
+        if (b == std::string_view::npos || c->children != nullptr) {
           return {};
         }
         id = id.substr(b, id.find_last_not_of(" \t\r\n") - b + 1);
-        return id.size() <= 128 ? id : std::string{};
+        return id.size() <= 128 ? std::string(id) : std::string{};
       }
     }
   }
