@@ -9,6 +9,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "adapters/emis/checked.hpp"
@@ -40,10 +42,10 @@ using J = detail::ResourceWriter;
 /** Ctx: what every resource of one extract shares. */
 struct Ctx {
   const xml::Extract* ex = nullptr;
-  std::string ods;                                  // the practice (meta.source)
-  std::string patient_id;                           // Registration/GUID
-  std::map<std::string, std::string> people;        // RefID -> Person GUID
-  std::map<std::string, std::string> encounter_of;  // entry GUID -> consultation GUID
+  std::string ods;                                                // the practice (meta.source)
+  std::string_view patient_id;                                    // Registration/GUID
+  std::unordered_map<std::string_view, std::string_view> people;  // RefID -> Person GUID
+  std::unordered_map<std::string_view, std::string_view> encounter_of;  // entry -> consultation
   const mapping::Mapper* mapper = nullptr;
   OdsCode sender;
   std::vector<std::string>* warnings = nullptr;
@@ -107,13 +109,13 @@ void subject(J& j, const Ctx& c, std::string_view k = "subject") {
   j.ref(k, "Patient", c.patient_id);
 }
 
-void practitioner(J& j, const Ctx& c, std::string_view k, const std::string& ref_id) {
+void practitioner(J& j, const Ctx& c, std::string_view k, std::string_view ref_id) {
   if (auto it = c.people.find(ref_id); it != c.people.end()) {
     j.ref(k, "Practitioner", it->second);
   }
 }
 
-void encounter_of(J& j, const Ctx& c, std::string_view k, const std::string& guid) {
+void encounter_of(J& j, const Ctx& c, std::string_view k, std::string_view guid) {
   if (auto it = c.encounter_of.find(guid); it != c.encounter_of.end()) {
     j.ref(k, "Encounter", it->second);
   }
@@ -366,7 +368,7 @@ void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out
     j.kv("valueCode", e.problem->significance).close().end_arr();
   }
   // EMIS "past" is a problem no longer active but not declared resolved: R4 "inactive".
-  const std::string& s = e.problem->status;
+  const std::string_view s = e.problem->status;
   std::string status = s == "active" ? "active" : s == "past" ? "inactive" : "resolved";
   j.concept_of("clinicalStatus", "http://terminology.hl7.org/CodeSystem/condition-clinical", status,
                {});
@@ -415,7 +417,7 @@ void medication_request(const xml::Medication& m, J& j, std::string_view status)
 }
 
 void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessage& out) {
-  const std::string ms_id = m.guid + "-MS";
+  const std::string ms_id = std::string(m.guid).append("-MS");
   {
     J j;
     head(j, c, "MedicationStatement", ms_id, m.confidential);
@@ -508,13 +510,14 @@ void allergy(const Ctx& c, const xml::Allergy& a, ingest::TranslatedMessage& out
 void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
   // Alert type -> http://terminology.hl7.org/CodeSystem/flag-category (the native type is kept
   // as the category's text).
-  static const std::map<std::string, std::pair<std::string, std::string>> kCategory = {
-      {"safeguarding", {"safety", "Safety"}},
-      {"dnacpr", {"advance-directive", "Advance Directive"}},
-      {"clinicalwarning", {"clinical", "Clinical"}},
-      {"reasonableadjustment", {"admin", "Administrative"}},
-      {"administrative", {"admin", "Administrative"}},
-  };
+  static const std::map<std::string_view, std::pair<std::string_view, std::string_view>> kCategory =
+      {
+          {"safeguarding", {"safety", "Safety"}},
+          {"dnacpr", {"advance-directive", "Advance Directive"}},
+          {"clinicalwarning", {"clinical", "Clinical"}},
+          {"reasonableadjustment", {"admin", "Administrative"}},
+          {"administrative", {"admin", "Administrative"}},
+      };
   const auto& cat = kCategory.at(a.type);
   J j;
   head(j, c, "Flag", a.guid, false);
@@ -555,7 +558,7 @@ Result<ingest::TranslatedMessage> translate_extract(
   ingest::TranslatedMessage out;
   out.kind = "gp-record";
   out.event = "emis-extract";
-  out.sender_message_id = ex.extract_id;
+  out.sender_message_id = std::string(ex.extract_id);
   out.registered_practice = *practice;
   if (sender && *sender != *practice) {
     out.warnings.push_back(ods_path + std::string(ingest::kLocationSeparator) +
@@ -572,15 +575,15 @@ Result<ingest::TranslatedMessage> translate_extract(
   for (const auto& p : ex.people) {
     c.people[p.ref_id] = p.guid;
   }
-  std::map<std::string, bool> entry_guids;
+  std::unordered_set<std::string_view> entry_guids;
   for (const auto& e : ex.events) {
-    entry_guids[e.guid] = true;
+    entry_guids.insert(e.guid);
   }
   for (const auto& m : ex.medications) {
-    entry_guids[m.guid] = true;
+    entry_guids.insert(m.guid);
   }
   for (const auto& a : ex.allergies) {
-    entry_guids[a.guid] = true;
+    entry_guids.insert(a.guid);
   }
   for (const auto& con : ex.consultations) {
     for (const auto& el : con.elements) {

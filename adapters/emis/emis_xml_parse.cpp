@@ -3,11 +3,14 @@
 // bounded) into its element tree, which is then read element by element with a sticky first
 // error.
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <charconv>
 #include <climits>
-#include <map>
+#include <cstdint>
 #include <memory>
-#include <set>
+#include <span>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -83,7 +86,40 @@ Result<XmlDocument> read_document(std::string_view text, const XmlLimits& limits
 
 // ---- reading the tree ---------------------------------------------------------------------------
 
-/** Reader: reads elements with a sticky first error, so each reading function stays short. */
+/** Choice: one value of a closed list, as the error names it and as it is read (lower case). */
+struct Choice {
+  std::string_view shown;
+  std::string_view value;
+};
+using Choices = std::span<const Choice>;
+
+/** equal_ignoring_case: ASCII case-insensitive equality. */
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+/** CaselessHash / CaselessEqual: GUIDs compare without regard to case. */
+struct CaselessHash {
+  std::size_t operator()(std::string_view s) const {
+    std::uint64_t h = 14695981039346656037ULL;
+    for (char c : s) {
+      h = (h ^ static_cast<unsigned char>(std::toupper(static_cast<unsigned char>(c)))) *
+          1099511628211ULL;
+    }
+    return static_cast<std::size_t>(h);
+  }
+};
+struct CaselessEqual {
+  bool operator()(std::string_view a, std::string_view b) const {
+    return equal_ignoring_case(a, b);
+  }
+};
+
+/** Reader: reads elements with a sticky first error, so each reading function stays short.
+ *  Paths are made only for an error, except the entries' own (which the adapter keeps). */
 class Reader {
 public:
   explicit Reader(const XmlLimits& limits) : limits_(limits) {}
@@ -91,183 +127,189 @@ public:
   [[nodiscard]] bool failed() const { return error_.has_value(); }
   [[nodiscard]] Error error() const { return error_.value_or(Error{}); }
 
-  /** fail: records the first problem, "<path>: <what>". */
-  void fail(const std::string& path, std::string_view what, Errc code = Errc::kUnprocessable) {
+  /** fail: records the first problem, "<path>/<name>: <what>" (no name: "<path>: <what>"). */
+  void fail(std::string_view path, std::string_view name, std::string_view what,
+            Errc code = Errc::kUnprocessable) {
     if (!error_) {
-      error_ = detail::located(code, path, what);
+      std::string where(path);
+      if (!name.empty()) {
+        where.append("/").append(name);
+      }
+      error_ = detail::located(code, where, what);
     }
   }
 
   /** children: every element child named `name`, with its XPath ("<path>/<name>[i]"). */
   std::vector<std::pair<const Node*, std::string>> children(const Node* parent,
-                                                            const std::string& path,
+                                                            std::string_view path,
                                                             std::string_view name) {
+    std::size_t n = 0;
+    for (const Node* c = parent->children; c != nullptr; c = c->next) {
+      n += c->name == name ? 1 : 0;
+    }
     std::vector<std::pair<const Node*, std::string>> out;
+    out.reserve(n);
+    std::array<char, 24> digits{};
     for (const Node* c = parent->children; c != nullptr; c = c->next) {
       if (c->name == name) {
-        out.emplace_back(c, std::string{});
+        const auto end =
+            std::to_chars(digits.data(), digits.data() + digits.size(), out.size() + 1).ptr;
+        std::string p;
+        p.reserve(path.size() + name.size() + 8);
+        p.append(path).append("/").append(name).append("[").append(digits.data(), end).append("]");
+        out.emplace_back(c, std::move(p));
       }
-    }
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      out[i].second = path + "/" + std::string(name) + "[" + std::to_string(i + 1) + "]";
     }
     return out;
   }
 
   /** child: the one element child named `name` (nullptr if absent; a repeat is an error). */
-  const Node* child(const Node* parent, const std::string& path, std::string_view name,
+  const Node* child(const Node* parent, std::string_view path, std::string_view name,
                     bool required) {
     const Node* found = nullptr;
     for (const Node* c = parent->children; c != nullptr; c = c->next) {
       if (c->name == name) {
         if (found != nullptr) {
-          fail(path + "/" + std::string(name), "the element is repeated; it may appear once");
+          fail(path, name, "the element is repeated; it may appear once");
           return nullptr;
         }
         found = c;
       }
     }
     if (found == nullptr && required) {
-      fail(path + "/" + std::string(name), "required element is missing");
+      fail(path, name, "required element is missing");
     }
     return found;
   }
 
   /** text: the trimmed text of element child `name` ("" when absent and not required). */
-  std::string text(const Node* parent, const std::string& path, std::string_view name,
-                   bool required = false) {
+  std::string_view text(const Node* parent, std::string_view path, std::string_view name,
+                        bool required = false) {
     const Node* c = child(parent, path, name, required);
     if (c == nullptr) {
       return {};
     }
     if (c->children != nullptr) {
-      fail(join(path, name), "expected text, found an element");
+      fail(path, name, "expected text, found an element");
       return {};
     }
     const std::string_view all = c->text;
     if (all.size() > limits_.max_text_bytes) {
-      fail(join(path, name), std::string("the text is longer than ") +
-                                 std::to_string(limits_.max_text_bytes) + " bytes");
+      fail(path, name,
+           "the text is longer than " + std::to_string(limits_.max_text_bytes) + " bytes");
       return {};
     }
-    const auto b = all.find_first_not_of(" \t\r\n");
-    std::string out;
-    if (b != std::string_view::npos) {
+    std::string_view out;
+    if (const auto b = all.find_first_not_of(" \t\r\n"); b != std::string_view::npos) {
       out = all.substr(b, all.find_last_not_of(" \t\r\n") - b + 1);
     }
     if (out.empty() && required) {
-      fail(join(path, name), "required element is empty");
+      fail(path, name, "required element is empty");
     }
     return out;
   }
 
   /** date: a date or dateTime element, checked (yyyy, yyyy-mm, yyyy-mm-dd or with a time). */
-  std::string date(const Node* parent, const std::string& path, std::string_view name,
-                   bool required = false) {
-    std::string d = text(parent, path, name, required);
+  std::string_view date(const Node* parent, std::string_view path, std::string_view name,
+                        bool required = false) {
+    std::string_view d = text(parent, path, name, required);
     if (d.empty()) {
       return d;
     }
     if (std::string why = fhir::check_datetime(d, fhir::Temporal::kDateTime); !why.empty()) {
-      fail(path + "/" + std::string(name), std::string("not a valid date: ") + why);
+      fail(path, name, "not a valid date: " + why);
       return {};
     }
     return d;
   }
 
-  /** choice: `name`'s text lower-cased and checked against `allowed` (written as they are). */
-  std::string choice(const Node* parent, const std::string& path, std::string_view name,
-                     const std::vector<std::string_view>& allowed, bool required) {
-    std::string v = text(parent, path, name, required);
+  /** choice: `name`'s text matched without regard to case against `allowed`; its value. */
+  std::string_view choice(const Node* parent, std::string_view path, std::string_view name,
+                          Choices allowed, bool required) {
+    std::string_view v = text(parent, path, name, required);
     if (v.empty()) {
       return v;
     }
-    for (std::string_view a : allowed) {
-      if (std::equal(v.begin(), v.end(), a.begin(), a.end(), [](char x, char y) {
-            return std::tolower(static_cast<unsigned char>(x)) ==
-                   std::tolower(static_cast<unsigned char>(y));
-          })) {
-        std::string out(a);
-        std::transform(out.begin(), out.end(), out.begin(),
-                       [](char c) { return static_cast<char>(std::tolower(c)); });
-        return out;
+    for (const Choice& a : allowed) {
+      if (equal_ignoring_case(v, a.shown)) {
+        return a.value;
       }
     }
     std::string list;
-    for (std::string_view a : allowed) {
-      list += (list.empty() ? "" : ", ") + std::string(a);
+    for (const Choice& a : allowed) {
+      list.append(list.empty() ? "" : ", ").append(a.shown);
     }
-    fail(path + "/" + std::string(name), std::string("unknown value; expected one of ") + list);
+    fail(path, name, "unknown value; expected one of " + list);
     return {};
   }
 
   /** flag: a true/false element (absent: false). */
-  bool flag(const Node* parent, const std::string& path, std::string_view name) {
-    return choice(parent, path, name, {"true", "false"}, false) == "true";
+  bool flag(const Node* parent, std::string_view path, std::string_view name) {
+    static constexpr std::array<Choice, 2> kBoolean{{{"true", "true"}, {"false", "false"}}};
+    return choice(parent, path, name, kBoolean, false) == "true";
   }
 
   /** guid: a GUID element that is a usable FHIR id, unique in the extract. */
-  std::string guid(const Node* parent, const std::string& path) {
-    std::string g = text(parent, path, "GUID", true);
+  std::string_view guid(const Node* parent, std::string_view path) {
+    std::string_view g = text(parent, path, "GUID", true);
     if (g.empty()) {
       return g;
     }
     if (!detail::valid_fhir_id(g) || g.size() > 60) {
-      fail(path + "/GUID", "not a GUID (letters, digits and '-', at most 60)");
+      fail(path, "GUID", "not a GUID (letters, digits and '-', at most 60)");
       return {};
     }
-    std::string key = g;
-    std::transform(key.begin(), key.end(), key.begin(),
-                   [](char c) { return static_cast<char>(std::toupper(c)); });
-    if (!guids_.insert(key).second) {
-      fail(path + "/GUID", "the GUID is used by another entry in this extract");
+    if (!guids_.insert(g).second) {
+      fail(path, "GUID", "the GUID is used by another entry in this extract");
     }
     return g;
   }
 
   /** ref: <name><RefID>n</RefID></name>, checked against the PeopleList. */
-  std::string ref(const Node* parent, const std::string& path, std::string_view name,
-                  bool required) {
+  std::string_view ref(const Node* parent, std::string_view path, std::string_view name,
+                       bool required) {
     const Node* c = child(parent, path, name, required);
     if (c == nullptr) {
       return {};
     }
-    std::string id = text(c, join(path, name), "RefID", true);
+    const std::string& here = joined(path, name);
+    std::string_view id = text(c, here, "RefID", true);
     if (!id.empty() && people_.count(id) == 0) {
-      fail(join(path, name) + "/RefID", "no Person in the PeopleList has this RefID");
+      fail(here, "RefID", "no Person in the PeopleList has this RefID");
       return {};
     }
     return id;
   }
 
   /** code: a Code element (Value, Scheme, Term, MapCode, MapScheme). */
-  Code code(const Node* parent, const std::string& path, std::string_view name,
-            const std::vector<std::string_view>& schemes) {
+  Code code(const Node* parent, std::string_view path, std::string_view name, Choices schemes) {
+    static constexpr std::array<Choice, 1> kMapSchemes{{{"SNOMED", "snomed"}}};
     Code out;
     const Node* c = child(parent, path, name, true);
     if (c == nullptr) {
       return out;
     }
-    const std::string here = path + "/" + std::string(name);
+    const std::string& here = joined(path, name);
     out.value = text(c, here, "Value", true);
     out.system = scheme_system(choice(c, here, "Scheme", schemes, true));
     out.term = text(c, here, "Term");
     out.map_code = text(c, here, "MapCode");
     if (!out.map_code.empty()) {
-      out.map_system = scheme_system(choice(c, here, "MapScheme", {"SNOMED"}, true));
+      out.map_system = scheme_system(choice(c, here, "MapScheme", kMapSchemes, true));
     }
     if (out.system == detail::kSnomedSystem && !all_digits(out.value)) {
-      fail(here + "/Value", "a SNOMED CT or dm+d code is digits only");
+      fail(here, "Value", "a SNOMED CT or dm+d code is digits only");
     }
     if (!out.map_code.empty() && !all_digits(out.map_code)) {
-      fail(here + "/MapCode", "a SNOMED CT code is digits only");
+      fail(here, "MapCode", "a SNOMED CT code is digits only");
     }
     return out;
   }
 
   /** decimal: `v` (when not empty) has FHIR decimal syntax:
-   *  -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? (http://hl7.org/fhir/R4/datatypes.html). */
-  void decimal(std::string_view v, const std::string& path) {
+   *  -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? (http://hl7.org/fhir/R4/datatypes.html);
+   *  the element is "<path>/<name>". */
+  void decimal(std::string_view v, std::string_view path, std::string_view name) {
     if (v.empty()) {
       return;
     }
@@ -298,31 +340,30 @@ public:
       ok = digits() > 0;
     }
     if (!ok || i != v.size()) {
-      fail(path, "not a decimal number");
+      fail(path, name, "not a decimal number");
     }
   }
 
-  void add_person(const std::string& ref_id) { people_.insert(ref_id); }
+  void add_person(std::string_view ref_id) { people_.insert(ref_id); }
+
+  /** joined: "<path>/<name>" in a buffer of the reader's (valid until the next call). */
+  const std::string& joined(std::string_view path, std::string_view name) {
+    scratch_.assign(path).append("/").append(name);
+    return scratch_;
+  }
 
 private:
-  /** join: "<path>/<name>" (an element's XPath, made when it is needed). */
-  static std::string join(const std::string& path, std::string_view name) {
-    std::string out;
-    out.reserve(path.size() + 1 + name.size());
-    out.append(path).append("/").append(name);
-    return out;
-  }
   static bool all_digits(std::string_view s) {
     return !s.empty() && s.size() <= 18 &&
            std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   }
-  static std::string scheme_system(std::string_view scheme) {
+  static std::string_view scheme_system(std::string_view scheme) {
     if (scheme == "read2") {
-      return std::string(detail::kReadV2System);
+      return detail::kReadV2System;
     }
     if (scheme == "snomed" || scheme == "dmd") {
       // dm+d identifiers are SNOMED CT concept ids (UK Core codes medicines in SNOMED CT).
-      return std::string(detail::kSnomedSystem);
+      return detail::kSnomedSystem;
     }
     if (scheme == "emis") {
       return "https://fhir.hl7.org.uk/Id/egton-codes";  // EMIS local codes, as EMIS's GP Connect
@@ -335,19 +376,29 @@ private:
 
   const XmlLimits& limits_;
   std::optional<Error> error_;
-  std::set<std::string> people_;
-  std::set<std::string> guids_;
+  std::unordered_set<std::string_view> people_;
+  std::unordered_set<std::string_view, CaselessHash, CaselessEqual> guids_;
+  std::string scratch_;
 };
 
-const std::string kRoot = "/MedicalRecord";
+constexpr std::string_view kRoot = "/MedicalRecord";
+
+/** path_of: "/MedicalRecord/<rest>". */
+std::string path_of(std::string_view rest) {
+  std::string out(kRoot);
+  out.append("/").append(rest);
+  return out;
+}
 
 void read_people(Reader& rd, const Node* root, Extract& out) {
   const Node* list = rd.child(root, kRoot, "PeopleList", false);
   if (list == nullptr) {
     return;
   }
-  for (const auto& [n, path] : rd.children(list, kRoot + "/PeopleList", "Person")) {
-    Person p;
+  auto people = rd.children(list, path_of("PeopleList"), "Person");
+  out.people.reserve(people.size());
+  for (const auto& [n, path] : people) {
+    Person& p = out.people.emplace_back();
     p.ref_id = rd.text(n, path, "RefID", true);
     p.guid = rd.guid(n, path);
     p.title = rd.text(n, path, "Title");
@@ -355,35 +406,42 @@ void read_people(Reader& rd, const Node* root, Extract& out) {
     p.last_name = rd.text(n, path, "LastName", true);
     p.role = rd.text(n, path, "Role");
     rd.add_person(p.ref_id);
-    out.people.push_back(std::move(p));
   }
 }
 
+constexpr std::array<Choice, 8> kNhsNumberStatuses{{{"01", "01"},
+                                                    {"02", "02"},
+                                                    {"03", "03"},
+                                                    {"04", "04"},
+                                                    {"05", "05"},
+                                                    {"06", "06"},
+                                                    {"07", "07"},
+                                                    {"08", "08"}}};
+
 void read_registration(Reader& rd, const Node* root, Extract& out) {
   Registration& r = out.registration;
-  r.path = kRoot + "/Registration";
+  r.path = path_of("Registration");
   const Node* n = rd.child(root, kRoot, "Registration", true);
   if (n == nullptr) {
     return;
   }
   r.guid = rd.guid(n, r.path);
   r.nhs_number = rd.text(n, r.path, "NhsNumber");
-  r.nhs_number_status = rd.choice(n, r.path, "NhsNumberStatus",
-                                  {"01", "02", "03", "04", "05", "06", "07", "08"}, false);
+  r.nhs_number_status = rd.choice(n, r.path, "NhsNumberStatus", kNhsNumberStatuses, false);
   r.title = rd.text(n, r.path, "Title");
   r.first_names = rd.text(n, r.path, "FirstNames");
   r.family_name = rd.text(n, r.path, "FamilyName", true);
   r.previous_family_name = rd.text(n, r.path, "PreviousFamilyName");
   r.date_of_birth = rd.date(n, r.path, "DateOfBirth", true);
   if (r.date_of_birth.size() > 10) {
-    rd.fail(r.path + "/DateOfBirth", "a date of birth is a date (yyyy-mm-dd), not a dateTime");
+    rd.fail(r.path, "DateOfBirth", "a date of birth is a date (yyyy-mm-dd), not a dateTime");
   }
   r.sex = rd.text(n, r.path, "Sex", true);
   if (const Node* a = rd.child(n, r.path, "Address", false)) {
     const std::string ap = r.path + "/Address";
     for (std::string_view part : {"HouseNameFlat", "Street", "Village"}) {
-      if (std::string v = rd.text(a, ap, part); !v.empty()) {
-        r.address.lines.push_back(std::move(v));
+      if (std::string_view v = rd.text(a, ap, part); !v.empty()) {
+        r.address.lines.push_back(v);
       }
     }
     r.address.town = rd.text(a, ap, "Town");
@@ -394,8 +452,9 @@ void read_registration(Reader& rd, const Node* root, Extract& out) {
   r.mobile_telephone = rd.text(n, r.path, "MobileTelephone");
   r.email = rd.text(n, r.path, "EmailAddress");
   if (const Node* p = rd.child(n, r.path, "RegisteredPractice", true)) {
-    r.practice_ods = rd.text(p, r.path + "/RegisteredPractice", "OdsCode", true);
-    r.practice_name = rd.text(p, r.path + "/RegisteredPractice", "Name");
+    const std::string pp = r.path + "/RegisteredPractice";
+    r.practice_ods = rd.text(p, pp, "OdsCode", true);
+    r.practice_name = rd.text(p, pp, "Name");
   }
   r.registration_date = rd.date(n, r.path, "RegistrationDate");
   r.usual_gp_ref = rd.ref(n, r.path, "UsualGP", false);
@@ -406,60 +465,88 @@ void read_consultations(Reader& rd, const Node* root, Extract& out) {
   if (list == nullptr) {
     return;
   }
-  for (const auto& [n, path] : rd.children(list, kRoot + "/ConsultationList", "Consultation")) {
-    Consultation c;
-    c.path = path;
-    c.guid = rd.guid(n, path);
-    c.date = rd.date(n, path, "AssignedDate", true);
-    c.type = rd.text(n, path, "Type");
-    c.user_ref = rd.ref(n, path, "UserID", true);
-    c.location = rd.text(n, path, "Location");
-    if (const Node* el = rd.child(n, path, "ElementList", false)) {
-      for (const auto& [e, ep] : rd.children(el, path + "/ElementList", "ConsultationElement")) {
-        ConsultationElement ce;
-        ce.path = ep;
-        ce.header = rd.text(e, ep, "Header");
-        ce.entry_guid = rd.text(e, ep, "EntryGUID", true);
-        c.elements.push_back(std::move(ce));
+  auto entries = rd.children(list, path_of("ConsultationList"), "Consultation");
+  out.consultations.reserve(entries.size());
+  for (auto& [n, path] : entries) {
+    Consultation& c = out.consultations.emplace_back();
+    c.path = std::move(path);
+    c.guid = rd.guid(n, c.path);
+    c.date = rd.date(n, c.path, "AssignedDate", true);
+    c.type = rd.text(n, c.path, "Type");
+    c.user_ref = rd.ref(n, c.path, "UserID", true);
+    c.location = rd.text(n, c.path, "Location");
+    if (const Node* el = rd.child(n, c.path, "ElementList", false)) {
+      auto elements = rd.children(el, c.path + "/ElementList", "ConsultationElement");
+      c.elements.reserve(elements.size());
+      for (auto& [e, ep] : elements) {
+        ConsultationElement& ce = c.elements.emplace_back();
+        ce.path = std::move(ep);
+        ce.header = rd.text(e, ce.path, "Header");
+        ce.entry_guid = rd.text(e, ce.path, "EntryGUID", true);
       }
     }
-    out.consultations.push_back(std::move(c));
   }
 }
 
-const std::vector<std::string_view> kEventSchemes = {"READ2", "SNOMED", "EMIS"};
+constexpr std::array<Choice, 3> kEventSchemes{
+    {{"READ2", "read2"}, {"SNOMED", "snomed"}, {"EMIS", "emis"}}};
+constexpr std::array<Choice, 3> kDrugSchemes{
+    {{"DMD", "dmd"}, {"SNOMED", "snomed"}, {"EMISDRUG", "emisdrug"}}};
+constexpr std::array<Choice, 3> kProblemStatuses{
+    {{"Active", "active"}, {"Past", "past"}, {"Resolved", "resolved"}}};
+constexpr std::array<Choice, 2> kSignificances{{{"Major", "major"}, {"Minor", "minor"}}};
 
 void read_events(Reader& rd, const Node* root, Extract& out) {
   const Node* list = rd.child(root, kRoot, "EventList", false);
   if (list == nullptr) {
     return;
   }
-  for (const auto& [n, path] : rd.children(list, kRoot + "/EventList", "Event")) {
-    Event e;
-    e.path = path;
-    e.guid = rd.guid(n, path);
-    e.date = rd.date(n, path, "AssignedDate", true);
-    e.author_ref = rd.ref(n, path, "AuthorID", false);
-    e.code = rd.code(n, path, "Code", kEventSchemes);
-    e.display_term = rd.text(n, path, "DisplayTerm");
-    e.comment = rd.text(n, path, "Comment");
-    e.confidential = rd.flag(n, path, "Confidential");
-    if (const Node* nv = rd.child(n, path, "NumericValue", false)) {
-      NumericValue v;
-      v.value = rd.text(nv, path + "/NumericValue", "Value", true);
-      v.units = rd.text(nv, path + "/NumericValue", "Units");
-      rd.decimal(v.value, path + "/NumericValue/Value");
-      e.numeric = std::move(v);
+  auto entries = rd.children(list, path_of("EventList"), "Event");
+  out.events.reserve(entries.size());
+  for (auto& [n, path] : entries) {
+    Event& e = out.events.emplace_back();
+    e.path = std::move(path);
+    e.guid = rd.guid(n, e.path);
+    e.date = rd.date(n, e.path, "AssignedDate", true);
+    e.author_ref = rd.ref(n, e.path, "AuthorID", false);
+    e.code = rd.code(n, e.path, "Code", kEventSchemes);
+    e.display_term = rd.text(n, e.path, "DisplayTerm");
+    e.comment = rd.text(n, e.path, "Comment");
+    e.confidential = rd.flag(n, e.path, "Confidential");
+    if (const Node* nv = rd.child(n, e.path, "NumericValue", false)) {
+      const std::string vp = e.path + "/NumericValue";
+      NumericValue& v = e.numeric.emplace();
+      v.value = rd.text(nv, vp, "Value", true);
+      v.units = rd.text(nv, vp, "Units");
+      rd.decimal(v.value, vp, "Value");
     }
-    if (const Node* pr = rd.child(n, path, "Problem", false)) {
-      Problem p;
-      const std::string pp = path + "/Problem";
-      p.status = rd.choice(pr, pp, "Status", {"Active", "Past", "Resolved"}, true);
-      p.significance = rd.choice(pr, pp, "Significance", {"Major", "Minor"}, false);
+    if (const Node* pr = rd.child(n, e.path, "Problem", false)) {
+      const std::string pp = e.path + "/Problem";
+      Problem& p = e.problem.emplace();
+      p.status = rd.choice(pr, pp, "Status", kProblemStatuses, true);
+      p.significance = rd.choice(pr, pp, "Significance", kSignificances, false);
       p.end_date = rd.date(pr, pp, "EndDate");
-      e.problem = std::move(p);
     }
-    out.events.push_back(std::move(e));
+  }
+}
+
+constexpr std::array<Choice, 3> kPrescriptionTypes{
+    {{"Acute", "acute"}, {"Repeat", "repeat"}, {"RepeatDispensing", "repeat-dispensing"}}};
+constexpr std::array<Choice, 3> kDrugStatuses{
+    {{"Active", "active"}, {"Past", "past"}, {"Cancelled", "cancelled"}}};
+
+void read_issues(Reader& rd, const Node* list, Medication& m) {
+  auto entries = rd.children(list, m.path + "/IssueList", "Issue");
+  m.issues.reserve(entries.size());
+  for (auto& [i, ip] : entries) {
+    Issue& is = m.issues.emplace_back();
+    is.path = std::move(ip);
+    is.guid = rd.guid(i, is.path);
+    is.date = rd.date(i, is.path, "IssueDate", true);
+    is.quantity = rd.text(i, is.path, "Quantity");
+    rd.decimal(is.quantity, is.path, "Quantity");
+    is.units = rd.text(i, is.path, "QuantityUnits");
+    is.author_ref = rd.ref(i, is.path, "AuthorID", false);
   }
 }
 
@@ -468,90 +555,92 @@ void read_medications(Reader& rd, const Node* root, Extract& out) {
   if (list == nullptr) {
     return;
   }
-  for (const auto& [n, path] : rd.children(list, kRoot + "/MedicationList", "Medication")) {
-    Medication m;
-    m.path = path;
-    m.guid = rd.guid(n, path);
-    m.date = rd.date(n, path, "AssignedDate", true);
-    m.author_ref = rd.ref(n, path, "AuthorID", false);
-    if (const Node* drug = rd.child(n, path, "Drug", true)) {
-      m.drug = rd.code(drug, path + "/Drug", "PreparationID", {"DMD", "SNOMED", "EMISDRUG"});
+  auto entries = rd.children(list, path_of("MedicationList"), "Medication");
+  out.medications.reserve(entries.size());
+  for (auto& [n, path] : entries) {
+    Medication& m = out.medications.emplace_back();
+    m.path = std::move(path);
+    m.guid = rd.guid(n, m.path);
+    m.date = rd.date(n, m.path, "AssignedDate", true);
+    m.author_ref = rd.ref(n, m.path, "AuthorID", false);
+    if (const Node* drug = rd.child(n, m.path, "Drug", true)) {
+      m.drug = rd.code(drug, m.path + "/Drug", "PreparationID", kDrugSchemes);
     }
-    m.dosage = rd.text(n, path, "Dosage");
-    m.quantity = rd.text(n, path, "Quantity");
-    rd.decimal(m.quantity, path + "/Quantity");
-    m.units = rd.text(n, path, "QuantityUnits");
-    m.prescription_type =
-        rd.choice(n, path, "PrescriptionType", {"Acute", "Repeat", "RepeatDispensing"}, true);
-    if (m.prescription_type == "repeatdispensing") {
-      m.prescription_type = "repeat-dispensing";
+    m.dosage = rd.text(n, m.path, "Dosage");
+    m.quantity = rd.text(n, m.path, "Quantity");
+    rd.decimal(m.quantity, m.path, "Quantity");
+    m.units = rd.text(n, m.path, "QuantityUnits");
+    m.prescription_type = rd.choice(n, m.path, "PrescriptionType", kPrescriptionTypes, true);
+    m.status = rd.choice(n, m.path, "DrugStatus", kDrugStatuses, true);
+    m.end_date = rd.date(n, m.path, "EndDate");
+    m.confidential = rd.flag(n, m.path, "Confidential");
+    if (const Node* il = rd.child(n, m.path, "IssueList", false)) {
+      read_issues(rd, il, m);
     }
-    m.status = rd.choice(n, path, "DrugStatus", {"Active", "Past", "Cancelled"}, true);
-    m.end_date = rd.date(n, path, "EndDate");
-    m.confidential = rd.flag(n, path, "Confidential");
-    if (const Node* il = rd.child(n, path, "IssueList", false)) {
-      for (const auto& [i, ip] : rd.children(il, path + "/IssueList", "Issue")) {
-        Issue is;
-        is.path = ip;
-        is.guid = rd.guid(i, ip);
-        is.date = rd.date(i, ip, "IssueDate", true);
-        is.quantity = rd.text(i, ip, "Quantity");
-        rd.decimal(is.quantity, ip + "/Quantity");
-        is.units = rd.text(i, ip, "QuantityUnits");
-        is.author_ref = rd.ref(i, ip, "AuthorID", false);
-        m.issues.push_back(std::move(is));
-      }
-    }
-    out.medications.push_back(std::move(m));
   }
 }
+
+constexpr std::array<Choice, 2> kAllergyTypes{
+    {{"Allergy", "allergy"}, {"Intolerance", "intolerance"}}};
+constexpr std::array<Choice, 3> kAllergyStatuses{
+    {{"Active", "active"}, {"Inactive", "inactive"}, {"Resolved", "resolved"}}};
+constexpr std::array<Choice, 3> kSeverities{
+    {{"Mild", "mild"}, {"Moderate", "moderate"}, {"Severe", "severe"}}};
 
 void read_allergies(Reader& rd, const Node* root, Extract& out) {
   const Node* list = rd.child(root, kRoot, "AllergyList", false);
   if (list == nullptr) {
     return;
   }
-  for (const auto& [n, path] : rd.children(list, kRoot + "/AllergyList", "Allergy")) {
-    Allergy a;
-    a.path = path;
-    a.guid = rd.guid(n, path);
-    a.date = rd.date(n, path, "AssignedDate", true);
-    a.author_ref = rd.ref(n, path, "AuthorID", false);
-    a.code = rd.code(n, path, "Code", kEventSchemes);
-    a.type = rd.choice(n, path, "Type", {"Allergy", "Intolerance"}, false);
-    a.status = rd.choice(n, path, "Status", {"Active", "Inactive", "Resolved"}, true);
-    a.reaction = rd.text(n, path, "Reaction");
-    a.severity = rd.choice(n, path, "Severity", {"Mild", "Moderate", "Severe"}, false);
-    a.comment = rd.text(n, path, "Comment");
-    a.confidential = rd.flag(n, path, "Confidential");
-    out.allergies.push_back(std::move(a));
+  auto entries = rd.children(list, path_of("AllergyList"), "Allergy");
+  out.allergies.reserve(entries.size());
+  for (auto& [n, path] : entries) {
+    Allergy& a = out.allergies.emplace_back();
+    a.path = std::move(path);
+    a.guid = rd.guid(n, a.path);
+    a.date = rd.date(n, a.path, "AssignedDate", true);
+    a.author_ref = rd.ref(n, a.path, "AuthorID", false);
+    a.code = rd.code(n, a.path, "Code", kEventSchemes);
+    a.type = rd.choice(n, a.path, "Type", kAllergyTypes, false);
+    a.status = rd.choice(n, a.path, "Status", kAllergyStatuses, true);
+    a.reaction = rd.text(n, a.path, "Reaction");
+    a.severity = rd.choice(n, a.path, "Severity", kSeverities, false);
+    a.comment = rd.text(n, a.path, "Comment");
+    a.confidential = rd.flag(n, a.path, "Confidential");
   }
 }
+
+constexpr std::array<Choice, 5> kAlertTypes{{{"Safeguarding", "safeguarding"},
+                                             {"DNACPR", "dnacpr"},
+                                             {"ClinicalWarning", "clinicalwarning"},
+                                             {"ReasonableAdjustment", "reasonableadjustment"},
+                                             {"Administrative", "administrative"}}};
+constexpr std::array<Choice, 2> kAlertStatuses{{{"Active", "active"}, {"Inactive", "inactive"}}};
 
 void read_alerts(Reader& rd, const Node* root, Extract& out) {
   const Node* list = rd.child(root, kRoot, "AlertList", false);
   if (list == nullptr) {
     return;
   }
-  for (const auto& [n, path] : rd.children(list, kRoot + "/AlertList", "Alert")) {
-    Alert a;
-    a.path = path;
-    a.guid = rd.guid(n, path);
-    a.date = rd.date(n, path, "AssignedDate", true);
-    a.author_ref = rd.ref(n, path, "AuthorID", false);
-    a.type = rd.choice(
-        n, path, "Type",
-        {"Safeguarding", "DNACPR", "ClinicalWarning", "ReasonableAdjustment", "Administrative"},
-        true);
-    a.text = rd.text(n, path, "Text", true);
-    a.status = rd.choice(n, path, "Status", {"Active", "Inactive"}, true);
-    a.end_date = rd.date(n, path, "EndDate");
-    if (rd.child(n, path, "Code", false) != nullptr) {
-      a.code = rd.code(n, path, "Code", kEventSchemes);
+  auto entries = rd.children(list, path_of("AlertList"), "Alert");
+  out.alerts.reserve(entries.size());
+  for (auto& [n, path] : entries) {
+    Alert& a = out.alerts.emplace_back();
+    a.path = std::move(path);
+    a.guid = rd.guid(n, a.path);
+    a.date = rd.date(n, a.path, "AssignedDate", true);
+    a.author_ref = rd.ref(n, a.path, "AuthorID", false);
+    a.type = rd.choice(n, a.path, "Type", kAlertTypes, true);
+    a.text = rd.text(n, a.path, "Text", true);
+    a.status = rd.choice(n, a.path, "Status", kAlertStatuses, true);
+    a.end_date = rd.date(n, a.path, "EndDate");
+    if (rd.child(n, a.path, "Code", false) != nullptr) {
+      a.code = rd.code(n, a.path, "Code", kEventSchemes);
     }
-    out.alerts.push_back(std::move(a));
   }
 }
+
+constexpr std::array<Choice, 2> kExtractTypes{{{"Full", "full"}, {"Delta", "delta"}}};
 
 }  // namespace
 
@@ -568,13 +657,13 @@ Result<Extract> parse_extract(std::string_view xml, const XmlLimits& limits) {
   Reader rd(limits);
   Extract out;
   if (const Node* h = rd.child(root, kRoot, "ExtractHeader", true)) {
-    const std::string hp = kRoot + "/ExtractHeader";
+    const std::string hp = path_of("ExtractHeader");
     out.extract_id = rd.text(h, hp, "ExtractID", true);
     out.extract_datetime = rd.date(h, hp, "ExtractDateTime", true);
-    out.extract_type = rd.choice(h, hp, "ExtractType", {"Full", "Delta"}, false);
+    out.extract_type = rd.choice(h, hp, "ExtractType", kExtractTypes, false);
   }
   if (out.extract_id.size() > 128) {
-    rd.fail(kRoot + "/ExtractHeader/ExtractID", "longer than 128 characters");
+    rd.fail(path_of("ExtractHeader"), "ExtractID", "longer than 128 characters");
   }
   read_people(rd, root, out);
   read_registration(rd, root, out);
@@ -586,6 +675,7 @@ Result<Extract> parse_extract(std::string_view xml, const XmlLimits& limits) {
   if (rd.failed()) {
     return rd.error();
   }
+  out.document = std::move(*doc);
   return out;
 }
 
