@@ -81,10 +81,10 @@ void head(J& j, const Ctx& c, std::string_view type, std::string_view id, bool c
 /**
  * code_concept: a Code as a CodeableConcept, SNOMED CT first and the original after: EMIS's own
  * MapCode when sent, else (for Read v2) the mapping table's concept; an unmapped Read v2 code
- * stays as sent, is counted by the mapper and warned about (at `where`).
+ * stays as sent, is counted by the mapper and warned about (at "<path><element>").
  */
-void code_concept(J& j, const Ctx& c, const std::string& where, std::string_view k,
-                  const xml::Code& code, std::string_view text = {}) {
+void code_concept(J& j, const Ctx& c, std::string_view path, std::string_view element,
+                  std::string_view k, const xml::Code& code, std::string_view text = {}) {
   j.obj(k).arr("coding");
   if (!code.map_code.empty()) {
     j.open().kv("system", code.map_system).kv("code", code.map_code).opt("display", code.term);
@@ -95,8 +95,10 @@ void code_concept(J& j, const Ctx& c, const std::string& where, std::string_view
       j.open().kv("system", m.coding.system).kv("code", m.coding.code);
       j.opt("display", m.coding.display).close();
     } else {
-      c.warnings->push_back(where + std::string(ingest::kLocationSeparator) +
-                            "Read v2 code with no SNOMED CT mapping, kept as sent");
+      c.warnings->push_back(std::string(path)
+                                .append(element)
+                                .append(ingest::kLocationSeparator)
+                                .append("Read v2 code with no SNOMED CT mapping, kept as sent"));
     }
   }
   j.open().kv("system", code.system).kv("code", code.value).opt("display", code.term).close();
@@ -379,7 +381,7 @@ void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out
       .kv("code", "problem-list-item")
       .kv("display", "Problem List Item");
   j.close().end_arr().close().end_arr();
-  code_concept(j, c, e.path + "/Code", "code", e.code, e.display_term);
+  code_concept(j, c, e.path, "/Code", "code", e.code, e.display_term);
   subject(j, c);
   encounter_of(j, c, "encounter", e.guid);
   j.kv("onsetDateTime", e.date);
@@ -394,7 +396,7 @@ void observation(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& o
   J j;
   head(j, c, "Observation", e.guid, e.confidential);
   j.kv("status", "final");
-  code_concept(j, c, e.path + "/Code", "code", e.code, e.display_term);
+  code_concept(j, c, e.path, "/Code", "code", e.code, e.display_term);
   subject(j, c);
   encounter_of(j, c, "encounter", e.guid);
   j.kv("effectiveDateTime", e.date);
@@ -423,7 +425,7 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
     head(j, c, "MedicationStatement", ms_id, m.confidential);
     j.arr("basedOn").open().key("reference").str2("MedicationRequest/", m.guid).close().end_arr();
     j.kv("status", m.status == "active" ? "active" : m.status == "past" ? "completed" : "stopped");
-    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
+    code_concept(j, c, m.path, "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
     subject(j, c);
     encounter_of(j, c, "context", m.guid);
     j.obj("effectivePeriod").kv("start", m.date).opt("end", m.end_date).close();
@@ -442,7 +444,7 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
                        : m.status == "past" ? "completed"
                                             : "cancelled");
     j.kv("intent", "plan");
-    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
+    code_concept(j, c, m.path, "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
     subject(j, c);
     encounter_of(j, c, "encounter", m.guid);
     j.kv("authoredOn", m.date);
@@ -469,7 +471,7 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
     head(j, c, "MedicationRequest", is.guid, m.confidential);
     medication_request(m, j, "completed");
     j.kv("intent", "order");
-    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
+    code_concept(j, c, m.path, "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
     subject(j, c);
     j.kv("authoredOn", is.date);
     practitioner(j, c, "requester", is.author_ref.empty() ? m.author_ref : is.author_ref);
@@ -494,7 +496,7 @@ void allergy(const Ctx& c, const xml::Allergy& a, ingest::TranslatedMessage& out
                "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "confirmed",
                {});
   j.opt("type", a.type);
-  code_concept(j, c, a.path + "/Code", "code", a.code);
+  code_concept(j, c, a.path, "/Code", "code", a.code);
   subject(j, c, "patient");
   encounter_of(j, c, "encounter", a.guid);
   j.kv("onsetDateTime", a.date).kv("recordedDate", a.date);
@@ -528,7 +530,7 @@ void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
       .kv("display", cat.second);
   j.close().end_arr().kv("text", a.type).close().end_arr();
   if (a.code) {
-    code_concept(j, c, a.path + "/Code", "code", *a.code, a.text);
+    code_concept(j, c, a.path, "/Code", "code", *a.code, a.text);
   } else {
     j.obj("code").kv("text", a.text).close();
   }

@@ -514,14 +514,14 @@ void read_events(Reader& rd, const Node* root, Extract& out) {
     e.comment = rd.text(n, e.path, "Comment");
     e.confidential = rd.flag(n, e.path, "Confidential");
     if (const Node* nv = rd.child(n, e.path, "NumericValue", false)) {
-      const std::string vp = e.path + "/NumericValue";
+      const std::string& vp = rd.joined(e.path, "NumericValue");
       NumericValue& v = e.numeric.emplace();
       v.value = rd.text(nv, vp, "Value", true);
       v.units = rd.text(nv, vp, "Units");
       rd.decimal(v.value, vp, "Value");
     }
     if (const Node* pr = rd.child(n, e.path, "Problem", false)) {
-      const std::string pp = e.path + "/Problem";
+      const std::string& pp = rd.joined(e.path, "Problem");
       Problem& p = e.problem.emplace();
       p.status = rd.choice(pr, pp, "Status", kProblemStatuses, true);
       p.significance = rd.choice(pr, pp, "Significance", kSignificances, false);

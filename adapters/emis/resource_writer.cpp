@@ -15,7 +15,6 @@ bool needs_escape_in(std::uint64_t w) {
           ((backslash - kOnes) & ~backslash)) &
          kHighs;
 }
-bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
 }  // namespace
 
@@ -30,57 +29,65 @@ void ResourceWriter::grow(std::size_t n) {
   cap_ = cap;
 }
 
-/** escaped: `s` as JSON string content, escaped as RapidJSON's writer escapes it. */
-void ResourceWriter::escaped(std::string_view s) {
+/** copy_long: copy() eight bytes at a time while none needs an escape (the room ensured by
+ *  bound() covers whole words). */
+char* ResourceWriter::copy_long(char* out, std::string_view s) {
+  const char* in = s.data();
+  const std::size_t n = s.size();
   std::size_t i = 0;
   for (;;) {
-    const std::size_t start = i;
-    while (i + 8 <= s.size()) {
+    while (i + 8 <= n) {
       std::uint64_t w = 0;
-      std::memcpy(&w, s.data() + i, 8);
+      std::memcpy(&w, in + i, 8);
       if (needs_escape_in(w)) {
         break;
       }
+      std::memcpy(out, &w, 8);
+      out += 8;
       i += 8;
     }
-    while (i < s.size() && !needs_escape(static_cast<unsigned char>(s[i]))) {
-      ++i;
+    while (i < n && !kEscapes[static_cast<unsigned char>(in[i])]) {
+      *out++ = in[i++];
     }
-    raw(s.substr(start, i - start));
-    if (i == s.size()) {
-      return;
+    if (i == n) {
+      return out;
     }
-    escape(static_cast<unsigned char>(s[i++]));
+    out = escape(out, static_cast<unsigned char>(in[i++]));
   }
 }
-void ResourceWriter::escape(unsigned char c) {
+
+/** escape: the escape of `c` at `out`, as RapidJSON writes it; the end. */
+char* ResourceWriter::escape(char* out, unsigned char c) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  put('\\');
+  *out++ = '\\';
   switch (c) {
     case '"':
     case '\\':
-      put(static_cast<char>(c));
+      *out++ = static_cast<char>(c);
       break;
     case '\b':
-      put('b');
+      *out++ = 'b';
       break;
     case '\t':
-      put('t');
+      *out++ = 't';
       break;
     case '\n':
-      put('n');
+      *out++ = 'n';
       break;
     case '\f':
-      put('f');
+      *out++ = 'f';
       break;
     case '\r':
-      put('r');
+      *out++ = 'r';
       break;
     default:
-      raw("u00");
-      put(kHex[c >> 4]);
-      put(kHex[c & 0xF]);
+      *out++ = 'u';
+      *out++ = '0';
+      *out++ = '0';
+      *out++ = kHex[c >> 4];
+      *out++ = kHex[c & 0xF];
   }
+  return out;
 }
 
 }  // namespace gw::adapters::emis::detail

@@ -2,6 +2,7 @@
 // the bytes RapidJSON's compact writer would give (no document, no second copy).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -24,41 +25,29 @@ namespace gw::adapters::emis::detail {
 class ResourceWriter {
 public:
   ResourceWriter() : buf_(std::make_unique<char[]>(kStartBytes)), cap_(kStartBytes) {}
-  ResourceWriter& open() {
-    ensure(2);
-    value();
-    put('{');
-    push();
-    return *this;
-  }
-  ResourceWriter& close() {
-    ensure(1);
-    put('}');
-    --depth_;
-    return *this;
-  }
-  ResourceWriter& key(std::string_view k) {
+  ResourceWriter& open() { return punctuation('{', true); }
+  ResourceWriter& close() { return punctuation('}', false); }
+  // Inlined where it is called: keys are literals there, so the copy loop folds into stores.
+  [[gnu::always_inline]] ResourceWriter& key(std::string_view k) {
     ensure(bound(k.size()) + 2);
-    separate();
-    quoted(k);
-    put(':');
+    char* out = comma(buf_.get() + len_);
+    *out++ = '"';
+    out = copy(out, k);
+    out[0] = '"';
+    out[1] = ':';
+    len_ = static_cast<std::size_t>(out + 2 - buf_.get());
     after_key_ = true;
     return *this;
   }
-  ResourceWriter& str(std::string_view v) {
-    ensure(bound(v.size()) + 1);
-    value();
-    quoted(v);
-    return *this;
-  }
+  ResourceWriter& str(std::string_view v) { return str2(v, {}); }
   /** str2: the string a + b, written without making it first. */
   ResourceWriter& str2(std::string_view a, std::string_view b) {
-    ensure(bound(a.size() + b.size()) + 1);
-    value();
-    put('"');
-    escaped(a);
-    escaped(b);
-    put('"');
+    ensure(bound(a.size() + b.size()));
+    char* out = value(buf_.get() + len_);
+    *out++ = '"';
+    out = copy(copy(out, a), b);
+    *out++ = '"';
+    len_ = static_cast<std::size_t>(out - buf_.get());
     return *this;
   }
   ResourceWriter& kv(std::string_view k, std::string_view v) { return key(k).str(v); }
@@ -69,44 +58,31 @@ public:
   ResourceWriter& num(std::string_view k, std::string_view decimal) {
     key(k);
     ensure(decimal.size() + 1);
-    value();
+    char* out = value(buf_.get() + len_);
     // The parser checked `decimal` against FHIR's decimal syntax, which is JSON number syntax,
     // so it is written as it came (a number, not a string). Within the parser's 32 characters
     // only an exponent can take it beyond a double, which a JSON reader then refuses.
-    raw(decimal);
+    std::memcpy(out, decimal.data(), decimal.size());
+    len_ = static_cast<std::size_t>(out + decimal.size() - buf_.get());
     if (decimal.find_first_of("eE") != std::string_view::npos && !fhir::parse_json(decimal)) {
       bad_number_ = true;
     }
     return *this;
   }
-  ResourceWriter& arr(std::string_view k) {
-    key(k);
-    ensure(2);
-    value();
-    put('[');
-    push();
-    return *this;
-  }
-  ResourceWriter& end_arr() {
-    ensure(1);
-    put(']');
-    --depth_;
-    return *this;
-  }
-  ResourceWriter& obj(std::string_view k) {
-    key(k);
-    return open();
-  }
+  ResourceWriter& arr(std::string_view k) { return key(k).punctuation('[', true); }
+  ResourceWriter& end_arr() { return punctuation(']', false); }
+  ResourceWriter& obj(std::string_view k) { return key(k).open(); }
   /** ref: {"reference": "<type>/<id>"} under key k. */
   ResourceWriter& ref(std::string_view k, std::string_view type, std::string_view id) {
     obj(k).key("reference");
-    ensure(bound(type.size() + id.size() + 1) + 2);
-    value();
-    put('"');
-    escaped(type);
-    put('/');
-    escaped(id);
-    put('"');
+    ensure(bound(type.size() + id.size() + 1));
+    char* out = value(buf_.get() + len_);
+    *out++ = '"';
+    out = copy(out, type);
+    *out++ = '/';
+    out = copy(out, id);
+    *out++ = '"';
+    len_ = static_cast<std::size_t>(out - buf_.get());
     return close();
   }
   /** coding_concept: {"coding": [{system, code, display}], "text"} under key k. */
@@ -124,55 +100,88 @@ public:
 
 private:
   static constexpr std::size_t kStartBytes = 2048;  // a resource is 0.5-2 KB: few regrowths
+  static constexpr std::size_t kLong = 16;          // copied eight bytes at a time from here
 
-  /** bound: the most bytes a quoted string of n bytes takes (every byte as \u00XX) and a
-   *  separator. */
+  /** bound: the most bytes a quoted string of n bytes takes (every byte as \u00XX), with a
+   *  separator before it. */
   static std::size_t bound(std::size_t n) { return 6 * n + 3; }
 
-  /** ensure: room for n more bytes; each writing step asks first, so put/raw need not. */
+  /** ensure: room for n more bytes; each writing step asks first, then writes freely. */
   void ensure(std::size_t n) {
     if (cap_ - len_ < n) {
       grow(n);
     }
   }
   void grow(std::size_t n);
-  void put(char c) { buf_[len_++] = c; }
-  void raw(std::string_view s) {
-    std::memcpy(buf_.get() + len_, s.data(), s.size());
-    len_ += s.size();
+
+  /** punctuation: '{' / '[' (a value: opens a level) or '}' / ']' (closes one). */
+  ResourceWriter& punctuation(char c, bool opens) {
+    ensure(2);
+    char* out = buf_.get() + len_;
+    if (opens) {
+      out = value(out);
+      *out++ = c;
+      ++depth_;
+      items_ &= ~(std::uint64_t{1} << depth_);
+    } else {
+      *out++ = c;
+      --depth_;
+    }
+    len_ = static_cast<std::size_t>(out - buf_.get());
+    return *this;
   }
 
-  /** value: what comes before a value: nothing after a key, a comma between array items. */
-  void value() {
+  /** value: what comes before a value at `out`: nothing after a key, a comma between items. */
+  char* value(char* out) {
     if (after_key_) {
       after_key_ = false;
-    } else {
-      separate();
+      return out;
     }
+    return comma(out);
   }
-  void separate() {
-    const std::uint64_t bit = std::uint64_t{1} << depth_;
+  /** comma: ',' before all but the first member or item of the object or array open. */
+  char* comma(char* out) {
     if (depth_ > 0) {
-      if ((items_ & bit) != 0) {
-        put(',');
-      }
+      const std::uint64_t bit = std::uint64_t{1} << depth_;
+      const bool first = (items_ & bit) == 0;
       items_ |= bit;
+      if (!first) {
+        *out++ = ',';
+      }
     }
-  }
-  void push() {
-    ++depth_;
-    items_ &= ~(std::uint64_t{1} << depth_);
-  }
-  void quoted(std::string_view s) {
-    put('"');
-    escaped(s);
-    put('"');
+    return out;
   }
 
-  /** escaped: `s` as JSON string content, escaped as RapidJSON's writer escapes it (room for
-   *  bound(s.size()) bytes ensured). */
-  void escaped(std::string_view s);
-  void escape(unsigned char c);
+  /** copy: `s` at `out` as JSON string content, escaped as RapidJSON's writer escapes it (room
+   *  for bound(s.size()) ensured); the end. Short strings (most keys and values) byte by byte
+   *  here, longer ones eight bytes at a time (copy_long). */
+  static char* copy(char* out, std::string_view s) {
+    if (s.size() >= kLong) {
+      return copy_long(out, s);
+    }
+    for (const char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (kEscapes[c]) {
+        out = escape(out, c);
+      } else {
+        *out++ = ch;
+      }
+    }
+    return out;
+  }
+  static char* copy_long(char* out, std::string_view s);
+  static char* escape(char* out, unsigned char c);
+
+  /** kEscapes: the bytes JSON writes escaped: control characters, '"' and '\\'. */
+  static constexpr std::array<bool, 256> kEscapes = [] {
+    std::array<bool, 256> t{};
+    for (std::size_t c = 0; c < 0x20; ++c) {
+      t[c] = true;
+    }
+    t['"'] = true;
+    t['\\'] = true;
+    return t;
+  }();
 
   std::unique_ptr<char[]> buf_;
   std::size_t cap_ = 0;
