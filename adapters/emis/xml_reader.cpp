@@ -53,6 +53,16 @@ constexpr std::array<std::uint8_t, 128> make_ascii_names() {
 }
 constexpr std::array<std::uint8_t, 128> kAsciiName = make_ascii_names();
 
+/** kAsciiNameByte: kAsciiName over all bytes, without ':' (0 for it and for bytes >= 0x80). */
+constexpr std::array<std::uint8_t, 256> make_name_bytes() {
+  std::array<std::uint8_t, 256> t{};
+  for (std::size_t c = 0; c < 128; ++c) {
+    t[c] = c == ':' ? 0 : kAsciiName[c];
+  }
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> kAsciiNameByte = make_name_bytes();
+
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /** is_xml_char: production [2] Char. */
@@ -347,7 +357,21 @@ private:
   }
   /** name: as above, counting the colons in it. */
   bool name(std::size_t& end, std::size_t& colons, std::string_view pending) {
+    // The usual name: ASCII letters, digits and "_-." with no colon, ended by an ASCII byte.
+    const std::size_t n = in_.size();
     std::size_t i = p_;
+    if (i < n && kAsciiNameByte[byte(i)] == 1) {
+      ++i;
+      while (i < n && kAsciiNameByte[byte(i)] != 0) {
+        ++i;
+      }
+      if (i >= n || (in_[i] != ':' && byte(i) < 0x80)) {
+        colon_ = std::string_view::npos;
+        end = i;
+        return true;
+      }
+    }
+    i = p_;
     bool first = true;
     colon_ = std::string_view::npos;
     while (i < in_.size()) {
