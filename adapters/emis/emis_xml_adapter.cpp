@@ -362,15 +362,16 @@ void consultations(const Ctx& c, ingest::TranslatedMessage& out) {
   }
 }
 
-void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out) {
+void condition(const Ctx& c, const xml::Event& e, const xml::Problem& p,
+               ingest::TranslatedMessage& out) {
   J j;
   head(j, c, "Condition", e.guid, e.confidential);
-  if (!e.problem->significance.empty()) {
+  if (!p.significance.empty()) {
     j.arr("extension").open().kv("url", kProblemSignificance);
-    j.kv("valueCode", e.problem->significance).close().end_arr();
+    j.kv("valueCode", p.significance).close().end_arr();
   }
   // EMIS "past" is a problem no longer active but not declared resolved: R4 "inactive".
-  const std::string_view s = e.problem->status;
+  const std::string_view s = p.status;
   std::string status = s == "active" ? "active" : s == "past" ? "inactive" : "resolved";
   j.concept_of("clinicalStatus", "http://terminology.hl7.org/CodeSystem/condition-clinical", status,
                {});
@@ -385,7 +386,7 @@ void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out
   subject(j, c);
   encounter_of(j, c, "encounter", e.guid);
   j.kv("onsetDateTime", e.date);
-  j.opt("abatementDateTime", e.problem->end_date);
+  j.opt("abatementDateTime", p.end_date);
   j.kv("recordedDate", e.date);
   practitioner(j, c, "recorder", e.author_ref);
   note(j, e.comment);
@@ -610,7 +611,7 @@ Result<ingest::TranslatedMessage> translate_extract(
   consultations(c, out);
   for (const auto& e : ex.events) {
     if (e.problem) {
-      condition(c, e, out);
+      condition(c, e, *e.problem, out);
     } else {
       observation(c, e, out);
     }

@@ -122,7 +122,7 @@ private:
       out = value(out);
       *out++ = c;
       ++depth_;
-      items_ &= ~(std::uint64_t{1} << depth_);
+      items_ &= ~bit(depth_);
     } else {
       *out++ = c;
       --depth_;
@@ -139,12 +139,14 @@ private:
     }
     return comma(out);
   }
+  /** bit: depth d's bit in items_ (resources nest far less than 64 deep). */
+  static std::uint64_t bit(unsigned d) { return std::uint64_t{1} << (d & 63U); }
   /** comma: ',' before all but the first member or item of the object or array open. */
   char* comma(char* out) {
     if (depth_ > 0) {
-      const std::uint64_t bit = std::uint64_t{1} << depth_;
-      const bool first = (items_ & bit) == 0;
-      items_ |= bit;
+      const std::uint64_t b = bit(depth_);
+      const bool first = (items_ & b) == 0;
+      items_ |= b;
       if (!first) {
         *out++ = ',';
       }
