@@ -23,7 +23,7 @@ void ResourceWriter::grow(std::size_t n) {
   while (cap - len_ < n) {
     cap *= 2;
   }
-  auto bigger = std::make_unique<char[]>(cap);
+  auto bigger = std::make_unique_for_overwrite<char[]>(cap);
   std::memcpy(bigger.get(), buf_.get(), len_);
   buf_ = std::move(bigger);
   cap_ = cap;

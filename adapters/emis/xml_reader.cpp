@@ -852,7 +852,7 @@ private:
       return;
     }
     if (!doc_.decoded_) {
-      doc_.decoded_ = std::make_unique<char[]>(in_.size());
+      doc_.decoded_ = std::make_unique_for_overwrite<char[]>(in_.size());
     }
     char* base = doc_.decoded_.get();
     if (!o.in_arena) {

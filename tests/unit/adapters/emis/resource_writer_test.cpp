@@ -26,12 +26,14 @@ TEST(ResourceWriterTest, EveryByteIsWrittenAsRapidJsonWritesIt) {
   rapidjson::StringBuffer sb;
   RapidWriter w(sb);
   w.StartObject();
-  put(w, "text\"\\");
+  put(w, "text");
   put(w, all);
+  put(w, "short");
+  put(w, "a\"b\\c\n\x01\x1F\xC3\xA9");
   w.EndObject();
 
   ResourceWriter j;
-  j.open().kv("text\"\\", all).close();
+  j.open().kv("text", all).kv("short", "a\"b\\c\n\x01\x1F\xC3\xA9").close();
   EXPECT_EQ(j.take(), std::string(sb.GetString(), sb.GetSize()));
 }
 
