@@ -93,12 +93,15 @@ struct Choice {
 };
 using Choices = std::span<const Choice>;
 
+/** lower: ASCII lower case (the closed lists and GUIDs are ASCII; std::tolower is a call). */
+constexpr char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
 /** equal_ignoring_case: ASCII case-insensitive equality. */
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 /** CaselessHash / CaselessEqual: GUIDs compare without regard to case. */
@@ -106,8 +109,7 @@ struct CaselessHash {
   std::size_t operator()(std::string_view s) const {
     std::uint64_t h = 14695981039346656037ULL;
     for (char c : s) {
-      h = (h ^ static_cast<unsigned char>(std::toupper(static_cast<unsigned char>(c)))) *
-          1099511628211ULL;
+      h = (h ^ static_cast<unsigned char>(lower(c))) * 1099511628211ULL;
     }
     return static_cast<std::size_t>(h);
   }
