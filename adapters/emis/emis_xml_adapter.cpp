@@ -3,29 +3,28 @@
 // (problems), Observation, MedicationStatement + MedicationRequest (authorisation and issues),
 // AllergyIntolerance and Flag (alerts); plus the identity the MPI needs and an XML acknowledgement.
 #include <algorithm>
-#include <charconv>
+#include <array>
+#include <cstdint>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
-
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "adapters/emis/checked.hpp"
 #include "adapters/emis/common.hpp"
 #include "adapters/emis/emis.hpp"
 #include "adapters/emis/emis_xml.hpp"
+#include "adapters/emis/resource_writer.hpp"
+#include "gateway/fhir/datetime.hpp"
 #include "gateway/fhir/json.hpp"
-#include "gateway/fhir/resource.hpp"
 #include "gateway/fhir/validate.hpp"
 #include "gateway/identity/nhs_number.hpp"
 
 namespace gw::adapters::emis {
 namespace {
-
-using Writer = detail::JsonWriter;
 
 constexpr std::string_view kUkCoreVerification =
     "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus";
@@ -38,195 +37,20 @@ constexpr std::string_view kPrescriptionType =
 constexpr std::string_view kPrescriptionTypeSystem =
     "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1";
 
-/**
- * Tee: the resource J writes, also built as a JSON value for the UK Core checks, holding what
- * parse_json() would read back from the JSON (so the checks find what they would find there).
- * Its allocator starts in a buffer the translation reuses for every resource.
- */
-class Tee {
-public:
-  explicit Tee(std::vector<char>& pool) : alloc_(pool.data(), pool.size()) { stack_.reserve(8); }
-
-  void open() { stack_.push_back({rapidjson::Value(rapidjson::kObjectType), take_key()}); }
-  void start_array() { stack_.push_back({rapidjson::Value(rapidjson::kArrayType), take_key()}); }
-  /** close: ends the object or array opened last. */
-  void close() {
-    Frame f = std::move(stack_.back());
-    stack_.pop_back();
-    add(f.value, f.key);
-  }
-  void key(std::string_view k) { key_ = string_value(k); }
-  void str(std::string_view v) {
-    rapidjson::Value s = string_value(v);
-    rapidjson::Value k = take_key();
-    add(s, k);
-  }
-  /** number: `decimal` (FHIR decimal syntax, checked by the parser) as parse_json reads it. */
-  void number(std::string_view decimal) {
-    rapidjson::Value n;
-    // Digits without a sign, fraction or exponent, up to nine of them: RapidJSON's reader takes
-    // these as an unsigned 32-bit integer. Anything else goes through parse_json itself.
-    if (!decimal.empty() && decimal.size() <= 9 &&
-        std::all_of(decimal.begin(), decimal.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      unsigned u = 0;
-      std::from_chars(decimal.data(), decimal.data() + decimal.size(), u);
-      n.SetUint(u);
-    } else if (auto parsed = fhir::parse_json(decimal)) {
-      n.CopyFrom(*parsed, alloc_);
-    } else {
-      bad_number_ = true;  // left null
-    }
-    rapidjson::Value k = take_key();
-    add(n, k);
-  }
-  /** issues: the UK Core checks of the finished resource. */
-  [[nodiscard]] std::vector<fhir::Issue> issues() const {
-    std::vector<fhir::Issue> out = fhir::check_uk_core(root_);
-    if (bad_number_) {
-      out.push_back(
-          {fhir::Issue::Severity::kError, "value", std::string(fhir::ResourceView(root_).type()),
-           "a number that JSON cannot hold as a double (it would not read back the same)"});
-    }
-    return out;
-  }
-
-private:
-  struct Frame {
-    rapidjson::Value value;
-    rapidjson::Value key;  // its key in the enclosing object (null in an array)
-  };
-
-  rapidjson::Value string_value(std::string_view s) {
-    return {s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc_};
-  }
-  rapidjson::Value take_key() { return std::move(key_); }
-  /** add: `v` into the enclosing object (under `k`) or array; the root when there is none. */
-  void add(rapidjson::Value& v, rapidjson::Value& k) {
-    if (stack_.empty()) {
-      root_ = v;
-    } else if (stack_.back().value.IsObject()) {
-      stack_.back().value.AddMember(k, v, alloc_);
-    } else {
-      stack_.back().value.PushBack(v, alloc_);
-    }
-  }
-
-  rapidjson::MemoryPoolAllocator<> alloc_;
-  std::vector<Frame> stack_;
-  rapidjson::Value key_;
-  rapidjson::Value root_;
-  bool bad_number_ = false;
-};
-
-/** J: a thin layer over RapidJSON's writer so each resource reads like its JSON; with a Tee,
- * the same resource is built as a document for the checks as it is written. */
-class J {
-public:
-  J() : sb_(nullptr, kStartBytes), w_(sb_) {}
-  explicit J(std::vector<char>* pool) : sb_(nullptr, kStartBytes), w_(sb_) {
-    if (pool != nullptr) {
-      tee_.emplace(*pool);
-    }
-  }
-  J& open() {
-    w_.StartObject();
-    if (tee_) {
-      tee_->open();
-    }
-    return *this;
-  }
-  J& close() {
-    w_.EndObject();
-    if (tee_) {
-      tee_->close();
-    }
-    return *this;
-  }
-  J& key(std::string_view k) {
-    w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-    if (tee_) {
-      tee_->key(k);
-    }
-    return *this;
-  }
-  J& str(std::string_view v) {
-    w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-    if (tee_) {
-      tee_->str(v);
-    }
-    return *this;
-  }
-  J& kv(std::string_view k, std::string_view v) { return key(k).str(v); }
-  /** opt: kv only when v is not empty. */
-  J& opt(std::string_view k, std::string_view v) { return v.empty() ? *this : kv(k, v); }
-  J& num(std::string_view k, std::string_view decimal) {
-    key(k);
-    // The parser checked `decimal` against FHIR's decimal syntax, which is JSON number syntax,
-    // so it is written as it came (a number, not a string).
-    w_.RawValue(decimal.data(), decimal.size(), rapidjson::kNumberType);
-    if (tee_) {
-      tee_->number(decimal);
-    }
-    return *this;
-  }
-  J& arr(std::string_view k) {
-    key(k);
-    w_.StartArray();
-    if (tee_) {
-      tee_->start_array();
-    }
-    return *this;
-  }
-  J& end_arr() {
-    w_.EndArray();
-    if (tee_) {
-      tee_->close();
-    }
-    return *this;
-  }
-  J& obj(std::string_view k) {
-    key(k);
-    return open();
-  }
-  /** ref: {"reference": "<type>/<id>"} under key k. */
-  J& ref(std::string_view k, std::string_view type, std::string_view id) {
-    return obj(k).kv("reference", std::string(type) + "/" + std::string(id)).close();
-  }
-  /** coding_concept: {"coding": [{system, code, display}], "text"} under key k. */
-  J& concept_of(std::string_view k, std::string_view system, std::string_view code,
-                std::string_view display) {
-    obj(k).arr("coding").open().kv("system", system).kv("code", code);
-    opt("display", display);
-    close().end_arr();
-    return close();
-  }
-  [[nodiscard]] std::string take() { return {sb_.GetString(), sb_.GetSize()}; }
-  /** checked: whether the resource is also being built for the checks. */
-  [[nodiscard]] bool checked() const { return tee_.has_value(); }
-  /** issues: the checks' findings on the finished resource (checked() only). */
-  [[nodiscard]] std::vector<fhir::Issue> issues() const { return tee_->issues(); }
-
-private:
-  static constexpr std::size_t kStartBytes = 2048;  // a resource is 0.5-2 KB: few regrowths
-  rapidjson::StringBuffer sb_;
-  Writer w_;
-  std::optional<Tee> tee_;
-};
+using J = detail::ResourceWriter;
 
 /** Ctx: what every resource of one extract shares. */
 struct Ctx {
   const xml::Extract* ex = nullptr;
-  std::string ods;                                  // the practice (meta.source)
-  std::string patient_id;                           // Registration/GUID
-  std::map<std::string, std::string> people;        // RefID -> Person GUID
-  std::map<std::string, std::string> encounter_of;  // entry GUID -> consultation GUID
+  std::string ods;                                                // the practice (meta.source)
+  std::string_view patient_id;                                    // Registration/GUID
+  std::unordered_map<std::string_view, std::string_view> people;  // RefID -> Person GUID
+  std::unordered_map<std::string_view, std::string_view> encounter_of;  // entry -> consultation
   const mapping::Mapper* mapper = nullptr;
   OdsCode sender;
   std::vector<std::string>* warnings = nullptr;
   /** checks: when set, each resource's UK Core findings, in the order of the resources. */
   std::vector<std::vector<fhir::Issue>>* checks = nullptr;
-  /** pool: the buffer each checked resource's document is built in (reused). */
-  std::vector<char>* pool = nullptr;
   detail::ReadV2Lookups* lookups = nullptr;  // the message's Read v2 -> SNOMED CT lookups
   std::string meta_source{};                 // kMetaSourcePrefix + ods, written on every resource
   std::string entry_id_system{};             // urn:caregw:id:<ods>:emis-entry-guid
@@ -257,10 +81,10 @@ void head(J& j, const Ctx& c, std::string_view type, std::string_view id, bool c
 /**
  * code_concept: a Code as a CodeableConcept, SNOMED CT first and the original after: EMIS's own
  * MapCode when sent, else (for Read v2) the mapping table's concept; an unmapped Read v2 code
- * stays as sent, is counted by the mapper and warned about (at `where`).
+ * stays as sent, is counted by the mapper and warned about (at "<path><element>").
  */
-void code_concept(J& j, const Ctx& c, const std::string& where, std::string_view k,
-                  const xml::Code& code, std::string_view text = {}) {
+void code_concept(J& j, const Ctx& c, std::string_view path, std::string_view element,
+                  std::string_view k, const xml::Code& code, std::string_view text = {}) {
   j.obj(k).arr("coding");
   if (!code.map_code.empty()) {
     j.open().kv("system", code.map_system).kv("code", code.map_code).opt("display", code.term);
@@ -271,8 +95,10 @@ void code_concept(J& j, const Ctx& c, const std::string& where, std::string_view
       j.open().kv("system", m.coding.system).kv("code", m.coding.code);
       j.opt("display", m.coding.display).close();
     } else {
-      c.warnings->push_back(where + std::string(ingest::kLocationSeparator) +
-                            "Read v2 code with no SNOMED CT mapping, kept as sent");
+      c.warnings->push_back(std::string(path)
+                                .append(element)
+                                .append(ingest::kLocationSeparator)
+                                .append("Read v2 code with no SNOMED CT mapping, kept as sent"));
     }
   }
   j.open().kv("system", code.system).kv("code", code.value).opt("display", code.term).close();
@@ -285,13 +111,13 @@ void subject(J& j, const Ctx& c, std::string_view k = "subject") {
   j.ref(k, "Patient", c.patient_id);
 }
 
-void practitioner(J& j, const Ctx& c, std::string_view k, const std::string& ref_id) {
+void practitioner(J& j, const Ctx& c, std::string_view k, std::string_view ref_id) {
   if (auto it = c.people.find(ref_id); it != c.people.end()) {
     j.ref(k, "Practitioner", it->second);
   }
 }
 
-void encounter_of(J& j, const Ctx& c, std::string_view k, const std::string& guid) {
+void encounter_of(J& j, const Ctx& c, std::string_view k, std::string_view guid) {
   if (auto it = c.encounter_of.find(guid); it != c.encounter_of.end()) {
     j.ref(k, "Encounter", it->second);
   }
@@ -303,18 +129,44 @@ void note(J& j, std::string_view text) {
   }
 }
 
-/** finish: closes the resource and adds it to the message. */
+/**
+ * finish: closes the resource and adds it to the message; with checks, adds the UK Core
+ * findings check_uk_core (gateway/fhir/validate.cpp) gives on its JSON, found from what it was
+ * written from instead of from a document of it. `found` holds the findings of rules that depend
+ * on the resource's values (the Patient's gender and birth date), in the checker's order. The
+ * checker's other rules hold by construction for what this file writes, given what the parser
+ * checks: the required elements of each type are always written (status, class, code, subject
+ * or patient, medication[x], intent); every status, intent and type code is one of its value
+ * set (Observation final, Encounter finished, Condition clinical and verification statuses,
+ * MedicationStatement / MedicationRequest status and intent, Flag status and AllergyIntolerance
+ * clinical status and type from the parser's closed lists); an NHS number is written only when
+ * valid, as 10 digits, with a verification status code 01-08 from the UK Core system; no
+ * reference starts with '#'; no meta.lastUpdated, deceasedDateTime or contained resources are
+ * written. tests/unit/adapters/emis/checked_test.cpp and caregw-emis-golden --findings compare
+ * these findings with check_uk_core(parse_json(json)).
+ */
 void finish(const Ctx& c, J& j, std::string_view type, std::string_view id,
-            ingest::TranslatedMessage& out) {
+            ingest::TranslatedMessage& out, std::vector<fhir::Issue> found = {}) {
   j.close();
-  if (j.checked()) {
-    c.checks->push_back(j.issues());
+  if (c.checks != nullptr) {
+    std::vector<fhir::Issue> issues;
+    if (!detail::valid_fhir_id(id)) {
+      issues.push_back({fhir::Issue::Severity::kError, "value", std::string(type) + ".id",
+                        "id must be 1-64 letters, digits, '-' or '.'"});
+    }
+    std::move(found.begin(), found.end(), std::back_inserter(issues));
+    if (j.bad_number()) {
+      issues.push_back(
+          {fhir::Issue::Severity::kError, "value", std::string(type),
+           "a number that JSON cannot hold as a double (it would not read back the same)"});
+    }
+    c.checks->push_back(std::move(issues));
   }
   out.resources.push_back({std::string(type), std::string(id), j.take(), false});
 }
 
 void organisation(const Ctx& c, ingest::TranslatedMessage& out) {
-  J j(c.pool);
+  J j;
   head(j, c, "Organization", c.ods, false, false);
   j.arr("identifier").open().kv("system", detail::kOdsSystem).kv("value", c.ods).close().end_arr();
   j.opt("name", c.ex->registration.practice_name);
@@ -323,7 +175,7 @@ void organisation(const Ctx& c, ingest::TranslatedMessage& out) {
 
 void people(const Ctx& c, ingest::TranslatedMessage& out) {
   for (const xml::Person& p : c.ex->people) {
-    J j(c.pool);
+    J j;
     head(j, c, "Practitioner", p.guid, false, false);
     j.arr("identifier")
         .open()
@@ -364,7 +216,7 @@ std::vector<std::string> split_words(std::string_view s) {
 
 void patient(Ctx& c, ingest::TranslatedMessage& out) {
   const xml::Registration& r = c.ex->registration;
-  J j(c.pool);
+  J j;
   head(j, c, "Patient", c.patient_id, false, false);
   j.arr("identifier");
   if (!r.nhs_number.empty()) {
@@ -419,8 +271,17 @@ void patient(Ctx& c, ingest::TranslatedMessage& out) {
     j.end_arr();
   }
   auto sex = c.mapper->value(mapping::Adapter::kEmis, c.sender.str(), "sex", r.sex);
+  std::vector<fhir::Issue> found;
   if (sex.mapped) {
     j.kv("gender", sex.coding.code);
+    static constexpr std::array<std::string_view, 4> kGenders{"male", "female", "other", "unknown"};
+    if (c.checks != nullptr &&
+        std::find(kGenders.begin(), kGenders.end(), sex.coding.code) == kGenders.end()) {
+      // A per-practice value map may name any code; R4 binds gender to this value set.
+      found.push_back(
+          {fhir::Issue::Severity::kError, "code-invalid", "Patient.gender",
+           "'" + sex.coding.code + "' is not in the required value set of Patient.gender"});
+    }
   } else {
     j.kv("gender", "unknown");
     c.warnings->push_back(r.path + "/Sex" + std::string(ingest::kLocationSeparator) +
@@ -428,6 +289,12 @@ void patient(Ctx& c, ingest::TranslatedMessage& out) {
                           "recorded as unknown");
   }
   j.kv("birthDate", r.date_of_birth);
+  if (c.checks != nullptr) {
+    if (std::string why = fhir::check_datetime(r.date_of_birth, fhir::Temporal::kDate);
+        !why.empty()) {
+      found.push_back({fhir::Issue::Severity::kError, "value", "Patient.birthDate", why});
+    }
+  }
   const xml::Address& a = r.address;
   if (!a.lines.empty() || !a.town.empty() || !a.postcode.empty()) {
     j.arr("address").open().kv("use", "home");
@@ -443,18 +310,18 @@ void patient(Ctx& c, ingest::TranslatedMessage& out) {
   }
   j.arr("generalPractitioner");
   if (auto it = c.people.find(r.usual_gp_ref); it != c.people.end()) {
-    j.open().kv("reference", std::string("Practitioner/") + it->second).close();
+    j.open().key("reference").str2("Practitioner/", it->second).close();
   }
-  j.open().kv("reference", std::string("Organization/") + c.ods);
+  j.open().key("reference").str2("Organization/", c.ods);
   j.obj("identifier").kv("system", detail::kOdsSystem).kv("value", c.ods).close();
   j.close().end_arr();
   j.ref("managingOrganization", "Organization", c.ods);
-  finish(c, j, "Patient", c.patient_id, out);
+  finish(c, j, "Patient", c.patient_id, out, std::move(found));
 }
 
 void consultations(const Ctx& c, ingest::TranslatedMessage& out) {
   for (const auto& con : c.ex->consultations) {
-    J j(c.pool);
+    J j;
     head(j, c, "Encounter", con.guid, false);
     j.kv("status", "finished");
     if (con.type.empty()) {
@@ -495,15 +362,16 @@ void consultations(const Ctx& c, ingest::TranslatedMessage& out) {
   }
 }
 
-void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out) {
-  J j(c.pool);
+void condition(const Ctx& c, const xml::Event& e, const xml::Problem& p,
+               ingest::TranslatedMessage& out) {
+  J j;
   head(j, c, "Condition", e.guid, e.confidential);
-  if (!e.problem->significance.empty()) {
+  if (!p.significance.empty()) {
     j.arr("extension").open().kv("url", kProblemSignificance);
-    j.kv("valueCode", e.problem->significance).close().end_arr();
+    j.kv("valueCode", p.significance).close().end_arr();
   }
   // EMIS "past" is a problem no longer active but not declared resolved: R4 "inactive".
-  const std::string& s = e.problem->status;
+  const std::string_view s = p.status;
   std::string status = s == "active" ? "active" : s == "past" ? "inactive" : "resolved";
   j.concept_of("clinicalStatus", "http://terminology.hl7.org/CodeSystem/condition-clinical", status,
                {});
@@ -514,11 +382,11 @@ void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out
       .kv("code", "problem-list-item")
       .kv("display", "Problem List Item");
   j.close().end_arr().close().end_arr();
-  code_concept(j, c, e.path + "/Code", "code", e.code, e.display_term);
+  code_concept(j, c, e.path, "/Code", "code", e.code, e.display_term);
   subject(j, c);
   encounter_of(j, c, "encounter", e.guid);
   j.kv("onsetDateTime", e.date);
-  j.opt("abatementDateTime", e.problem->end_date);
+  j.opt("abatementDateTime", p.end_date);
   j.kv("recordedDate", e.date);
   practitioner(j, c, "recorder", e.author_ref);
   note(j, e.comment);
@@ -526,19 +394,15 @@ void condition(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out
 }
 
 void observation(const Ctx& c, const xml::Event& e, ingest::TranslatedMessage& out) {
-  J j(c.pool);
+  J j;
   head(j, c, "Observation", e.guid, e.confidential);
   j.kv("status", "final");
-  code_concept(j, c, e.path + "/Code", "code", e.code, e.display_term);
+  code_concept(j, c, e.path, "/Code", "code", e.code, e.display_term);
   subject(j, c);
   encounter_of(j, c, "encounter", e.guid);
   j.kv("effectiveDateTime", e.date);
   if (auto it = c.people.find(e.author_ref); it != c.people.end()) {
-    j.arr("performer")
-        .open()
-        .kv("reference", std::string("Practitioner/") + it->second)
-        .close()
-        .end_arr();
+    j.arr("performer").open().key("reference").str2("Practitioner/", it->second).close().end_arr();
   }
   if (e.numeric) {
     j.obj("valueQuantity").num("value", e.numeric->value).opt("unit", e.numeric->units);
@@ -556,17 +420,13 @@ void medication_request(const xml::Medication& m, J& j, std::string_view status)
 }
 
 void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessage& out) {
-  const std::string ms_id = m.guid + "-MS";
+  const std::string ms_id = std::string(m.guid).append("-MS");
   {
-    J j(c.pool);
+    J j;
     head(j, c, "MedicationStatement", ms_id, m.confidential);
-    j.arr("basedOn")
-        .open()
-        .kv("reference", std::string("MedicationRequest/") + m.guid)
-        .close()
-        .end_arr();
+    j.arr("basedOn").open().key("reference").str2("MedicationRequest/", m.guid).close().end_arr();
     j.kv("status", m.status == "active" ? "active" : m.status == "past" ? "completed" : "stopped");
-    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
+    code_concept(j, c, m.path, "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
     subject(j, c);
     encounter_of(j, c, "context", m.guid);
     j.obj("effectivePeriod").kv("start", m.date).opt("end", m.end_date).close();
@@ -578,14 +438,14 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
     finish(c, j, "MedicationStatement", ms_id, out);
   }
   {
-    J j(c.pool);  // the authorisation (GP Connect's "plan" MedicationRequest)
+    J j;  // the authorisation (GP Connect's "plan" MedicationRequest)
     head(j, c, "MedicationRequest", m.guid, m.confidential);
     medication_request(m, j,
                        m.status == "active" ? "active"
                        : m.status == "past" ? "completed"
                                             : "cancelled");
     j.kv("intent", "plan");
-    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
+    code_concept(j, c, m.path, "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
     subject(j, c);
     encounter_of(j, c, "encounter", m.guid);
     j.kv("authoredOn", m.date);
@@ -608,19 +468,15 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
     finish(c, j, "MedicationRequest", m.guid, out);
   }
   for (const auto& is : m.issues) {
-    J j(c.pool);  // one issue: an "order" based on the authorisation
+    J j;  // one issue: an "order" based on the authorisation
     head(j, c, "MedicationRequest", is.guid, m.confidential);
     medication_request(m, j, "completed");
     j.kv("intent", "order");
-    code_concept(j, c, m.path + "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
+    code_concept(j, c, m.path, "/Drug/PreparationID", "medicationCodeableConcept", m.drug);
     subject(j, c);
     j.kv("authoredOn", is.date);
     practitioner(j, c, "requester", is.author_ref.empty() ? m.author_ref : is.author_ref);
-    j.arr("basedOn")
-        .open()
-        .kv("reference", std::string("MedicationRequest/") + m.guid)
-        .close()
-        .end_arr();
+    j.arr("basedOn").open().key("reference").str2("MedicationRequest/", m.guid).close().end_arr();
     if (!m.dosage.empty()) {
       j.arr("dosageInstruction").open().kv("text", m.dosage).close().end_arr();
     }
@@ -633,7 +489,7 @@ void medication(const Ctx& c, const xml::Medication& m, ingest::TranslatedMessag
 }
 
 void allergy(const Ctx& c, const xml::Allergy& a, ingest::TranslatedMessage& out) {
-  J j(c.pool);
+  J j;
   head(j, c, "AllergyIntolerance", a.guid, a.confidential);
   j.concept_of("clinicalStatus",
                "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", a.status, {});
@@ -641,7 +497,7 @@ void allergy(const Ctx& c, const xml::Allergy& a, ingest::TranslatedMessage& out
                "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "confirmed",
                {});
   j.opt("type", a.type);
-  code_concept(j, c, a.path + "/Code", "code", a.code);
+  code_concept(j, c, a.path, "/Code", "code", a.code);
   subject(j, c, "patient");
   encounter_of(j, c, "encounter", a.guid);
   j.kv("onsetDateTime", a.date).kv("recordedDate", a.date);
@@ -657,15 +513,16 @@ void allergy(const Ctx& c, const xml::Allergy& a, ingest::TranslatedMessage& out
 void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
   // Alert type -> http://terminology.hl7.org/CodeSystem/flag-category (the native type is kept
   // as the category's text).
-  static const std::map<std::string, std::pair<std::string, std::string>> kCategory = {
-      {"safeguarding", {"safety", "Safety"}},
-      {"dnacpr", {"advance-directive", "Advance Directive"}},
-      {"clinicalwarning", {"clinical", "Clinical"}},
-      {"reasonableadjustment", {"admin", "Administrative"}},
-      {"administrative", {"admin", "Administrative"}},
-  };
+  static const std::map<std::string_view, std::pair<std::string_view, std::string_view>> kCategory =
+      {
+          {"safeguarding", {"safety", "Safety"}},
+          {"dnacpr", {"advance-directive", "Advance Directive"}},
+          {"clinicalwarning", {"clinical", "Clinical"}},
+          {"reasonableadjustment", {"admin", "Administrative"}},
+          {"administrative", {"admin", "Administrative"}},
+      };
   const auto& cat = kCategory.at(a.type);
-  J j(c.pool);
+  J j;
   head(j, c, "Flag", a.guid, false);
   j.kv("status", a.status);
   j.arr("category").open().arr("coding").open();
@@ -674,7 +531,7 @@ void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
       .kv("display", cat.second);
   j.close().end_arr().kv("text", a.type).close().end_arr();
   if (a.code) {
-    code_concept(j, c, a.path + "/Code", "code", *a.code, a.text);
+    code_concept(j, c, a.path, "/Code", "code", *a.code, a.text);
   } else {
     j.obj("code").kv("text", a.text).close();
   }
@@ -683,9 +540,6 @@ void alert(const Ctx& c, const xml::Alert& a, ingest::TranslatedMessage& out) {
   practitioner(j, c, "author", a.author_ref);
   finish(c, j, "Flag", a.guid, out);
 }
-
-/** kPoolBytes: the buffer a checked resource's document starts in (a resource is 1-2 KB). */
-constexpr std::size_t kPoolBytes = std::size_t{16} * 1024;
 
 /**
  * translate_extract: one extract; `sender` absent offline (the practice it names is used). With
@@ -707,7 +561,7 @@ Result<ingest::TranslatedMessage> translate_extract(
   ingest::TranslatedMessage out;
   out.kind = "gp-record";
   out.event = "emis-extract";
-  out.sender_message_id = ex.extract_id;
+  out.sender_message_id = std::string(ex.extract_id);
   out.registered_practice = *practice;
   if (sender && *sender != *practice) {
     out.warnings.push_back(ods_path + std::string(ingest::kLocationSeparator) +
@@ -720,24 +574,19 @@ Result<ingest::TranslatedMessage> translate_extract(
   c.lookups = &lookups;
   c.meta_source.append(kMetaSourcePrefix).append(c.ods);
   c.entry_id_system.append("urn:caregw:id:").append(c.ods).append(":emis-entry-guid");
-  std::vector<char> pool;
-  if (checks != nullptr) {
-    pool.resize(kPoolBytes);
-    c.checks = checks;
-    c.pool = &pool;
-  }
+  c.checks = checks;
   for (const auto& p : ex.people) {
     c.people[p.ref_id] = p.guid;
   }
-  std::map<std::string, bool> entry_guids;
+  std::unordered_set<std::string_view> entry_guids;
   for (const auto& e : ex.events) {
-    entry_guids[e.guid] = true;
+    entry_guids.insert(e.guid);
   }
   for (const auto& m : ex.medications) {
-    entry_guids[m.guid] = true;
+    entry_guids.insert(m.guid);
   }
   for (const auto& a : ex.allergies) {
-    entry_guids[a.guid] = true;
+    entry_guids.insert(a.guid);
   }
   for (const auto& con : ex.consultations) {
     for (const auto& el : con.elements) {
@@ -762,7 +611,7 @@ Result<ingest::TranslatedMessage> translate_extract(
   consultations(c, out);
   for (const auto& e : ex.events) {
     if (e.problem) {
-      condition(c, e, out);
+      condition(c, e, *e.problem, out);
     } else {
       observation(c, e, out);
     }

@@ -285,7 +285,9 @@ TEST_F(EmisXmlTest, MalformedExtractsAreRefusedWithTheElementPath) {
        "/MedicalRecord/AllergyList/Allergy[1]/Type: expected text, found an element"},
       {"<ExtractID>5B1E7F0C-2A4D-4C8E-9F61-0D3B8A7C2E15</ExtractID>", "",
        "/MedicalRecord/ExtractHeader/ExtractID: required element is missing"},
-      {"<MedicalRecord>", "<GpRecord>", "/: XML is not well-formed"},
+      {"<MedicalRecord>", "<GpRecord>",
+       "/GpRecord: XML is not well-formed at line 157: the end tag </MedicalRecord> does not "
+       "match"},
   };
   for (const auto& c : cases) {
     auto m = translate(replaced(test::example(), c.from, c.to));
