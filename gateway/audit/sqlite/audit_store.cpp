@@ -11,6 +11,7 @@
 #include <rapidjson/writer.h>
 
 #include "gateway/fhir/json.hpp"
+#include "gateway/store/sqlite/migrations.hpp"
 #include "gateway/store/sqlite/store_database.hpp"
 #include "gateway/store/sqlite/try.hpp"
 
@@ -91,7 +92,29 @@ CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
   BEGIN SELECT RAISE(ABORT, 'caregw: checkpoints are never deleted'); END;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{{1, "audit-log", kAuditSchema}}};
+// Migration 2: a disclosed list that many records repeat (a kept shared-record answer's) is kept
+// once, under the SHA-256 of its JSON; those records' `disclosed` column holds "sha256:<hex>".
+// The chain hash still covers each record's full list, so altering a kept list shows as a hash
+// mismatch of every record that refers to it. Lists are never changed; one is removed only by a
+// purge, once no record refers to it (the purge marks its sweep in audit_list_sweep).
+constexpr std::string_view kDisclosedListSchema = R"sql(
+CREATE TABLE audit_disclosed_list (
+  digest TEXT PRIMARY KEY,
+  items TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE audit_list_sweep (id INTEGER PRIMARY KEY CHECK (id = 1));
+CREATE TRIGGER audit_disclosed_list_append_only BEFORE UPDATE ON audit_disclosed_list
+  BEGIN SELECT RAISE(ABORT, 'caregw: disclosed lists are never changed'); END;
+CREATE TRIGGER audit_disclosed_list_purge_only BEFORE DELETE ON audit_disclosed_list
+  WHEN NOT EXISTS (SELECT 1 FROM audit_list_sweep)
+  BEGIN SELECT RAISE(ABORT, 'caregw: disclosed lists are removed only by a purge'); END;
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{
+    {{1, "audit-log", kAuditSchema}, {2, "audit-disclosed-lists", kDisclosedListSchema}}};
+
+// The longest list cache a read call keeps (lists of up to 1,000 items): past it, it starts over.
+constexpr std::size_t kListCacheSize = 256;
 
 constexpr std::string_view kColumns =
     "seq, recorded_us, node_id, event_type, outcome, decision, user_id, user_name, user_role, "
@@ -145,7 +168,21 @@ bool read_withheld(std::string_view text, std::vector<std::string>& out) {
   return true;
 }
 
-StoredRecord read_record(const Statement& st) {
+/** digest_of_reference: the 64 hex digits of a "sha256:<hex>" reference, or nullopt. */
+std::optional<std::string_view> digest_of_reference(std::string_view text) {
+  if (!text.starts_with(kDisclosedReferencePrefix)) {
+    return std::nullopt;
+  }
+  text.remove_prefix(kDisclosedReferencePrefix.size());
+  const bool hex = text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                   });
+  return hex ? std::optional<std::string_view>(text) : std::nullopt;
+}
+
+}  // namespace
+
+StoredRecord AuditStore::read_row(const Statement& st) {
   StoredRecord s;
   AuditRecord& r = s.record;
   auto note = [&s](std::string_view col) {
@@ -178,7 +215,16 @@ StoredRecord read_record(const Statement& st) {
   r.client_system = st.column_text(10);
   r.purpose_of_use = st.column_text(11);
   r.nhs_number = st.column_text(12);
-  if (!read_disclosed(st.column_text(13), r.disclosed)) {
+  const std::string_view disclosed = st.column_text(13);
+  if (disclosed.starts_with(kDisclosedReferencePrefix)) {
+    const auto digest = digest_of_reference(disclosed);
+    const auto list = digest ? resolve(*digest) : nullptr;
+    if (list) {
+      r.disclosed = *list;
+    } else {
+      note(digest ? "disclosed list (missing)" : "disclosed");
+    }
+  } else if (!read_disclosed(disclosed, r.disclosed)) {
     note("disclosed");
   }
   if (!read_withheld(st.column_text(14), r.withheld)) {
@@ -202,6 +248,32 @@ StoredRecord read_record(const Statement& st) {
   }
   return s;
 }
+
+std::shared_ptr<const std::vector<DisclosedItem>> AuditStore::resolve(std::string_view digest) {
+  if (auto it = lists_.find(std::string(digest)); it != lists_.end()) {
+    return it->second;
+  }
+  auto st = db_.cached("SELECT items FROM audit_disclosed_list WHERE digest = ?1");
+  if (!st) {
+    return nullptr;  // no list table (a database of schema 1 holds no references either)
+  }
+  (*st)->bind_borrowed(1, digest);
+  auto row = (*st)->step();
+  if (!row || !*row) {
+    return nullptr;
+  }
+  auto items = std::make_shared<std::vector<DisclosedItem>>();
+  if (!read_disclosed((*st)->column_text(0), *items)) {
+    return nullptr;
+  }
+  if (lists_.size() >= kListCacheSize) {
+    lists_.clear();
+  }
+  lists_.emplace(std::string(digest), items);
+  return items;
+}
+
+namespace {
 
 Result<Checkpoint> read_checkpoint(const Statement& st) {
   Checkpoint cp;
@@ -238,6 +310,20 @@ std::string disclosed_json(const AuditRecord& r) {
   return r.prepared_disclosed ? r.prepared_disclosed->json : encode_disclosed(r.disclosed);
 }
 
+bool stored_by_reference(const PreparedDisclosures* p) {
+  return p != nullptr && p->digest.size() == 64 &&
+         p->json.size() > kDisclosedReferencePrefix.size() + p->digest.size();
+}
+
+std::string disclosed_column(const AuditRecord& r) {
+  if (!stored_by_reference(r.prepared_disclosed.get())) {
+    return disclosed_json(r);
+  }
+  std::string ref(kDisclosedReferencePrefix);
+  ref.append(r.prepared_disclosed->digest);
+  return ref;
+}
+
 Result<std::shared_ptr<const PreparedDisclosures>> prepare_disclosures(
     std::vector<DisclosedItem> items) {
   if (auto v = validate_disclosed(items); !v) {
@@ -246,6 +332,7 @@ Result<std::shared_ptr<const PreparedDisclosures>> prepare_disclosures(
   auto p = std::make_shared<PreparedDisclosures>();
   p->canonical = canonical_disclosed(items);
   p->json = encode_disclosed(items);
+  p->digest = sha256_hex(p->json);
   p->items = std::move(items);
   return std::shared_ptr<const PreparedDisclosures>(std::move(p));
 }
@@ -286,8 +373,32 @@ std::filesystem::path audit_database_path(const std::filesystem::path& data_dir)
   return data_dir / "db" / "audit.db";
 }
 
+namespace {
+
+/** migrations_to_read: for a read-only connection, the migrations `file` has (each of audit.db's
+ * migrations only adds, so an older log reads as it is: `caregw audit verify` of a log the new
+ * build has not written to yet); otherwise all of them. */
+Result<std::span<const Migration>> migrations_to_read(const std::filesystem::path& file,
+                                                      const OpenOptions& options) {
+  const std::span<const Migration> all(kMigrations);
+  if (!options.read_only) {
+    return all;
+  }
+  GW_STORE_ASSIGN(auto db, Database::open(file, options));
+  GW_STORE_ASSIGN(const int version, store::sqlite::schema_version(db));
+  if (version >= 1 && static_cast<std::size_t>(version) < all.size()) {
+    return all.first(static_cast<std::size_t>(version));
+  }
+  return all;
+}
+
+}  // namespace
+
 Result<AuditStore> AuditStore::open(const std::filesystem::path& data_dir,
                                     const OpenOptions& options) {
+  if (options.read_only) {
+    return open_file(audit_database_path(data_dir), options);
+  }
   GW_STORE_ASSIGN(auto db,
                   store::sqlite::open_database_in(data_dir, "audit.db", kMigrations, options));
   return AuditStore(std::move(db));
@@ -295,7 +406,8 @@ Result<AuditStore> AuditStore::open(const std::filesystem::path& data_dir,
 
 Result<AuditStore> AuditStore::open_file(const std::filesystem::path& file,
                                          const OpenOptions& options) {
-  GW_STORE_ASSIGN(auto db, store::sqlite::open_database_file(file, kMigrations, options));
+  GW_STORE_ASSIGN(const auto migrations, migrations_to_read(file, options));
+  GW_STORE_ASSIGN(auto db, store::sqlite::open_database_file(file, migrations, options));
   return AuditStore(std::move(db));
 }
 
@@ -320,7 +432,17 @@ Result<ChainHead> AuditStore::head() {
 }
 
 Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash) {
-  return insert(r, hash, disclosed_json(r), encode_withheld(r.withheld));
+  if (stored_by_reference(r.prepared_disclosed.get())) {
+    GW_STORE_TRY(insert_disclosed_list(*r.prepared_disclosed));
+  }
+  return insert(r, hash, disclosed_column(r), encode_withheld(r.withheld));
+}
+
+Result<void> AuditStore::insert_disclosed_list(const PreparedDisclosures& p) {
+  GW_STORE_ASSIGN(auto st, db_.cached("INSERT OR IGNORE INTO audit_disclosed_list (digest, items) "
+                                      "VALUES (?1, ?2)"));
+  st->bind_borrowed(1, p.digest).bind_borrowed(2, p.json);
+  return st->run();
 }
 
 Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash,
@@ -414,6 +536,9 @@ Result<void> AuditStore::scan(std::uint64_t from_seq,
                               const std::function<bool(const StoredRecord&)>& fn) {
   static const std::string kSql = "SELECT " + std::string(kColumns) +
                                   " FROM audit_record WHERE seq >= ?1 ORDER BY seq LIMIT 4096";
+  // Lists are read afresh by each read call: a long-lived connection must not keep showing a
+  // list as it was once it has been altered in the file (verify has to see the alteration).
+  lists_.clear();
   std::uint64_t next = from_seq;
   for (;;) {
     GW_STORE_ASSIGN(auto st, db_.cached(kSql));
@@ -425,7 +550,7 @@ Result<void> AuditStore::scan(std::uint64_t from_seq,
         break;
       }
       ++n;
-      auto rec = read_record(*st);
+      auto rec = read_row(*st);
       next = rec.record.seq + 1;
       if (!fn(rec)) {
         return {};
@@ -440,13 +565,14 @@ Result<void> AuditStore::scan(std::uint64_t from_seq,
 Result<StoredRecord> AuditStore::get(std::uint64_t seq) {
   static const std::string kSql =
       "SELECT " + std::string(kColumns) + " FROM audit_record WHERE seq = ?1";
+  lists_.clear();
   GW_STORE_ASSIGN(auto st, db_.cached(kSql));
   st->bind(1, static_cast<std::int64_t>(seq));
   GW_STORE_ASSIGN(bool row, st->step());
   if (!row) {
     return make_error(Errc::kNotFound, "audit: no record " + std::to_string(seq));
   }
-  return read_record(*st);
+  return read_row(*st);
 }
 
 Result<std::uint64_t> AuditStore::count() {
@@ -530,6 +656,7 @@ Result<Page> AuditStore::query(const QueryFilter& f, const PageRequest& page) {
     GW_STORE_ASSIGN(auto c, decode_cursor(page.cursor, f, page.newest_first));
     after = c.after_seq;
   }
+  lists_.clear();
   const std::size_t limit = std::clamp<std::size_t>(page.limit, 1, kMaxPageSize);
   // One more than asked: whether there is a next page without a second query.
   const QuerySql q = build_query_sql(f, after, page.newest_first, limit + 1);
@@ -554,7 +681,7 @@ Result<Page> AuditStore::query(const QueryFilter& f, const PageRequest& page) {
           encode_cursor({out.records.back().record.seq, page.newest_first, f.fingerprint()});
       break;
     }
-    out.records.push_back(read_record(*st));
+    out.records.push_back(read_row(*st));
   }
   return out;
 }

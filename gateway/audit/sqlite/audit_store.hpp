@@ -9,6 +9,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -29,8 +31,28 @@ namespace gw::audit {
 
 /** encode_disclosed / encode_withheld: the stored JSON of the list columns. */
 [[nodiscard]] std::string encode_disclosed(const std::vector<DisclosedItem>& items);
-/** disclosed_json: the stored JSON of a record's disclosed list (prepared or not). */
+/** disclosed_json: the JSON of a record's disclosed list (prepared or not). */
 [[nodiscard]] std::string disclosed_json(const AuditRecord& r);
+
+/**
+ * kDisclosedReferencePrefix: how the `disclosed` column refers to a list kept once in the
+ * `audit_disclosed_list` table: "sha256:" and the 64 hex digits of the list's JSON (a form no
+ * JSON array can take, so inline lists and references never mix up).
+ */
+inline constexpr std::string_view kDisclosedReferencePrefix = "sha256:";
+
+/**
+ * stored_by_reference: whether a record holding `p` stores a reference to the list (kept once)
+ * rather than the list itself: a prepared list with its digest, longer than the reference.
+ */
+[[nodiscard]] bool stored_by_reference(const PreparedDisclosures* p);
+
+/**
+ * disclosed_column: what a record's `disclosed` column holds: a reference ("sha256:<hex>") for a
+ * prepared list stored by reference (the list itself goes in `audit_disclosed_list`), else the
+ * list's JSON. The chain hash covers the full list either way (canonical_body).
+ */
+[[nodiscard]] std::string disclosed_column(const AuditRecord& r);
 
 /**
  * prepare_disclosures: `items` checked (as validate_record checks them) and encoded once, for
@@ -80,7 +102,10 @@ public:
 
   /** head: the chain head: the last record, else the latest purge anchor, else genesis. */
   [[nodiscard]] Result<ChainHead> head();
-  /** insert: one record with its chain hash (inside the caller's transaction). */
+  /**
+   * insert: one record with its chain hash (inside the caller's transaction); a prepared list
+   * stored by reference is inserted too (insert_disclosed_list).
+   */
   [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash);
   /** insert: as above, with the list columns already encoded (encode_disclosed/_withheld). */
   [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash,
@@ -94,6 +119,13 @@ public:
   [[nodiscard]] Result<void> insert_body(std::uint64_t seq, const BodyColumns& c, const Hash& hash,
                                          std::string_view disclosed_json,
                                          std::string_view withheld_json);
+  /**
+   * insert_disclosed_list: keeps a prepared list once, under its digest (INSERT OR IGNORE:
+   * a list already kept is left as it is). Call it in the transaction of the record that refers
+   * to it, so that a rolled-back batch can never leave a reference to a list that is not there.
+   * The JSON is bound without a copy.
+   */
+  [[nodiscard]] Result<void> insert_disclosed_list(const PreparedDisclosures& p);
   /** insert_checkpoint: one signed checkpoint; sets cp.id. */
   [[nodiscard]] Result<void> insert_checkpoint(Checkpoint& cp);
   /** checkpoints: all checkpoints in the order written. */
@@ -110,6 +142,11 @@ public:
    */
   [[nodiscard]] Result<void> scan(std::uint64_t from_seq,
                                   const std::function<bool(const StoredRecord&)>& fn);
+  /**
+   * get, scan and query resolve a `disclosed` reference to its list (read once per read call
+   * and kept for its length, so walking a million records that share a list parses it once);
+   * a reference to a list that is not there reads as unreadable ("disclosed list (missing)").
+   */
   /** get: one record by seq (kNotFound if absent). */
   [[nodiscard]] Result<StoredRecord> get(std::uint64_t seq);
   /** count: the number of records held. */
@@ -127,8 +164,16 @@ public:
   [[nodiscard]] Result<void> probe_write(std::int64_t now_us);
 
 private:
+  /** ListCache: the lists read during one read call, by digest (bounded; see resolve). */
+  using ListCache =
+      std::unordered_map<std::string, std::shared_ptr<const std::vector<DisclosedItem>>>;
+
   explicit AuditStore(store::sqlite::Database db) : db_(std::move(db)) {}
+  [[nodiscard]] StoredRecord read_row(const store::sqlite::Statement& st);
+  [[nodiscard]] std::shared_ptr<const std::vector<DisclosedItem>> resolve(std::string_view digest);
+
   store::sqlite::Database db_;
+  ListCache lists_;
 };
 
 }  // namespace gw::audit
