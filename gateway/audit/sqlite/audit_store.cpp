@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <limits>
+#include <set>
 #include <string>
 
 #include <rapidjson/stringbuffer.h>
@@ -182,7 +183,7 @@ std::optional<std::string_view> digest_of_reference(std::string_view text) {
 
 }  // namespace
 
-StoredRecord AuditStore::read_row(const Statement& st) {
+Result<StoredRecord> AuditStore::read_row(const Statement& st) {
   StoredRecord s;
   AuditRecord& r = s.record;
   auto note = [&s](std::string_view col) {
@@ -218,7 +219,10 @@ StoredRecord AuditStore::read_row(const Statement& st) {
   const std::string_view disclosed = st.column_text(13);
   if (disclosed.starts_with(kDisclosedReferencePrefix)) {
     const auto digest = digest_of_reference(disclosed);
-    const auto list = digest ? resolve(*digest) : nullptr;
+    std::shared_ptr<const std::vector<DisclosedItem>> list;
+    if (digest) {
+      GW_STORE_ASSIGN(list, resolve(*digest));
+    }
     if (list) {
       r.disclosed = *list;
     } else {
@@ -249,28 +253,30 @@ StoredRecord AuditStore::read_row(const Statement& st) {
   return s;
 }
 
-std::shared_ptr<const std::vector<DisclosedItem>> AuditStore::resolve(std::string_view digest) {
+Result<std::shared_ptr<const std::vector<DisclosedItem>>> AuditStore::resolve(
+    std::string_view digest) {
+  using List = std::shared_ptr<const std::vector<DisclosedItem>>;
+  if (!has_list_table_) {
+    return List{};  // a database of schema 1 (read as it is) keeps no lists
+  }
   if (auto it = lists_.find(std::string(digest)); it != lists_.end()) {
     return it->second;
   }
-  auto st = db_.cached("SELECT items FROM audit_disclosed_list WHERE digest = ?1");
-  if (!st) {
-    return nullptr;  // no list table (a database of schema 1 holds no references either)
-  }
-  (*st)->bind_borrowed(1, digest);
-  auto row = (*st)->step();
-  if (!row || !*row) {
-    return nullptr;
+  GW_STORE_ASSIGN(auto st, db_.cached("SELECT items FROM audit_disclosed_list WHERE digest = ?1"));
+  st->bind_borrowed(1, digest);
+  GW_STORE_ASSIGN(const bool row, st->step());
+  if (!row) {
+    return List{};
   }
   auto items = std::make_shared<std::vector<DisclosedItem>>();
-  if (!read_disclosed((*st)->column_text(0), *items)) {
-    return nullptr;
+  if (!read_disclosed(st->column_text(0), *items)) {
+    return List{};
   }
   if (lists_.size() >= kListCacheSize) {
     lists_.clear();
   }
   lists_.emplace(std::string(digest), items);
-  return items;
+  return List(std::move(items));
 }
 
 namespace {
@@ -401,14 +407,14 @@ Result<AuditStore> AuditStore::open(const std::filesystem::path& data_dir,
   }
   GW_STORE_ASSIGN(auto db,
                   store::sqlite::open_database_in(data_dir, "audit.db", kMigrations, options));
-  return AuditStore(std::move(db));
+  return AuditStore(std::move(db), true);
 }
 
 Result<AuditStore> AuditStore::open_file(const std::filesystem::path& file,
                                          const OpenOptions& options) {
   GW_STORE_ASSIGN(const auto migrations, migrations_to_read(file, options));
   GW_STORE_ASSIGN(auto db, store::sqlite::open_database_file(file, migrations, options));
-  return AuditStore(std::move(db));
+  return AuditStore(std::move(db), migrations.size() >= 2);
 }
 
 Result<ChainHead> AuditStore::head() {
@@ -550,7 +556,7 @@ Result<void> AuditStore::scan(std::uint64_t from_seq,
         break;
       }
       ++n;
-      auto rec = read_row(*st);
+      GW_STORE_ASSIGN(auto rec, read_row(*st));
       next = rec.record.seq + 1;
       if (!fn(rec)) {
         return {};
@@ -681,7 +687,8 @@ Result<Page> AuditStore::query(const QueryFilter& f, const PageRequest& page) {
           encode_cursor({out.records.back().record.seq, page.newest_first, f.fingerprint()});
       break;
     }
-    out.records.push_back(read_row(*st));
+    GW_STORE_ASSIGN(auto rec, read_row(*st));
+    out.records.push_back(std::move(rec));
   }
   return out;
 }
@@ -698,10 +705,66 @@ Result<std::uint64_t> AuditStore::last_seq_before(std::int64_t before_us) {
 }
 
 Result<std::uint64_t> AuditStore::delete_through(std::uint64_t seq) {
-  GW_STORE_ASSIGN(auto st, db_.cached("DELETE FROM audit_record WHERE seq <= ?1"));
+  GW_STORE_ASSIGN(auto lists, lists_referenced_through(seq));
+  std::uint64_t removed = 0;
+  {
+    GW_STORE_ASSIGN(auto st, db_.cached("DELETE FROM audit_record WHERE seq <= ?1"));
+    st->bind(1, static_cast<std::int64_t>(seq));
+    GW_STORE_TRY(st->run());
+    removed = static_cast<std::uint64_t>(db_.changes());
+  }
+  GW_STORE_TRY(remove_unreferenced_lists(std::move(lists)));
+  return removed;
+}
+
+Result<std::set<std::string>> AuditStore::lists_referenced_through(std::uint64_t seq) {
+  GW_STORE_ASSIGN(auto st, db_.cached("SELECT disclosed FROM audit_record WHERE seq <= ?1 AND "
+                                      "disclosed GLOB 'sha256:*'"));
   st->bind(1, static_cast<std::int64_t>(seq));
-  GW_STORE_TRY(st->run());
-  return static_cast<std::uint64_t>(db_.changes());
+  std::set<std::string> out;
+  for (;;) {
+    GW_STORE_ASSIGN(bool row, st->step());
+    if (!row) {
+      return out;
+    }
+    if (auto digest = digest_of_reference(st->column_text(0))) {
+      out.emplace(*digest);
+    }
+  }
+}
+
+Result<std::uint64_t> AuditStore::remove_unreferenced_lists(std::set<std::string> candidates) {
+  if (candidates.empty()) {
+    return std::uint64_t{0};
+  }
+  {
+    // One pass over the records that remain (their reference column, never their lists),
+    // newest first: a list still in use is usually in use lately, so the pass ends early when
+    // every candidate is.
+    GW_STORE_ASSIGN(auto st, db_.cached("SELECT disclosed FROM audit_record WHERE disclosed "
+                                        "GLOB 'sha256:*' ORDER BY seq DESC"));
+    while (!candidates.empty()) {
+      GW_STORE_ASSIGN(bool row, st->step());
+      if (!row) {
+        break;
+      }
+      if (auto digest = digest_of_reference(st->column_text(0))) {
+        candidates.erase(std::string(*digest));
+      }
+    }
+  }
+  if (candidates.empty()) {
+    return std::uint64_t{0};
+  }
+  // The sweep row lets the purge-only trigger through, within this transaction only.
+  GW_STORE_TRY(db_.exec("INSERT INTO audit_list_sweep (id) VALUES (1)"));
+  for (const auto& digest : candidates) {
+    GW_STORE_ASSIGN(auto st, db_.cached("DELETE FROM audit_disclosed_list WHERE digest = ?1"));
+    st->bind_borrowed(1, digest);
+    GW_STORE_TRY(st->run());
+  }
+  GW_STORE_TRY(db_.exec("DELETE FROM audit_list_sweep"));
+  return static_cast<std::uint64_t>(candidates.size());
 }
 
 Result<void> AuditStore::probe_write(std::int64_t now_us) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -107,7 +108,10 @@ public:
    * stored by reference is inserted too (insert_disclosed_list).
    */
   [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash);
-  /** insert: as above, with the list columns already encoded (encode_disclosed/_withheld). */
+  /**
+   * insert: as above, with the list columns already encoded (disclosed_column, encode_withheld);
+   * a reference's list must be kept in the same transaction (insert_disclosed_list).
+   */
   [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash,
                                     std::string_view disclosed_json,
                                     std::string_view withheld_json);
@@ -143,11 +147,11 @@ public:
   [[nodiscard]] Result<void> scan(std::uint64_t from_seq,
                                   const std::function<bool(const StoredRecord&)>& fn);
   /**
-   * get, scan and query resolve a `disclosed` reference to its list (read once per read call
-   * and kept for its length, so walking a million records that share a list parses it once);
-   * a reference to a list that is not there reads as unreadable ("disclosed list (missing)").
+   * get: one record by seq (kNotFound if absent). get, scan and query resolve a `disclosed`
+   * reference to its list (read once per call and kept for its length, so walking a million
+   * records that share a list parses it once); a reference to a list that is not there reads as
+   * unreadable ("disclosed list (missing)").
    */
-  /** get: one record by seq (kNotFound if absent). */
   [[nodiscard]] Result<StoredRecord> get(std::uint64_t seq);
   /** count: the number of records held. */
   [[nodiscard]] Result<std::uint64_t> count();
@@ -158,7 +162,11 @@ public:
    * `before_us` (the prefix a purge may remove); 0 if none.
    */
   [[nodiscard]] Result<std::uint64_t> last_seq_before(std::int64_t before_us);
-  /** delete_through: removes records seq <= `seq` (a purge anchor at `seq` must exist). */
+  /**
+   * delete_through: removes records seq <= `seq` (a purge anchor at `seq` must exist), and the
+   * kept disclosed lists that only they referred to (found by one pass over the references of
+   * the records that remain). Inside the caller's transaction. @return the records removed.
+   */
   [[nodiscard]] Result<std::uint64_t> delete_through(std::uint64_t seq);
   /** probe_write: a small real write (BEGIN IMMEDIATE, upsert, COMMIT): can the store write? */
   [[nodiscard]] Result<void> probe_write(std::int64_t now_us);
@@ -168,11 +176,20 @@ private:
   using ListCache =
       std::unordered_map<std::string, std::shared_ptr<const std::vector<DisclosedItem>>>;
 
-  explicit AuditStore(store::sqlite::Database db) : db_(std::move(db)) {}
-  [[nodiscard]] StoredRecord read_row(const store::sqlite::Statement& st);
-  [[nodiscard]] std::shared_ptr<const std::vector<DisclosedItem>> resolve(std::string_view digest);
+  AuditStore(store::sqlite::Database db, bool has_list_table)
+      : db_(std::move(db)), has_list_table_(has_list_table) {}
+  /** read_row: the record of a row, its list resolved; an error only if SQLite fails. */
+  [[nodiscard]] Result<StoredRecord> read_row(const store::sqlite::Statement& st);
+  /** resolve: a kept list by digest (null when not there); from lists_ once read. */
+  [[nodiscard]] Result<std::shared_ptr<const std::vector<DisclosedItem>>> resolve(
+      std::string_view digest);
+  /** lists_referenced_through: the digests of the lists records seq <= `seq` refer to. */
+  [[nodiscard]] Result<std::set<std::string>> lists_referenced_through(std::uint64_t seq);
+  /** remove_unreferenced_lists: removes those of `candidates` no record refers to. */
+  [[nodiscard]] Result<std::uint64_t> remove_unreferenced_lists(std::set<std::string> candidates);
 
   store::sqlite::Database db_;
+  bool has_list_table_ = true;  // false for a schema-1 audit.db opened read-only
   ListCache lists_;
 };
 

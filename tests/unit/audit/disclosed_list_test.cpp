@@ -285,6 +285,42 @@ TEST_F(AuditDisclosedListTest, AnAuditDbOfSchemaVersion1UpgradesAndReads) {
   EXPECT_EQ(rep.count, 4U);
 }
 
+TEST_F(AuditDisclosedListTest, PurgeRemovesTheListsOnlyPurgedRecordsReferredTo) {
+  const auto old_only = ok(prepare_disclosures(hundred_items("old")));
+  const auto both = ok(prepare_disclosures(hundred_items("both")));
+  const auto new_only = ok(prepare_disclosures(hundred_items("new")));
+  auto log = open();
+  for (const auto& list : {old_only, both, old_only}) {  // records 1..3: past retention
+    (void)ok(log->append_sync(prepared_read(test_nhs(1), list)));
+    clock.advance(std::chrono::hours(24));
+  }
+  for (const auto& list : {both, new_only}) {  // records 4..5: kept
+    (void)ok(log->append_sync(prepared_read(test_nhs(2), list)));
+    clock.advance(std::chrono::hours(24));
+  }
+  const auto cut = ok(log->get(4)).record.recorded_us;
+  const auto rep = ok(log->purge(cut, dir.file("archive.csv"), "ig-lead-1"));
+  EXPECT_EQ(rep.last_seq, 3U);
+  auto s = store();
+  auto kept = [&](const PreparedDisclosures& p) {
+    return count(s, "SELECT count(*) FROM audit_disclosed_list WHERE digest = '" + p.digest +
+                        "'") == 1;
+  };
+  EXPECT_FALSE(kept(*old_only)) << "no record refers to it any more";
+  EXPECT_TRUE(kept(*both));
+  EXPECT_TRUE(kept(*new_only));
+  EXPECT_EQ(count(s, "SELECT count(*) FROM audit_list_sweep"), 0);
+  EXPECT_TRUE(s.db().exec("DELETE FROM audit_disclosed_list").has_error())
+      << "outside a purge, lists are still not removed";
+  EXPECT_EQ(ok(s.get(4)).record.disclosed, both->items);
+  const auto v = ok(log->verify());
+  EXPECT_TRUE(v.ok) << v.problem;
+  // The archive holds the purged records' full lists, and proves itself.
+  const auto a = ok(verify_archive(dir.file("archive.csv"), &log->key()));
+  EXPECT_TRUE(a.ok) << a.problem;
+  EXPECT_EQ(a.count, 3U);
+}
+
 TEST_F(AuditDisclosedListTest, ShortAndUnpreparedListsStayInline) {
   const auto empty = ok(prepare_disclosures({}));
   AuditRecord r = read_record(test_nhs(1));
