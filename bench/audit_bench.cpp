@@ -51,7 +51,8 @@ struct Disclosures {
   std::vector<std::shared_ptr<const gw::audit::PreparedDisclosures>> lists;
 };
 
-Disclosures make_disclosures(std::size_t items, std::size_t patients) {
+/** make_disclosures: `patients` prepared lists of `items` items each (none when items is 0). */
+gw::Result<Disclosures> make_disclosures(std::size_t items, std::size_t patients) {
   Disclosures d;
   d.prepared_items = items;
   d.patients = patients;
@@ -64,17 +65,14 @@ Disclosures make_disclosures(std::size_t items, std::size_t patients) {
     }
     auto prepared = gw::audit::prepare_disclosures(std::move(list));
     if (!prepared) {
-      std::cerr << "caregw-audit-bench: " << prepared.error().detail << '\n';
-      std::exit(1);
+      return prepared.error();
     }
     d.lists.push_back(std::move(*prepared));
   }
   return d;
 }
 
-const Disclosures* g_disclosures = nullptr;  // set once in main, before any producer starts
-
-AuditRecord record(const std::string& nhs, int thread, std::size_t i) {
+AuditRecord record(const Disclosures& d, const std::string& nhs, int thread, std::size_t i) {
   AuditRecord r;
   r.type = gw::audit::EventType::kRecordRead;
   r.decision = gw::audit::Decision::kPermit;
@@ -85,8 +83,8 @@ AuditRecord record(const std::string& nhs, int thread, std::size_t i) {
   r.client_system = "CN=Z90001,O=caregw dev";
   r.purpose_of_use = "TREAT";
   r.nhs_number = nhs;
-  if (g_disclosures != nullptr && !g_disclosures->lists.empty()) {
-    r.prepared_disclosed = g_disclosures->lists[i % g_disclosures->lists.size()];
+  if (!d.lists.empty()) {
+    r.prepared_disclosed = d.lists[i % d.lists.size()];
   } else {
     r.disclosed = {{"MedicationStatement", "ms-1", std::string(64, 'a')},
                    {"AllergyIntolerance", "al-1", std::string(64, 'b')}};
@@ -151,7 +149,7 @@ std::unique_ptr<AuditLog> open_log(const std::filesystem::path& dir, std::size_t
 
 /** pipelined: each thread keeps up to `inflight` appends outstanding (as many coroutines would). */
 Run pipelined(AuditLog& log, int threads, int inflight, double seconds,
-              const std::vector<std::string>& nhs) {
+              const std::vector<std::string>& nhs, const Disclosures& d) {
   std::atomic<std::uint64_t> done{0};
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> failed{0};
@@ -170,7 +168,7 @@ Run pipelined(AuditLog& log, int threads, int inflight, double seconds,
         }
         ++outstanding;
         const std::size_t k = i++;
-        log.append(record(nhs[k % nhs.size()], t, k), [&](gw::Result<std::uint64_t> r) {
+        log.append(record(d, nhs[k % nhs.size()], t, k), [&](gw::Result<std::uint64_t> r) {
           if (r) {
             ++done;
           } else {
@@ -200,7 +198,8 @@ Run pipelined(AuditLog& log, int threads, int inflight, double seconds,
 }
 
 /** closed_loop: each of `threads` clients appends and waits for durability, again and again. */
-Run closed_loop(AuditLog& log, int threads, double seconds, const std::vector<std::string>& nhs) {
+Run closed_loop(AuditLog& log, int threads, double seconds, const std::vector<std::string>& nhs,
+                const Disclosures& d) {
   std::atomic<bool> stop{false};
   std::mutex m;
   Run r;
@@ -213,7 +212,7 @@ Run closed_loop(AuditLog& log, int threads, double seconds, const std::vector<st
       while (!stop.load()) {
         const auto a = Clock::now();
         const std::size_t k = i++;
-        auto res = log.append_sync(record(nhs[k % nhs.size()], t, k));
+        auto res = log.append_sync(record(d, nhs[k % nhs.size()], t, k));
         if (res) {
           lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
         }
@@ -268,8 +267,12 @@ int main(int argc, char** argv) {
                  "Distinct prepared lists (patients) the records cycle through (default 64)")
       ->check(CLI::Range(1, 100000));
   CLI11_PARSE(app, argc, argv);
-  const Disclosures disclosures = make_disclosures(prepared_items, prepared_lists);
-  g_disclosures = &disclosures;
+  const auto made = make_disclosures(prepared_items, prepared_lists);
+  if (!made) {
+    std::cerr << "caregw-audit-bench: " << made.error().detail << '\n';
+    return 1;
+  }
+  const Disclosures& disclosures = *made;
 
   const auto nhs = synthetic_nhs_numbers(100000);
   std::filesystem::remove_all(dir);
@@ -281,7 +284,7 @@ int main(int argc, char** argv) {
   Run baseline;
   if (!group_only) {
     auto log = open_log(std::filesystem::path(dir) / "baseline", 1);
-    baseline = closed_loop(*log, threads, seconds, nhs);
+    baseline = closed_loop(*log, threads, seconds, nhs, disclosures);
     baseline.batches = log->stats().batches;
     log->close();
   }
@@ -289,7 +292,7 @@ int main(int argc, char** argv) {
   {
     auto log = open_log(std::filesystem::path(dir) / "group", 8192);
     const double cpu0 = process_cpu_seconds();
-    group = pipelined(*log, threads, inflight, seconds, nhs);
+    group = pipelined(*log, threads, inflight, seconds, nhs, disclosures);
     group.cpu_seconds = process_cpu_seconds() - cpu0;
     group.batches = log->stats().batches;
     log->close();
@@ -303,7 +306,7 @@ int main(int argc, char** argv) {
   Run latency;
   if (!group_only) {
     auto log = open_log(std::filesystem::path(dir) / "latency", 8192);
-    latency = closed_loop(*log, threads, seconds, nhs);
+    latency = closed_loop(*log, threads, seconds, nhs, disclosures);
     latency.batches = log->stats().batches;
     log->close();
   }

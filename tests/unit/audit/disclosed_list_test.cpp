@@ -92,6 +92,7 @@ TEST_F(AuditDisclosedListTest, ARepeatedPreparedListIsKeptOnceAndEveryRecordRead
     auto log = open(o);
     std::vector<std::promise<Result<std::uint64_t>>> done(12);
     std::vector<std::future<Result<std::uint64_t>>> seqs;
+    seqs.reserve(done.size());
     for (auto& d : done) {
       seqs.push_back(d.get_future());
     }
