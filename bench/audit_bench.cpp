@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -39,7 +40,39 @@ std::vector<std::string> synthetic_nhs_numbers(int n) {
   return out;
 }
 
-AuditRecord record(const std::string& nhs, int thread) {
+/**
+ * Disclosures: what each record says was disclosed: two inline items (the default), or, with
+ * --prepared-items N, one list of N items prepared once per patient (prepare_disclosures), as the
+ * record API's kept answers do, the same list on every read of that patient.
+ */
+struct Disclosures {
+  std::size_t prepared_items = 0;
+  std::size_t patients = 0;  // distinct prepared lists (one per patient), cycled through
+  std::vector<std::shared_ptr<const gw::audit::PreparedDisclosures>> lists;
+};
+
+/** make_disclosures: `patients` prepared lists of `items` items each (none when items is 0). */
+gw::Result<Disclosures> make_disclosures(std::size_t items, std::size_t patients) {
+  Disclosures d;
+  d.prepared_items = items;
+  d.patients = patients;
+  for (std::size_t p = 0; items > 0 && p < patients; ++p) {
+    std::vector<gw::audit::DisclosedItem> list;
+    for (std::size_t i = 0; i < items; ++i) {
+      std::string id = "p";
+      id.append(std::to_string(p)).append("-r").append(std::to_string(i));
+      list.push_back({i == 0 ? "Patient" : "Observation", id, gw::audit::sha256_hex(id)});
+    }
+    auto prepared = gw::audit::prepare_disclosures(std::move(list));
+    if (!prepared) {
+      return prepared.error();
+    }
+    d.lists.push_back(std::move(*prepared));
+  }
+  return d;
+}
+
+AuditRecord record(const Disclosures& d, const std::string& nhs, int thread, std::size_t i) {
   AuditRecord r;
   r.type = gw::audit::EventType::kRecordRead;
   r.decision = gw::audit::Decision::kPermit;
@@ -50,8 +83,12 @@ AuditRecord record(const std::string& nhs, int thread) {
   r.client_system = "CN=Z90001,O=caregw dev";
   r.purpose_of_use = "TREAT";
   r.nhs_number = nhs;
-  r.disclosed = {{"MedicationStatement", "ms-1", std::string(64, 'a')},
-                 {"AllergyIntolerance", "al-1", std::string(64, 'b')}};
+  if (!d.lists.empty()) {
+    r.prepared_disclosed = d.lists[i % d.lists.size()];
+  } else {
+    r.disclosed = {{"MedicationStatement", "ms-1", std::string(64, 'a')},
+                   {"AllergyIntolerance", "al-1", std::string(64, 'b')}};
+  }
   r.dsa_id = "dsa-borough-direct-care";
   r.dsa_version = "3";
   r.dsa_rule = "gp-read-all";
@@ -62,6 +99,7 @@ AuditRecord record(const std::string& nhs, int thread) {
 
 struct Run {
   std::uint64_t records = 0;
+  std::uintmax_t file_bytes = 0;  // audit.db + its WAL after the run
   double seconds = 0;
   std::uint64_t batches = 0;
   std::vector<double> latency_us;  // closed-loop runs only
@@ -111,7 +149,7 @@ std::unique_ptr<AuditLog> open_log(const std::filesystem::path& dir, std::size_t
 
 /** pipelined: each thread keeps up to `inflight` appends outstanding (as many coroutines would). */
 Run pipelined(AuditLog& log, int threads, int inflight, double seconds,
-              const std::vector<std::string>& nhs) {
+              const std::vector<std::string>& nhs, const Disclosures& d) {
   std::atomic<std::uint64_t> done{0};
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> failed{0};
@@ -129,7 +167,8 @@ Run pipelined(AuditLog& log, int threads, int inflight, double seconds,
           cv.wait(lk, [&] { return outstanding.load() < inflight; });
         }
         ++outstanding;
-        log.append(record(nhs[i++ % nhs.size()], t), [&](gw::Result<std::uint64_t> r) {
+        const std::size_t k = i++;
+        log.append(record(d, nhs[k % nhs.size()], t, k), [&](gw::Result<std::uint64_t> r) {
           if (r) {
             ++done;
           } else {
@@ -159,7 +198,8 @@ Run pipelined(AuditLog& log, int threads, int inflight, double seconds,
 }
 
 /** closed_loop: each of `threads` clients appends and waits for durability, again and again. */
-Run closed_loop(AuditLog& log, int threads, double seconds, const std::vector<std::string>& nhs) {
+Run closed_loop(AuditLog& log, int threads, double seconds, const std::vector<std::string>& nhs,
+                const Disclosures& d) {
   std::atomic<bool> stop{false};
   std::mutex m;
   Run r;
@@ -171,7 +211,8 @@ Run closed_loop(AuditLog& log, int threads, double seconds, const std::vector<st
       std::size_t i = static_cast<std::size_t>(t);
       while (!stop.load()) {
         const auto a = Clock::now();
-        auto res = log.append_sync(record(nhs[i++ % nhs.size()], t));
+        const std::size_t k = i++;
+        auto res = log.append_sync(record(d, nhs[k % nhs.size()], t, k));
         if (res) {
           lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
         }
@@ -190,6 +231,17 @@ Run closed_loop(AuditLog& log, int threads, double seconds, const std::vector<st
   return r;
 }
 
+/** database_bytes: the size of <data_dir>/db/audit.db and its WAL (0 for a missing file). */
+std::uintmax_t database_bytes(const std::filesystem::path& data_dir) {
+  std::uintmax_t total = 0;
+  for (const char* name : {"audit.db", "audit.db-wal"}) {
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(data_dir / "db" / name, ec);
+    total += ec ? 0 : n;
+  }
+  return total;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -200,13 +252,27 @@ int main(int argc, char** argv) {
   std::string dir = (std::filesystem::temp_directory_path() / "caregw-audit-bench").string();
   bool keep = false;
   bool group_only = false;
+  std::size_t prepared_items = 0;
+  std::size_t prepared_lists = 64;
   app.add_option("--threads", threads, "Producer threads (default 64)");
   app.add_option("--inflight", inflight, "Outstanding appends per thread, pipelined run (64)");
   app.add_option("--seconds", seconds, "Seconds per run (default 5)");
   app.add_option("--dir", dir, "Scratch directory (removed unless --keep)");
   app.add_flag("--keep", keep, "Keep the scratch databases");
   app.add_flag("--group-only", group_only, "Only the group-commit run (for quick comparisons)");
+  app.add_option("--prepared-items", prepared_items,
+                 "Each record discloses a prepared list of this many items (0: two inline items)")
+      ->check(CLI::Range(0, 1000));
+  app.add_option("--prepared-lists", prepared_lists,
+                 "Distinct prepared lists (patients) the records cycle through (default 64)")
+      ->check(CLI::Range(1, 100000));
   CLI11_PARSE(app, argc, argv);
+  const auto made = make_disclosures(prepared_items, prepared_lists);
+  if (!made) {
+    std::cerr << "caregw-audit-bench: " << made.error().detail << '\n';
+    return 1;
+  }
+  const Disclosures& disclosures = *made;
 
   const auto nhs = synthetic_nhs_numbers(100000);
   std::filesystem::remove_all(dir);
@@ -218,7 +284,7 @@ int main(int argc, char** argv) {
   Run baseline;
   if (!group_only) {
     auto log = open_log(std::filesystem::path(dir) / "baseline", 1);
-    baseline = closed_loop(*log, threads, seconds, nhs);
+    baseline = closed_loop(*log, threads, seconds, nhs, disclosures);
     baseline.batches = log->stats().batches;
     log->close();
   }
@@ -226,10 +292,11 @@ int main(int argc, char** argv) {
   {
     auto log = open_log(std::filesystem::path(dir) / "group", 8192);
     const double cpu0 = process_cpu_seconds();
-    group = pipelined(*log, threads, inflight, seconds, nhs);
+    group = pipelined(*log, threads, inflight, seconds, nhs, disclosures);
     group.cpu_seconds = process_cpu_seconds() - cpu0;
     group.batches = log->stats().batches;
     log->close();
+    group.file_bytes = database_bytes(std::filesystem::path(dir) / "group");
     auto v = log->verify();
     if (!v || !v->ok) {
       std::cerr << "caregw-audit-bench: the chain does not verify after the run\n";
@@ -239,7 +306,7 @@ int main(int argc, char** argv) {
   Run latency;
   if (!group_only) {
     auto log = open_log(std::filesystem::path(dir) / "latency", 8192);
-    latency = closed_loop(*log, threads, seconds, nhs);
+    latency = closed_loop(*log, threads, seconds, nhs, disclosures);
     latency.batches = log->stats().batches;
     log->close();
   }
@@ -255,6 +322,18 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(group.batches),
       group.batches ? static_cast<double>(group.records) / static_cast<double>(group.batches) : 0,
       group.cpu_us_per_record());
+  std::string lists = "two inline items";
+  if (prepared_items > 0) {
+    lists = std::to_string(prepared_items);
+    lists.append("-item prepared lists, ")
+        .append(std::to_string(prepared_lists))
+        .append(" distinct");
+  }
+  std::printf("audit.db + WAL after the group-commit run:     %9.0f bytes per record (%s)\n",
+              group.records
+                  ? static_cast<double>(group.file_bytes) / static_cast<double>(group.records)
+                  : 0,
+              lists.c_str());
   std::printf("ratio group / baseline:                         %9.1fx\n",
               baseline.rate() > 0 ? group.rate() / baseline.rate() : 0);
   auto& l = latency.latency_us;

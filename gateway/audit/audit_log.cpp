@@ -5,7 +5,9 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <string_view>
 #include <system_error>
+#include <unordered_set>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -132,7 +134,10 @@ void AuditLog::append(AuditRecord r, Done done) {
   }
   Pending p;
   p.body = canonical_body(r);
-  p.disclosed_json = disclosed_json(r);
+  p.disclosed_json = disclosed_column(r);
+  if (stored_by_reference(r.prepared_disclosed.get())) {
+    p.list = std::move(r.prepared_disclosed);
+  }
   p.withheld_json = encode_withheld(r.withheld);
   p.done = std::move(done);
   {
@@ -278,10 +283,17 @@ Result<void> AuditLog::commit_batch(std::vector<Pending>& batch, ChainHead& head
   GW_STORE_ASSIGN(auto tx, Transaction::begin(writer_.db()));
   // Read inside the write lock: another process may have appended since our last batch.
   GW_STORE_ASSIGN(head, writer_.head());
+  // The lists this transaction has kept: each once, however many of the batch's records repeat
+  // it. Not remembered across transactions: a purge (this process's or another's) may remove a
+  // list between them, and the INSERT OR IGNORE of a kept list only looks it up.
+  std::unordered_set<std::string_view> lists;
   for (auto& p : batch) {
     const auto cols = body_columns(p.body);
     if (!cols) {
       return make_error(Errc::kInternal, "audit: a queued record's encoding does not read back");
+    }
+    if (p.list && lists.insert(p.list->digest).second) {
+      GW_STORE_TRY(writer_.insert_disclosed_list(*p.list));
     }
     p.seq = ++head.seq;
     const Hash h = chain_hash(head.hash, p.seq, p.body);

@@ -163,8 +163,11 @@ private:
   struct Pending {
     // Encoded on the appending thread, so the writer thread only numbers, hashes and inserts;
     // the record itself stays (and is freed) there. The writer's columns come from `body`.
-    std::string body;  // canonical_body(record)
-    std::string disclosed_json;
+    std::string body;            // canonical_body(record)
+    std::string disclosed_json;  // disclosed_column(record): the JSON, or a reference to `list`
+    // The prepared list a reference names: the writer keeps it (once per transaction) in the same
+    // transaction as the record. Null when the column holds the JSON itself.
+    std::shared_ptr<const PreparedDisclosures> list;
     std::string withheld_json;
     Done done;
     std::uint64_t seq = 0;  // set by the writer

@@ -77,6 +77,7 @@ struct PreparedDisclosures {
   std::vector<DisclosedItem> items;
   std::string canonical;  // the list's part of canonical_body (count, then each item)
   std::string json;       // the list as the store keeps it (encode_disclosed)
+  std::string digest;     // SHA-256 (hex) of json: the list's key in audit.db's list table
 };
 
 /**

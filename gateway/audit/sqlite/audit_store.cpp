@@ -5,12 +5,14 @@
 #include <array>
 #include <charconv>
 #include <limits>
+#include <set>
 #include <string>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "gateway/fhir/json.hpp"
+#include "gateway/store/sqlite/migrations.hpp"
 #include "gateway/store/sqlite/store_database.hpp"
 #include "gateway/store/sqlite/try.hpp"
 
@@ -91,7 +93,29 @@ CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
   BEGIN SELECT RAISE(ABORT, 'caregw: checkpoints are never deleted'); END;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{{1, "audit-log", kAuditSchema}}};
+// Migration 2: a disclosed list that many records repeat (a kept shared-record answer's) is kept
+// once, under the SHA-256 of its JSON; those records' `disclosed` column holds "sha256:<hex>".
+// The chain hash still covers each record's full list, so altering a kept list shows as a hash
+// mismatch of every record that refers to it. Lists are never changed; one is removed only by a
+// purge, once no record refers to it (the purge marks its sweep in audit_list_sweep).
+constexpr std::string_view kDisclosedListSchema = R"sql(
+CREATE TABLE audit_disclosed_list (
+  digest TEXT PRIMARY KEY,
+  items TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE audit_list_sweep (id INTEGER PRIMARY KEY CHECK (id = 1));
+CREATE TRIGGER audit_disclosed_list_append_only BEFORE UPDATE ON audit_disclosed_list
+  BEGIN SELECT RAISE(ABORT, 'caregw: disclosed lists are never changed'); END;
+CREATE TRIGGER audit_disclosed_list_purge_only BEFORE DELETE ON audit_disclosed_list
+  WHEN NOT EXISTS (SELECT 1 FROM audit_list_sweep)
+  BEGIN SELECT RAISE(ABORT, 'caregw: disclosed lists are removed only by a purge'); END;
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{
+    {{1, "audit-log", kAuditSchema}, {2, "audit-disclosed-lists", kDisclosedListSchema}}};
+
+// The longest list cache a read call keeps (lists of up to 1,000 items): past it, it starts over.
+constexpr std::size_t kListCacheSize = 256;
 
 constexpr std::string_view kColumns =
     "seq, recorded_us, node_id, event_type, outcome, decision, user_id, user_name, user_role, "
@@ -145,7 +169,21 @@ bool read_withheld(std::string_view text, std::vector<std::string>& out) {
   return true;
 }
 
-StoredRecord read_record(const Statement& st) {
+/** digest_of_reference: the 64 hex digits of a "sha256:<hex>" reference, or nullopt. */
+std::optional<std::string_view> digest_of_reference(std::string_view text) {
+  if (!text.starts_with(kDisclosedReferencePrefix)) {
+    return std::nullopt;
+  }
+  text.remove_prefix(kDisclosedReferencePrefix.size());
+  const bool hex = text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                   });
+  return hex ? std::optional<std::string_view>(text) : std::nullopt;
+}
+
+}  // namespace
+
+Result<StoredRecord> AuditStore::read_row(const Statement& st) {
   StoredRecord s;
   AuditRecord& r = s.record;
   auto note = [&s](std::string_view col) {
@@ -178,7 +216,19 @@ StoredRecord read_record(const Statement& st) {
   r.client_system = st.column_text(10);
   r.purpose_of_use = st.column_text(11);
   r.nhs_number = st.column_text(12);
-  if (!read_disclosed(st.column_text(13), r.disclosed)) {
+  const std::string_view disclosed = st.column_text(13);
+  if (disclosed.starts_with(kDisclosedReferencePrefix)) {
+    const auto digest = digest_of_reference(disclosed);
+    std::shared_ptr<const std::vector<DisclosedItem>> list;
+    if (digest) {
+      GW_STORE_ASSIGN(list, resolve(*digest));
+    }
+    if (list) {
+      r.disclosed = *list;
+    } else {
+      note(digest ? "disclosed list (missing)" : "disclosed");
+    }
+  } else if (!read_disclosed(disclosed, r.disclosed)) {
     note("disclosed");
   }
   if (!read_withheld(st.column_text(14), r.withheld)) {
@@ -202,6 +252,34 @@ StoredRecord read_record(const Statement& st) {
   }
   return s;
 }
+
+Result<std::shared_ptr<const std::vector<DisclosedItem>>> AuditStore::resolve(
+    std::string_view digest) {
+  using List = std::shared_ptr<const std::vector<DisclosedItem>>;
+  if (!has_list_table_) {
+    return List{};  // a database of schema 1 (read as it is) keeps no lists
+  }
+  if (auto it = lists_.find(std::string(digest)); it != lists_.end()) {
+    return it->second;
+  }
+  GW_STORE_ASSIGN(auto st, db_.cached("SELECT items FROM audit_disclosed_list WHERE digest = ?1"));
+  st->bind_borrowed(1, digest);
+  GW_STORE_ASSIGN(const bool row, st->step());
+  if (!row) {
+    return List{};
+  }
+  auto items = std::make_shared<std::vector<DisclosedItem>>();
+  if (!read_disclosed(st->column_text(0), *items)) {
+    return List{};
+  }
+  if (lists_.size() >= kListCacheSize) {
+    lists_.clear();
+  }
+  lists_.emplace(std::string(digest), items);
+  return List(std::move(items));
+}
+
+namespace {
 
 Result<Checkpoint> read_checkpoint(const Statement& st) {
   Checkpoint cp;
@@ -238,6 +316,20 @@ std::string disclosed_json(const AuditRecord& r) {
   return r.prepared_disclosed ? r.prepared_disclosed->json : encode_disclosed(r.disclosed);
 }
 
+bool stored_by_reference(const PreparedDisclosures* p) {
+  return p != nullptr && p->digest.size() == 64 &&
+         p->json.size() > kDisclosedReferencePrefix.size() + p->digest.size();
+}
+
+std::string disclosed_column(const AuditRecord& r) {
+  if (!stored_by_reference(r.prepared_disclosed.get())) {
+    return disclosed_json(r);
+  }
+  std::string ref(kDisclosedReferencePrefix);
+  ref.append(r.prepared_disclosed->digest);
+  return ref;
+}
+
 Result<std::shared_ptr<const PreparedDisclosures>> prepare_disclosures(
     std::vector<DisclosedItem> items) {
   if (auto v = validate_disclosed(items); !v) {
@@ -246,6 +338,7 @@ Result<std::shared_ptr<const PreparedDisclosures>> prepare_disclosures(
   auto p = std::make_shared<PreparedDisclosures>();
   p->canonical = canonical_disclosed(items);
   p->json = encode_disclosed(items);
+  p->digest = sha256_hex(p->json);
   p->items = std::move(items);
   return std::shared_ptr<const PreparedDisclosures>(std::move(p));
 }
@@ -286,17 +379,42 @@ std::filesystem::path audit_database_path(const std::filesystem::path& data_dir)
   return data_dir / "db" / "audit.db";
 }
 
+namespace {
+
+/** migrations_to_read: for a read-only connection, the migrations `file` has (each of audit.db's
+ * migrations only adds, so an older log reads as it is: `caregw audit verify` of a log the new
+ * build has not written to yet); otherwise all of them. */
+Result<std::span<const Migration>> migrations_to_read(const std::filesystem::path& file,
+                                                      const OpenOptions& options) {
+  const std::span<const Migration> all(kMigrations);
+  if (!options.read_only) {
+    return all;
+  }
+  GW_STORE_ASSIGN(auto db, Database::open(file, options));
+  GW_STORE_ASSIGN(const int version, store::sqlite::schema_version(db));
+  if (version >= 1 && static_cast<std::size_t>(version) < all.size()) {
+    return all.first(static_cast<std::size_t>(version));
+  }
+  return all;
+}
+
+}  // namespace
+
 Result<AuditStore> AuditStore::open(const std::filesystem::path& data_dir,
                                     const OpenOptions& options) {
+  if (options.read_only) {
+    return open_file(audit_database_path(data_dir), options);
+  }
   GW_STORE_ASSIGN(auto db,
                   store::sqlite::open_database_in(data_dir, "audit.db", kMigrations, options));
-  return AuditStore(std::move(db));
+  return AuditStore(std::move(db), true);
 }
 
 Result<AuditStore> AuditStore::open_file(const std::filesystem::path& file,
                                          const OpenOptions& options) {
-  GW_STORE_ASSIGN(auto db, store::sqlite::open_database_file(file, kMigrations, options));
-  return AuditStore(std::move(db));
+  GW_STORE_ASSIGN(const auto migrations, migrations_to_read(file, options));
+  GW_STORE_ASSIGN(auto db, store::sqlite::open_database_file(file, migrations, options));
+  return AuditStore(std::move(db), migrations.size() >= 2);
 }
 
 Result<ChainHead> AuditStore::head() {
@@ -320,7 +438,17 @@ Result<ChainHead> AuditStore::head() {
 }
 
 Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash) {
-  return insert(r, hash, disclosed_json(r), encode_withheld(r.withheld));
+  if (stored_by_reference(r.prepared_disclosed.get())) {
+    GW_STORE_TRY(insert_disclosed_list(*r.prepared_disclosed));
+  }
+  return insert(r, hash, disclosed_column(r), encode_withheld(r.withheld));
+}
+
+Result<void> AuditStore::insert_disclosed_list(const PreparedDisclosures& p) {
+  GW_STORE_ASSIGN(auto st, db_.cached("INSERT OR IGNORE INTO audit_disclosed_list (digest, items) "
+                                      "VALUES (?1, ?2)"));
+  st->bind_borrowed(1, p.digest).bind_borrowed(2, p.json);
+  return st->run();
 }
 
 Result<void> AuditStore::insert(const AuditRecord& r, const Hash& hash,
@@ -414,6 +542,9 @@ Result<void> AuditStore::scan(std::uint64_t from_seq,
                               const std::function<bool(const StoredRecord&)>& fn) {
   static const std::string kSql = "SELECT " + std::string(kColumns) +
                                   " FROM audit_record WHERE seq >= ?1 ORDER BY seq LIMIT 4096";
+  // Lists are read afresh by each read call: a long-lived connection must not keep showing a
+  // list as it was once it has been altered in the file (verify has to see the alteration).
+  lists_.clear();
   std::uint64_t next = from_seq;
   for (;;) {
     GW_STORE_ASSIGN(auto st, db_.cached(kSql));
@@ -425,7 +556,7 @@ Result<void> AuditStore::scan(std::uint64_t from_seq,
         break;
       }
       ++n;
-      auto rec = read_record(*st);
+      GW_STORE_ASSIGN(auto rec, read_row(*st));
       next = rec.record.seq + 1;
       if (!fn(rec)) {
         return {};
@@ -440,13 +571,14 @@ Result<void> AuditStore::scan(std::uint64_t from_seq,
 Result<StoredRecord> AuditStore::get(std::uint64_t seq) {
   static const std::string kSql =
       "SELECT " + std::string(kColumns) + " FROM audit_record WHERE seq = ?1";
+  lists_.clear();
   GW_STORE_ASSIGN(auto st, db_.cached(kSql));
   st->bind(1, static_cast<std::int64_t>(seq));
   GW_STORE_ASSIGN(bool row, st->step());
   if (!row) {
     return make_error(Errc::kNotFound, "audit: no record " + std::to_string(seq));
   }
-  return read_record(*st);
+  return read_row(*st);
 }
 
 Result<std::uint64_t> AuditStore::count() {
@@ -530,6 +662,7 @@ Result<Page> AuditStore::query(const QueryFilter& f, const PageRequest& page) {
     GW_STORE_ASSIGN(auto c, decode_cursor(page.cursor, f, page.newest_first));
     after = c.after_seq;
   }
+  lists_.clear();
   const std::size_t limit = std::clamp<std::size_t>(page.limit, 1, kMaxPageSize);
   // One more than asked: whether there is a next page without a second query.
   const QuerySql q = build_query_sql(f, after, page.newest_first, limit + 1);
@@ -554,7 +687,8 @@ Result<Page> AuditStore::query(const QueryFilter& f, const PageRequest& page) {
           encode_cursor({out.records.back().record.seq, page.newest_first, f.fingerprint()});
       break;
     }
-    out.records.push_back(read_record(*st));
+    GW_STORE_ASSIGN(auto rec, read_row(*st));
+    out.records.push_back(std::move(rec));
   }
   return out;
 }
@@ -571,10 +705,66 @@ Result<std::uint64_t> AuditStore::last_seq_before(std::int64_t before_us) {
 }
 
 Result<std::uint64_t> AuditStore::delete_through(std::uint64_t seq) {
-  GW_STORE_ASSIGN(auto st, db_.cached("DELETE FROM audit_record WHERE seq <= ?1"));
+  GW_STORE_ASSIGN(auto lists, lists_referenced_through(seq));
+  std::uint64_t removed = 0;
+  {
+    GW_STORE_ASSIGN(auto st, db_.cached("DELETE FROM audit_record WHERE seq <= ?1"));
+    st->bind(1, static_cast<std::int64_t>(seq));
+    GW_STORE_TRY(st->run());
+    removed = static_cast<std::uint64_t>(db_.changes());
+  }
+  GW_STORE_TRY(remove_unreferenced_lists(std::move(lists)));
+  return removed;
+}
+
+Result<std::set<std::string>> AuditStore::lists_referenced_through(std::uint64_t seq) {
+  GW_STORE_ASSIGN(auto st, db_.cached("SELECT disclosed FROM audit_record WHERE seq <= ?1 AND "
+                                      "disclosed GLOB 'sha256:*'"));
   st->bind(1, static_cast<std::int64_t>(seq));
-  GW_STORE_TRY(st->run());
-  return static_cast<std::uint64_t>(db_.changes());
+  std::set<std::string> out;
+  for (;;) {
+    GW_STORE_ASSIGN(bool row, st->step());
+    if (!row) {
+      return out;
+    }
+    if (auto digest = digest_of_reference(st->column_text(0))) {
+      out.emplace(*digest);
+    }
+  }
+}
+
+Result<std::uint64_t> AuditStore::remove_unreferenced_lists(std::set<std::string> candidates) {
+  if (candidates.empty()) {
+    return std::uint64_t{0};
+  }
+  {
+    // One pass over the records that remain (their reference column, never their lists),
+    // newest first: a list still in use is usually in use lately, so the pass ends early when
+    // every candidate is.
+    GW_STORE_ASSIGN(auto st, db_.cached("SELECT disclosed FROM audit_record WHERE disclosed "
+                                        "GLOB 'sha256:*' ORDER BY seq DESC"));
+    while (!candidates.empty()) {
+      GW_STORE_ASSIGN(bool row, st->step());
+      if (!row) {
+        break;
+      }
+      if (auto digest = digest_of_reference(st->column_text(0))) {
+        candidates.erase(std::string(*digest));
+      }
+    }
+  }
+  if (candidates.empty()) {
+    return std::uint64_t{0};
+  }
+  // The sweep row lets the purge-only trigger through, within this transaction only.
+  GW_STORE_TRY(db_.exec("INSERT INTO audit_list_sweep (id) VALUES (1)"));
+  for (const auto& digest : candidates) {
+    GW_STORE_ASSIGN(auto st, db_.cached("DELETE FROM audit_disclosed_list WHERE digest = ?1"));
+    st->bind_borrowed(1, digest);
+    GW_STORE_TRY(st->run());
+  }
+  GW_STORE_TRY(db_.exec("DELETE FROM audit_list_sweep"));
+  return static_cast<std::uint64_t>(candidates.size());
 }
 
 Result<void> AuditStore::probe_write(std::int64_t now_us) {

@@ -7,8 +7,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -29,8 +32,28 @@ namespace gw::audit {
 
 /** encode_disclosed / encode_withheld: the stored JSON of the list columns. */
 [[nodiscard]] std::string encode_disclosed(const std::vector<DisclosedItem>& items);
-/** disclosed_json: the stored JSON of a record's disclosed list (prepared or not). */
+/** disclosed_json: the JSON of a record's disclosed list (prepared or not). */
 [[nodiscard]] std::string disclosed_json(const AuditRecord& r);
+
+/**
+ * kDisclosedReferencePrefix: how the `disclosed` column refers to a list kept once in the
+ * `audit_disclosed_list` table: "sha256:" and the 64 hex digits of the list's JSON (a form no
+ * JSON array can take, so inline lists and references never mix up).
+ */
+inline constexpr std::string_view kDisclosedReferencePrefix = "sha256:";
+
+/**
+ * stored_by_reference: whether a record holding `p` stores a reference to the list (kept once)
+ * rather than the list itself: a prepared list with its digest, longer than the reference.
+ */
+[[nodiscard]] bool stored_by_reference(const PreparedDisclosures* p);
+
+/**
+ * disclosed_column: what a record's `disclosed` column holds: a reference ("sha256:<hex>") for a
+ * prepared list stored by reference (the list itself goes in `audit_disclosed_list`), else the
+ * list's JSON. The chain hash covers the full list either way (canonical_body).
+ */
+[[nodiscard]] std::string disclosed_column(const AuditRecord& r);
 
 /**
  * prepare_disclosures: `items` checked (as validate_record checks them) and encoded once, for
@@ -80,9 +103,15 @@ public:
 
   /** head: the chain head: the last record, else the latest purge anchor, else genesis. */
   [[nodiscard]] Result<ChainHead> head();
-  /** insert: one record with its chain hash (inside the caller's transaction). */
+  /**
+   * insert: one record with its chain hash (inside the caller's transaction); a prepared list
+   * stored by reference is inserted too (insert_disclosed_list).
+   */
   [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash);
-  /** insert: as above, with the list columns already encoded (encode_disclosed/_withheld). */
+  /**
+   * insert: as above, with the list columns already encoded (disclosed_column, encode_withheld);
+   * a reference's list must be kept in the same transaction (insert_disclosed_list).
+   */
   [[nodiscard]] Result<void> insert(const AuditRecord& r, const Hash& hash,
                                     std::string_view disclosed_json,
                                     std::string_view withheld_json);
@@ -94,6 +123,13 @@ public:
   [[nodiscard]] Result<void> insert_body(std::uint64_t seq, const BodyColumns& c, const Hash& hash,
                                          std::string_view disclosed_json,
                                          std::string_view withheld_json);
+  /**
+   * insert_disclosed_list: keeps a prepared list once, under its digest (INSERT OR IGNORE:
+   * a list already kept is left as it is). Call it in the transaction of the record that refers
+   * to it, so that a rolled-back batch can never leave a reference to a list that is not there.
+   * The JSON is bound without a copy.
+   */
+  [[nodiscard]] Result<void> insert_disclosed_list(const PreparedDisclosures& p);
   /** insert_checkpoint: one signed checkpoint; sets cp.id. */
   [[nodiscard]] Result<void> insert_checkpoint(Checkpoint& cp);
   /** checkpoints: all checkpoints in the order written. */
@@ -110,7 +146,12 @@ public:
    */
   [[nodiscard]] Result<void> scan(std::uint64_t from_seq,
                                   const std::function<bool(const StoredRecord&)>& fn);
-  /** get: one record by seq (kNotFound if absent). */
+  /**
+   * get: one record by seq (kNotFound if absent). get, scan and query resolve a `disclosed`
+   * reference to its list (read once per call and kept for its length, so walking a million
+   * records that share a list parses it once); a reference to a list that is not there reads as
+   * unreadable ("disclosed list (missing)").
+   */
   [[nodiscard]] Result<StoredRecord> get(std::uint64_t seq);
   /** count: the number of records held. */
   [[nodiscard]] Result<std::uint64_t> count();
@@ -121,14 +162,35 @@ public:
    * `before_us` (the prefix a purge may remove); 0 if none.
    */
   [[nodiscard]] Result<std::uint64_t> last_seq_before(std::int64_t before_us);
-  /** delete_through: removes records seq <= `seq` (a purge anchor at `seq` must exist). */
+  /**
+   * delete_through: removes records seq <= `seq` (a purge anchor at `seq` must exist), and the
+   * kept disclosed lists that only they referred to (found by one pass over the references of
+   * the records that remain). Inside the caller's transaction. @return the records removed.
+   */
   [[nodiscard]] Result<std::uint64_t> delete_through(std::uint64_t seq);
   /** probe_write: a small real write (BEGIN IMMEDIATE, upsert, COMMIT): can the store write? */
   [[nodiscard]] Result<void> probe_write(std::int64_t now_us);
 
 private:
-  explicit AuditStore(store::sqlite::Database db) : db_(std::move(db)) {}
+  /** ListCache: the lists read during one read call, by digest (bounded; see resolve). */
+  using ListCache =
+      std::unordered_map<std::string, std::shared_ptr<const std::vector<DisclosedItem>>>;
+
+  AuditStore(store::sqlite::Database db, bool has_list_table)
+      : db_(std::move(db)), has_list_table_(has_list_table) {}
+  /** read_row: the record of a row, its list resolved; an error only if SQLite fails. */
+  [[nodiscard]] Result<StoredRecord> read_row(const store::sqlite::Statement& st);
+  /** resolve: a kept list by digest (null when not there); from lists_ once read. */
+  [[nodiscard]] Result<std::shared_ptr<const std::vector<DisclosedItem>>> resolve(
+      std::string_view digest);
+  /** lists_referenced_through: the digests of the lists records seq <= `seq` refer to. */
+  [[nodiscard]] Result<std::set<std::string>> lists_referenced_through(std::uint64_t seq);
+  /** remove_unreferenced_lists: removes those of `candidates` no record refers to. */
+  [[nodiscard]] Result<std::uint64_t> remove_unreferenced_lists(std::set<std::string> candidates);
+
   store::sqlite::Database db_;
+  bool has_list_table_ = true;  // false for a schema-1 audit.db opened read-only
+  ListCache lists_;
 };
 
 }  // namespace gw::audit
