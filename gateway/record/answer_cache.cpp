@@ -112,7 +112,7 @@ std::size_t answer_bytes(const std::string& key, const CachedAnswer& a) {
   items(a.audit.disclosed);
   if (const auto& p = a.audit.prepared_disclosed) {
     items(p->items);
-    n += string_bytes(p->canonical) + string_bytes(p->json);
+    n += string_bytes(p->canonical) + string_bytes(p->json) + string_bytes(p->digest);
   }
   for (const auto& w : a.audit.withheld) {
     n += string_bytes(w);

@@ -4,6 +4,8 @@
 #include "gateway/tls/fd_session.hpp"
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -189,11 +191,18 @@ TEST_F(FdSessionTest, AResponseTheSocketCannotTakeAtOnceArrivesWholeThroughTheSe
       boost::asio::ip::tcp::socket(ioc, boost::asio::ip::tcp::v4(), dup(pair_.fds[0])),
       sctx_.get());
   std::string received;
+  // The client reads only once write_now has returned, so that the socket pair's buffers fill
+  // however the threads are scheduled (a client reading as fast as the server writes could
+  // otherwise take the whole 2 MiB at once).
+  std::atomic<bool> read_now{false};
   std::thread client([&] {
     SslPtr ssl(SSL_new(cctx_.get()));
     SSL_set_fd(ssl.get(), client_fd);
     if (SSL_connect(ssl.get()) != 1) {
       return;
+    }
+    while (!read_now.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     std::array<char, 4096> buf{};
     std::size_t n = 0;
@@ -205,13 +214,15 @@ TEST_F(FdSessionTest, AResponseTheSocketCannotTakeAtOnceArrivesWholeThroughTheSe
   struct JoinAfterClose {  // a failed assertion returns early: the client must still end
     std::thread& t;
     int fd;
+    std::atomic<bool>& go;
     ~JoinAfterClose() {
+      go = true;
       ::shutdown(fd, SHUT_RDWR);
       if (t.joinable()) {
         t.join();
       }
     }
-  } guard{client, pair_.fds[0]};
+  } guard{client, pair_.fds[0], read_now};
   boost::system::error_code hec = boost::asio::error::would_block;
   stream.async_handshake([&](boost::system::error_code ec) { hec = ec; });
   ioc.run();
@@ -229,6 +240,7 @@ TEST_F(FdSessionTest, AResponseTheSocketCannotTakeAtOnceArrivesWholeThroughTheSe
   const boost::system::error_code ec = stream.write_now(rest);
   ASSERT_FALSE(ec) << ec.message();
   const std::size_t left = boost::asio::buffer_size(rest);
+  read_now = true;
   EXPECT_LT(left, body.size());  // the header and part of the body went at once
   ASSERT_GT(left, 0U);           // the socket could not take 2 MiB: the rest waits
   // The rest as the server writes it: each step a repeat of the one that would have blocked.
