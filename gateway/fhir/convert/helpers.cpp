@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 
 #include "gateway/fhir/convert/convert.hpp"
 
@@ -53,6 +54,18 @@ Value generic_extension(std::string_view url, Value&& v, Alloc& a) {
 }
 
 }  // namespace
+
+std::string LazyPath::str() const {
+  std::string out = root_;
+  for (const Segment& s : segments_) {
+    if (s.is_index) {
+      out.append("[").append(std::to_string(s.index)).append("]");
+    } else {
+      out.append(".").append(safe_name(s.name));
+    }
+  }
+  return out;
+}
 
 Where Where::child(std::string_view name) const {
   Where w;
@@ -108,22 +121,27 @@ std::string_view text(const Value& v) {
   return {v.GetString(), v.GetStringLength()};
 }
 
-Value* get(Value& obj, std::string_view name) {
-  if (!obj.IsObject()) {
-    return nullptr;
-  }
-  Value key(rapidjson::StringRef(name.data(), size_of(name)));
-  auto it = obj.FindMember(key);
-  return it == obj.MemberEnd() ? nullptr : &it->value;
-}
-
 const Value* get(const Value& obj, std::string_view name) {
   if (!obj.IsObject()) {
     return nullptr;
   }
-  Value key(rapidjson::StringRef(name.data(), size_of(name)));
-  auto it = obj.FindMember(key);
-  return it == obj.MemberEnd() ? nullptr : &it->value;
+  // RapidJSON's FindMember, with the first byte compared before memcmp is called: most members
+  // differ in length or first byte, and this lookup is most of the conversion's time.
+  for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
+    const rapidjson::SizeType n = m->name.GetStringLength();
+    if (n != name.size()) {
+      continue;
+    }
+    const char* s = m->name.GetString();
+    if (n == 0 || (s[0] == name[0] && std::memcmp(s + 1, name.data() + 1, n - 1) == 0)) {
+      return &m->value;
+    }
+  }
+  return nullptr;
+}
+
+Value* get(Value& obj, std::string_view name) {
+  return const_cast<Value*>(get(static_cast<const Value&>(obj), name));
 }
 
 std::string_view get_text(const Value& obj, std::string_view name) {
