@@ -109,10 +109,10 @@ void rewrite_references(Value& v, Alloc& a, bool root) {
   Value* reference = nullptr;
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     const std::string_view key = convert::text(m->name);
-    if (!root && key == "resourceType") {
+    if (!root && convert::named(key, "resourceType")) {
       return;  // a nested resource: converted on its own
     }
-    if (reference == nullptr && key == "reference") {
+    if (reference == nullptr && convert::named(key, "reference")) {
       reference = &m->value;
     }
   }
@@ -149,13 +149,13 @@ void convert_code_systems(Value& v, LazyPath& path, Aggregator& agg, Context& ct
   bool has_value = false;
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     const std::string_view key = convert::text(m->name);
-    if (!root && key == "resourceType") {
+    if (!root && convert::named(key, "resourceType")) {
       return;  // a nested resource: converted on its own
     }
-    if (system == nullptr && key == "system") {
+    if (system == nullptr && convert::named(key, "system")) {
       system = &m->value;
     }
-    has_value = has_value || key == "value";
+    has_value = has_value || convert::named(key, "value");
   }
   // A Coding (or a Quantity's unit system) has a system and no value; an Identifier or a
   // ContactPoint has a value, and their systems are not code systems.
@@ -221,7 +221,7 @@ void check_elements(Value& res, const Where& site, Context& ctx) {
   for (auto m = res.MemberBegin(); m != res.MemberEnd(); ++m) {
     std::string_view key = convert::text(m->name);
     std::string_view base = !key.empty() && key.front() == '_' ? key.substr(1) : key;
-    if (key == "resourceType" || is_known(base)) {
+    if (convert::named(key, "resourceType") || is_known(base)) {
       continue;
     }
     if (std::find(unknown.begin(), unknown.end(), base) == unknown.end()) {

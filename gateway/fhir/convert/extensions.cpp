@@ -257,11 +257,11 @@ void walk(Value& v, LazyPath& path, Aggregator& agg, Context& ctx, bool root) {
   bool has_modifier_extension = false;
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     const std::string_view key = text(m->name);
-    if (!root && key == "resourceType") {
+    if (!root && named(key, "resourceType")) {
       return;  // a nested resource: converted on its own
     }
-    has_extension = has_extension || key == "extension";
-    has_modifier_extension = has_modifier_extension || key == "modifierExtension";
+    has_extension = has_extension || named(key, "extension");
+    has_modifier_extension = has_modifier_extension || named(key, "modifierExtension");
   }
   if (has_extension) {
     convert_list(v, "extension", path, agg, ctx);
@@ -271,7 +271,7 @@ void walk(Value& v, LazyPath& path, Aggregator& agg, Context& ctx, bool root) {
   }
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     std::string_view key = text(m->name);
-    if (key == "extension" || key == "modifierExtension") {
+    if (named(key, "extension") || named(key, "modifierExtension")) {
       continue;
     }
     if (m->value.IsObject() || m->value.IsArray()) {

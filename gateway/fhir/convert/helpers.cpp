@@ -114,36 +114,6 @@ void Aggregator::flush(Context& ctx) {
   entries_.clear();
 }
 
-std::string_view text(const Value& v) {
-  if (!v.IsString()) {
-    return {};
-  }
-  return {v.GetString(), v.GetStringLength()};
-}
-
-const Value* get(const Value& obj, std::string_view name) {
-  if (!obj.IsObject()) {
-    return nullptr;
-  }
-  // RapidJSON's FindMember, with the first byte compared before memcmp is called: most members
-  // differ in length or first byte, and this lookup is most of the conversion's time.
-  for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
-    const rapidjson::SizeType n = m->name.GetStringLength();
-    if (n != name.size()) {
-      continue;
-    }
-    const char* s = m->name.GetString();
-    if (n == 0 || (s[0] == name[0] && std::memcmp(s + 1, name.data() + 1, n - 1) == 0)) {
-      return &m->value;
-    }
-  }
-  return nullptr;
-}
-
-Value* get(Value& obj, std::string_view name) {
-  return const_cast<Value*>(get(static_cast<const Value&>(obj), name));
-}
-
 std::string_view get_text(const Value& obj, std::string_view name) {
   const Value* v = get(obj, name);
   return v == nullptr ? std::string_view{} : text(*v);
