@@ -1,10 +1,15 @@
 // InboundAdapter "gpconnect": a GP Connect Access Record: Structured response (FHIR STU3 Bundle)
 // to R4 UK Core with the project's converter, each resource stamped with its practice and its
 // Read v2 codes given SNOMED CT where EMIS did not send it, plus the patient's identity.
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include <rapidjson/internal/dtoa.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -114,6 +119,100 @@ std::string serialise(const Value& v) {
   return {sb.GetString(), sb.GetSize()};
 }
 
+/** put: bytes onto the buffer. */
+void put(rapidjson::StringBuffer& out, std::string_view s) {
+  std::memcpy(out.Push(s.size()), s.data(), s.size());
+}
+
+/** put_number: a number as RapidJSON's writer writes it (integers in decimal, doubles in its own
+ * shortest round-trip form, e.g. "1.0" and "1e21"). False for a NaN or an infinity. */
+bool put_number(const Value& v, rapidjson::StringBuffer& out) {
+  std::array<char, 32> buf{};
+  char* end = nullptr;
+  if (v.IsDouble()) {
+    const double d = v.GetDouble();
+    if (!std::isfinite(d)) {
+      return false;
+    }
+    end = rapidjson::internal::dtoa(d, buf.data());
+  } else if (v.IsInt64()) {
+    end = std::to_chars(buf.data(), buf.data() + buf.size(), v.GetInt64()).ptr;
+  } else {
+    end = std::to_chars(buf.data(), buf.data() + buf.size(), v.GetUint64()).ptr;
+  }
+  put(out, {buf.data(), static_cast<std::size_t>(end - buf.data())});
+  return true;
+}
+
+/** put_quoted: string `s` as RapidJSON's writer writes it (escaped by it when it must be). */
+void put_quoted(std::string_view s, rapidjson::StringBuffer& out) {
+  if (detail::needs_escape(s)) {
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    put(out, {sb.GetString(), sb.GetSize()});
+    return;
+  }
+  char* p = out.Push(s.size() + 2);
+  p[0] = '"';
+  std::memcpy(p + 1, s.data(), s.size());
+  p[s.size() + 1] = '"';
+}
+
+/**
+ * write_json: `v` as compact JSON, the bytes serialise() gives (RapidJSON's writer: its number
+ * formatting, its escapes, UTF-8 copied as is), without the writer's per-value bookkeeping.
+ * False (`out` partly written) for what the writer refuses: a NaN or an infinity, which a parsed
+ * or converted document does not hold.
+ */
+bool write_json(const Value& v, rapidjson::StringBuffer& out) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      put(out, "null");
+      return true;
+    case rapidjson::kFalseType:
+      put(out, "false");
+      return true;
+    case rapidjson::kTrueType:
+      put(out, "true");
+      return true;
+    case rapidjson::kStringType:
+      put_quoted({v.GetString(), v.GetStringLength()}, out);
+      return true;
+    case rapidjson::kObjectType: {
+      out.Put('{');
+      for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+        if (m != v.MemberBegin()) {
+          out.Put(',');
+        }
+        put_quoted({m->name.GetString(), m->name.GetStringLength()}, out);
+        out.Put(':');
+        if (!write_json(m->value, out)) {
+          return false;
+        }
+      }
+      out.Put('}');
+      return true;
+    }
+    case rapidjson::kArrayType: {
+      out.Put('[');
+      for (auto it = v.Begin(); it != v.End(); ++it) {
+        if (it != v.Begin()) {
+          out.Put(',');
+        }
+        if (!write_json(*it, out)) {
+          return false;
+        }
+      }
+      out.Put(']');
+      return true;
+    }
+    case rapidjson::kNumberType:
+      return put_number(v, out);
+  }
+  return false;
+}
+
 /** resource_id: the practice's id when valid; otherwise one derived from what the resource is
  *  (GP Connect Lists carry no id), stable across responses for the same patient. */
 std::string resource_id(const Value& res, std::string_view patient_id, std::size_t index) {
@@ -219,6 +318,7 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
       out.sender_message_id, patient_where, out.warnings);
 
   detail::ReadV2Lookups lookups(mapper);
+  rapidjson::StringBuffer scratch(nullptr, 4096);  // each resource's JSON, then copied out
   for (rapidjson::SizeType i = 0; i < r4_entries->Size(); ++i) {
     Value* r = (*r4_entries)[i].IsObject() && (*r4_entries)[i].HasMember("resource")
                    ? &(*r4_entries)[i]["resource"]
@@ -247,7 +347,9 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
     if (checks != nullptr) {
       checks->push_back(fhir::check_uk_core(*r));
     }
-    tr.json = serialise(*r);
+    scratch.Clear();
+    tr.json = write_json(*r, scratch) ? std::string(scratch.GetString(), scratch.GetSize())
+                                      : serialise(*r);
     out.resources.push_back(std::move(tr));
   }
   return out;

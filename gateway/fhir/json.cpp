@@ -1,6 +1,9 @@
-// Strict JSON parsing in one pass: the SAX events of RapidJSON's iterative parser (no recursion,
-// so deep input cannot exhaust the stack) are checked for depth and repeated keys on their way
-// into the document.
+// Strict JSON parsing. The fast path reads the text with simdjson (SIMD structural scan and UTF-8
+// validation) and builds the RapidJSON document from its tree, checking depth and repeated keys on
+// the way; anything it is not certain of (any error, a number whose text matters) goes to the
+// reference path: the SAX events of RapidJSON's iterative parser (no recursion, so deep input
+// cannot exhaust the stack) checked for depth and repeated keys on their way into the document,
+// which also gives every refusal its message and byte offset.
 #include "gateway/fhir/json.hpp"
 
 #include <algorithm>
@@ -9,6 +12,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -19,6 +24,9 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <simdjson.h>
+
+#include "gateway/fhir/json_reference.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -331,9 +339,272 @@ bool all_ascii(std::string_view text) {
   return true;
 }
 
+// --- the fast path ------------------------------------------------------------------------------
+
+/** kReusedParserBytes: texts up to this size share the thread's parser and buffer; a larger one
+ * gets its own, freed after it, so that no thread keeps megabytes of buffers after one big text. */
+constexpr std::size_t kReusedParserBytes = std::size_t{256} * 1024;
+
+/** kLinearKeyCheck: objects with up to this many members are checked for a repeated key by a
+ * scan of the keys so far; larger ones by sorting their keys once at the end. */
+constexpr std::size_t kLinearKeyCheck = 16;
+
+/** FastState: a simdjson parser, its padded input buffer and the key lists of each depth. */
+struct FastState {
+  simdjson::dom::parser parser;
+  std::unique_ptr<char[]> buffer;
+  std::size_t capacity = 0;
+  std::vector<std::vector<std::string_view>> keys;  // per depth, reused
+};
+
+/**
+ * TreeBuilder: drives the document's SAX interface from simdjson's tree, in document order, so
+ * the document is the one RapidJSON's reader would build. Any doubt (too deep, a repeated key,
+ * a negative zero) answers false: the caller then takes the reference path, which gives the
+ * answer and, for a refusal, its message and offset.
+ */
+class TreeBuilder {
+public:
+  TreeBuilder(Json& doc, std::size_t max_depth, std::vector<std::vector<std::string_view>>& keys)
+      : doc_(doc), max_depth_(max_depth), keys_(keys) {}
+
+  /** value: adds `e` (and all it holds) at nesting depth `depth` (open containers). */
+  bool value(simdjson::dom::element e, std::size_t depth) {
+    switch (e.type()) {
+      case simdjson::dom::element_type::OBJECT:
+        return object(e.get_object().value_unsafe(), depth);
+      case simdjson::dom::element_type::ARRAY:
+        return array(e.get_array().value_unsafe(), depth);
+      case simdjson::dom::element_type::STRING: {
+        const std::string_view s = e.get_string().value_unsafe();
+        return doc_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()), true);
+      }
+      case simdjson::dom::element_type::INT64:
+        return doc_.Int64(e.get_int64().value_unsafe());
+      case simdjson::dom::element_type::UINT64:
+        return doc_.Uint64(e.get_uint64().value_unsafe());
+      case simdjson::dom::element_type::DOUBLE:
+        // Read again from its text by RapidJSON afterwards (read_doubles_as_rapidjson).
+        saw_double = true;
+        return doc_.Double(e.get_double().value_unsafe());
+      case simdjson::dom::element_type::BOOL:
+        return doc_.Bool(e.get_bool().value_unsafe());
+      case simdjson::dom::element_type::NULL_VALUE:
+        return doc_.Null();
+    }
+    return false;
+  }
+
+  /** saw_double: simdjson read a number as a double (its value is to be RapidJSON's). */
+  bool saw_double = false;
+
+private:
+  bool object(simdjson::dom::object obj, std::size_t depth) {
+    if (depth >= max_depth_ || !doc_.StartObject()) {
+      return false;
+    }
+    if (keys_.size() <= depth) {
+      keys_.resize(depth + 1);
+    }
+    // The list is taken out while the members are read (a member's objects use deeper lists).
+    std::vector<std::string_view> keys = std::move(keys_[depth]);
+    keys.clear();
+    rapidjson::SizeType n = 0;
+    bool ok = true;
+    for (const simdjson::dom::key_value_pair member : obj) {
+      const std::string_view key = member.key;
+      if (keys.size() < kLinearKeyCheck && std::find(keys.begin(), keys.end(), key) != keys.end()) {
+        ok = false;
+        break;
+      }
+      keys.push_back(key);
+      if (!doc_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()), true) ||
+          !value(member.value, depth + 1)) {
+        ok = false;
+        break;
+      }
+      ++n;
+    }
+    if (ok && keys.size() > kLinearKeyCheck) {
+      std::sort(keys.begin(), keys.end());
+      ok = std::adjacent_find(keys.begin(), keys.end()) == keys.end();
+    }
+    keys_[depth] = std::move(keys);
+    return ok && doc_.EndObject(n);
+  }
+
+  bool array(simdjson::dom::array arr, std::size_t depth) {
+    if (depth >= max_depth_ || !doc_.StartArray()) {
+      return false;
+    }
+    rapidjson::SizeType n = 0;
+    for (const simdjson::dom::element item : arr) {
+      if (!value(item, depth + 1)) {
+        return false;
+      }
+      ++n;
+    }
+    return doc_.EndArray(n);
+  }
+
+  Json& doc_;
+  std::size_t max_depth_;
+  std::vector<std::vector<std::string_view>>& keys_;
+};
+
+/**
+ * number_tokens: the number tokens of `text` outside strings, in document order (the order of
+ * the document's numbers). Called only on text simdjson accepted, so every string is closed.
+ */
+std::vector<std::string_view> number_tokens(std::string_view text) {
+  std::vector<std::string_view> out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      // Skip the string: to each quote or backslash, past escapes, to the closing quote.
+      for (i = string_stop(text, i + 1); i < text.size() && text[i] == '\\';) {
+        i = string_stop(text, i + 2);
+      }
+      continue;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      const std::size_t start = i;
+      while (i + 1 < text.size() && number_char(text[i + 1])) {
+        ++i;
+      }
+      out.push_back(text.substr(start, i + 1 - start));
+    }
+  }
+  return out;
+}
+
+/** NumberReader: RapidJSON's reading of one number token, as the value it would hold. */
+struct NumberReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, NumberReader> {
+  // NOLINTBEGIN(readability-identifier-naming): RapidJSON's Handler concept names these.
+  bool Default() { return false; }
+  bool Int(int i) { return set(rapidjson::Value(i)); }
+  bool Uint(unsigned u) { return set(rapidjson::Value(u)); }
+  bool Int64(std::int64_t i) { return set(rapidjson::Value(i)); }
+  bool Uint64(std::uint64_t u) { return set(rapidjson::Value(u)); }
+  bool Double(double d) { return set(rapidjson::Value(d)); }
+  // NOLINTEND(readability-identifier-naming)
+  bool set(rapidjson::Value&& v) {
+    value = std::move(v);
+    return true;
+  }
+  rapidjson::Value value;
+};
+
+/**
+ * read_doubles_as_rapidjson: gives every number simdjson read as a double the value (and type)
+ * RapidJSON reads from its text, so that the document is the reference path's to the bit, even
+ * where RapidJSON 1.1 reads a number differently (e.g. "-0" is an integer to it). `next` walks
+ * the number tokens in document order. False when the tokens do not line up or RapidJSON
+ * refuses one (the reference path then answers).
+ */
+bool read_doubles_as_rapidjson(rapidjson::Value& v, const std::vector<std::string_view>& tokens,
+                               std::size_t& next) {
+  if (v.IsObject()) {
+    for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+      if (!read_doubles_as_rapidjson(m->value, tokens, next)) {
+        return false;
+      }
+    }
+  } else if (v.IsArray()) {
+    for (auto& item : v.GetArray()) {
+      if (!read_doubles_as_rapidjson(item, tokens, next)) {
+        return false;
+      }
+    }
+  } else if (v.IsNumber()) {
+    if (next >= tokens.size()) {
+      return false;
+    }
+    const std::string_view token = tokens[next++];
+    if (v.IsDouble()) {
+      NumberReader reader;
+      rapidjson::Reader parser;
+      rapidjson::MemoryStream ms(token.data(), token.size());
+      if (parser.Parse<kFlags>(ms, reader).IsError()) {
+        return false;
+      }
+      v = std::move(reader.value);
+    }
+  }
+  return true;
+}
+
+/**
+ * fast_parse: the document, when simdjson reads `text` and nothing about it needs the reference
+ * path; nullopt otherwise (an error of any kind, a repeated key, too deep, a byte order mark,
+ * a number RapidJSON 1.1 would refuse). Numbers with a fraction or an exponent are read again by
+ * RapidJSON from their text, so they hold what the reference path would give them.
+ */
+std::optional<Json> fast_parse(std::string_view text, const ParseLimits& limits) {
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (text.substr(0, kBom.size()) == kBom) {
+    return std::nullopt;  // simdjson may skip it; RapidJSON's reader refuses it
+  }
+  thread_local FastState reused;
+  std::unique_ptr<FastState> own;
+  FastState* state = &reused;
+  if (text.size() > kReusedParserBytes) {
+    own = std::make_unique<FastState>();
+    state = own.get();
+  }
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: a copy with zeroed padding.
+  const std::size_t need = text.size() + simdjson::SIMDJSON_PADDING;
+  if (state->capacity < need) {
+    state->buffer = std::make_unique<char[]>(need);
+    state->capacity = need;
+  }
+  std::memcpy(state->buffer.get(), text.data(), text.size());
+  std::memset(state->buffer.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  simdjson::dom::element root;
+  if (state->parser.parse(state->buffer.get(), text.size(), false).get(root) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  Json doc;
+  TreeBuilder builder(doc, limits.max_depth, state->keys);
+  bool ok = false;
+  auto generate = [&](Json& target) {
+    (void)target;  // the document itself, which the builder holds
+    ok = builder.value(root, 0);
+    return ok;
+  };
+  doc.Populate(generate);
+  if (!ok) {
+    return std::nullopt;
+  }
+  if (builder.saw_double) {
+    if (find_hazard(text).at != std::string_view::npos) {
+      return std::nullopt;
+    }
+    const std::vector<std::string_view> tokens = number_tokens(text);
+    std::size_t next = 0;
+    if (!read_doubles_as_rapidjson(doc, tokens, next) || next != tokens.size()) {
+      return std::nullopt;
+    }
+  }
+  return doc;
+}
+
 }  // namespace
 
 Result<Json> parse_json(std::string_view text, const ParseLimits& limits) {
+  if (text.size() > limits.max_bytes) {
+    return make_error(Errc::kPayloadTooLarge,
+                      "JSON larger than " + std::to_string(limits.max_bytes) + " bytes");
+  }
+  if (std::optional<Json> doc = fast_parse(text, limits)) {
+    return std::move(*doc);
+  }
+  return detail::parse_json_reference(text, limits);
+}
+
+namespace detail {
+
+Result<Json> parse_json_reference(std::string_view text, const ParseLimits& limits) {
   if (text.size() > limits.max_bytes) {
     return make_error(Errc::kPayloadTooLarge,
                       "JSON larger than " + std::to_string(limits.max_bytes) + " bytes");
@@ -363,6 +634,8 @@ Result<Json> parse_json(std::string_view text, const ParseLimits& limits) {
   }
   return doc;
 }
+
+}  // namespace detail
 
 std::string to_json(const rapidjson::Value& v, bool pretty) {
   rapidjson::StringBuffer buf;

@@ -23,6 +23,7 @@ using convert::cat;
 using convert::Context;
 using convert::get;
 using convert::get_text;
+using convert::LazyPath;
 using convert::object;
 using convert::put;
 using convert::safe_name;
@@ -58,10 +59,6 @@ bool deeper_than(const Value& root, std::size_t limit) {
   return false;
 }
 
-bool is_nested_resource(const Value& v) {
-  return v.IsObject() && get(v, "resourceType") != nullptr;
-}
-
 // --- references to the types R4 renamed --------------------------------------------------------
 
 /** renamed_reference: "ReferralRequest/1" (also absolute, or a search) -> "ServiceRequest/1". */
@@ -84,14 +81,18 @@ std::optional<std::string> renamed_reference(std::string_view ref) {
   return std::nullopt;
 }
 
-void rename_reference_at(Value& obj, std::string_view key, Alloc& a) {
-  Value* v = get(obj, key);
+/** rename_reference: a reference string `v` (if it is one) to a renamed type, rewritten. */
+void rename_reference(Value* v, Alloc& a) {
   if (v == nullptr || !v->IsString()) {
     return;
   }
   if (auto renamed = renamed_reference(convert::text(*v))) {
     v->SetString(renamed->data(), static_cast<rapidjson::SizeType>(renamed->size()), a);
   }
+}
+
+void rename_reference_at(Value& obj, std::string_view key, Alloc& a) {
+  rename_reference(get(obj, key), a);
 }
 
 void rewrite_references(Value& v, Alloc& a, bool root) {
@@ -101,10 +102,21 @@ void rewrite_references(Value& v, Alloc& a, bool root) {
     }
     return;
   }
-  if (!v.IsObject() || (!root && is_nested_resource(v))) {
+  if (!v.IsObject()) {
     return;
   }
-  rename_reference_at(v, "reference", a);
+  // One look at the member names instead of a lookup of each (the first of a name counts).
+  Value* reference = nullptr;
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    const std::string_view key = convert::text(m->name);
+    if (!root && convert::named(key, "resourceType")) {
+      return;  // a nested resource: converted on its own
+    }
+    if (reference == nullptr && convert::named(key, "reference")) {
+      reference = &m->value;
+    }
+  }
+  rename_reference(reference, a);
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     if (m->value.IsObject() || m->value.IsArray()) {
       rewrite_references(m->value, a, false);
@@ -120,41 +132,7 @@ bool mentions_stu3(std::string_view s) {
                      [](char a, char b) { return ascii_lower(a) == b; }) != s.end();
 }
 
-/**
- * CodePath: where convert_code_systems is: the segments (member names and array indexes) under
- * the resource's path, made into text only when a note needs it, since nearly every element has
- * nothing to note.
- */
-class CodePath {
-public:
-  explicit CodePath(const std::string& root) : root_(root) { segments_.reserve(16); }
-  void push_name(std::string_view name) { segments_.push_back({name, 0, false}); }
-  void push_index(rapidjson::SizeType i) { segments_.push_back({{}, i, true}); }
-  void pop() { segments_.pop_back(); }
-  /** str: the path as the notes give it ("Condition.code.coding[0]"). */
-  [[nodiscard]] std::string str() const {
-    std::string out = root_;
-    for (const Segment& s : segments_) {
-      if (s.is_index) {
-        out.append("[").append(std::to_string(s.index)).append("]");
-      } else {
-        out.append(".").append(safe_name(s.name));
-      }
-    }
-    return out;
-  }
-
-private:
-  struct Segment {
-    std::string_view name;
-    rapidjson::SizeType index;
-    bool is_index;
-  };
-  const std::string& root_;
-  std::vector<Segment> segments_;
-};
-
-void convert_code_systems(Value& v, CodePath& path, Aggregator& agg, Context& ctx, bool root) {
+void convert_code_systems(Value& v, LazyPath& path, Aggregator& agg, Context& ctx, bool root) {
   if (v.IsArray()) {
     for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
       path.push_index(i);
@@ -163,13 +141,25 @@ void convert_code_systems(Value& v, CodePath& path, Aggregator& agg, Context& ct
     }
     return;
   }
-  if (!v.IsObject() || (!root && is_nested_resource(v))) {
+  if (!v.IsObject()) {
     return;
+  }
+  // One look at the member names instead of a lookup of each (the first of a name counts).
+  Value* system = nullptr;
+  bool has_value = false;
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    const std::string_view key = convert::text(m->name);
+    if (!root && convert::named(key, "resourceType")) {
+      return;  // a nested resource: converted on its own
+    }
+    if (system == nullptr && convert::named(key, "system")) {
+      system = &m->value;
+    }
+    has_value = has_value || convert::named(key, "value");
   }
   // A Coding (or a Quantity's unit system) has a system and no value; an Identifier or a
   // ContactPoint has a value, and their systems are not code systems.
-  Value* system = get(v, "system");
-  if (system != nullptr && system->IsString() && get(v, "value") == nullptr) {
+  if (system != nullptr && system->IsString() && !has_value) {
     std::string_view s = convert::text(*system);
     // A URI has no spaces; a stray one (a published sample has "http://hl7.org/fhir/v3/NullFlavor
     // ") would hide a known system.
@@ -231,7 +221,7 @@ void check_elements(Value& res, const Where& site, Context& ctx) {
   for (auto m = res.MemberBegin(); m != res.MemberEnd(); ++m) {
     std::string_view key = convert::text(m->name);
     std::string_view base = !key.empty() && key.front() == '_' ? key.substr(1) : key;
-    if (key == "resourceType" || is_known(base)) {
+    if (convert::named(key, "resourceType") || is_known(base)) {
       continue;
     }
     if (std::find(unknown.begin(), unknown.end(), base) == unknown.end()) {
@@ -405,7 +395,7 @@ void convert_resource(Value& res, const std::string& container, Context& ctx) {
   }
   convert::convert_extensions(res, site, ctx);
   Aggregator systems;
-  CodePath path(site.path);
+  LazyPath path(site.path);
   convert_code_systems(res, path, systems, ctx, true);
   systems.flush(ctx);
   rewrite_references(res, ctx.alloc(), true);

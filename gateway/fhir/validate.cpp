@@ -2,8 +2,7 @@
 // required-strength bindings) and UK Core (NHS number identifier and its verification status).
 #include "gateway/fhir/validate.hpp"
 
-#include <array>
-#include <charconv>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string_view>
@@ -32,9 +31,52 @@ const Value* member(const Value& obj, std::string_view name) {
   if (!obj.IsObject()) {
     return nullptr;
   }
-  auto it = obj.FindMember(Value(rapidjson::StringRef(name.data(), name.size())));
-  return it == obj.MemberEnd() ? nullptr : &it->value;
+  // RapidJSON's FindMember, with the first byte compared before memcmp is called (most members
+  // differ in length or first byte).
+  for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
+    const rapidjson::SizeType n = m->name.GetStringLength();
+    if (n != name.size()) {
+      continue;
+    }
+    const char* s = m->name.GetString();
+    if (n == 0 || (s[0] == name[0] && std::memcmp(s + 1, name.data() + 1, n - 1) == 0)) {
+      return &m->value;
+    }
+  }
+  return nullptr;
 }
+
+/**
+ * Trail: where walk_references is, under a root path: member names and array indexes, written
+ * out (".name", "[i]") only when a finding needs the location.
+ */
+class Trail {
+public:
+  explicit Trail(const std::string& root) : root_(root) { segments_.reserve(16); }
+  void push_name(std::string_view name) { segments_.push_back({name, 0, false}); }
+  void push_index(rapidjson::SizeType i) { segments_.push_back({{}, i, true}); }
+  void pop() { segments_.pop_back(); }
+  [[nodiscard]] std::string str() const {
+    std::string out = root_;
+    for (const Segment& s : segments_) {
+      if (s.is_index) {
+        out.append("[").append(std::to_string(s.index)).append("]");
+      } else {
+        out.append(".").append(s.name);
+      }
+    }
+    return out;
+  }
+
+private:
+  struct Segment {
+    std::string_view name;
+    rapidjson::SizeType index;
+    bool is_index;
+  };
+  const std::string& root_;
+  std::vector<Segment> segments_;
+};
 
 /** Required: resource type -> elements with minimum cardinality 1 (R4 base). A name ending in
  *  "[x]" is a choice: any member starting with the stem satisfies it. */
@@ -423,13 +465,13 @@ private:
         }
       }
     }
-    std::string where = path;
+    Trail where(path);
     walk_references(
         r, where,
-        [&](std::string_view ref, const std::string& p) {
+        [&](std::string_view ref, const Trail& p) {
           if (!ref.empty() && ref.front() == '#' && ref.size() > 1 &&
               contained_ids.count(std::string(ref.substr(1))) == 0) {
-            error("not-found", p,
+            error("not-found", p.str(),
                   "refers to contained resource '" + std::string(ref) +
                       "', which the resource does not contain");
           }
@@ -438,13 +480,11 @@ private:
   }
 
   /**
-   * walk_references: calls f(reference, path) for every "reference" string under `v`. `path` is
-   * one buffer extended and cut back on the way down (no string per element), holding the
-   * element's location whenever f sees it.
+   * walk_references: calls f(reference, trail) for every "reference" string under `v`; the trail
+   * names the element (trail.str()) and is written out only when f needs it.
    */
   template <class F>
-  void walk_references(const Value& v, std::string& path, F&& f, bool into_resources) {
-    const std::size_t base = path.size();
+  void walk_references(const Value& v, Trail& trail, F&& f, bool into_resources) {
     if (v.IsObject()) {
       for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
         const std::string_view key(m->name.GetString(), m->name.GetStringLength());
@@ -452,24 +492,23 @@ private:
           continue;  // their references are checked with them
         }
         if (key == "reference" && m->value.IsString()) {
-          path.append(".").append(key);
-          f(sv(m->value), path);
+          trail.push_name(key);
+          f(sv(m->value), trail);
+          trail.pop();
         } else if (m->value.IsObject() || m->value.IsArray()) {
-          path.append(".").append(key);
-          walk_references(m->value, path, f, into_resources);
+          trail.push_name(key);
+          walk_references(m->value, trail, f, into_resources);
+          trail.pop();
         }
-        path.resize(base);
       }
     } else if (v.IsArray()) {
-      std::array<char, 16> digits{};
       for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
         if (!v[i].IsObject() && !v[i].IsArray()) {
           continue;
         }
-        const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), i).ptr;
-        path.append("[").append(digits.data(), end).append("]");
-        walk_references(v[i], path, f, into_resources);
-        path.resize(base);
+        trail.push_index(i);
+        walk_references(v[i], trail, f, into_resources);
+        trail.pop();
       }
     }
   }
@@ -522,10 +561,11 @@ private:
       if (res == nullptr) {
         continue;
       }
-      std::string where = path + ".entry[" + std::to_string(i) + "].resource";
+      const std::string root = path + ".entry[" + std::to_string(i) + "].resource";
+      Trail where(root);
       walk_references(
           *res, where,
-          [&](std::string_view ref, const std::string& p) {
+          [&](std::string_view ref, const Trail& p) {
             if (ref.empty() || ref.front() == '#') {
               return;
             }
@@ -544,7 +584,8 @@ private:
             // message every reference must resolve; elsewhere a relative or absolute one may
             // point at a server.
             if (r.rfind("urn:", 0) == 0 || closed) {
-              error("not-found", p, "the reference does not resolve to an entry of the Bundle");
+              error("not-found", p.str(),
+                    "the reference does not resolve to an entry of the Bundle");
             }
           },
           false);

@@ -1,6 +1,7 @@
 // libFuzzer target for FHIR JSON (gateway/fhir/json.hpp) and what reads it next: the STU3 -> R4
 // converter, the UK Core checks and JSON -> XML. Whatever parse_json accepts must serialise and
-// parse back equal; a violation aborts so the fuzzer keeps the input.
+// parse back equal, and parse_json (simdjson fast path) must answer what the reference path
+// (RapidJSON alone) answers; a violation aborts so the fuzzer keeps the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "gateway/fhir/json.hpp"
+#include "gateway/fhir/json_reference.hpp"
 #include "gateway/fhir/stu3_to_r4.hpp"
 #include "gateway/fhir/validate.hpp"
 #include "gateway/fhir/xml.hpp"
@@ -15,6 +17,13 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   auto json = gw::fhir::parse_json(input);
+  auto reference = gw::fhir::detail::parse_json_reference(input);
+  const bool same = json ? reference && gw::fhir::to_json(*json) == gw::fhir::to_json(*reference)
+                         : !reference && reference.error().detail == json.error().detail;
+  if (!same) {
+    std::fprintf(stderr, "fhir_json_fuzz: parse_json and the reference parse disagree\n");
+    std::abort();
+  }
   if (!json) {
     return 0;  // refusing is fine; crashing, hanging or leaking is not
   }

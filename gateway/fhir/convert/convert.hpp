@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -37,6 +38,30 @@ struct Where {
   [[nodiscard]] Where child(std::string_view name) const;
   /** item: the i-th repetition of this element (the definition path is unchanged). */
   [[nodiscard]] Where item(std::size_t i) const;
+};
+
+/**
+ * LazyPath: where a recursive pass is, as segments (member names and array indexes) under a root
+ * path, made into text only when an issue needs it, since nearly every element has nothing to
+ * report. Member names are written through safe_name.
+ */
+class LazyPath {
+public:
+  explicit LazyPath(const std::string& root) : root_(root) { segments_.reserve(16); }
+  void push_name(std::string_view name) { segments_.push_back({name, 0, false}); }
+  void push_index(std::size_t i) { segments_.push_back({{}, i, true}); }
+  void pop() { segments_.pop_back(); }
+  /** str: the path as issues give it ("Condition.code.coding[0]"). */
+  [[nodiscard]] std::string str() const;
+
+private:
+  struct Segment {
+    std::string_view name;
+    std::size_t index;
+    bool is_index;
+  };
+  const std::string& root_;
+  std::vector<Segment> segments_;
 };
 
 /** Context: the output allocator and the issue list of one stu3_to_r4() call. Not thread-safe. */
@@ -82,10 +107,38 @@ using Converter = void (*)(Value& resource, const Where& site, Context& ctx);
 // alone (and reported where that matters), never asserted on.
 
 /** text: the string in `v`, or empty when `v` is not a string. */
-[[nodiscard]] std::string_view text(const Value& v);
+[[nodiscard]] inline std::string_view text(const Value& v) {
+  return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view{};
+}
+
+/** named: whether member name `key` is the literal `name` (a compare the compiler inlines). */
+template <std::size_t N>
+[[nodiscard]] inline bool named(std::string_view key, const char (&name)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
+}
+
 /** get: the member `name` of object `obj`, or nullptr. */
-[[nodiscard]] Value* get(Value& obj, std::string_view name);
-[[nodiscard]] const Value* get(const Value& obj, std::string_view name);
+[[nodiscard]] inline const Value* get(const Value& obj, std::string_view name) {
+  if (!obj.IsObject()) {
+    return nullptr;
+  }
+  // RapidJSON's FindMember, with the first byte compared before memcmp is called: most members
+  // differ in length or first byte, and this lookup is much of the conversion's time.
+  for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
+    const rapidjson::SizeType n = m->name.GetStringLength();
+    if (n != name.size()) {
+      continue;
+    }
+    const char* s = m->name.GetString();
+    if (n == 0 || (s[0] == name[0] && std::memcmp(s + 1, name.data() + 1, n - 1) == 0)) {
+      return &m->value;
+    }
+  }
+  return nullptr;
+}
+[[nodiscard]] inline Value* get(Value& obj, std::string_view name) {
+  return const_cast<Value*>(get(static_cast<const Value&>(obj), name));
+}
 /** get_text: the string member `name`, or empty. */
 [[nodiscard]] std::string_view get_text(const Value& obj, std::string_view name);
 /** data_absent: an element holding only a data-absent-reason 'unknown' extension, for a

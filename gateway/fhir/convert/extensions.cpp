@@ -80,10 +80,28 @@ constexpr auto kRules = std::to_array<ExtensionRule>({
     {"CareConnect-DeathNotificationStatus-1", "Patient", Rule::kElsewhere},
 });
 
+/** without_scheme: `s` without a leading https:// or http:// (as same_url compares URLs). */
+std::string_view without_scheme(std::string_view s) {
+  if (s.substr(0, 8) == "https://") {
+    return s.substr(8);
+  }
+  if (s.substr(0, 7) == "http://") {
+    return s.substr(7);
+  }
+  return s;
+}
+
+/** rule_for: the rule whose URL (either base + its key) is same_url as `url`, if any. */
 const ExtensionRule* rule_for(std::string_view url) {
+  const std::string_view bare = without_scheme(url);
   for (std::string_view base : {kCc, kGpc}) {
+    const std::string_view bare_base = without_scheme(base);
+    if (bare.substr(0, bare_base.size()) != bare_base) {
+      continue;
+    }
+    const std::string_view key = bare.substr(bare_base.size());
     for (const auto& r : kRules) {
-      if (same_url(url, cat(base, r.stu3))) {
+      if (r.stu3 == key) {
         return &r;
       }
     }
@@ -105,12 +123,11 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 /** split_sctdescid: STU3 Extension-coding-sctdescid -> core R4 + UK Core extensions. */
-void split_sctdescid(Value& ext, Value& out, const std::string& path, Aggregator& agg,
-                     Context& ctx) {
+void split_sctdescid(Value& ext, Value& out, const LazyPath& path, Aggregator& agg, Context& ctx) {
   Alloc& a = ctx.alloc();
   Value* subs = get(ext, "extension");
   if (subs == nullptr || !subs->IsArray()) {
-    agg.note(path, "SNOMED CT description extension without parts; kept as is", false);
+    agg.note(path.str(), "SNOMED CT description extension without parts; kept as is", false);
     out.PushBack(ext, a);
     return;
   }
@@ -140,13 +157,13 @@ void split_sctdescid(Value& ext, Value& out, const std::string& path, Aggregator
     }
   }
   if (odd_case) {
-    agg.note(path,
+    agg.note(path.str(),
              "SNOMED CT description parts named other than descriptionId / descriptionDisplay "
              "(as the STU3 extension defines them); read regardless of case",
              false);
   }
   if (!rest.Empty()) {
-    agg.note(path,
+    agg.note(path.str(),
              "SNOMED CT description extension has parts other than descriptionId / "
              "descriptionDisplay; they are kept in the STU3 extension",
              false);
@@ -155,57 +172,23 @@ void split_sctdescid(Value& ext, Value& out, const std::string& path, Aggregator
   }
 }
 
-void walk(Value& v, const std::string& path, Aggregator& agg, Context& ctx, bool root);
+void walk(Value& v, LazyPath& path, Aggregator& agg, Context& ctx, bool root);
+void convert_one(Value& ext, Value& out, LazyPath& at, Aggregator& agg, Context& ctx);
 
-void convert_list(Value& holder, std::string_view key, const std::string& path, Aggregator& agg,
+void convert_list(Value& holder, std::string_view key, LazyPath& path, Aggregator& agg,
                   Context& ctx) {
   Value* list = get(holder, key);
   if (list == nullptr || !list->IsArray()) {
     return;
   }
-  Alloc& a = ctx.alloc();
   Value out = array();
   for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
     Value& ext = (*list)[i];
-    std::string at = cat(path, ".", key, "[", std::to_string(i), "]");
-    std::string_view url = get_text(ext, "url");
-    const ExtensionRule* r = rule_for(url);
-    if (r == nullptr) {
-      if (looks_stu3(url)) {
-        agg.note(at, cat("extension ", url, ": no R4 equivalent known; kept as is"), false);
-      }
-      walk(ext, at, agg, ctx, false);
-      out.PushBack(ext, a);
-      continue;
-    }
-    std::string r4 =
-        r->r4.find("://") == std::string_view::npos ? cat(kUkCore, r->r4) : std::string(r->r4);
-    switch (r->rule) {
-      case Rule::kRename:
-        put(ext, "url", str(r4, a), a);
-        walk(ext, at, agg, ctx, false);
-        out.PushBack(ext, a);
-        break;
-      case Rule::kSctDescId:
-        split_sctdescid(ext, out, at, agg, ctx);
-        break;
-      case Rule::kRetired:
-        agg.note(at,
-                 cat("extension ", url, ": UK Core retired its successor (", r4,
-                     "); no R4 equivalent, kept as is"),
-                 false);
-        walk(ext, at, agg, ctx, false);
-        out.PushBack(ext, a);
-        break;
-      case Rule::kElsewhere:
-        agg.note(at,
-                 cat("extension ", url, " is converted only where STU3 defines it (on ", r->r4,
-                     "); kept as is"),
-                 false);
-        walk(ext, at, agg, ctx, false);
-        out.PushBack(ext, a);
-        break;
-    }
+    path.push_name(key);
+    path.push_index(i);
+    convert_one(ext, out, path, agg, ctx);
+    path.pop();
+    path.pop();
   }
   if (out.Empty()) {
     (void)take(holder, key);
@@ -214,28 +197,87 @@ void convert_list(Value& holder, std::string_view key, const std::string& path, 
   }
 }
 
-void walk(Value& v, const std::string& path, Aggregator& agg, Context& ctx, bool root) {
+/** convert_one: one extension (at `at`) of a list, appended to `out` as R4 has it. */
+void convert_one(Value& ext, Value& out, LazyPath& at, Aggregator& agg, Context& ctx) {
+  Alloc& a = ctx.alloc();
+  std::string_view url = get_text(ext, "url");
+  const ExtensionRule* r = rule_for(url);
+  if (r == nullptr) {
+    if (looks_stu3(url)) {
+      agg.note(at.str(), cat("extension ", url, ": no R4 equivalent known; kept as is"), false);
+    }
+    walk(ext, at, agg, ctx, false);
+    out.PushBack(ext, a);
+    return;
+  }
+  std::string r4 =
+      r->r4.find("://") == std::string_view::npos ? cat(kUkCore, r->r4) : std::string(r->r4);
+  switch (r->rule) {
+    case Rule::kRename:
+      put(ext, "url", str(r4, a), a);
+      walk(ext, at, agg, ctx, false);
+      out.PushBack(ext, a);
+      break;
+    case Rule::kSctDescId:
+      split_sctdescid(ext, out, at, agg, ctx);
+      break;
+    case Rule::kRetired:
+      agg.note(at.str(),
+               cat("extension ", url, ": UK Core retired its successor (", r4,
+                   "); no R4 equivalent, kept as is"),
+               false);
+      walk(ext, at, agg, ctx, false);
+      out.PushBack(ext, a);
+      break;
+    case Rule::kElsewhere:
+      agg.note(at.str(),
+               cat("extension ", url, " is converted only where STU3 defines it (on ", r->r4,
+                   "); kept as is"),
+               false);
+      walk(ext, at, agg, ctx, false);
+      out.PushBack(ext, a);
+      break;
+  }
+}
+
+void walk(Value& v, LazyPath& path, Aggregator& agg, Context& ctx, bool root) {
   if (v.IsArray()) {
     for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-      walk(v[i], cat(path, "[", std::to_string(i), "]"), agg, ctx, false);
+      path.push_index(i);
+      walk(v[i], path, agg, ctx, false);
+      path.pop();
     }
     return;
   }
   if (!v.IsObject()) {
     return;
   }
-  if (!root && get(v, "resourceType") != nullptr) {
-    return;  // a nested resource: converted on its own
+  // One look at the member names instead of a lookup of each.
+  bool has_extension = false;
+  bool has_modifier_extension = false;
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    const std::string_view key = text(m->name);
+    if (!root && named(key, "resourceType")) {
+      return;  // a nested resource: converted on its own
+    }
+    has_extension = has_extension || named(key, "extension");
+    has_modifier_extension = has_modifier_extension || named(key, "modifierExtension");
   }
-  convert_list(v, "extension", path, agg, ctx);
-  convert_list(v, "modifierExtension", path, agg, ctx);
+  if (has_extension) {
+    convert_list(v, "extension", path, agg, ctx);
+  }
+  if (has_modifier_extension) {
+    convert_list(v, "modifierExtension", path, agg, ctx);
+  }
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     std::string_view key = text(m->name);
-    if (key == "extension" || key == "modifierExtension") {
+    if (named(key, "extension") || named(key, "modifierExtension")) {
       continue;
     }
     if (m->value.IsObject() || m->value.IsArray()) {
-      walk(m->value, cat(path, ".", safe_name(key)), agg, ctx, false);
+      path.push_name(key);
+      walk(m->value, path, agg, ctx, false);
+      path.pop();
     }
   }
 }
@@ -244,7 +286,8 @@ void walk(Value& v, const std::string& path, Aggregator& agg, Context& ctx, bool
 
 void convert_extensions(Value& res, const Where& site, Context& ctx) {
   Aggregator agg;
-  walk(res, site.path, agg, ctx, true);
+  LazyPath path(site.path);
+  walk(res, path, agg, ctx, true);
   agg.flush(ctx);
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 
 #include "gateway/fhir/convert/convert.hpp"
 
@@ -54,6 +55,18 @@ Value generic_extension(std::string_view url, Value&& v, Alloc& a) {
 
 }  // namespace
 
+std::string LazyPath::str() const {
+  std::string out = root_;
+  for (const Segment& s : segments_) {
+    if (s.is_index) {
+      out.append("[").append(std::to_string(s.index)).append("]");
+    } else {
+      out.append(".").append(safe_name(s.name));
+    }
+  }
+  return out;
+}
+
 Where Where::child(std::string_view name) const {
   Where w;
   w.path = path;
@@ -99,31 +112,6 @@ void Aggregator::flush(Context& ctx) {
     ctx.report(std::move(e.path), std::move(e.message), e.dropped);
   }
   entries_.clear();
-}
-
-std::string_view text(const Value& v) {
-  if (!v.IsString()) {
-    return {};
-  }
-  return {v.GetString(), v.GetStringLength()};
-}
-
-Value* get(Value& obj, std::string_view name) {
-  if (!obj.IsObject()) {
-    return nullptr;
-  }
-  Value key(rapidjson::StringRef(name.data(), size_of(name)));
-  auto it = obj.FindMember(key);
-  return it == obj.MemberEnd() ? nullptr : &it->value;
-}
-
-const Value* get(const Value& obj, std::string_view name) {
-  if (!obj.IsObject()) {
-    return nullptr;
-  }
-  Value key(rapidjson::StringRef(name.data(), size_of(name)));
-  auto it = obj.FindMember(key);
-  return it == obj.MemberEnd() ? nullptr : &it->value;
 }
 
 std::string_view get_text(const Value& obj, std::string_view name) {

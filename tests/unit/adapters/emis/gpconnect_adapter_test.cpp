@@ -203,6 +203,41 @@ TEST_F(GpConnectTest, UnmappedReadCodesAreKeptAsSentCountedAndWarned) {
   EXPECT_TRUE(warned);
 }
 
+TEST_F(GpConnectTest, ResourcesAreWrittenAsRapidJsonWritesThem) {
+  // Synthetic: numbers of every kind and strings that need escapes. Each resource's JSON must be
+  // the bytes RapidJSON's writer gives for the same document, as consumers and the record store
+  // have always seen them.
+  const std::string extra =
+      R"({"system":"http://snomed.info/sct","code":"271649006","display":"Systolic \"BP\"\ttab"}]},
+      "extension":[{"url":"https://example.org/a","valueDecimal":1.5},
+        {"url":"https://example.org/b","valueDecimal":1e21},
+        {"url":"https://example.org/c","valueDecimal":0.1},
+        {"url":"https://example.org/d","valueInteger":100},
+        {"url":"https://example.org/e","valueInteger":-3},
+        {"url":"https://example.org/f","valueDecimal":123456789012},
+        {"url":"https://example.org/g","valueDecimal":2.5e-7},
+        {"url":"https://example.org/h","valueDecimal":18446744073709551615},
+        {"url":"https://example.org/i","valueDecimal":-0.0}],
+      "note":[{"text":"line\nbreak, control \u0001, caf\u00e9 \ud83d\ude00 and a \\ backslash"}],
+      "severity":{"coding":[{"system":"http://snomed.info/sct","code":"24484000"})";
+  auto m = adapter_->translate(ods("Z90001"), synthetic(extra), mappings_.mapper());
+  ASSERT_TRUE(m) << m.error().detail;
+  for (const auto& r : m->resources) {
+    auto parsed = fhir::parse_json(r.json);
+    ASSERT_TRUE(parsed) << r.resource_type;
+    EXPECT_EQ(fhir::to_json(*parsed), r.json) << r.resource_type;
+  }
+  const auto* condition = test::find(*m, "Condition", "c1");
+  ASSERT_NE(condition, nullptr);
+  const std::string& json = condition->json;
+  for (const char* expected :
+       {R"("valueDecimal":1.5})", R"("valueDecimal":1e21})", R"("valueInteger":100})",
+        R"("valueInteger":-3})", R"("valueDecimal":-0.0})", R"(Systolic \"BP\"\ttab)",
+        R"(control \u0001)", R"(line\nbreak)", R"(a \\ backslash)"}) {
+    EXPECT_NE(json.find(expected), std::string::npos) << expected << " in " << json;
+  }
+}
+
 TEST_F(GpConnectTest, BadInputNamesWhereItWentWrong) {
   struct Case {
     std::string body;

@@ -147,6 +147,20 @@ TEST(CheckUkCore, ContainedReferences) {
       << dump(issues);
 }
 
+TEST(CheckUkCore, ReferenceFindingsNameTheElementThroughArraysAndNesting) {
+  const auto issues = check(R"({"resourceType":"Observation","status":"final","code":{"text":"t"},
+    "contained":[{"resourceType":"Practitioner","id":"pr1"}],
+    "performer":[{"reference":"#pr1"},{"display":"d"},{"reference":"#gone"}],
+    "component":[{"code":{"text":"c"}},{"code":{"text":"c"},
+      "extension":[{"url":"u","valueReference":{"reference":"#also-gone"}}]}]})");
+  EXPECT_TRUE(has(issues, "Observation.performer[2].reference", "does not contain"))
+      << dump(issues);
+  EXPECT_TRUE(
+      has(issues, "Observation.component[1].extension[0].valueReference.reference", "does not"))
+      << dump(issues);
+  EXPECT_EQ(issues.size(), 2U) << dump(issues);
+}
+
 TEST(OperationOutcomeOfIssues, ListsPathsAsExpressions) {
   const auto text =
       operation_outcome({{Issue::Severity::kError, "value", "Patient.birthDate", "bad"}});
