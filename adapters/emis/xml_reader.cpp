@@ -856,12 +856,16 @@ private:
     }
     char* base = doc_.decoded_.get();
     if (!o.in_arena) {
-      std::memcpy(base + used_, o.node->text.data(), o.node->text.size());
+      if (!o.node->text.empty()) {
+        std::memcpy(base + used_, o.node->text.data(), o.node->text.size());
+      }
       o.node->text = std::string_view(base + used_, o.node->text.size());
       used_ += o.node->text.size();
       o.in_arena = true;
     }
-    std::memcpy(base + used_, s.data(), s.size());
+    if (!s.empty()) {
+      std::memcpy(base + used_, s.data(), s.size());
+    }
     used_ += s.size();
     o.node->text = std::string_view(o.node->text.data(), o.node->text.size() + s.size());
   }

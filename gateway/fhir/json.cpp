@@ -231,6 +231,43 @@ bool in_double_range(std::string_view token) {
 }
 
 /**
+ * zero_misread: whether a number token is a zero that RapidJSON 1.1's full-precision reading
+ * takes past its fast path (a power of ten, counting the fraction's digits, below -22 or above
+ * 37) and not out by its underflow test (an exponent of -326 or below): it then normalises a
+ * zero significand (undefined behaviour) and reads e.g. 0e-325 as 5.29e-23. Tokens that are
+ * not numbers or not zero are left to the other checks.
+ */
+bool zero_misread(std::string_view token) {
+  std::size_t i = token.starts_with('-') ? 1 : 0;
+  long long fraction_digits = 0;
+  bool seen_point = false;
+  for (; i < token.size() && token[i] != 'e' && token[i] != 'E'; ++i) {
+    const char c = token[i];
+    if (c == '.') {
+      seen_point = true;
+    } else if (c != '0') {
+      return false;  // a digit other than 0 (or not a number at all)
+    } else if (seen_point) {
+      ++fraction_digits;
+    }
+  }
+  long long exponent = 0;
+  if (i < token.size()) {
+    std::size_t j = i + 1;
+    if (j < token.size() && token[j] == '+') {
+      ++j;
+    }
+    const auto [end, ec] = std::from_chars(token.data() + j, token.data() + token.size(), exponent);
+    if (ec != std::errc() || end != token.data() + token.size()) {
+      return false;  // left to the parser and the range check
+    }
+  }
+  const long long power = exponent - fraction_digits;
+  // Below an exponent of -325 RapidJSON returns zero before normalising.
+  return (power < -22 || power > 37) && exponent > -326;
+}
+
+/**
  * string_stop: the first '"' or '\\' at or after `i` (text.size() if none): sixteen bytes at a
  * time where SSE2 is there, since most of a FHIR document's bytes are inside strings. Reads only
  * inside the text.
@@ -262,8 +299,12 @@ std::size_t string_stop(std::string_view text, std::size_t i) {
  * find_hazard: one pass over the text, outside strings counting number characters, inside
  * strings reading escapes: a \u escape of a UTF-16 low surrogate (DC00-DFFF) that does not
  * follow a high one (RapidJSON 1.1 decodes it into bytes that are not UTF-8, a document that
- * then fails its own round trip), or a number token longer than kMaxNumberChars.
+ * then fails its own round trip), a number token longer than kMaxNumberChars, outside a
+ * double's normal range, or a zero RapidJSON misreads (zero_misread).
  */
+constexpr const char* kZeroMisread =
+    "a zero written with a power of ten below -22 or above 37 (write it as 0 or 0.0)";
+
 Hazard find_hazard(std::string_view text) {
   bool in_string = false;
   bool after_high = false;  // the previous character was a \u escape of a high surrogate
@@ -280,6 +321,9 @@ Hazard find_hazard(std::string_view text) {
       if (run > 0 && !in_double_range(text.substr(i - run, run))) {
         return {i - run,
                 "a number outside the range of a double (it would not read back the same)"};
+      }
+      if (run > 0 && zero_misread(text.substr(i - run, run))) {
+        return {i - run, kZeroMisread};
       }
       if (c == '\0') {
         // RapidJSON's stream reads a NUL as the end: what follows would be ignored.
@@ -315,6 +359,9 @@ Hazard find_hazard(std::string_view text) {
   if (run > 0 && !in_double_range(text.substr(text.size() - run))) {
     return {text.size() - run,
             "a number outside the range of a double (it would not read back the same)"};
+  }
+  if (run > 0 && zero_misread(text.substr(text.size() - run))) {
+    return {text.size() - run, kZeroMisread};
   }
   return {};
 }
