@@ -392,12 +392,30 @@ std::string path_of(std::string_view rest) {
   return out;
 }
 
-void read_people(Reader& rd, const Node* root, Extract& out) {
-  const Node* list = rd.child(root, kRoot, "PeopleList", false);
-  if (list == nullptr) {
-    return;
+/** list_entries: the `item` children of the extract's `list` element, each with its path (none
+ *  when the list is absent). */
+std::vector<std::pair<const Node*, std::string>> list_entries(Reader& rd, const Node* root,
+                                                              std::string_view list,
+                                                              std::string_view item) {
+  const Node* l = rd.child(root, kRoot, list, false);
+  if (l == nullptr) {
+    return {};
   }
-  auto people = rd.children(list, path_of("PeopleList"), "Person");
+  return rd.children(l, path_of(list), item);
+}
+
+/** read_head: what every coded entry starts with: its path, GUID, AssignedDate (required) and
+ *  AuthorID (optional). */
+template <class Entry>
+void read_head(Reader& rd, const Node* n, std::string path, Entry& e) {
+  e.path = std::move(path);
+  e.guid = rd.guid(n, e.path);
+  e.date = rd.date(n, e.path, "AssignedDate", true);
+  e.author_ref = rd.ref(n, e.path, "AuthorID", false);
+}
+
+void read_people(Reader& rd, const Node* root, Extract& out) {
+  auto people = list_entries(rd, root, "PeopleList", "Person");
   out.people.reserve(people.size());
   for (const auto& [n, path] : people) {
     Person& p = out.people.emplace_back();
@@ -463,11 +481,7 @@ void read_registration(Reader& rd, const Node* root, Extract& out) {
 }
 
 void read_consultations(Reader& rd, const Node* root, Extract& out) {
-  const Node* list = rd.child(root, kRoot, "ConsultationList", false);
-  if (list == nullptr) {
-    return;
-  }
-  auto entries = rd.children(list, path_of("ConsultationList"), "Consultation");
+  auto entries = list_entries(rd, root, "ConsultationList", "Consultation");
   out.consultations.reserve(entries.size());
   for (auto& [n, path] : entries) {
     Consultation& c = out.consultations.emplace_back();
@@ -499,18 +513,11 @@ constexpr std::array<Choice, 3> kProblemStatuses{
 constexpr std::array<Choice, 2> kSignificances{{{"Major", "major"}, {"Minor", "minor"}}};
 
 void read_events(Reader& rd, const Node* root, Extract& out) {
-  const Node* list = rd.child(root, kRoot, "EventList", false);
-  if (list == nullptr) {
-    return;
-  }
-  auto entries = rd.children(list, path_of("EventList"), "Event");
+  auto entries = list_entries(rd, root, "EventList", "Event");
   out.events.reserve(entries.size());
   for (auto& [n, path] : entries) {
     Event& e = out.events.emplace_back();
-    e.path = std::move(path);
-    e.guid = rd.guid(n, e.path);
-    e.date = rd.date(n, e.path, "AssignedDate", true);
-    e.author_ref = rd.ref(n, e.path, "AuthorID", false);
+    read_head(rd, n, std::move(path), e);
     e.code = rd.code(n, e.path, "Code", kEventSchemes);
     e.display_term = rd.text(n, e.path, "DisplayTerm");
     e.comment = rd.text(n, e.path, "Comment");
@@ -553,18 +560,11 @@ void read_issues(Reader& rd, const Node* list, Medication& m) {
 }
 
 void read_medications(Reader& rd, const Node* root, Extract& out) {
-  const Node* list = rd.child(root, kRoot, "MedicationList", false);
-  if (list == nullptr) {
-    return;
-  }
-  auto entries = rd.children(list, path_of("MedicationList"), "Medication");
+  auto entries = list_entries(rd, root, "MedicationList", "Medication");
   out.medications.reserve(entries.size());
   for (auto& [n, path] : entries) {
     Medication& m = out.medications.emplace_back();
-    m.path = std::move(path);
-    m.guid = rd.guid(n, m.path);
-    m.date = rd.date(n, m.path, "AssignedDate", true);
-    m.author_ref = rd.ref(n, m.path, "AuthorID", false);
+    read_head(rd, n, std::move(path), m);
     if (const Node* drug = rd.child(n, m.path, "Drug", true)) {
       m.drug = rd.code(drug, m.path + "/Drug", "PreparationID", kDrugSchemes);
     }
@@ -590,18 +590,11 @@ constexpr std::array<Choice, 3> kSeverities{
     {{"Mild", "mild"}, {"Moderate", "moderate"}, {"Severe", "severe"}}};
 
 void read_allergies(Reader& rd, const Node* root, Extract& out) {
-  const Node* list = rd.child(root, kRoot, "AllergyList", false);
-  if (list == nullptr) {
-    return;
-  }
-  auto entries = rd.children(list, path_of("AllergyList"), "Allergy");
+  auto entries = list_entries(rd, root, "AllergyList", "Allergy");
   out.allergies.reserve(entries.size());
   for (auto& [n, path] : entries) {
     Allergy& a = out.allergies.emplace_back();
-    a.path = std::move(path);
-    a.guid = rd.guid(n, a.path);
-    a.date = rd.date(n, a.path, "AssignedDate", true);
-    a.author_ref = rd.ref(n, a.path, "AuthorID", false);
+    read_head(rd, n, std::move(path), a);
     a.code = rd.code(n, a.path, "Code", kEventSchemes);
     a.type = rd.choice(n, a.path, "Type", kAllergyTypes, false);
     a.status = rd.choice(n, a.path, "Status", kAllergyStatuses, true);
@@ -620,18 +613,11 @@ constexpr std::array<Choice, 5> kAlertTypes{{{"Safeguarding", "safeguarding"},
 constexpr std::array<Choice, 2> kAlertStatuses{{{"Active", "active"}, {"Inactive", "inactive"}}};
 
 void read_alerts(Reader& rd, const Node* root, Extract& out) {
-  const Node* list = rd.child(root, kRoot, "AlertList", false);
-  if (list == nullptr) {
-    return;
-  }
-  auto entries = rd.children(list, path_of("AlertList"), "Alert");
+  auto entries = list_entries(rd, root, "AlertList", "Alert");
   out.alerts.reserve(entries.size());
   for (auto& [n, path] : entries) {
     Alert& a = out.alerts.emplace_back();
-    a.path = std::move(path);
-    a.guid = rd.guid(n, a.path);
-    a.date = rd.date(n, a.path, "AssignedDate", true);
-    a.author_ref = rd.ref(n, a.path, "AuthorID", false);
+    read_head(rd, n, std::move(path), a);
     a.type = rd.choice(n, a.path, "Type", kAlertTypes, true);
     a.text = rd.text(n, a.path, "Text", true);
     a.status = rd.choice(n, a.path, "Status", kAlertStatuses, true);

@@ -302,8 +302,16 @@ std::size_t string_stop(std::string_view text, std::size_t i) {
  * then fails its own round trip), a number token longer than kMaxNumberChars, outside a
  * double's normal range, or a zero RapidJSON misreads (zero_misread).
  */
-constexpr const char* kZeroMisread =
-    "a zero written with a power of ten below -22 or above 37 (write it as 0 or 0.0)";
+/** number_hazard: why RapidJSON 1.1 would not read a number token back as written, or nullptr. */
+const char* number_hazard(std::string_view token) {
+  if (!in_double_range(token)) {
+    return "a number outside the range of a double (it would not read back the same)";
+  }
+  if (zero_misread(token)) {
+    return "a zero written with a power of ten below -22 or above 37 (write it as 0 or 0.0)";
+  }
+  return nullptr;
+}
 
 Hazard find_hazard(std::string_view text) {
   bool in_string = false;
@@ -318,12 +326,8 @@ Hazard find_hazard(std::string_view text) {
         }
         continue;
       }
-      if (run > 0 && !in_double_range(text.substr(i - run, run))) {
-        return {i - run,
-                "a number outside the range of a double (it would not read back the same)"};
-      }
-      if (run > 0 && zero_misread(text.substr(i - run, run))) {
-        return {i - run, kZeroMisread};
+      if (const char* what = run > 0 ? number_hazard(text.substr(i - run, run)) : nullptr) {
+        return {i - run, what};
       }
       if (c == '\0') {
         // RapidJSON's stream reads a NUL as the end: what follows would be ignored.
@@ -356,12 +360,8 @@ Hazard find_hazard(std::string_view text) {
     }
     after_high = false;
   }
-  if (run > 0 && !in_double_range(text.substr(text.size() - run))) {
-    return {text.size() - run,
-            "a number outside the range of a double (it would not read back the same)"};
-  }
-  if (run > 0 && zero_misread(text.substr(text.size() - run))) {
-    return {text.size() - run, kZeroMisread};
+  if (const char* what = run > 0 ? number_hazard(text.substr(text.size() - run)) : nullptr) {
+    return {text.size() - run, what};
   }
   return {};
 }

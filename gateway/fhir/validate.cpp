@@ -2,7 +2,6 @@
 // required-strength bindings) and UK Core (NHS number identifier and its verification status).
 #include "gateway/fhir/validate.hpp"
 
-#include <cstring>
 #include <map>
 #include <set>
 #include <string_view>
@@ -11,6 +10,7 @@
 #include <rapidjson/writer.h>
 
 #include "gateway/fhir/datetime.hpp"
+#include "gateway/fhir/json_lookup.hpp"
 #include "gateway/identity/nhs_number.hpp"
 
 namespace gw::fhir {
@@ -23,28 +23,9 @@ constexpr std::string_view kVerificationExtR4 =
 constexpr std::string_view kVerificationSystemR4 =
     "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland";
 
-std::string_view sv(const Value& v) {
-  return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view{};
-}
+std::string_view sv(const Value& v) { return json_text(v); }
 
-const Value* member(const Value& obj, std::string_view name) {
-  if (!obj.IsObject()) {
-    return nullptr;
-  }
-  // RapidJSON's FindMember, with the first byte compared before memcmp is called (most members
-  // differ in length or first byte).
-  for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
-    const rapidjson::SizeType n = m->name.GetStringLength();
-    if (n != name.size()) {
-      continue;
-    }
-    const char* s = m->name.GetString();
-    if (n == 0 || (s[0] == name[0] && std::memcmp(s + 1, name.data() + 1, n - 1) == 0)) {
-      return &m->value;
-    }
-  }
-  return nullptr;
-}
+const Value* member(const Value& obj, std::string_view name) { return json_member(obj, name); }
 
 /**
  * Trail: where walk_references is, under a root path: member names and array indexes, written

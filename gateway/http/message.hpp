@@ -64,16 +64,6 @@ struct Response {
   [[nodiscard]] std::size_t body_size() const {
     return body.size() + (body_tail ? body_tail->size() : 0);
   }
-  /** whole_body: the body as one string (a copy when there is a tail). */
-  [[nodiscard]] std::string whole_body() const {
-    std::string out;
-    out.reserve(body_size());
-    out.append(body);
-    if (body_tail) {
-      out.append(*body_tail);
-    }
-    return out;
-  }
 };
 
 /** query_param: the percent-decoded value of the first `name=` in a query string, if present. */

@@ -15,6 +15,7 @@
 
 #include <rapidjson/document.h>
 
+#include "gateway/fhir/json_lookup.hpp"
 #include "gateway/fhir/stu3_to_r4.hpp"
 
 namespace gw::fhir::convert {
@@ -107,9 +108,7 @@ using Converter = void (*)(Value& resource, const Where& site, Context& ctx);
 // alone (and reported where that matters), never asserted on.
 
 /** text: the string in `v`, or empty when `v` is not a string. */
-[[nodiscard]] inline std::string_view text(const Value& v) {
-  return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view{};
-}
+[[nodiscard]] inline std::string_view text(const Value& v) { return json_text(v); }
 
 /** named: whether member name `key` is the literal `name` (a compare the compiler inlines). */
 template <std::size_t N>
@@ -119,22 +118,7 @@ template <std::size_t N>
 
 /** get: the member `name` of object `obj`, or nullptr. */
 [[nodiscard]] inline const Value* get(const Value& obj, std::string_view name) {
-  if (!obj.IsObject()) {
-    return nullptr;
-  }
-  // RapidJSON's FindMember, with the first byte compared before memcmp is called: most members
-  // differ in length or first byte, and this lookup is much of the conversion's time.
-  for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
-    const rapidjson::SizeType n = m->name.GetStringLength();
-    if (n != name.size()) {
-      continue;
-    }
-    const char* s = m->name.GetString();
-    if (n == 0 || (s[0] == name[0] && std::memcmp(s + 1, name.data() + 1, n - 1) == 0)) {
-      return &m->value;
-    }
-  }
-  return nullptr;
+  return json_member(obj, name);
 }
 [[nodiscard]] inline Value* get(Value& obj, std::string_view name) {
   return const_cast<Value*>(get(static_cast<const Value&>(obj), name));

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,16 @@ inline const TimePoint kNow = at(2026, 6, 1);
 // Synthetic NHS numbers from the 999 test range, valid Modulus 11 check digits.
 inline constexpr const char* kPatientA = "9990000018";
 inline constexpr const char* kPatientB = "9990000026";
+
+/** lines_of: a text file's lines (a recorded inputs file, one JSON line each). */
+inline std::vector<std::string> lines_of(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(line);
+  }
+  return out;
+}
 
 inline config::Organisation org(const char* ods, config::OrgKind kind) {
   return config::Organisation{*OdsCode::parse(ods), std::string("Org ") + ods, kind, "", 0};

@@ -83,15 +83,6 @@ RecorderOptions inline_options(const fs::path& dir) {
   return o;
 }
 
-std::vector<std::string> lines_of(const fs::path& file) {
-  std::ifstream in(file);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    out.push_back(line);
-  }
-  return out;
-}
-
 void write_lines(const fs::path& file, const std::vector<std::string>& lines) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   for (const auto& l : lines) {

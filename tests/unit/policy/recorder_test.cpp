@@ -30,15 +30,6 @@ RecordedInput input(const std::string& id, TimePoint at = kNow) {
   return in;
 }
 
-std::vector<std::string> lines_of(const fs::path& file) {
-  std::ifstream in(file);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    out.push_back(line);
-  }
-  return out;
-}
-
 /** name: prefix, a, "-", b (appended: GCC 12 warns on chains of std::string +). */
 std::string name(const char* prefix, int a, int b) {
   std::string out(prefix);

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/gateway/config/config_test_support.hpp"
+
 namespace gw::config {
 namespace {
 
@@ -58,15 +60,7 @@ std::string all_errors(const LoadResult& r) {
 }
 
 // A minimal valid config; tests append sections after it, starting on line 9.
-constexpr std::string_view kMinimal =
-    "data_dir: /srv/caregw\n"      // 1
-    "tls:\n"                       // 2
-    "  certificate: server.crt\n"  // 3
-    "  private_key: server.key\n"  // 4
-    "  client_ca: ca.crt\n"        // 5
-    "listeners:\n"                 // 6
-    "  - name: provider\n"         // 7
-    "    port: 8443\n";            // 8
+using test::kMinimal;
 
 std::string minimal_plus(std::string_view rest) {
   return std::string(kMinimal) + std::string(rest);
