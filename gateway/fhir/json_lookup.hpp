@@ -3,8 +3,11 @@
 // the wrong JSON type reads as absent or empty.
 #pragma once
 
+#include <cstddef>
 #include <cstring>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -35,5 +38,45 @@ namespace gw::fhir {
   }
   return nullptr;
 }
+
+/**
+ * ElementPath: where a recursive walk of a document is, as segments (member names and array
+ * indexes) under a root path, written out (".name", "[i]") only when a finding needs it, since
+ * nearly every element has nothing to report. `root` must outlive the path.
+ */
+class ElementPath {
+public:
+  explicit ElementPath(const std::string& root) : root_(root) { segments_.reserve(16); }
+  void push_name(std::string_view name) { segments_.push_back({name, 0, false}); }
+  void push_index(std::size_t i) { segments_.push_back({{}, i, true}); }
+  void pop() { segments_.pop_back(); }
+
+  /** str: the path as text, each member name written by `name` (a string_view -> string). */
+  template <class Name>
+  [[nodiscard]] std::string str(Name&& name) const {
+    std::string out = root_;
+    for (const Segment& s : segments_) {
+      if (s.is_index) {
+        out.append("[").append(std::to_string(s.index)).append("]");
+      } else {
+        out.append(".").append(name(s.name));
+      }
+    }
+    return out;
+  }
+  /** str: the path as text, member names as they are. */
+  [[nodiscard]] std::string str() const {
+    return str([](std::string_view n) { return n; });
+  }
+
+private:
+  struct Segment {
+    std::string_view name;
+    std::size_t index;
+    bool is_index;
+  };
+  const std::string& root_;
+  std::vector<Segment> segments_;
+};
 
 }  // namespace gw::fhir

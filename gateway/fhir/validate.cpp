@@ -27,37 +27,8 @@ std::string_view sv(const Value& v) { return json_text(v); }
 
 const Value* member(const Value& obj, std::string_view name) { return json_member(obj, name); }
 
-/**
- * Trail: where walk_references is, under a root path: member names and array indexes, written
- * out (".name", "[i]") only when a finding needs the location.
- */
-class Trail {
-public:
-  explicit Trail(const std::string& root) : root_(root) { segments_.reserve(16); }
-  void push_name(std::string_view name) { segments_.push_back({name, 0, false}); }
-  void push_index(rapidjson::SizeType i) { segments_.push_back({{}, i, true}); }
-  void pop() { segments_.pop_back(); }
-  [[nodiscard]] std::string str() const {
-    std::string out = root_;
-    for (const Segment& s : segments_) {
-      if (s.is_index) {
-        out.append("[").append(std::to_string(s.index)).append("]");
-      } else {
-        out.append(".").append(s.name);
-      }
-    }
-    return out;
-  }
-
-private:
-  struct Segment {
-    std::string_view name;
-    rapidjson::SizeType index;
-    bool is_index;
-  };
-  const std::string& root_;
-  std::vector<Segment> segments_;
-};
+/** Trail: where walk_references is under a root path (written out only for a finding). */
+using Trail = ElementPath;
 
 /** Required: resource type -> elements with minimum cardinality 1 (R4 base). A name ending in
  *  "[x]" is a choice: any member starting with the stem satisfies it. */

@@ -46,23 +46,11 @@ struct Where {
  * path, made into text only when an issue needs it, since nearly every element has nothing to
  * report. Member names are written through safe_name.
  */
-class LazyPath {
+class LazyPath : public ElementPath {
 public:
-  explicit LazyPath(const std::string& root) : root_(root) { segments_.reserve(16); }
-  void push_name(std::string_view name) { segments_.push_back({name, 0, false}); }
-  void push_index(std::size_t i) { segments_.push_back({{}, i, true}); }
-  void pop() { segments_.pop_back(); }
+  using ElementPath::ElementPath;
   /** str: the path as issues give it ("Condition.code.coding[0]"). */
   [[nodiscard]] std::string str() const;
-
-private:
-  struct Segment {
-    std::string_view name;
-    std::size_t index;
-    bool is_index;
-  };
-  const std::string& root_;
-  std::vector<Segment> segments_;
 };
 
 /** Context: the output allocator and the issue list of one stu3_to_r4() call. Not thread-safe. */

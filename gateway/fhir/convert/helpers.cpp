@@ -55,17 +55,7 @@ Value generic_extension(std::string_view url, Value&& v, Alloc& a) {
 
 }  // namespace
 
-std::string LazyPath::str() const {
-  std::string out = root_;
-  for (const Segment& s : segments_) {
-    if (s.is_index) {
-      out.append("[").append(std::to_string(s.index)).append("]");
-    } else {
-      out.append(".").append(safe_name(s.name));
-    }
-  }
-  return out;
-}
+std::string LazyPath::str() const { return ElementPath::str(safe_name); }
 
 Where Where::child(std::string_view name) const {
   Where w;
