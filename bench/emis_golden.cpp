@@ -6,8 +6,9 @@
 //
 //   caregw-emis-golden [--mutations N] [--case NAME] [--findings] FILE...
 // --findings also checks, for every case, that the checked translations (adapters/emis/
-// checked.hpp) give the findings of check_uk_core(parse_json(json)) on each resource, and prints
-// the count of cases that differ on stderr (the listing is the same with or without it).
+// checked.hpp) give the findings of check_uk_core(parse_json(json)) on each resource, prints the
+// count of cases that differ on stderr, and adds a digest of the findings to each line (with
+// --case, the findings follow the output).
 // A FILE ending in .xml is read as an EMIS XML extract, any other as a GP Connect record; the
 // benchmark's two 200-entry records are always included (names "bench.xml", "bench.json").
 #include <cstdint>
@@ -218,31 +219,37 @@ std::string issue_text(const std::vector<gw::fhir::Issue>& issues) {
   return out;
 }
 
-/** findings_differ: whether the checked translation's findings differ from a re-parse's (a
- *  resource whose JSON does not parse must carry an error finding). */
-bool findings_differ(const std::string& body, bool xml, const gw::mapping::Mapper& mapper) {
+/** Findings: the checked translation's findings, and whether they differ from a re-parse's. */
+struct Findings {
+  std::string text;  // every resource's findings, in order ("" when the translation failed)
+  bool differ = false;
+};
+
+/** checked_findings: the checked translation's findings, compared with check_uk_core of each
+ *  resource's JSON parsed again (a resource whose JSON does not parse must carry an error). */
+Findings checked_findings(const std::string& body, bool xml, const gw::mapping::Mapper& mapper) {
   const auto sender = *gw::OdsCode::parse("Z90001");
   auto c = xml ? gw::adapters::emis::translate_emis_xml_checked(sender, body, mapper)
                : gw::adapters::emis::translate_gpconnect_checked(sender, body, mapper);
+  Findings out;
   if (!c) {
-    return false;
+    return out;
   }
   if (c->issues.size() != c->message.resources.size()) {
-    return true;
+    out.differ = true;
+    return out;
   }
   for (std::size_t i = 0; i < c->issues.size(); ++i) {
+    const std::string found = issue_text(c->issues[i]);
+    out.text.append(std::to_string(i)).append(":").append(found);
     auto d = gw::fhir::parse_json(c->message.resources[i].json);
     if (!d) {
-      if (!gw::fhir::has_errors(c->issues[i])) {
-        return true;
-      }
+      out.differ = out.differ || !gw::fhir::has_errors(c->issues[i]);
       continue;
     }
-    if (issue_text(c->issues[i]) != issue_text(gw::fhir::check_uk_core(*d))) {
-      return true;
-    }
+    out.differ = out.differ || found != issue_text(gw::fhir::check_uk_core(*d));
   }
-  return false;
+  return out;
 }
 
 }  // namespace
@@ -289,18 +296,27 @@ int main(int argc, char** argv) {
         continue;
       }
       const std::string out = run(input, xml, mapper);
+      Findings found;
       if (findings) {
         ++cases;
-        if (findings_differ(input, xml, mapper)) {
+        found = checked_findings(input, xml, mapper);
+        if (found.differ) {
           ++differing;
           std::fprintf(stderr, "caregw-emis-golden: findings differ for %s\n", label.c_str());
         }
       }
       if (!only.empty()) {
         std::fwrite(out.data(), 1, out.size(), stdout);
+        std::fwrite(found.text.data(), 1, found.text.size(), stdout);
         return 0;
       }
-      std::printf("%s %016llx\n", label.c_str(), static_cast<unsigned long long>(fnv1a(out)));
+      if (findings) {
+        std::printf("%s %016llx findings %016llx\n", label.c_str(),
+                    static_cast<unsigned long long>(fnv1a(out)),
+                    static_cast<unsigned long long>(fnv1a(found.text)));
+      } else {
+        std::printf("%s %016llx\n", label.c_str(), static_cast<unsigned long long>(fnv1a(out)));
+      }
     }
   }
   if (findings) {
