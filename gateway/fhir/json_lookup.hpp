@@ -18,21 +18,28 @@ namespace gw::fhir {
   return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view{};
 }
 
+/**
+ * json_name_is: whether member name `n` is `name`. The length and first byte are compared before
+ * memcmp is called: most member names differ in one of them, and these compares are much of a
+ * document walk's time.
+ */
+[[nodiscard]] inline bool json_name_is(const rapidjson::Value& n, std::string_view name) {
+  const rapidjson::SizeType size = n.GetStringLength();
+  if (size != name.size()) {
+    return false;
+  }
+  const char* s = n.GetString();
+  return size == 0 || (s[0] == name[0] && std::memcmp(s + 1, name.data() + 1, size - 1) == 0);
+}
+
 /** json_member: the member `name` of object `obj`, or nullptr (also when `obj` is no object). */
 [[nodiscard]] inline const rapidjson::Value* json_member(const rapidjson::Value& obj,
                                                          std::string_view name) {
   if (!obj.IsObject()) {
     return nullptr;
   }
-  // RapidJSON's FindMember, with the first byte compared before memcmp is called: most members
-  // differ in length or first byte, and these lookups are much of a document walk's time.
   for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
-    const rapidjson::SizeType n = m->name.GetStringLength();
-    if (n != name.size()) {
-      continue;
-    }
-    const char* s = m->name.GetString();
-    if (n == 0 || (s[0] == name[0] && std::memcmp(s + 1, name.data() + 1, n - 1) == 0)) {
+    if (json_name_is(m->name, name)) {
       return &m->value;
     }
   }

@@ -35,24 +35,25 @@ using convert::Where;
 // deeper, and every pass below recurses by nesting level.
 constexpr std::size_t kMaxDepth = 100;
 
-bool deeper_than(const Value& root, std::size_t limit) {
-  std::vector<std::pair<const Value*, std::size_t>> stack{{&root, 1}};
-  while (!stack.empty()) {
-    auto [v, depth] = stack.back();
-    stack.pop_back();
-    if (!v->IsObject() && !v->IsArray()) {
-      continue;
-    }
-    if (depth > limit) {
-      return true;
-    }
-    if (v->IsObject()) {
-      for (auto m = v->MemberBegin(); m != v->MemberEnd(); ++m) {
-        stack.emplace_back(&m->value, depth + 1);
+/** deeper_than: whether a container in `v` (at `depth`, the root being 1) is nested deeper than
+ *  `limit`. Recursion stops at limit + 1, so the stack stays shallow. */
+bool deeper_than(const Value& v, std::size_t limit, std::size_t depth = 1) {
+  if (depth > limit) {
+    return true;
+  }
+  auto deeper = [&](const Value& child) {
+    return (child.IsObject() || child.IsArray()) && deeper_than(child, limit, depth + 1);
+  };
+  if (v.IsObject()) {
+    for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+      if (deeper(m->value)) {
+        return true;
       }
-    } else {
-      for (const auto& item : v->GetArray()) {
-        stack.emplace_back(&item, depth + 1);
+    }
+  } else if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) {
+      if (deeper(item)) {
+        return true;
       }
     }
   }
@@ -95,48 +96,111 @@ void rename_reference_at(Value& obj, std::string_view key, Alloc& a) {
   rename_reference(get(obj, key), a);
 }
 
-void rewrite_references(Value& v, Alloc& a, bool root) {
-  if (v.IsArray()) {
-    for (auto& item : v.GetArray()) {
-      rewrite_references(item, a, false);
-    }
-    return;
-  }
-  if (!v.IsObject()) {
-    return;
-  }
-  // One look at the member names instead of a lookup of each (the first of a name counts).
-  Value* reference = nullptr;
-  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-    const std::string_view key = convert::text(m->name);
-    if (!root && convert::named(key, "resourceType")) {
-      return;  // a nested resource: converted on its own
-    }
-    if (reference == nullptr && convert::named(key, "reference")) {
-      reference = &m->value;
-    }
-  }
-  rename_reference(reference, a);
-  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-    if (m->value.IsObject() || m->value.IsArray()) {
-      rewrite_references(m->value, a, false);
-    }
-  }
-}
-
 // --- code systems --------------------------------------------------------------------------------
 
+/** mentions_stu3: whether `s` holds "/stu3/" in any case. */
 bool mentions_stu3(std::string_view s) {
-  constexpr std::string_view kStu3 = "/stu3/";
-  return std::search(s.begin(), s.end(), kStu3.begin(), kStu3.end(),
-                     [](char a, char b) { return ascii_lower(a) == b; }) != s.end();
+  for (std::size_t i = s.find('/'); i != std::string_view::npos && s.size() - i >= 6;
+       i = s.find('/', i + 1)) {
+    if (ascii_lower(s[i + 1]) == 's' && ascii_lower(s[i + 2]) == 't' &&
+        ascii_lower(s[i + 3]) == 'u' && s[i + 4] == '3' && s[i + 5] == '/') {
+      return true;
+    }
+  }
+  return false;
 }
 
-void convert_code_systems(Value& v, LazyPath& path, Aggregator& agg, Context& ctx, bool root) {
+/**
+ * Scan: what one look at an object's member names finds for the whole-resource passes (the first
+ * member of a name counts, as a lookup by name would find it).
+ */
+struct Scan {
+  bool nested_resource = false;  // a resourceType: a nested resource, converted on its own
+  bool has_extension = false;
+  bool has_modifier_extension = false;
+  bool has_value = false;
+  Value* system = nullptr;
+  Value* reference = nullptr;
+  const Value* code = nullptr;
+};
+
+Scan scan(Value& v) {
+  Scan s;
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    const std::string_view key = convert::text(m->name);
+    switch (key.size()) {
+      case 4:
+        if (s.code == nullptr && convert::named(key, "code")) {
+          s.code = &m->value;
+        }
+        break;
+      case 5:
+        s.has_value = s.has_value || convert::named(key, "value");
+        break;
+      case 6:
+        if (s.system == nullptr && convert::named(key, "system")) {
+          s.system = &m->value;
+        }
+        break;
+      case 9:
+        s.has_extension = s.has_extension || convert::named(key, "extension");
+        if (s.reference == nullptr && convert::named(key, "reference")) {
+          s.reference = &m->value;
+        }
+        break;
+      case 12:
+        s.nested_resource = s.nested_resource || convert::named(key, "resourceType");
+        break;
+      case 17:
+        s.has_modifier_extension =
+            s.has_modifier_extension || convert::named(key, "modifierExtension");
+        break;
+      default:
+        break;
+    }
+  }
+  return s;
+}
+
+/** system_and_reference: one object's moved code system and renamed-type reference, if any. */
+void system_and_reference(const Scan& s, LazyPath& path, Aggregator& agg, Context& ctx) {
+  rename_reference(s.reference, ctx.alloc());
+  // A Coding (or a Quantity's unit system) has a system and no value; an Identifier or a
+  // ContactPoint has a value, and their systems are not code systems.
+  if (s.system == nullptr || !s.system->IsString() || s.has_value) {
+    return;
+  }
+  std::string_view text = convert::text(*s.system);
+  // A URI has no spaces; a stray one (a published sample has "http://hl7.org/fhir/v3/NullFlavor
+  // ") would hide a known system.
+  std::string_view trimmed = text;
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())) != 0) {
+    trimmed.remove_suffix(1);
+  }
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())) != 0) {
+    trimmed.remove_prefix(1);
+  }
+  const std::string_view code = s.code != nullptr ? convert::text(*s.code) : std::string_view{};
+  if (auto r4 = convert::r4_code_system(trimmed, code)) {
+    if (trimmed.size() != text.size()) {
+      agg.note(cat(path.str(), ".system"),
+               cat("code system ", trimmed, " had surrounding white space; removed"), false);
+    }
+    s.system->SetString(r4->data(), static_cast<rapidjson::SizeType>(r4->size()), ctx.alloc());
+  } else if (mentions_stu3(text)) {
+    agg.note(path.str() + ".system",
+             cat("code system ", text, " is an STU3 one with no known R4 successor; kept as is"),
+             false);
+  }
+}
+
+/** convert_systems_and_references: system_and_reference() for every object of `v` but nested
+ *  resources. */
+void convert_systems_and_references(Value& v, LazyPath& path, Aggregator& agg, Context& ctx) {
   if (v.IsArray()) {
     for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
       path.push_index(i);
-      convert_code_systems(v[i], path, agg, ctx, false);
+      convert_systems_and_references(v[i], path, agg, ctx);
       path.pop();
     }
     return;
@@ -144,50 +208,60 @@ void convert_code_systems(Value& v, LazyPath& path, Aggregator& agg, Context& ct
   if (!v.IsObject()) {
     return;
   }
-  // One look at the member names instead of a lookup of each (the first of a name counts).
-  Value* system = nullptr;
-  bool has_value = false;
-  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-    const std::string_view key = convert::text(m->name);
-    if (!root && convert::named(key, "resourceType")) {
-      return;  // a nested resource: converted on its own
-    }
-    if (system == nullptr && convert::named(key, "system")) {
-      system = &m->value;
-    }
-    has_value = has_value || convert::named(key, "value");
+  const Scan s = scan(v);
+  if (s.nested_resource) {
+    return;
   }
-  // A Coding (or a Quantity's unit system) has a system and no value; an Identifier or a
-  // ContactPoint has a value, and their systems are not code systems.
-  if (system != nullptr && system->IsString() && !has_value) {
-    std::string_view s = convert::text(*system);
-    // A URI has no spaces; a stray one (a published sample has "http://hl7.org/fhir/v3/NullFlavor
-    // ") would hide a known system.
-    std::string_view trimmed = s;
-    while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())) != 0) {
-      trimmed.remove_suffix(1);
-    }
-    while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())) != 0) {
-      trimmed.remove_prefix(1);
-    }
-    if (auto r4 = convert::r4_code_system(trimmed, get_text(v, "code"))) {
-      if (trimmed.size() != s.size()) {
-        agg.note(cat(path.str(), ".system"),
-                 cat("code system ", trimmed, " had surrounding white space; removed"), false);
-      }
-      system->SetString(r4->data(), static_cast<rapidjson::SizeType>(r4->size()), ctx.alloc());
-    } else if (mentions_stu3(s)) {
-      agg.note(path.str() + ".system",
-               cat("code system ", s, " is an STU3 one with no known R4 successor; kept as is"),
-               false);
-    }
-  }
+  system_and_reference(s, path, agg, ctx);
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     if (m->value.IsObject() || m->value.IsArray()) {
       path.push_name(convert::text(m->name));
-      convert_code_systems(m->value, path, agg, ctx, false);
+      convert_systems_and_references(m->value, path, agg, ctx);
       path.pop();
     }
+  }
+}
+
+/**
+ * convert_elements: the whole-resource passes in one walk of every element but nested
+ * resources: extensions (convert_extension_lists, noted in `extensions`), then, on the converted
+ * tree, the code systems that moved and the references to renamed types (noted in `systems`).
+ * Each object's extension lists are converted before anything inside them is looked at for code
+ * systems, so the result and the notes (order and paths) are those of one pass after the other;
+ * the passes read and write different members of an object, so one visit does both.
+ */
+void convert_elements(Value& v, LazyPath& path, Aggregator& extensions, Aggregator& systems,
+                      Context& ctx, bool root) {
+  if (v.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      path.push_index(i);
+      convert_elements(v[i], path, extensions, systems, ctx, false);
+      path.pop();
+    }
+    return;
+  }
+  if (!v.IsObject()) {
+    return;
+  }
+  const Scan s = scan(v);
+  if (s.nested_resource && !root) {
+    return;
+  }
+  system_and_reference(s, path, systems, ctx);  // before the lists move: s points into members
+  convert::convert_extension_lists(v, s.has_extension, s.has_modifier_extension, path, extensions,
+                                   ctx);
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    if (!m->value.IsObject() && !m->value.IsArray()) {
+      continue;
+    }
+    const std::string_view key = convert::text(m->name);
+    path.push_name(key);
+    if (convert::named(key, "extension") || convert::named(key, "modifierExtension")) {
+      convert_systems_and_references(m->value, path, systems, ctx);
+    } else {
+      convert_elements(m->value, path, extensions, systems, ctx, false);
+    }
+    path.pop();
   }
 }
 
@@ -209,29 +283,30 @@ void drop_profiles(Value& res, const Where& site, Context& ctx) {
 }
 
 void check_elements(Value& res, const Where& site, Context& ctx) {
-  std::string type(get_text(res, "resourceType"));
-  const std::vector<std::string>* known = convert::r4_elements(type);
+  const std::string_view type = get_text(res, "resourceType");
+  const convert::R4Elements* known = convert::r4_elements(type);
   if (known == nullptr) {
     return;
   }
-  auto is_known = [&](std::string_view name) {
-    return std::find(known->begin(), known->end(), name) != known->end();
-  };
   std::vector<std::string> unknown;
   for (auto m = res.MemberBegin(); m != res.MemberEnd(); ++m) {
     std::string_view key = convert::text(m->name);
     std::string_view base = !key.empty() && key.front() == '_' ? key.substr(1) : key;
-    if (convert::named(key, "resourceType") || is_known(base)) {
+    if (convert::named(key, "resourceType") || known->contains(base)) {
       continue;
     }
     if (std::find(unknown.begin(), unknown.end(), base) == unknown.end()) {
       unknown.emplace_back(base);
     }
   }
+  if (unknown.empty()) {
+    return;
+  }
+  const std::string type_name(type);  // keep_as_extension may move the member it points into
   for (const std::string& name : unknown) {
     convert::keep_as_extension(
         res, name, "", site.child(safe_name(name)), ctx,
-        cat("not an element of R4 ", type, " (nor one this converter maps)"));
+        cat("not an element of R4 ", type_name, " (nor one this converter maps)"));
   }
 }
 
@@ -393,12 +468,12 @@ void convert_resource(Value& res, const std::string& container, Context& ctx) {
                    "; copied with only its extensions, code systems and references converted"),
                false);
   }
-  convert::convert_extensions(res, site, ctx);
+  Aggregator extensions;
   Aggregator systems;
   LazyPath path(site.path);
-  convert_code_systems(res, path, systems, ctx, true);
+  convert_elements(res, path, extensions, systems, ctx, true);
+  extensions.flush(ctx);
   systems.flush(ctx);
-  rewrite_references(res, ctx.alloc(), true);
   drop_profiles(res, site, ctx);
   check_elements(res, site, ctx);
 }

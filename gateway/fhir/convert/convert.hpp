@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -155,7 +156,8 @@ void rename(Value& obj, std::string_view from, std::string_view to, const Where&
 void wrap_in_array(Value& obj, std::string_view name, Alloc& a);
 /**
  * code_to_concept: a `code` that became a CodeableConcept in R4, coded in `system`; codes not in
- * `codes` (code, display pairs) are kept as an extension and reported.
+ * `codes` (code, display pairs) are kept as an extension and reported. `system` and `codes` must
+ * be literals (static storage): the new Coding refers to them rather than copying them.
  */
 void code_to_concept(Value& obj, std::string_view name, std::string_view system,
                      std::initializer_list<std::pair<std::string_view, std::string_view>> codes,
@@ -202,6 +204,23 @@ void flatten_requester(Value& res, const Where& site, Context& ctx);
 // ---------------------------------------------------------------------------------------------
 // Lookup tables (tables.cpp).
 
+/** R4Elements: the top-level element names of an R4 type (choice types expanded). */
+struct R4Elements {
+  std::vector<std::string> names;
+  std::unordered_set<std::string_view> set;  // views of `names`
+  [[nodiscard]] bool contains(std::string_view name) const { return set.count(name) != 0; }
+};
+
+/** TypeInfo: what the conversion knows of a resource type name. */
+struct TypeInfo {
+  bool stu3 = false;                     // STU3 (3.0.2) defines it
+  bool r4 = false;                       // R4 (4.0.1) defines it
+  Converter converter = nullptr;         // the element converter of the STU3 type, if any
+  const R4Elements* elements = nullptr;  // the R4 type's element names, when listed
+};
+
+/** type_info: what is known of resource type `type` (one lookup), or nullptr for none. */
+[[nodiscard]] const TypeInfo* type_info(std::string_view type);
 /** is_stu3_type: a resource type STU3 (3.0.2) defines. */
 [[nodiscard]] bool is_stu3_type(std::string_view type);
 /** is_r4_type: a resource type R4 (4.0.1) defines. */
@@ -211,7 +230,7 @@ void flatten_requester(Value& res, const Where& site, Context& ctx);
 /** converter_for: the element converter for an STU3 type, or nullptr when there is none. */
 [[nodiscard]] Converter converter_for(std::string_view stu3_type);
 /** r4_elements: the top-level element names of an R4 type (choice types expanded), if known. */
-[[nodiscard]] const std::vector<std::string>* r4_elements(std::string_view r4_type);
+[[nodiscard]] const R4Elements* r4_elements(std::string_view r4_type);
 /** r4_code_system: the R4 URL for an STU3 code system (for this code), if it changed. */
 [[nodiscard]] std::optional<std::string> r4_code_system(std::string_view system,
                                                         std::string_view code);
@@ -220,11 +239,14 @@ void flatten_requester(Value& res, const Where& site, Context& ctx);
 // Whole-resource passes (extensions.cpp, stu3_to_r4.cpp).
 
 /**
- * convert_extensions: CareConnect / GP Connect extensions anywhere in `res` (nested resources
- * excluded) -> their UK Core or core R4 equivalents; unknown STU3 extensions are kept and reported
- * (one issue per resource and URL).
+ * convert_extension_lists: the CareConnect / GP Connect extensions in the `extension` and
+ * `modifierExtension` lists of one object (as its member scan found them) -> their UK Core or core
+ * R4 equivalents, and the same inside each extension (complex extensions); unknown STU3
+ * extensions are kept and noted. The caller walks the rest of the resource (nested resources
+ * excluded) and calls this for every object in it; `agg` gives one issue per resource and URL.
  */
-void convert_extensions(Value& res, const Where& site, Context& ctx);
+void convert_extension_lists(Value& obj, bool has_extension, bool has_modifier_extension,
+                             LazyPath& path, Aggregator& agg, Context& ctx);
 
 // ---------------------------------------------------------------------------------------------
 // Per-resource converters.

@@ -263,12 +263,7 @@ void walk(Value& v, LazyPath& path, Aggregator& agg, Context& ctx, bool root) {
     has_extension = has_extension || named(key, "extension");
     has_modifier_extension = has_modifier_extension || named(key, "modifierExtension");
   }
-  if (has_extension) {
-    convert_list(v, "extension", path, agg, ctx);
-  }
-  if (has_modifier_extension) {
-    convert_list(v, "modifierExtension", path, agg, ctx);
-  }
+  convert_extension_lists(v, has_extension, has_modifier_extension, path, agg, ctx);
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     std::string_view key = text(m->name);
     if (named(key, "extension") || named(key, "modifierExtension")) {
@@ -284,11 +279,14 @@ void walk(Value& v, LazyPath& path, Aggregator& agg, Context& ctx, bool root) {
 
 }  // namespace
 
-void convert_extensions(Value& res, const Where& site, Context& ctx) {
-  Aggregator agg;
-  LazyPath path(site.path);
-  walk(res, path, agg, ctx, true);
-  agg.flush(ctx);
+void convert_extension_lists(Value& obj, bool has_extension, bool has_modifier_extension,
+                             LazyPath& path, Aggregator& agg, Context& ctx) {
+  if (has_extension) {
+    convert_list(obj, "extension", path, agg, ctx);
+  }
+  if (has_modifier_extension) {
+    convert_list(obj, "modifierExtension", path, agg, ctx);
+  }
 }
 
 }  // namespace gw::fhir::convert

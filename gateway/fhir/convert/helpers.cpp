@@ -2,6 +2,7 @@
 // elements of a RapidJSON object in place, and keep what R4 has no element for as HL7
 // cross-version extensions (http://hl7.org/fhir/R4/versions.html#extensions).
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -15,7 +16,40 @@ rapidjson::SizeType size_of(std::string_view s) {
   return static_cast<rapidjson::SizeType>(s.size());
 }
 
-std::string under(std::string_view name) { return cat("_", name); }
+/**
+ * Under: "_" + name, the member holding a primitive's id and extensions, without allocating for
+ * names of usual length (these are looked up for nearly every element a converter touches).
+ */
+class Under {
+public:
+  explicit Under(std::string_view name) {
+    if (name.size() < short_.size()) {
+      short_[0] = '_';
+      std::memcpy(short_.data() + 1, name.data(), name.size());
+      view_ = std::string_view(short_.data(), name.size() + 1);
+    } else {
+      long_ = cat("_", name);
+      view_ = long_;
+    }
+  }
+  Under(const Under&) = delete;
+  Under& operator=(const Under&) = delete;
+  operator std::string_view() const { return view_; }  // NOLINT(google-explicit-constructor)
+
+private:
+  std::array<char, 48> short_{};
+  std::string long_;
+  std::string_view view_;
+};
+
+/** find: the first member `name` of object `obj` (MemberEnd() when absent), as get() finds it. */
+Value::MemberIterator find(Value& obj, std::string_view name) {
+  auto m = obj.MemberBegin();
+  while (m != obj.MemberEnd() && !json_name_is(m->name, name)) {
+    ++m;
+  }
+  return m;
+}
 
 /** generic_extension: a value of unknown FHIR type as an extension (see make_extension). */
 Value generic_extension(std::string_view url, Value&& v, Alloc& a) {
@@ -114,8 +148,7 @@ Value take(Value& obj, std::string_view name) {
   if (!obj.IsObject()) {
     return out;
   }
-  Value key(rapidjson::StringRef(name.data(), size_of(name)));
-  auto it = obj.FindMember(key);
+  auto it = find(obj, name);
   if (it != obj.MemberEnd()) {
     out.Swap(it->value);
     obj.EraseMember(it);
@@ -178,10 +211,11 @@ void rename(Value& obj, std::string_view from, std::string_view to, const Where&
   if (!obj.IsObject()) {
     return;
   }
-  for (const auto& [f, t] :
-       {std::pair{std::string(from), std::string(to)}, std::pair{under(from), under(to)}}) {
-    Value key(rapidjson::StringRef(f.data(), size_of(f)));
-    auto it = obj.FindMember(key);
+  const Under under_from(from);
+  const Under under_to(to);
+  for (const auto& [f, t] : {std::pair<std::string_view, std::string_view>{from, to},
+                             std::pair<std::string_view, std::string_view>{under_from, under_to}}) {
+    auto it = find(obj, f);
     if (it == obj.MemberEnd()) {
       continue;
     }
@@ -195,7 +229,8 @@ void rename(Value& obj, std::string_view from, std::string_view to, const Where&
 }
 
 void wrap_in_array(Value& obj, std::string_view name, Alloc& a) {
-  for (const std::string& n : {std::string(name), under(name)}) {
+  const Under under_name(name);
+  for (std::string_view n : {name, std::string_view(under_name)}) {
     Value* v = get(obj, n);
     if (v == nullptr || v->IsArray()) {
       continue;
@@ -215,7 +250,7 @@ void code_to_concept(Value& obj, std::string_view name, std::string_view system,
   Value* v = get(obj, name);
   if (v == nullptr) {
     // Only `_name` (e.g. a data-absent-reason): its extensions move onto the CodeableConcept.
-    Value primitive = take(obj, under(name));
+    Value primitive = take(obj, Under(name));
     if (primitive.IsObject()) {
       Value concept_value = object();
       if (Value* exts = get(primitive, "extension")) {
@@ -239,14 +274,16 @@ void code_to_concept(Value& obj, std::string_view name, std::string_view system,
                       cat("not a code of ", system, " (R4 has no equivalent)"));
     return;
   }
-  Value primitive = take(obj, under(name));
+  Value primitive = take(obj, Under(name));
   Value coding = object();
-  coding.AddMember("system", str(system, a), a);
-  coding.AddMember("code", str(code, a), a);
+  // The system and the known codes and displays are literals: referred to, not copied.
+  coding.AddMember("system", rapidjson::StringRef(system.data(), size_of(system)), a);
+  coding.AddMember("code", rapidjson::StringRef(known->first.data(), size_of(known->first)), a);
   if (primitive.IsObject()) {
     coding.AddMember("_code", primitive, a);
   }
-  coding.AddMember("display", str(known->second, a), a);
+  coding.AddMember("display", rapidjson::StringRef(known->second.data(), size_of(known->second)),
+                   a);
   Value concept_value = object();
   Value coding_list = array();
   coding_list.PushBack(coding, a);
@@ -290,7 +327,7 @@ Value make_extension(std::string_view url, std::string_view type, Value&& v, Val
     if (primitive.IsObject()) {
       for (const char* key : {"valueString", "valueBoolean", "valueInteger", "valueDecimal"}) {
         if (get(ext, key) != nullptr) {
-          ext.AddMember(str(under(key), a), primitive, a);
+          ext.AddMember(str(Under(key), a), primitive, a);
           break;
         }
       }
@@ -305,7 +342,7 @@ Value make_extension(std::string_view url, std::string_view type, Value&& v, Val
     ext.AddMember(str(key, a), v, a);
   }
   if (primitive.IsObject()) {
-    ext.AddMember(str(under(key), a), primitive, a);
+    ext.AddMember(str(Under(key), a), primitive, a);
   }
   return ext;
 }
@@ -342,7 +379,7 @@ void keep_value_as_extension(Value& holder, Value&& v, Value&& primitive, std::s
 void keep_as_extension(Value& obj, std::string_view name, std::string_view type, const Where& w,
                        Context& ctx, std::string_view why) {
   Value v = take(obj, name);
-  Value primitive = take(obj, under(name));
+  Value primitive = take(obj, Under(name));
   if (v.IsNull() && primitive.IsNull()) {
     return;
   }

@@ -4,6 +4,7 @@
 // (the final check that no STU3-only element survives), and the code systems that moved.
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <map>
 #include <unordered_map>
 
@@ -326,10 +327,9 @@ std::vector<std::string> expand(std::string_view spec) {
   return out;
 }
 
-using ElementMap = std::map<std::string, std::vector<std::string>, std::less<>>;
-
-ElementMap build_elements() {
-  ElementMap m;
+/** elements_by_type: the R4 element names of each type in kR4Elements, base elements first. */
+std::map<std::string_view, std::vector<std::string>> elements_by_type() {
+  std::map<std::string_view, std::vector<std::string>> m;
   std::vector<std::string> resource;
   std::vector<std::string> domain;
   for (const auto& [type, spec] : kR4Elements) {
@@ -347,9 +347,48 @@ ElementMap build_elements() {
     bool plain = type == "Bundle" || type == "Parameters" || type == "Binary";
     const std::vector<std::string>& base = plain ? resource : domain;
     names.insert(names.begin(), base.begin(), base.end());
-    m.emplace(std::string(type), std::move(names));
+    m.emplace(type, std::move(names));
   }
   return m;
+}
+
+/**
+ * TypeIndex: every resource type name the converter knows (STU3's, and the R4 types whose
+ * elements are listed), found with one hash lookup: each resource is looked up several times
+ * (is it STU3, its converter, is it R4, its R4 elements) and the lists are long.
+ */
+class TypeIndex {
+public:
+  TypeIndex() {
+    for (std::string_view t : kStu3Types) {
+      types_[t].stu3 = true;
+      types_[t].r4 = std::find(kStu3TypesGoneInR4.begin(), kStu3TypesGoneInR4.end(), t) ==
+                     kStu3TypesGoneInR4.end();
+    }
+    types_["ServiceRequest"].r4 = true;
+    for (const auto& e : kConverters) {
+      types_[e.type].converter = e.fn;
+    }
+    for (auto& [type, names] : elements_by_type()) {
+      auto& el = elements_.emplace_back();
+      el.names = std::move(names);
+      el.set.insert(el.names.begin(), el.names.end());
+      types_[type].elements = &el;
+    }
+  }
+  [[nodiscard]] const TypeInfo* find(std::string_view type) const {
+    auto it = types_.find(type);
+    return it == types_.end() ? nullptr : &it->second;
+  }
+
+private:
+  std::unordered_map<std::string_view, TypeInfo> types_;
+  std::deque<R4Elements> elements_;  // a deque: TypeInfo::elements points into it
+};
+
+const TypeIndex& type_index() {
+  static const TypeIndex kIndex;
+  return kIndex;
 }
 
 struct SystemEntry {
@@ -450,20 +489,18 @@ constexpr auto kSystems = std::to_array<SystemEntry>({
      "https://fhir.hl7.org.uk/CodeSystem/UKCore-OutcomeOfAttendanceEngland"},
 });
 
-template <std::size_t N>
-bool contains(const std::array<std::string_view, N>& list, std::string_view s) {
-  return std::find(list.begin(), list.end(), s) != list.end();
-}
-
 }  // namespace
 
-bool is_stu3_type(std::string_view type) { return contains(kStu3Types, type); }
+const TypeInfo* type_info(std::string_view type) { return type_index().find(type); }
+
+bool is_stu3_type(std::string_view type) {
+  const TypeInfo* t = type_info(type);
+  return t != nullptr && t->stu3;
+}
 
 bool is_r4_type(std::string_view type) {
-  if (type == "ServiceRequest") {
-    return true;
-  }
-  return is_stu3_type(type) && !contains(kStu3TypesGoneInR4, type);
+  const TypeInfo* t = type_info(type);
+  return t != nullptr && t->r4;
 }
 
 std::string_view r4_type_for(std::string_view stu3_type) {
@@ -474,24 +511,19 @@ std::string_view r4_type_for(std::string_view stu3_type) {
 }
 
 Converter converter_for(std::string_view stu3_type) {
-  for (const auto& e : kConverters) {
-    if (e.type == stu3_type) {
-      return e.fn;
-    }
-  }
-  return nullptr;
+  const TypeInfo* t = type_info(stu3_type);
+  return t != nullptr && t->stu3 ? t->converter : nullptr;
 }
 
-const std::vector<std::string>* r4_elements(std::string_view r4_type) {
-  static const ElementMap kMap = build_elements();
-  auto it = kMap.find(r4_type);
-  return it == kMap.end() ? nullptr : &it->second;
+const R4Elements* r4_elements(std::string_view r4_type) {
+  const TypeInfo* t = type_info(r4_type);
+  return t != nullptr ? t->elements : nullptr;
 }
 
 namespace {
 
 /** without_scheme: `url` without a leading "https://" or "http://" (as same_url compares). */
-std::string_view without_scheme(std::string_view url) {
+constexpr std::string_view without_scheme(std::string_view url) {
   if (url.substr(0, 8) == "https://") {
     return url.substr(8);
   }
@@ -500,6 +532,17 @@ std::string_view without_scheme(std::string_view url) {
   }
   return url;
 }
+
+/** under_moved_host: whether a URL without its scheme is under a host some moved system is. */
+constexpr bool under_moved_host(std::string_view bare) {
+  return bare.starts_with("hl7.org/fhir/") || bare.starts_with("fhir.hl7.org.uk/") ||
+         bare.starts_with("fhir.nhs.uk/");
+}
+static_assert(std::all_of(kSystems.begin(), kSystems.end(),
+                          [](const SystemEntry& e) {
+                            return under_moved_host(without_scheme(e.stu3));
+                          }),
+              "r4_code_system's shortcut must cover every moved system");
 
 /**
  * first_system_entry: the index of the first kSystems entry whose STU3 URL is `system`, or, for
@@ -534,6 +577,11 @@ std::size_t first_system_entry(std::string_view system) {
 }  // namespace
 
 std::optional<std::string> r4_code_system(std::string_view system, std::string_view code) {
+  // Every system that moved is under one of these (either scheme); most codings (SNOMED CT, Read
+  // v2, dm+d) are not, and are answered without a lookup.
+  if (!under_moved_host(without_scheme(system))) {
+    return std::nullopt;
+  }
   // CareConnect condition categories: the two codes R4 defines itself.
   if (same_url(system, "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1")) {
     if (code == "problem-list-item" || code == "encounter-diagnosis") {
