@@ -64,6 +64,9 @@ bool deeper_than(const Value& v, std::size_t limit, std::size_t depth = 1) {
 
 /** renamed_reference: "ReferralRequest/1" (also absolute, or a search) -> "ServiceRequest/1". */
 std::optional<std::string> renamed_reference(std::string_view ref) {
+  if (ref.find('q') == std::string_view::npos) {
+    return std::nullopt;  // both names hold a 'q', which nearly no reference does
+  }
   for (std::string_view old : {"ReferralRequest", "ProcedureRequest"}) {
     std::size_t pos = 0;
     while ((pos = ref.find(old, pos)) != std::string_view::npos) {
@@ -312,7 +315,8 @@ void check_elements(Value& res, const Where& site, Context& ctx) {
 
 // --- resources -----------------------------------------------------------------------------------
 
-void convert_resource(Value& res, const std::string& container, Context& ctx);
+void convert_resource(Value& res, const std::string& container, const convert::TypeInfo& info,
+                      Context& ctx);
 
 void convert_nested(Value& v, const std::string& path, Context& ctx) {
   if (!v.IsObject()) {
@@ -324,12 +328,13 @@ void convert_nested(Value& v, const std::string& path, Context& ctx) {
     ctx.report(path, "no resourceType; left unchanged", false);
     return;
   }
-  if (!convert::is_stu3_type(type)) {
+  const convert::TypeInfo* info = convert::type_info(type);
+  if (info == nullptr || !info->stu3) {
     ctx.report(path, cat("resourceType ", safe_name(type), " is no STU3 type; left unchanged"),
                false);
     return;
   }
-  convert_resource(v, path, ctx);
+  convert_resource(v, path, *info, ctx);
 }
 
 /** STU3 Signature -> R4 Signature (http://hl7.org/fhir/R4/datatypes.html#Signature). */
@@ -368,9 +373,11 @@ void convert_bundle(Value& bundle, const Where& site, Context& ctx) {
     }
   }
   std::map<std::string, std::string> service_requests;  // id -> entry path
+  std::string path;           // "<bundle>.entry[i]": one buffer for every entry
+  std::string resource_path;  // path + ".resource"
   for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
     Value& entry = (*entries)[i];
-    std::string path = cat(site.path, ".entry[", std::to_string(i), "]");
+    path.assign(site.path).append(".entry[").append(std::to_string(i)).append("]");
     if (!entry.IsObject()) {
       ctx.report(path, "entry is no JSON object; left unchanged", false);
       continue;
@@ -397,7 +404,8 @@ void convert_bundle(Value& bundle, const Where& site, Context& ctx) {
                  false);
     }
     if (Value* resource = get(entry, "resource")) {
-      convert_nested(*resource, path + ".resource", ctx);
+      resource_path.assign(path).append(".resource");
+      convert_nested(*resource, resource_path, ctx);
       if (get_text(*resource, "resourceType") == "ServiceRequest") {
         std::string id(get_text(*resource, "id"));
         auto [it, fresh] = service_requests.try_emplace(id, path);
@@ -446,7 +454,9 @@ void convert_parameters(Value& params, const Where& site, Context& ctx) {
   }
 }
 
-void convert_resource(Value& res, const std::string& container, Context& ctx) {
+/** convert_resource: STU3 resource `res` (of the type `info` describes) to R4, in place. */
+void convert_resource(Value& res, const std::string& container, const convert::TypeInfo& info,
+                      Context& ctx) {
   std::string type(get_text(res, "resourceType"));
   Where site{container.empty() ? type : cat(container, ".", type), type};
   if (Value* contained = get(res, "contained"); contained != nullptr && contained->IsArray()) {
@@ -458,9 +468,9 @@ void convert_resource(Value& res, const std::string& container, Context& ctx) {
     convert_bundle(res, site, ctx);
   } else if (type == "Parameters") {
     convert_parameters(res, site, ctx);
-  } else if (convert::Converter fn = convert::converter_for(type)) {
-    fn(res, site, ctx);
-  } else if (!convert::is_r4_type(type)) {
+  } else if (info.converter != nullptr) {
+    info.converter(res, site, ctx);
+  } else if (!info.r4) {
     ctx.report(site, cat("resource type ", type, " does not exist in R4; copied unchanged"), true);
   } else {
     ctx.report(site,
@@ -506,7 +516,9 @@ std::optional<Error> refusal(const rapidjson::Value& stu3) {
 /** convert_owned: converts the document `out.resource` holds, in place. */
 Converted convert_owned(Converted out) {
   Context ctx(out.resource.GetAllocator(), out.issues);
-  convert_resource(out.resource, "", ctx);
+  // refusal() found the root's resourceType to be an STU3 type.
+  const convert::TypeInfo* info = convert::type_info(get_text(out.resource, "resourceType"));
+  convert_resource(out.resource, "", *info, ctx);
   return out;
 }
 

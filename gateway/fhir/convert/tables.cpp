@@ -359,31 +359,35 @@ std::map<std::string_view, std::vector<std::string>> elements_by_type() {
  */
 class TypeIndex {
 public:
-  TypeIndex() {
+  TypeIndex() : table_(build()) {}
+  [[nodiscard]] const TypeInfo* find(std::string_view type) const { return table_.find(type); }
+
+private:
+  std::vector<std::pair<std::string_view, TypeInfo>> build() {
+    std::map<std::string_view, TypeInfo> types;
     for (std::string_view t : kStu3Types) {
-      types_[t].stu3 = true;
-      types_[t].r4 = std::find(kStu3TypesGoneInR4.begin(), kStu3TypesGoneInR4.end(), t) ==
-                     kStu3TypesGoneInR4.end();
+      types[t].stu3 = true;
+      types[t].r4 = std::find(kStu3TypesGoneInR4.begin(), kStu3TypesGoneInR4.end(), t) ==
+                    kStu3TypesGoneInR4.end();
     }
-    types_["ServiceRequest"].r4 = true;
+    types["ServiceRequest"].r4 = true;
     for (const auto& e : kConverters) {
-      types_[e.type].converter = e.fn;
+      types[e.type].converter = e.fn;
     }
     for (auto& [type, names] : elements_by_type()) {
       auto& el = elements_.emplace_back();
       el.names = std::move(names);
-      el.set.insert(el.names.begin(), el.names.end());
-      types_[type].elements = &el;
+      std::vector<std::pair<std::string_view, bool>> entries;
+      for (const std::string& n : el.names) {
+        entries.emplace_back(n, true);
+      }
+      el.table.emplace(entries);
+      types[type].elements = &el;
     }
+    return {types.begin(), types.end()};
   }
-  [[nodiscard]] const TypeInfo* find(std::string_view type) const {
-    auto it = types_.find(type);
-    return it == types_.end() ? nullptr : &it->second;
-  }
-
-private:
-  std::unordered_map<std::string_view, TypeInfo> types_;
   std::deque<R4Elements> elements_;  // a deque: TypeInfo::elements points into it
+  NameTable<TypeInfo> table_;        // after elements_, which build() fills
 };
 
 const TypeIndex& type_index() {
