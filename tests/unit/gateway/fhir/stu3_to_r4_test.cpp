@@ -609,6 +609,82 @@ TEST(Stu3CodeSystems, KnownSystemsMapUnderEitherSchemeOnlyWhereTheTableSaysHttps
             "http://terminology.hl7.org/CodeSystem/v2-0203");
 }
 
+TEST(Stu3Tables, NameTableFindsEveryNameAndNoOther) {
+  // Names sharing length, first, middle and last byte land on one slot: the probe must go on.
+  const std::vector<std::pair<std::string_view, int>> entries{
+      {"status", 1}, {"stXtus", 2}, {"stYtus", 3}, {"code", 4},
+      {"status", 5}, {"", 6},       {"a", 7},      {"valueQuantity", 8}};
+  const convert::NameTable<int> table(entries);
+  EXPECT_EQ(*table.find("status"), 1);  // the first of a repeated name
+  EXPECT_EQ(*table.find("stXtus"), 2);
+  EXPECT_EQ(*table.find("stYtus"), 3);
+  EXPECT_EQ(*table.find("code"), 4);
+  EXPECT_EQ(*table.find(""), 6);
+  EXPECT_EQ(*table.find("a"), 7);
+  EXPECT_EQ(*table.find("valueQuantity"), 8);
+  for (std::string_view absent : {"stZtus", "statu", "statuss", "b", "valueQuantitY", "Code"}) {
+    EXPECT_EQ(table.find(absent), nullptr) << absent;
+  }
+}
+
+TEST(Stu3Tables, TypeInfoAgreesWithTheTypeLists) {
+  const convert::TypeInfo* condition = convert::type_info("Condition");
+  ASSERT_NE(condition, nullptr);
+  EXPECT_TRUE(condition->stu3 && condition->r4);
+  EXPECT_EQ(condition->converter, &convert::convert_condition);
+  ASSERT_NE(condition->elements, nullptr);
+  EXPECT_TRUE(condition->elements->contains("recordedDate"));
+  EXPECT_TRUE(condition->elements->contains("onsetDateTime"));  // a choice element, expanded
+  EXPECT_FALSE(condition->elements->contains("assertedDate"));  // STU3 only
+  const convert::TypeInfo* referral = convert::type_info("ReferralRequest");
+  ASSERT_NE(referral, nullptr);
+  EXPECT_TRUE(referral->stu3 && !referral->r4 && referral->converter != nullptr);
+  const convert::TypeInfo* service = convert::type_info("ServiceRequest");
+  ASSERT_NE(service, nullptr);
+  EXPECT_TRUE(!service->stu3 && service->r4 && service->elements != nullptr);
+  EXPECT_EQ(convert::converter_for("ServiceRequest"), nullptr);  // no STU3 type to convert from
+  EXPECT_TRUE(convert::is_stu3_type("BodySite"));
+  EXPECT_FALSE(convert::is_r4_type("BodySite"));
+  EXPECT_EQ(convert::type_info("Foo"), nullptr);
+  EXPECT_EQ(convert::type_info("condition"), nullptr);
+  EXPECT_EQ(convert::r4_elements("Foo"), nullptr);
+}
+
+TEST(Stu3ToR4, ExtensionsAreConvertedBeforeTheirCodeSystemsAndReferences) {
+  // Written here: the SNOMED CT description extension becomes two, so what follows it moves down
+  // the list. Extension issues name the place in the STU3 list, code-system issues the place in
+  // the R4 one, and come after every extension issue of the resource.
+  Converted p = convert(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+    "extension":[
+      {"url":"https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid",
+       "extension":[{"url":"descriptionId","valueId":"123"},
+                    {"url":"descriptionDisplay","valueString":"d"}]},
+      {"url":"https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-Unknown-1",
+       "valueCodeableConcept":{"coding":[
+         {"system":"https://fhir.hl7.org.uk/STU3/CodeSystem/Unknown-1","code":"a"},
+         {"system":" http://hl7.org/fhir/v3/ActCode ","code":"AMB"}]}},
+      {"url":"http://example.org/ext","valueReference":{"reference":"ReferralRequest/r1"}}]})");
+  const auto position = [&](const ConversionIssue* i) { return i - p.issues.data(); };
+  const ConversionIssue* unknown =
+      issue(p, "Observation.extension[1]", "Extension-Unknown-1: no R4 equivalent known");
+  const ConversionIssue* stu3_system = issue(p,
+                                             "Observation.extension[2].valueCodeableConcept."
+                                             "coding[0].system",
+                                             "is an STU3 one with no known R4 successor");
+  const ConversionIssue* spaces = issue(
+      p, "Observation.extension[2].valueCodeableConcept.coding[1].system", "surrounding white");
+  ASSERT_NE(unknown, nullptr) << dump_issues(p);
+  ASSERT_NE(stu3_system, nullptr) << dump_issues(p);
+  ASSERT_NE(spaces, nullptr) << dump_issues(p);
+  EXPECT_LT(position(unknown), position(stu3_system));
+  EXPECT_LT(position(stu3_system), position(spaces));
+  EXPECT_EQ(str(p.resource, "extension[0].url"),
+            "http://hl7.org/fhir/StructureDefinition/coding-sctdescid");
+  EXPECT_EQ(str(p.resource, "extension[2].valueCodeableConcept.coding[1].system"),
+            "http://terminology.hl7.org/CodeSystem/v3-ActCode");
+  EXPECT_EQ(str(p.resource, "extension[3].valueReference.reference"), "ServiceRequest/r1");
+}
+
 TEST(Stu3Samples, AllFoundAndAllStu3) {
   // 22 in gpconnect-structured (8 Parameters requests, 12 Bundles, a Patient, a
   // CapabilityStatement) + 2 EMIS Bundles: all STU3 resources, none skipped.
