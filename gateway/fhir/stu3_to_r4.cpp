@@ -346,10 +346,9 @@ void convert_signature(Value& sig, const Where& w, Context& ctx) {
   convert::rename(sig, "onBehalfOfReference", "onBehalfOf", w, ctx);
   convert::rename(sig, "contentType", "sigFormat", w, ctx);
   convert::rename(sig, "blob", "data", w, ctx);
-  convert::keep_as_extension(sig, "whoUri", "Uri", w.child("whoUri"), ctx,
-                             "R4 Signature.who is a Reference");
-  convert::keep_as_extension(sig, "onBehalfOfUri", "Uri", w.child("onBehalfOfUri"), ctx,
-                             "R4 Signature.onBehalfOf is a Reference");
+  convert::keep_child_as_extension(sig, "whoUri", "Uri", w, ctx, "R4 Signature.who is a Reference");
+  convert::keep_child_as_extension(sig, "onBehalfOfUri", "Uri", w, ctx,
+                                   "R4 Signature.onBehalfOf is a Reference");
 }
 
 void convert_bundle(Value& bundle, const Where& site, Context& ctx) {

@@ -102,8 +102,8 @@ void convert_condition(Value& res, const Where& site, Context& ctx) {
   wrap_in_array(res, "stage", a);
   if (Value* abated = get(res, "abatementBoolean")) {
     bool resolved = abated->IsBool() && abated->GetBool();
-    keep_as_extension(res, "abatementBoolean", "Boolean", site.child("abatementBoolean"), ctx,
-                      "R4 abatement[x] has no boolean");
+    keep_child_as_extension(res, "abatementBoolean", "Boolean", site, ctx,
+                            "R4 abatement[x] has no boolean");
     // R4 con-4: an abated condition is inactive, resolved or in remission.
     if (resolved && get(res, "clinicalStatus") == nullptr) {
       Value status = str("resolved", a);
@@ -121,8 +121,8 @@ void convert_observation(Value& res, const Where& site, Context& ctx) {
   Alloc& a = ctx.alloc();
   context_to_encounter(res, site, ctx);
   wrap_in_array(res, "interpretation", a);
-  keep_as_extension(res, "valueAttachment", "Attachment", site.child("valueAttachment"), ctx,
-                    "R4 Observation.value[x] has no Attachment");
+  keep_child_as_extension(res, "valueAttachment", "Attachment", site, ctx,
+                          "R4 Observation.value[x] has no Attachment");
   // comment (string) -> note (Annotation).
   Value comment = take(res, "comment");
   Value comment_ext = take(res, "_comment");
@@ -168,8 +168,8 @@ void convert_observation(Value& res, const Where& site, Context& ctx) {
       Value& c = (*components)[i];
       Where cw = site.child("component").item(i);
       wrap_in_array(c, "interpretation", a);
-      keep_as_extension(c, "valueAttachment", "Attachment", cw.child("valueAttachment"), ctx,
-                        "R4 Observation.component.value[x] has no Attachment");
+      keep_child_as_extension(c, "valueAttachment", "Attachment", cw, ctx,
+                              "R4 Observation.component.value[x] has no Attachment");
     }
   }
 }
@@ -177,8 +177,8 @@ void convert_observation(Value& res, const Where& site, Context& ctx) {
 void convert_procedure(Value& res, const Where& site, Context& ctx) {
   Alloc& a = ctx.alloc();
   if (get(res, "definition") != nullptr) {
-    keep_as_extension(res, "definition", "Reference", site.child("definition"), ctx,
-                      "R4 instantiatesCanonical takes a canonical URL, not a Reference");
+    keep_child_as_extension(res, "definition", "Reference", site, ctx,
+                            "R4 instantiatesCanonical takes a canonical URL, not a Reference");
   }
   map_codes(res, "status", {{"suspended", "on-hold"}, {"aborted", "stopped"}});
   if (Value* not_done = get(res, "notDone")) {
@@ -189,7 +189,7 @@ void convert_procedure(Value& res, const Where& site, Context& ctx) {
         put(res, "status", str("not-done", a), a);
       }
     } else {
-      keep_as_extension(res, "notDone", "", site.child("notDone"), ctx, "notDone is no boolean");
+      keep_child_as_extension(res, "notDone", "", site, ctx, "notDone is no boolean");
     }
   }
   rename(res, "notDoneReason", "statusReason", site, ctx);
@@ -220,8 +220,8 @@ void convert_diagnostic_report(Value& res, const Where& site, Context& ctx) {
                                 "performer without an actor");
         continue;
       }
-      keep_as_extension(p, "role", "CodeableConcept", pw.child("role"), ctx,
-                        "R4 performer is a Reference with no role");
+      keep_child_as_extension(p, "role", "CodeableConcept", pw, ctx,
+                              "R4 performer is a Reference with no role");
       if (Value* exts = get(p, "extension"); exts != nullptr && exts->IsArray()) {
         for (auto& e : exts->GetArray()) {
           add_extension(actor, std::move(e), a);
@@ -249,8 +249,8 @@ void convert_flag(Value& res, const Where& /*site*/, Context& ctx) {
 void convert_care_plan(Value& res, const Where& site, Context& ctx) {
   Alloc& a = ctx.alloc();
   if (get(res, "definition") != nullptr) {
-    keep_as_extension(res, "definition", "Reference", site.child("definition"), ctx,
-                      "R4 instantiatesCanonical takes a canonical URL, not a Reference");
+    keep_child_as_extension(res, "definition", "Reference", site, ctx,
+                            "R4 instantiatesCanonical takes a canonical URL, not a Reference");
   }
   map_codes(res, "status", {{"suspended", "on-hold"}, {"cancelled", "revoked"}});
   context_to_encounter(res, site, ctx);
@@ -278,10 +278,10 @@ void convert_care_plan(Value& res, const Where& site, Context& ctx) {
         continue;
       }
       Where dw = site.child("activity").item(i).child("detail");
-      keep_as_extension(*detail, "category", "CodeableConcept", dw.child("category"), ctx,
-                        "R4 detail.kind is a resource type, not the STU3 activity category");
-      keep_as_extension(*detail, "definition", "Reference", dw.child("definition"), ctx,
-                        "R4 instantiatesCanonical takes a canonical URL, not a Reference");
+      keep_child_as_extension(*detail, "category", "CodeableConcept", dw, ctx,
+                              "R4 detail.kind is a resource type, not the STU3 activity category");
+      keep_child_as_extension(*detail, "definition", "Reference", dw, ctx,
+                              "R4 instantiatesCanonical takes a canonical URL, not a Reference");
       rename(*detail, "prohibited", "doNotPerform", dw, ctx);
       // statusReason: string -> CodeableConcept.text.
       Value reason = take(*detail, "statusReason");

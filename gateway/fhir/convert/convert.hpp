@@ -182,6 +182,10 @@ bool add_extension(Value& holder, Value&& ext, Alloc& a);
  */
 void keep_as_extension(Value& obj, std::string_view name, std::string_view type, const Where& w,
                        Context& ctx, std::string_view why);
+/** keep_child_as_extension: keep_as_extension at parent.child(name), built only when `name` (or
+ *  `_name`) is there, as it rarely is. */
+void keep_child_as_extension(Value& obj, std::string_view name, std::string_view type,
+                             const Where& parent, Context& ctx, std::string_view why);
 /** keep_value_as_extension: as keep_as_extension, for a value already taken out of `holder`. */
 void keep_value_as_extension(Value& holder, Value&& v, Value&& primitive, std::string_view type,
                              const Where& w, Context& ctx, std::string_view why);

@@ -91,8 +91,8 @@ void convert_document_reference(Value& res, const Where& site, Context& ctx) {
         keep_as_extension(res, "_created", "", site.child("created"), ctx, "extensions on created");
       }
     } else {
-      keep_as_extension(res, "created", "DateTime", site.child("created"), ctx,
-                        "no content.attachment without a creation date to carry it");
+      keep_child_as_extension(res, "created", "DateTime", site, ctx,
+                              "no content.attachment without a creation date to carry it");
     }
   }
   Value* context = get(res, "context");
@@ -133,9 +133,9 @@ void convert_document_reference(Value& res, const Where& site, Context& ctx) {
 void convert_message_header(Value& res, const Where& site, Context& ctx) {
   Alloc& a = ctx.alloc();
   rename(res, "event", "eventCoding", site, ctx);
-  keep_as_extension(res, "timestamp", "Instant", site.child("timestamp"), ctx,
-                    "R4 MessageHeader has no timestamp (a message Bundle carries it in "
-                    "Bundle.timestamp)");
+  keep_child_as_extension(res, "timestamp", "Instant", site, ctx,
+                          "R4 MessageHeader has no timestamp (a message Bundle carries it in "
+                          "Bundle.timestamp)");
   Value receiver = take(res, "receiver");
   if (receiver.IsNull()) {
     return;
@@ -184,8 +184,8 @@ void convert_consent(Value& res, const Where& site, Context& ctx) {
     keep_value_as_extension(res, std::move(rule), std::move(rule_ext), "Uri",
                             site.child("policyRule"), ctx, "policyRule is no URI");
   }
-  keep_as_extension(res, "sourceIdentifier", "Identifier", site.child("sourceIdentifier"), ctx,
-                    "R4 source[x] has no Identifier");
+  keep_child_as_extension(res, "sourceIdentifier", "Identifier", site, ctx,
+                          "R4 source[x] has no Identifier");
   // The STU3 base rule and its exceptions -> R4 provision and nested provisions.
   Value provision = object();
   move_members(res, provision,

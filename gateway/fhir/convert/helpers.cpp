@@ -386,6 +386,14 @@ void keep_as_extension(Value& obj, std::string_view name, std::string_view type,
   keep_value_as_extension(obj, std::move(v), std::move(primitive), type, w, ctx, why);
 }
 
+void keep_child_as_extension(Value& obj, std::string_view name, std::string_view type,
+                             const Where& parent, Context& ctx, std::string_view why) {
+  if (get(obj, name) == nullptr && get(obj, Under(name)) == nullptr) {
+    return;  // nothing to keep: the child's Where is not built
+  }
+  keep_as_extension(obj, name, type, parent.child(name), ctx, why);
+}
+
 std::string_view reference_type(const Value& reference) {
   std::string_view ref = get_text(reference, "reference");
   if (ref.empty() || ref.front() == '#') {
@@ -410,8 +418,8 @@ void context_to_encounter(Value& res, const Where& site, Context& ctx) {
     return;
   }
   if (reference_type(*c) == "EpisodeOfCare") {
-    keep_as_extension(res, "context", "Reference", site.child("context"), ctx,
-                      "R4 'encounter' cannot reference an EpisodeOfCare");
+    keep_child_as_extension(res, "context", "Reference", site, ctx,
+                            "R4 'encounter' cannot reference an EpisodeOfCare");
     return;
   }
   rename(res, "context", "encounter", site, ctx);

@@ -193,8 +193,8 @@ void convert_medication_request(Value& res, const Where& site, Context& ctx) {
   context_to_encounter(res, site, ctx);
   flatten_requester(res, site, ctx);
   if (get(res, "definition") != nullptr) {
-    keep_as_extension(res, "definition", "Reference", site.child("definition"), ctx,
-                      "R4 instantiatesCanonical takes a canonical URL, not a Reference");
+    keep_child_as_extension(res, "definition", "Reference", site, ctx,
+                            "R4 instantiatesCanonical takes a canonical URL, not a Reference");
   }
   if (Value* sub = get(res, "substitution"); sub != nullptr && sub->IsObject()) {
     rename(*sub, "allowed", "allowedBoolean", site.child("substitution"), ctx);
@@ -205,12 +205,10 @@ void convert_medication_request(Value& res, const Where& site, Context& ctx) {
 
 void convert_medication(Value& res, const Where& site, Context& ctx) {
   Alloc& a = ctx.alloc();
-  keep_as_extension(res, "isBrand", "Boolean", site.child("isBrand"), ctx,
-                    "R4 Medication has no isBrand");
-  keep_as_extension(res, "isOverTheCounter", "Boolean", site.child("isOverTheCounter"), ctx,
-                    "R4 Medication has no isOverTheCounter");
-  keep_as_extension(res, "image", "Attachment", site.child("image"), ctx,
-                    "R4 Medication has no image");
+  keep_child_as_extension(res, "isBrand", "Boolean", site, ctx, "R4 Medication has no isBrand");
+  keep_child_as_extension(res, "isOverTheCounter", "Boolean", site, ctx,
+                          "R4 Medication has no isOverTheCounter");
+  keep_child_as_extension(res, "image", "Attachment", site, ctx, "R4 Medication has no image");
   if (Value* ingredients = get(res, "ingredient");
       ingredients != nullptr && ingredients->IsArray()) {
     for (rapidjson::SizeType i = 0; i < ingredients->Size(); ++i) {
@@ -253,7 +251,7 @@ void convert_immunization(Value& res, const Where& site, Context& ctx) {
         put(res, "status", str("not-done", a), a);
       }
     } else {
-      keep_as_extension(res, "notGiven", "", site.child("notGiven"), ctx, "notGiven is no boolean");
+      keep_child_as_extension(res, "notGiven", "", site, ctx, "notGiven is no boolean");
     }
   }
   Value explanation = take(res, "explanation");
@@ -296,12 +294,12 @@ void convert_immunization(Value& res, const Where& site, Context& ctx) {
       Where pw = site.child("vaccinationProtocol").item(i);
       rename(p, "doseSequence", "doseNumberPositiveInt", pw, ctx);
       rename(p, "seriesDoses", "seriesDosesPositiveInt", pw, ctx);
-      keep_as_extension(p, "description", "String", pw.child("description"), ctx,
-                        "R4 protocolApplied has no description");
-      keep_as_extension(p, "doseStatus", "CodeableConcept", pw.child("doseStatus"), ctx,
-                        "R4 protocolApplied has no doseStatus");
-      keep_as_extension(p, "doseStatusReason", "CodeableConcept", pw.child("doseStatusReason"), ctx,
-                        "R4 protocolApplied has no doseStatusReason");
+      keep_child_as_extension(p, "description", "String", pw, ctx,
+                              "R4 protocolApplied has no description");
+      keep_child_as_extension(p, "doseStatus", "CodeableConcept", pw, ctx,
+                              "R4 protocolApplied has no doseStatus");
+      keep_child_as_extension(p, "doseStatusReason", "CodeableConcept", pw, ctx,
+                              "R4 protocolApplied has no doseStatusReason");
       if (p.IsObject() && get(p, "doseNumberPositiveInt") == nullptr) {
         ctx.report(pw, "R4 requires doseNumber; STU3 doseSequence is absent", false);
       }

@@ -9,8 +9,8 @@ namespace {
 void to_service_request(Value& res, const Where& site, Context& ctx) {
   put(res, "resourceType", str("ServiceRequest", ctx.alloc()), ctx.alloc());
   if (get(res, "definition") != nullptr) {
-    keep_as_extension(res, "definition", "Reference", site.child("definition"), ctx,
-                      "R4 instantiatesCanonical takes a canonical URL, not a Reference");
+    keep_child_as_extension(res, "definition", "Reference", site, ctx,
+                            "R4 instantiatesCanonical takes a canonical URL, not a Reference");
   }
   // draft | active | suspended | cancelled | completed | entered-in-error | unknown
   map_codes(res, "status", {{"suspended", "on-hold"}, {"cancelled", "revoked"}});
@@ -49,8 +49,8 @@ void convert_referral_request(Value& res, const Where& site, Context& ctx) {
     rename(res, "type", "category", site, ctx);
     wrap_in_array(res, "category", a);
   } else {
-    keep_as_extension(res, "type", "CodeableConcept", site.child("type"), ctx,
-                      "R4 category is already present");
+    keep_child_as_extension(res, "type", "CodeableConcept", site, ctx,
+                            "R4 category is already present");
   }
   // serviceRequested 0..* -> code 0..1.
   Value services = take(res, "serviceRequested");
@@ -97,8 +97,8 @@ void convert_procedure_request(Value& res, const Where& site, Context& ctx) {
 void convert_task(Value& res, const Where& site, Context& ctx) {
   rename(res, "definitionUri", "instantiatesUri", site, ctx);
   if (get(res, "definitionReference") != nullptr) {
-    keep_as_extension(res, "definitionReference", "Reference", site.child("definitionReference"),
-                      ctx, "R4 instantiatesCanonical takes a canonical URL, not a Reference");
+    keep_child_as_extension(res, "definitionReference", "Reference", site, ctx,
+                            "R4 instantiatesCanonical takes a canonical URL, not a Reference");
   }
   context_to_encounter(res, site, ctx);
   flatten_requester(res, site, ctx);
