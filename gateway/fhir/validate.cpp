@@ -2,9 +2,12 @@
 // required-strength bindings) and UK Core (NHS number identifier and its verification status).
 #include "gateway/fhir/validate.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string_view>
+#include <unordered_map>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -26,9 +29,6 @@ constexpr std::string_view kVerificationSystemR4 =
 std::string_view sv(const Value& v) { return json_text(v); }
 
 const Value* member(const Value& obj, std::string_view name) { return json_member(obj, name); }
-
-/** Trail: where walk_references is under a root path (written out only for a finding). */
-using Trail = ElementPath;
 
 /** Required: resource type -> elements with minimum cardinality 1 (R4 base). A name ending in
  *  "[x]" is a choice: any member starting with the stem satisfies it. */
@@ -181,6 +181,163 @@ const std::vector<CodingRule>& coding_rules() {
   return kRules;
 }
 
+/** TypeRules: the rules of one resource type, each list in its table's order (the order of the
+ *  findings), gathered once so that a resource looks its type up once instead of scanning every
+ *  table. */
+struct TypeRules {
+  const std::vector<std::string_view>* required = nullptr;
+  std::vector<const CodeRule*> codes;
+  std::vector<const CodingRule*> codings;
+};
+
+/** rules_of: the rules of resource type `type`, or nullptr when no table names it. */
+const TypeRules* rules_of(std::string_view type) {
+  // Length and first and last letters: a few instructions where std::hash reads every byte; the
+  // few types this puts in one bucket cost one more comparison.
+  struct TypeHash {
+    std::size_t operator()(std::string_view t) const {
+      return t.empty() ? 0
+                       : t.size() * 131 + static_cast<unsigned char>(t.front()) * 31 +
+                             static_cast<unsigned char>(t.back());
+    }
+  };
+  using Table = std::unordered_map<std::string_view, TypeRules, TypeHash>;
+  static const Table kByType = [] {
+    Table by_type;
+    for (const auto& [name, elements] : required_elements()) {
+      by_type[name].required = &elements;
+    }
+    for (const CodeRule& rule : code_rules()) {
+      by_type[rule.type].codes.push_back(&rule);
+    }
+    for (const CodingRule& rule : coding_rules()) {
+      by_type[rule.type].codings.push_back(&rule);
+    }
+    return by_type;
+  }();
+  const auto it = kByType.find(type);
+  return it == kByType.end() ? nullptr : &it->second;
+}
+
+/** concat: the pieces joined, with one allocation; finding paths and messages are built with it,
+ *  and only when there is a finding. */
+template <class... Pieces>
+std::string concat(const Pieces&... pieces) {
+  const std::string_view views[] = {std::string_view(pieces)...};
+  std::size_t size = 0;
+  for (std::string_view v : views) {
+    size += v.size();
+  }
+  std::string out;
+  out.reserve(size);
+  for (std::string_view v : views) {
+    out.append(v);
+  }
+  return out;
+}
+
+/** is_name: whether `key` is `name`; a comparison of known length the compiler writes out
+ *  inline, for the walk's test of every member name. */
+template <std::size_t N>
+bool is_name(std::string_view key, const char (&name)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
+}
+
+/** NoTrail: a trail for walk_references that keeps nothing, for a walk that only asks whether
+ *  some reference needs reporting (most resources have none, and then no path is needed). */
+struct NoTrail {
+  void push_name(std::string_view /*name*/) {}
+  void push_index(std::size_t /*index*/) {}
+  void pop() {}
+};
+
+template <class Trail, class F>
+void walk_array(const Value& a, Trail& trail, const F& f);
+
+/** walk_object: walk_references for object `v` (split from walk_array so that the type test of
+ *  each value is made once, by the member loop, rather than again by a call per element). */
+template <class Trail, class F>
+void walk_object(const Value& v, Trail& trail, const F& f) {
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    const Value& value = m->value;
+    const std::string_view key(m->name.GetString(), m->name.GetStringLength());
+    if (value.IsString()) {
+      if (is_name(key, "reference")) {
+        trail.push_name(key);
+        f(sv(value), trail);
+        trail.pop();
+      }
+    } else if ((value.IsObject() || value.IsArray()) && !is_name(key, "contained") &&
+               !is_name(key, "resource")) {
+      trail.push_name(key);
+      if (value.IsObject()) {
+        walk_object(value, trail, f);
+      } else {
+        walk_array(value, trail, f);
+      }
+      trail.pop();
+    }
+  }
+}
+
+/** walk_array: walk_references for array `a`. */
+template <class Trail, class F>
+void walk_array(const Value& a, Trail& trail, const F& f) {
+  for (rapidjson::SizeType i = 0; i < a.Size(); ++i) {
+    const Value& e = a[i];
+    if (e.IsObject()) {
+      trail.push_index(i);
+      walk_object(e, trail, f);
+      trail.pop();
+    } else if (e.IsArray()) {
+      trail.push_index(i);
+      walk_array(e, trail, f);
+      trail.pop();
+    }
+  }
+}
+
+/**
+ * walk_references: calls f(reference, trail) for every "reference" string under `v`, leaving out
+ * contained resources and Bundle entries' resources (their references are checked with them);
+ * the trail (an ElementPath, or NoTrail) names the element and is written out only when f needs
+ * it.
+ */
+template <class Trail, class F>
+void walk_references(const Value& v, Trail& trail, const F& f) {
+  if (v.IsObject()) {
+    walk_object(v, trail, f);
+  } else if (v.IsArray()) {
+    walk_array(v, trail, f);
+  }
+}
+
+/** Heads: the members of a resource that every resource's checks read (the first of each name,
+ *  as json_member finds it), or nullptr when absent. */
+struct Heads {
+  const Value* resource_type = nullptr;
+  const Value* id = nullptr;
+  const Value* meta = nullptr;
+  const Value* contained = nullptr;
+};
+
+/** heads_of: the Heads of object `r`, in one pass over its members instead of one per name. */
+Heads heads_of(const Value& r) {
+  Heads h;
+  for (auto m = r.MemberBegin(); m != r.MemberEnd(); ++m) {
+    const std::string_view key(m->name.GetString(), m->name.GetStringLength());
+    const Value** slot = is_name(key, "resourceType") ? &h.resource_type
+                         : is_name(key, "id")         ? &h.id
+                         : is_name(key, "meta")       ? &h.meta
+                         : is_name(key, "contained")  ? &h.contained
+                                                      : nullptr;
+    if (slot != nullptr && *slot == nullptr) {
+      *slot = &m->value;
+    }
+  }
+  return h;
+}
+
 class Checker {
 public:
   std::vector<Issue> issues;
@@ -189,41 +346,44 @@ public:
     issues.push_back(
         {Issue::Severity::kError, std::move(code), std::move(path), std::move(message)});
   }
-  void warning(std::string code, std::string path, std::string message) {
-    issues.push_back(
-        {Issue::Severity::kWarning, std::move(code), std::move(path), std::move(message)});
-  }
 
-  void resource(const Value& r, const std::string& path) {
+  /** resource: checks resource `r`, whose location is `path` (e.g. "Bundle.entry[2].resource"). */
+  void resource(const Value& r, std::string_view path) {
     if (!r.IsObject()) {
-      error("structure", path, "a resource must be a JSON object");
+      error("structure", std::string(path), "a resource must be a JSON object");
       return;
     }
-    const Value* rt = member(r, "resourceType");
+    const Heads heads = heads_of(r);
+    const Value* rt = heads.resource_type;
     if (rt == nullptr || !rt->IsString()) {
-      error("required", path, "resourceType is missing");
+      error("required", std::string(path), "resourceType is missing");
       return;
     }
     const std::string_view type = sv(*rt);
-    if (const Value* id = member(r, "id"); id != nullptr && !valid_id(sv(*id))) {
-      error("value", path + ".id", "id must be 1-64 letters, digits, '-' or '.'");
+    if (const Value* id = heads.id; id != nullptr && !valid_id(sv(*id))) {
+      error("value", concat(path, ".id"), "id must be 1-64 letters, digits, '-' or '.'");
     }
-    if (const Value* meta = member(r, "meta")) {
+    if (const Value* meta = heads.meta) {
       if (const Value* lu = member(*meta, "lastUpdated")) {
-        check_temporal(*lu, path + ".meta.lastUpdated", Temporal::kInstant);
+        check_temporal(*lu, path, ".meta.lastUpdated", Temporal::kInstant);
       }
     }
-    required(r, type, path);
-    codes(r, type, path);
+    if (const TypeRules* rules = rules_of(type)) {
+      required(r, type, *rules, path);
+      codes(r, type, *rules, path);
+    }
     if (type == "Patient") {
       patient(r, path);
     }
-    if (const Value* contained = member(r, "contained"); contained && contained->IsArray()) {
+    const Value* contained = heads.contained;
+    if (contained != nullptr && contained->IsArray()) {
       for (rapidjson::SizeType i = 0; i < contained->Size(); ++i) {
-        resource((*contained)[i], path + ".contained[" + std::to_string(i) + "]");
+        resource((*contained)[i], concat(path, ".contained[", std::to_string(i), "]"));
       }
+    } else {
+      contained = nullptr;
     }
-    local_references(r, path);
+    local_references(r, contained, path);
     if (type == "Bundle") {
       bundle(r, path);
     }
@@ -244,24 +404,24 @@ private:
     return true;
   }
 
-  void check_temporal(const Value& v, const std::string& path, Temporal kind) {
+  /** check_temporal: checks `v`, the element at `path` followed by `element`, as a `kind`. */
+  void check_temporal(const Value& v, std::string_view path, std::string_view element,
+                      Temporal kind) {
     if (!v.IsString()) {
-      error("value", path,
-            std::string("must be a ") + std::string(temporal_name(kind)) + " string");
+      error("value", concat(path, element), concat("must be a ", temporal_name(kind), " string"));
       return;
     }
     if (auto why = check_datetime(sv(v), kind); !why.empty()) {
-      error("value", path, why);
+      error("value", concat(path, element), std::move(why));
     }
   }
 
-  void required(const Value& r, std::string_view type, const std::string& path) {
-    const auto& table = required_elements();
-    auto it = table.find(type);
-    if (it == table.end()) {
+  void required(const Value& r, std::string_view type, const TypeRules& rules,
+                std::string_view path) {
+    if (rules.required == nullptr) {
       return;
     }
-    for (std::string_view name : it->second) {
+    for (std::string_view name : *rules.required) {
       bool present = false;
       if (name.size() > 3 && name.substr(name.size() - 3) == "[x]") {
         const auto stem = name.substr(0, name.size() - 3);
@@ -275,73 +435,67 @@ private:
         present = v != nullptr && !v->IsNull() && !(v->IsArray() && v->Empty());
       }
       if (!present) {
-        error("required", path + "." + std::string(name),
-              std::string(type) + "." + std::string(name) + " is required (minimum cardinality 1)");
+        error("required", concat(path, ".", name),
+              concat(type, ".", name, " is required (minimum cardinality 1)"));
       }
     }
   }
 
-  void codes(const Value& r, std::string_view type, const std::string& path) {
-    for (const CodeRule& rule : code_rules()) {
-      if (rule.type != type) {
-        continue;
-      }
-      const Value* v = member(r, rule.element);
+  void codes(const Value& r, std::string_view type, const TypeRules& rules, std::string_view path) {
+    for (const CodeRule* rule : rules.codes) {
+      const Value* v = member(r, rule->element);
       if (v == nullptr) {
         continue;
       }
-      const std::string p = path + "." + std::string(rule.element);
       if (!v->IsString()) {
-        error("value", p, "must be a code (a JSON string)");
+        error("value", concat(path, ".", rule->element), "must be a code (a JSON string)");
         continue;
       }
-      if (std::find(rule.codes.begin(), rule.codes.end(), sv(*v)) == rule.codes.end()) {
-        error("code-invalid", p,
-              "'" + std::string(sv(*v)) + "' is not in the required value set of " +
-                  std::string(type) + "." + std::string(rule.element));
+      if (std::find(rule->codes.begin(), rule->codes.end(), sv(*v)) == rule->codes.end()) {
+        error("code-invalid", concat(path, ".", rule->element),
+              concat("'", sv(*v), "' is not in the required value set of ", type, ".",
+                     rule->element));
       }
     }
-    for (const CodingRule& rule : coding_rules()) {
-      if (rule.type != type) {
-        continue;
-      }
-      const Value* cc = member(r, rule.element);
+    for (const CodingRule* rule : rules.codings) {
+      const Value* cc = member(r, rule->element);
       if (cc == nullptr) {
         continue;
       }
-      const std::string p = path + "." + std::string(rule.element);
       const Value* coding = member(*cc, "coding");
       if (!cc->IsObject() || coding == nullptr || !coding->IsArray()) {
-        error("structure", p, "must be a CodeableConcept with a coding");
+        error("structure", concat(path, ".", rule->element),
+              "must be a CodeableConcept with a coding");
         continue;
       }
       bool found = false;
       for (rapidjson::SizeType i = 0; i < coding->Size(); ++i) {
         const Value* sys = member((*coding)[i], "system");
         const Value* code = member((*coding)[i], "code");
-        if (sys == nullptr || sv(*sys) != rule.system) {
+        if (sys == nullptr || sv(*sys) != rule->system) {
           continue;
         }
         found = true;
         if (code == nullptr ||
-            std::find(rule.codes.begin(), rule.codes.end(), sv(*code)) == rule.codes.end()) {
-          error("code-invalid", p + ".coding[" + std::to_string(i) + "].code",
-                "not a code of " + std::string(rule.system));
+            std::find(rule->codes.begin(), rule->codes.end(), sv(*code)) == rule->codes.end()) {
+          error("code-invalid",
+                concat(path, ".", rule->element, ".coding[", std::to_string(i), "].code"),
+                concat("not a code of ", rule->system));
         }
       }
       if (!found) {
-        error("code-invalid", p + ".coding",
-              "needs a coding from " + std::string(rule.system) + " (required binding)");
+        error("code-invalid", concat(path, ".", rule->element, ".coding"),
+              concat("needs a coding from ", rule->system, " (required binding)"));
       }
     }
   }
 
-  void patient(const Value& r, const std::string& path) {
+  void patient(const Value& r, std::string_view path) {
     if (const Value* bd = member(r, "birthDate")) {
-      check_temporal(*bd, path + ".birthDate", Temporal::kDate);
+      check_temporal(*bd, path, ".birthDate", Temporal::kDate);
     }
     if (const Value* dd = member(r, "deceasedDateTime")) {
-      check_temporal(*dd, path + ".deceasedDateTime", Temporal::kDateTime);
+      check_temporal(*dd, path, ".deceasedDateTime", Temporal::kDateTime);
     }
     const Value* ids = member(r, "identifier");
     if (ids == nullptr || !ids->IsArray()) {
@@ -350,13 +504,13 @@ private:
     int nhs_numbers = 0;
     for (rapidjson::SizeType i = 0; i < ids->Size(); ++i) {
       const Value& id = (*ids)[i];
-      const std::string p = path + ".identifier[" + std::to_string(i) + "]";
       const Value* system = member(id, "system");
-      const Value* value = member(id, "value");
       if (system == nullptr || sv(*system) != kNhsNumberSystem) {
         continue;
       }
       ++nhs_numbers;
+      const std::string p = concat(path, ".identifier[", std::to_string(i), "]");
+      const Value* value = member(id, "value");
       if (value == nullptr || !value->IsString()) {
         error("required", p + ".value", "an NHS number identifier needs a value");
       } else if (auto n = NhsNumber::parse(sv(*value)); !n) {
@@ -367,7 +521,7 @@ private:
       verification(id, p);
     }
     if (nhs_numbers > 1) {
-      error("structure", path + ".identifier",
+      error("structure", concat(path, ".identifier"),
             "UK Core allows at most one NHS number identifier on a Patient");
     }
   }
@@ -407,92 +561,79 @@ private:
     }
   }
 
-  /** local_references: "#id" references must name a contained resource. */
-  void local_references(const Value& r, const std::string& path) {
-    std::set<std::string> contained_ids;
-    if (const Value* contained = member(r, "contained"); contained && contained->IsArray()) {
+  /**
+   * report_references: a "not-found" finding, with message(reference), at every reference under
+   * `r` that bad(reference) holds; root() gives the path of `r`. The references are walked once
+   * without a trail, and again with one only when there is something to report.
+   */
+  template <class Bad, class Root, class Message>
+  void report_references(const Value& r, const Bad& bad, const Root& root, const Message& message) {
+    bool any = false;
+    NoTrail none;
+    walk_references(r, none, [&](std::string_view ref, const NoTrail&) { any = any || bad(ref); });
+    if (!any) {
+      return;
+    }
+    const std::string base = root();
+    ElementPath where(base);
+    walk_references(r, where, [&](std::string_view ref, const ElementPath& p) {
+      if (bad(ref)) {
+        error("not-found", p.str(), message(ref));
+      }
+    });
+  }
+
+  /** local_references: "#id" references must name a contained resource (`contained`: the
+   *  resource's contained array, or nullptr). */
+  void local_references(const Value& r, const Value* contained, std::string_view path) {
+    std::set<std::string_view> contained_ids;
+    if (contained != nullptr) {
       for (const auto& c : contained->GetArray()) {
         if (const Value* id = member(c, "id")) {
-          contained_ids.insert(std::string(sv(*id)));
+          contained_ids.insert(sv(*id));
         }
       }
     }
-    Trail where(path);
-    walk_references(
-        r, where,
-        [&](std::string_view ref, const Trail& p) {
-          if (!ref.empty() && ref.front() == '#' && ref.size() > 1 &&
-              contained_ids.count(std::string(ref.substr(1))) == 0) {
-            error("not-found", p.str(),
-                  "refers to contained resource '" + std::string(ref) +
-                      "', which the resource does not contain");
-          }
+    report_references(
+        r,
+        [&](std::string_view ref) {
+          return ref.size() > 1 && ref.front() == '#' && contained_ids.count(ref.substr(1)) == 0;
         },
-        /*into_resources=*/false);
+        [&] { return std::string(path); },
+        [](std::string_view ref) {
+          return concat("refers to contained resource '", ref,
+                        "', which the resource does not contain");
+        });
   }
 
-  /**
-   * walk_references: calls f(reference, trail) for every "reference" string under `v`; the trail
-   * names the element (trail.str()) and is written out only when f needs it.
-   */
-  template <class F>
-  void walk_references(const Value& v, Trail& trail, F&& f, bool into_resources) {
-    if (v.IsObject()) {
-      for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-        const std::string_view key(m->name.GetString(), m->name.GetStringLength());
-        if (!into_resources && (key == "contained" || key == "resource")) {
-          continue;  // their references are checked with them
-        }
-        if (key == "reference" && m->value.IsString()) {
-          trail.push_name(key);
-          f(sv(m->value), trail);
-          trail.pop();
-        } else if (m->value.IsObject() || m->value.IsArray()) {
-          trail.push_name(key);
-          walk_references(m->value, trail, f, into_resources);
-          trail.pop();
-        }
-      }
-    } else if (v.IsArray()) {
-      for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-        if (!v[i].IsObject() && !v[i].IsArray()) {
-          continue;
-        }
-        trail.push_index(i);
-        walk_references(v[i], trail, f, into_resources);
-        trail.pop();
-      }
-    }
-  }
-
-  void bundle(const Value& b, const std::string& path) {
+  void bundle(const Value& b, std::string_view path) {
     const Value* entries = member(b, "entry");
     if (const Value* ts = member(b, "timestamp")) {
-      check_temporal(*ts, path + ".timestamp", Temporal::kInstant);
+      check_temporal(*ts, path, ".timestamp", Temporal::kInstant);
     }
     if (entries == nullptr || !entries->IsArray()) {
       return;
     }
     const std::string_view type = member(b, "type") ? sv(*member(b, "type")) : std::string_view{};
-    std::set<std::string> full_urls;
-    std::set<std::string> type_ids;  // "Patient/123"
+    std::set<std::string_view> full_urls;
+    std::set<std::string, std::less<>> type_ids;  // "Patient/123"
     for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
       const Value& e = (*entries)[i];
-      const std::string p = path + ".entry[" + std::to_string(i) + "]";
       const Value* full = member(e, "fullUrl");
-      if (full != nullptr && !full_urls.insert(std::string(sv(*full))).second) {
-        error("invalid", p + ".fullUrl", "two entries have the same fullUrl");
+      if (full != nullptr && !full_urls.insert(sv(*full)).second) {
+        error("invalid", concat(path, ".entry[", std::to_string(i), "].fullUrl"),
+              "two entries have the same fullUrl");
       }
       if (const Value* res = member(e, "resource")) {
         const Value* rt = member(*res, "resourceType");
         const Value* id = member(*res, "id");
         if (rt != nullptr && id != nullptr) {
-          type_ids.insert(std::string(sv(*rt)) + "/" + std::string(sv(*id)));
+          type_ids.insert(concat(sv(*rt), "/", sv(*id)));
         }
-        resource(*res, p + ".resource");
+        resource(*res, concat(path, ".entry[", std::to_string(i), "].resource"));
       } else if (type == "document" || type == "message" || type == "collection") {
-        error("required", p + ".resource",
-              "each entry of a " + std::string(type) + " Bundle needs a resource");
+        error("required", concat(path, ".entry[", std::to_string(i), "].resource"),
+              concat("each entry of a ", type, " Bundle needs a resource"));
       }
     }
     if (type == "message" || type == "document") {
@@ -501,46 +642,40 @@ private:
       const Value* rt = res ? member(*res, "resourceType") : nullptr;
       const std::string_view want = type == "message" ? "MessageHeader" : "Composition";
       if (rt == nullptr || sv(*rt) != want) {
-        error(
-            "structure", path + ".entry[0].resource",
-            "the first entry of a " + std::string(type) + " Bundle must be a " + std::string(want));
+        error("structure", concat(path, ".entry[0].resource"),
+              concat("the first entry of a ", type, " Bundle must be a ", want));
       }
     }
     // References between entries must resolve inside a document or message (they travel alone).
     const bool closed = type == "document" || type == "message";
+    const auto unresolved = [&](std::string_view ref) {
+      // urn:uuid / urn:oid names resolve only inside the Bundle. In a document or a message
+      // every reference must resolve; elsewhere a relative or absolute one may point at a server.
+      if (ref.empty() || ref.front() == '#' || (!closed && !ref.starts_with("urn:"))) {
+        return false;
+      }
+      if (full_urls.count(ref) != 0 || type_ids.find(ref) != type_ids.end()) {
+        return false;
+      }
+      // An absolute URL whose tail names an entry ("http://x/fhir/Patient/1").
+      for (const auto& ti : type_ids) {
+        if (ref.size() > ti.size() && ref.ends_with(ti) && ref[ref.size() - ti.size() - 1] == '/') {
+          return false;
+        }
+      }
+      return true;
+    };
     for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
       const Value* res = member((*entries)[i], "resource");
       if (res == nullptr) {
         continue;
       }
-      const std::string root = path + ".entry[" + std::to_string(i) + "].resource";
-      Trail where(root);
-      walk_references(
-          *res, where,
-          [&](std::string_view ref, const Trail& p) {
-            if (ref.empty() || ref.front() == '#') {
-              return;
-            }
-            const std::string r(ref);
-            if (full_urls.count(r) != 0 || type_ids.count(r) != 0) {
-              return;
-            }
-            // An absolute URL whose tail names an entry ("http://x/fhir/Patient/1").
-            for (const auto& ti : type_ids) {
-              if (r.size() > ti.size() && r.compare(r.size() - ti.size(), ti.size(), ti) == 0 &&
-                  r[r.size() - ti.size() - 1] == '/') {
-                return;
-              }
-            }
-            // urn:uuid / urn:oid names resolve only inside the Bundle. In a document or a
-            // message every reference must resolve; elsewhere a relative or absolute one may
-            // point at a server.
-            if (r.rfind("urn:", 0) == 0 || closed) {
-              error("not-found", p.str(),
-                    "the reference does not resolve to an entry of the Bundle");
-            }
-          },
-          false);
+      report_references(
+          *res, unresolved,
+          [&] { return concat(path, ".entry[", std::to_string(i), "].resource"); },
+          [](std::string_view) {
+            return std::string("the reference does not resolve to an entry of the Bundle");
+          });
     }
   }
 };
@@ -553,9 +688,9 @@ void write_str(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s
 
 std::vector<Issue> check_uk_core(const rapidjson::Value& resource) {
   Checker c;
-  std::string path = "Resource";
+  std::string_view path = "Resource";
   if (const Value* rt = member(resource, "resourceType"); rt && rt->IsString()) {
-    path = std::string(sv(*rt));
+    path = sv(*rt);
   }
   c.resource(resource, path);
   return std::move(c.issues);

@@ -161,6 +161,73 @@ TEST(CheckUkCore, ReferenceFindingsNameTheElementThroughArraysAndNesting) {
   EXPECT_EQ(issues.size(), 2U) << dump(issues);
 }
 
+/** lines: each issue as "E|W code path: message", in order, to compare whole findings. */
+std::vector<std::string> lines(const std::vector<Issue>& issues) {
+  std::vector<std::string> out;
+  for (const auto& i : issues) {
+    out.push_back(std::string(i.severity == Issue::Severity::kError ? "E " : "W ") + i.code + " " +
+                  i.path + ": " + i.message);
+  }
+  return out;
+}
+
+TEST(CheckUkCore, FindingsComeInRuleOrderWithTheirPaths) {
+  const auto issues = check(R"({"resourceType":"Condition","id":"c 1",
+    "meta":{"lastUpdated":"2024"},
+    "verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"confirmed"},
+      {"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"maybe"}]},
+    "clinicalStatus":"active",
+    "evidence":[{"detail":[{"reference":"#e1"},{"reference":"Observation/1"}]}],
+    "note":[{"authorReference":{"reference":"#"}}]})");
+  const std::vector<std::string> want{
+      "E value Condition.id: id must be 1-64 letters, digits, '-' or '.'",
+      "E value Condition.meta.lastUpdated: an instant needs a full date, time and timezone",
+      "E required Condition.subject: Condition.subject is required (minimum cardinality 1)",
+      "E structure Condition.clinicalStatus: must be a CodeableConcept with a coding",
+      "E code-invalid Condition.verificationStatus.coding[1].code: not a code of "
+      "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+      "E not-found Condition.evidence[0].detail[0].reference: refers to contained resource '#e1', "
+      "which the resource does not contain"};
+  EXPECT_EQ(lines(issues), want);
+}
+
+TEST(CheckUkCore, ContainedResourcesAreCheckedAtTheirIndex) {
+  const auto issues = check(R"({"resourceType":"MedicationStatement","status":"stopped",
+    "medicationReference":{"reference":"#m2"},"subject":{"reference":"Patient/1"},
+    "contained":[{"resourceType":"Medication","id":"m1"},
+      {"resourceType":"Observation","id":"m2","status":"done","code":{"text":"t"},
+        "hasMember":[{"reference":"#nowhere"}]},
+      {"id":"m3"}]})");
+  const std::vector<std::string> want{
+      "E code-invalid MedicationStatement.contained[1].status: 'done' is not in the required "
+      "value set of Observation.status",
+      "E not-found MedicationStatement.contained[1].hasMember[0].reference: refers to contained "
+      "resource '#nowhere', which the resource does not contain",
+      "E required MedicationStatement.contained[2]: resourceType is missing"};
+  EXPECT_EQ(lines(issues), want);
+}
+
+TEST(CheckUkCore, BundleEntriesAreCheckedAtTheirIndex) {
+  const auto issues =
+      check(R"({"resourceType":"Bundle","type":"document","timestamp":"2024-13-01T00:00:00Z",
+    "entry":[
+    {"fullUrl":"urn:uuid:a","resource":{"resourceType":"Composition","status":"final","type":{},
+      "date":"2024","author":[{"reference":"http://example.org/fhir/Practitioner/pr1"}],"title":"t",
+      "subject":{"reference":"Patient/p"},"section":[{"entry":[{"reference":"urn:uuid:z"}]}]}},
+    {"fullUrl":"urn:uuid:a","resource":{"resourceType":"Patient","id":"p","gender":"f"}},
+    {"fullUrl":"urn:uuid:c","resource":{"resourceType":"Practitioner","id":"pr1"}},
+    {"fullUrl":"urn:uuid:d"}]})");
+  const std::vector<std::string> want{
+      "E value Bundle.timestamp: month 13 is out of range",
+      "E invalid Bundle.entry[1].fullUrl: two entries have the same fullUrl",
+      "E code-invalid Bundle.entry[1].resource.gender: 'f' is not in the required value set of "
+      "Patient.gender",
+      "E required Bundle.entry[3].resource: each entry of a document Bundle needs a resource",
+      "E not-found Bundle.entry[0].resource.section[0].entry[0].reference: the reference does not "
+      "resolve to an entry of the Bundle"};
+  EXPECT_EQ(lines(issues), want);
+}
+
 TEST(OperationOutcomeOfIssues, ListsPathsAsExpressions) {
   const auto text =
       operation_outcome({{Issue::Severity::kError, "value", "Patient.birthDate", "bad"}});
