@@ -611,10 +611,16 @@ private:
     if (const Value* ts = member(b, "timestamp")) {
       check_temporal(*ts, path, ".timestamp", Temporal::kInstant);
     }
-    if (entries == nullptr || !entries->IsArray()) {
+    const std::string_view type = member(b, "type") ? sv(*member(b, "type")) : std::string_view{};
+    const bool opens_with_header = type == "message" || type == "document";
+    const std::string_view first_type = type == "message" ? "MessageHeader" : "Composition";
+    if (entries == nullptr || !entries->IsArray() || entries->Empty()) {
+      if (opens_with_header && (entries == nullptr || entries->IsArray())) {
+        error("structure", concat(path, ".entry"),
+              concat("a ", type, " Bundle needs entries, the first a ", first_type));
+      }
       return;
     }
-    const std::string_view type = member(b, "type") ? sv(*member(b, "type")) : std::string_view{};
     std::set<std::string_view> full_urls;
     std::set<std::string, std::less<>> type_ids;  // "Patient/123"
     for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
@@ -636,14 +642,13 @@ private:
               concat("each entry of a ", type, " Bundle needs a resource"));
       }
     }
-    if (type == "message" || type == "document") {
+    if (opens_with_header) {
       const Value& first = (*entries)[0];
       const Value* res = member(first, "resource");
       const Value* rt = res ? member(*res, "resourceType") : nullptr;
-      const std::string_view want = type == "message" ? "MessageHeader" : "Composition";
-      if (rt == nullptr || sv(*rt) != want) {
+      if (rt == nullptr || sv(*rt) != first_type) {
         error("structure", concat(path, ".entry[0].resource"),
-              concat("the first entry of a ", type, " Bundle must be a ", want));
+              concat("the first entry of a ", type, " Bundle must be a ", first_type));
       }
     }
     // References between entries must resolve inside a document or message (they travel alone).

@@ -133,6 +133,20 @@ TEST(CheckUkCore, BundleReferencesMustResolve) {
   EXPECT_EQ(issues.size(), 1U) << dump(issues);
 }
 
+TEST(CheckUkCore, AMessageOrDocumentBundleWithoutEntriesIsAFindingNotACrash) {
+  // Written here: an empty entry list once read entry[0] of an empty array.
+  for (const char* type : {"message", "document"}) {
+    for (const std::string entries : {R"(,"entry":[])", ""}) {
+      const auto issues =
+          check(std::string(R"({"resourceType":"Bundle","type":")") + type + "\"" + entries + "}");
+      EXPECT_TRUE(has(issues, "Bundle.entry", "Bundle needs entries, the first a"))
+          << type << entries << dump(issues);
+    }
+  }
+  EXPECT_FALSE(has(check(R"({"resourceType":"Bundle","type":"collection","entry":[]})"),
+                   "Bundle.entry", "needs entries"));
+}
+
 TEST(CheckUkCore, MessageBundleStartsWithMessageHeader) {
   const auto issues = check(R"({"resourceType":"Bundle","type":"message","entry":[
     {"fullUrl":"urn:uuid:b","resource":{"resourceType":"Patient"}}]})");
