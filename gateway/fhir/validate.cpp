@@ -7,13 +7,13 @@
 #include <map>
 #include <set>
 #include <string_view>
-#include <unordered_map>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "gateway/fhir/datetime.hpp"
 #include "gateway/fhir/json_lookup.hpp"
+#include "gateway/fhir/name_table.hpp"
 #include "gateway/identity/nhs_number.hpp"
 
 namespace gw::fhir {
@@ -192,18 +192,8 @@ struct TypeRules {
 
 /** rules_of: the rules of resource type `type`, or nullptr when no table names it. */
 const TypeRules* rules_of(std::string_view type) {
-  // Length and first and last letters: a few instructions where std::hash reads every byte; the
-  // few types this puts in one bucket cost one more comparison.
-  struct TypeHash {
-    std::size_t operator()(std::string_view t) const {
-      return t.empty() ? 0
-                       : t.size() * 131 + static_cast<unsigned char>(t.front()) * 31 +
-                             static_cast<unsigned char>(t.back());
-    }
-  };
-  using Table = std::unordered_map<std::string_view, TypeRules, TypeHash>;
-  static const Table kByType = [] {
-    Table by_type;
+  static const NameTable<TypeRules> kByType = [] {
+    std::map<std::string_view, TypeRules> by_type;
     for (const auto& [name, elements] : required_elements()) {
       by_type[name].required = &elements;
     }
@@ -213,10 +203,9 @@ const TypeRules* rules_of(std::string_view type) {
     for (const CodingRule& rule : coding_rules()) {
       by_type[rule.type].codings.push_back(&rule);
     }
-    return by_type;
+    return NameTable<TypeRules>({by_type.begin(), by_type.end()});
   }();
-  const auto it = kByType.find(type);
-  return it == kByType.end() ? nullptr : &it->second;
+  return kByType.find(type);
 }
 
 /** concat: the pieces joined, with one allocation; finding paths and messages are built with it,

@@ -614,7 +614,7 @@ TEST(Stu3Tables, NameTableFindsEveryNameAndNoOther) {
   const std::vector<std::pair<std::string_view, int>> entries{
       {"status", 1}, {"stXtus", 2}, {"stYtus", 3}, {"code", 4},
       {"status", 5}, {"", 6},       {"a", 7},      {"valueQuantity", 8}};
-  const convert::NameTable<int> table(entries);
+  const NameTable<int> table(entries);
   EXPECT_EQ(*table.find("status"), 1);  // the first of a repeated name
   EXPECT_EQ(*table.find("stXtus"), 2);
   EXPECT_EQ(*table.find("stYtus"), 3);
