@@ -5,13 +5,6 @@
 #include <cctype>
 #include <cstdio>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "adapters/emis/emis.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/resource.hpp"
@@ -184,44 +177,6 @@ int map_read_codes(rapidjson::Value& v, ReadV2Lookups& lookups,
     }
   }
   return unmapped;
-}
-
-bool needs_escape(std::string_view s) {
-  const char* p = s.data();
-  const char* const end = s.data() + s.size();
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i control_max = _mm_set1_epi8(0x1F);
-  for (; end - p >= 16; p += 16) {
-    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // A byte is a control character when max(byte, 0x1F) is 0x1F (unsigned).
-    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(block, control_max), control_max);
-    const __m128i special = _mm_or_si128(
-        control, _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
-    if (_mm_movemask_epi8(special) != 0) {
-      return true;
-    }
-  }
-  if (p < end) {
-    // The last few bytes as one block, padded with a letter (nearly all strings are short).
-    std::array<char, 16> tail{};
-    tail.fill('a');
-    std::copy(p, end, tail.begin());
-    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tail.data()));
-    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(block, control_max), control_max);
-    const __m128i special = _mm_or_si128(
-        control, _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
-    return _mm_movemask_epi8(special) != 0;
-  }
-#endif
-  for (; p < end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c < 0x20 || c == '"' || c == '\\') {
-      return true;
-    }
-  }
-  return false;
 }
 
 bool guid_shaped(std::string_view s) {

@@ -2,7 +2,6 @@
 // SNOMED CT mapping over any FHIR JSON value, located errors and name-based UUIDs.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -10,8 +9,6 @@
 #include <vector>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "gateway/core/error.hpp"
 #include "gateway/core/ids.hpp"
@@ -82,40 +79,6 @@ int map_read_codes(rapidjson::Value& v, ReadV2Lookups& lookups,
 [[nodiscard]] identity::IncomingIdentity identity_from_patient(
     const rapidjson::Value& patient, const OdsCode& source, std::string_view local_guid,
     std::string_view message_id, std::string_view where, std::vector<std::string>& warnings);
-
-/** needs_escape: whether JSON must escape any byte of `s` (a control character, '"' or '\\'). */
-[[nodiscard]] bool needs_escape(std::string_view s);
-
-/**
- * JsonWriter: RapidJSON's compact writer, writing a string or key that needs no escape by one
- * copy instead of byte by byte (most of what the adapter writes). The bytes are the same as
- * RapidJSON's writer gives; anything needing an escape is written by it.
- */
-class JsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
-public:
-  using Base = rapidjson::Writer<rapidjson::StringBuffer>;
-  using Base::Key;
-  using Base::String;
-  explicit JsonWriter(rapidjson::StringBuffer& out) : Base(out) {}
-
-  // RapidJSON's handler names (its Handler concept), hence not snake_case.
-  // NOLINTBEGIN(readability-identifier-naming)
-  bool String(const Ch* str, rapidjson::SizeType length, bool copy = false) {
-    if (needs_escape(std::string_view(str, length))) {
-      return Base::String(str, length, copy);
-    }
-    Prefix(rapidjson::kStringType);
-    char* out = os_->Push(std::size_t{length} + 2);
-    out[0] = '"';
-    std::copy(str, str + length, out + 1);
-    out[length + 1] = '"';
-    return EndValue(true);
-  }
-  bool Key(const Ch* str, rapidjson::SizeType length, bool copy = false) {
-    return String(str, length, copy);
-  }
-  // NOLINTEND(readability-identifier-naming)
-};
 
 /** guid_shaped: 8-4-4-4-12 hexadecimal digits (an EMIS Web GUID). */
 [[nodiscard]] bool guid_shaped(std::string_view s);

@@ -1,21 +1,17 @@
 // InboundAdapter "gpconnect": a GP Connect Access Record: Structured response (FHIR STU3 Bundle)
 // to R4 UK Core with the project's converter, each resource stamped with its practice and its
 // Read v2 codes given SNOMED CT where EMIS did not send it, plus the patient's identity.
-#include <array>
-#include <charconv>
-#include <cmath>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
 
-#include <rapidjson/internal/dtoa.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "adapters/emis/checked.hpp"
 #include "adapters/emis/common.hpp"
 #include "adapters/emis/emis.hpp"
+#include "adapters/emis/resource_writer.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/stu3_to_r4.hpp"
 #include "gateway/fhir/validate.hpp"
@@ -112,105 +108,11 @@ std::string practice_ods(const Value& entries, const Value& patient) {
   return orgs == 1 ? fallback : std::string{};
 }
 
+/** serialise: `v` as compact JSON, the bytes RapidJSON's writer gives (detail::write_json). */
 std::string serialise(const Value& v) {
-  rapidjson::StringBuffer sb(nullptr, 2048);  // a resource is 0.5-2 KB: few regrowths
-  detail::JsonWriter w(sb);
-  v.Accept(w);
-  return {sb.GetString(), sb.GetSize()};
-}
-
-/** put: bytes onto the buffer. */
-void put(rapidjson::StringBuffer& out, std::string_view s) {
-  std::memcpy(out.Push(s.size()), s.data(), s.size());
-}
-
-/** put_number: a number as RapidJSON's writer writes it (integers in decimal, doubles in its own
- * shortest round-trip form, e.g. "1.0" and "1e21"). False for a NaN or an infinity. */
-bool put_number(const Value& v, rapidjson::StringBuffer& out) {
-  std::array<char, 32> buf{};
-  char* end = nullptr;
-  if (v.IsDouble()) {
-    const double d = v.GetDouble();
-    if (!std::isfinite(d)) {
-      return false;
-    }
-    end = rapidjson::internal::dtoa(d, buf.data());
-  } else if (v.IsInt64()) {
-    end = std::to_chars(buf.data(), buf.data() + buf.size(), v.GetInt64()).ptr;
-  } else {
-    end = std::to_chars(buf.data(), buf.data() + buf.size(), v.GetUint64()).ptr;
-  }
-  put(out, {buf.data(), static_cast<std::size_t>(end - buf.data())});
-  return true;
-}
-
-/** put_quoted: string `s` as RapidJSON's writer writes it (escaped by it when it must be). */
-void put_quoted(std::string_view s, rapidjson::StringBuffer& out) {
-  if (detail::needs_escape(s)) {
-    rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    put(out, {sb.GetString(), sb.GetSize()});
-    return;
-  }
-  char* p = out.Push(s.size() + 2);
-  p[0] = '"';
-  std::memcpy(p + 1, s.data(), s.size());
-  p[s.size() + 1] = '"';
-}
-
-/**
- * write_json: `v` as compact JSON, the bytes serialise() gives (RapidJSON's writer: its number
- * formatting, its escapes, UTF-8 copied as is), without the writer's per-value bookkeeping.
- * False (`out` partly written) for what the writer refuses: a NaN or an infinity, which a parsed
- * or converted document does not hold.
- */
-bool write_json(const Value& v, rapidjson::StringBuffer& out) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
-      put(out, "null");
-      return true;
-    case rapidjson::kFalseType:
-      put(out, "false");
-      return true;
-    case rapidjson::kTrueType:
-      put(out, "true");
-      return true;
-    case rapidjson::kStringType:
-      put_quoted({v.GetString(), v.GetStringLength()}, out);
-      return true;
-    case rapidjson::kObjectType: {
-      out.Put('{');
-      for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-        if (m != v.MemberBegin()) {
-          out.Put(',');
-        }
-        put_quoted({m->name.GetString(), m->name.GetStringLength()}, out);
-        out.Put(':');
-        if (!write_json(m->value, out)) {
-          return false;
-        }
-      }
-      out.Put('}');
-      return true;
-    }
-    case rapidjson::kArrayType: {
-      out.Put('[');
-      for (auto it = v.Begin(); it != v.End(); ++it) {
-        if (it != v.Begin()) {
-          out.Put(',');
-        }
-        if (!write_json(*it, out)) {
-          return false;
-        }
-      }
-      out.Put(']');
-      return true;
-    }
-    case rapidjson::kNumberType:
-      return put_number(v, out);
-  }
-  return false;
+  detail::JsonOut out;
+  detail::write_json(v, out);  // a NaN or infinity: what RapidJSON's writer leaves, as ever
+  return std::string(out.view());
 }
 
 /** resource_id: the practice's id when valid; otherwise one derived from what the resource is
@@ -318,7 +220,7 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
       out.sender_message_id, patient_where, out.warnings);
 
   detail::ReadV2Lookups lookups(mapper);
-  rapidjson::StringBuffer scratch(nullptr, 4096);  // each resource's JSON, then copied out
+  detail::JsonOut scratch;  // each resource's JSON, then copied out
   for (rapidjson::SizeType i = 0; i < r4_entries->Size(); ++i) {
     Value* r = (*r4_entries)[i].IsObject() && (*r4_entries)[i].HasMember("resource")
                    ? &(*r4_entries)[i]["resource"]
@@ -347,9 +249,9 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
     if (checks != nullptr) {
       checks->push_back(fhir::check_uk_core(*r));
     }
-    scratch.Clear();
-    tr.json = write_json(*r, scratch) ? std::string(scratch.GetString(), scratch.GetSize())
-                                      : serialise(*r);
+    scratch.clear();
+    detail::write_json(*r, scratch);  // a NaN or infinity: what RapidJSON's writer leaves
+    tr.json.assign(scratch.view());
     out.resources.push_back(std::move(tr));
   }
   return out;
