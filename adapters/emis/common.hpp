@@ -12,6 +12,7 @@
 
 #include "gateway/core/error.hpp"
 #include "gateway/core/ids.hpp"
+#include "gateway/fhir/json_lookup.hpp"
 #include "gateway/identity/mpi_service.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/mapping/unmapped.hpp"
@@ -38,8 +39,24 @@ inline constexpr std::string_view kOdsSystem = "https://fhir.nhs.uk/Id/ods-organ
 /** located: an error whose detail is "where: what" (gateway/ingest/adapter.hpp convention). */
 [[nodiscard]] Error located(Errc code, std::string_view where, std::string_view what);
 
-/** set_meta_source: resource.meta.source = kMetaSourcePrefix + ods (replacing any value). */
-void set_meta_source(rapidjson::Value& resource, std::string_view ods,
+/** str_of: the string member `name` of `obj`; "" when it is absent or not a string, or `obj`
+ *  is not an object. */
+[[nodiscard]] inline std::string_view str_of(const rapidjson::Value& obj, std::string_view name) {
+  const rapidjson::Value* v = fhir::json_member(obj, name);
+  return v != nullptr ? fhir::json_text(*v) : std::string_view{};
+}
+
+/** member_of: fhir::json_member for a value the caller may change. */
+[[nodiscard]] inline rapidjson::Value* member_of(rapidjson::Value& obj, std::string_view name) {
+  // `obj` is writable, so is each of its members.
+  return const_cast<rapidjson::Value*>(fhir::json_member(obj, name));
+}
+
+/**
+ * set_meta_source: resource.meta.source = `source` (replacing any value), `source` being
+ * kMetaSourcePrefix + the practice's ODS code, made once per message by the caller.
+ */
+void set_meta_source(rapidjson::Value& resource, std::string_view source,
                      rapidjson::Document::AllocatorType& a);
 
 /**

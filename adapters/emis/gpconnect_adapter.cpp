@@ -22,29 +22,13 @@ namespace {
 using rapidjson::Value;
 using Alloc = rapidjson::Document::AllocatorType;
 
-std::string_view str_of(const Value& obj, const char* name) {
-  if (!obj.IsObject()) {
-    return {};
-  }
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || !it->value.IsString()) {
-    return {};
-  }
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
-
-const Value* member(const Value& obj, const char* name) {
-  if (!obj.IsObject()) {
-    return nullptr;
-  }
-  auto it = obj.FindMember(name);
-  return it == obj.MemberEnd() ? nullptr : &it->value;
-}
+using detail::str_of;
+using fhir::json_member;
 
 /** first_code: the first coding's code of CodeableConcept `name` ("" when none). */
-std::string_view first_code(const Value& res, const char* name) {
-  const Value* cc = member(res, name);
-  const Value* coding = cc != nullptr ? member(*cc, "coding") : nullptr;
+std::string_view first_code(const Value& res, std::string_view name) {
+  const Value* cc = json_member(res, name);
+  const Value* coding = cc != nullptr ? json_member(*cc, "coding") : nullptr;
   if (coding == nullptr || !coding->IsArray() || coding->Empty()) {
     return {};
   }
@@ -56,7 +40,7 @@ std::string gpc_message_id(const Value& bundle) {
   if (std::string_view id = str_of(bundle, "id"); !id.empty()) {
     return std::string(id.substr(0, 128));
   }
-  if (const Value* meta = member(bundle, "meta")) {
+  if (const Value* meta = json_member(bundle, "meta")) {
     if (std::string_view v = str_of(*meta, "versionId"); !v.empty()) {
       return std::string("version-") + std::string(v.substr(0, 120));
     }
@@ -79,15 +63,16 @@ std::string_view reference_id(const Value* ref, std::string_view type) {
 /** practice_ods: the ODS code of the Patient's managing organisation (the registered practice),
  *  else of the only GP practice Organization in the bundle. */
 std::string practice_ods(const Value& entries, const Value& patient) {
-  std::string_view org_id = reference_id(member(patient, "managingOrganization"), "Organization");
+  std::string_view org_id =
+      reference_id(json_member(patient, "managingOrganization"), "Organization");
   std::string fallback;
   int orgs = 0;
   for (const auto& e : entries.GetArray()) {
-    const Value* r = member(e, "resource");
+    const Value* r = json_member(e, "resource");
     if (r == nullptr || str_of(*r, "resourceType") != "Organization") {
       continue;
     }
-    const Value* ids = member(*r, "identifier");
+    const Value* ids = json_member(*r, "identifier");
     std::string ods;
     if (ids != nullptr && ids->IsArray()) {
       for (const auto& id : ids->GetArray()) {
@@ -115,14 +100,14 @@ std::string serialise(const Value& v) {
   return std::string(out.view());
 }
 
-/** resource_id: the practice's id when valid; otherwise one derived from what the resource is
- *  (GP Connect Lists carry no id), stable across responses for the same patient. */
-std::string resource_id(const Value& res, std::string_view patient_id, std::size_t index) {
-  std::string_view id = str_of(res, "id");
+/** resource_id: the practice's id (`id`, the resource's) when valid; otherwise one derived from
+ *  what the resource is (GP Connect Lists carry no id), stable across responses for the same
+ *  patient. `type` is the resource's resourceType. */
+std::string resource_id(const Value& res, std::string_view id, std::string_view type,
+                        std::string_view patient_id, std::size_t index) {
   if (detail::valid_fhir_id(id)) {
     return std::string(id);
   }
-  std::string_view type = str_of(res, "resourceType");
   std::string seed = std::string(patient_id) + "|" + std::string(type) + "|" +
                      std::string(first_code(res, "code")) + "|" + std::string(str_of(res, "title"));
   if (type != "List") {
@@ -150,13 +135,13 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
     return detail::located(Errc::kUnprocessable, "Bundle.type",
                            "expected collection or searchset (GP Connect structured record)");
   }
-  const Value* entries = member(stu3, "entry");
+  const Value* entries = json_member(stu3, "entry");
   if (entries == nullptr || !entries->IsArray()) {
     return detail::located(Errc::kUnprocessable, "Bundle.entry", "the record has no entries");
   }
   int patients = 0;
   for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
-    const Value* r = member((*entries)[i], "resource");
+    const Value* r = json_member((*entries)[i], "resource");
     if (r != nullptr && str_of(*r, "resourceType") == "Patient") {
       ++patients;
     }
@@ -187,7 +172,7 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
   const Value* patient = nullptr;
   std::size_t patient_index = 0;
   for (rapidjson::SizeType i = 0; i < r4_entries->Size(); ++i) {
-    const Value* r = member((*r4_entries)[i], "resource");
+    const Value* r = json_member((*r4_entries)[i], "resource");
     if (r != nullptr && str_of(*r, "resourceType") == "Patient") {
       patient = r;
       patient_index = i;
@@ -221,28 +206,34 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
 
   detail::ReadV2Lookups lookups(mapper);
   detail::JsonOut scratch;  // each resource's JSON, then copied out
+  const std::string meta_source = std::string(kMetaSourcePrefix) + owner.str();
+  out.resources.reserve(r4_entries->Size());
+  if (checks != nullptr) {
+    checks->reserve(r4_entries->Size());
+  }
   for (rapidjson::SizeType i = 0; i < r4_entries->Size(); ++i) {
-    Value* r = (*r4_entries)[i].IsObject() && (*r4_entries)[i].HasMember("resource")
-                   ? &(*r4_entries)[i]["resource"]
-                   : nullptr;
-    const std::string where = std::string("Bundle.entry[") + std::to_string(i) + "]";
+    // The entry's location, made only for a warning.
+    const auto where = [i] { return std::string("Bundle.entry[") + std::to_string(i) + "]"; };
+    Value* r = detail::member_of((*r4_entries)[i], "resource");
     if (r == nullptr || !r->IsObject()) {
-      out.warnings.push_back(where + std::string(ingest::kLocationSeparator) +
+      out.warnings.push_back(where() + std::string(ingest::kLocationSeparator) +
                              "an entry with no resource was skipped");
       continue;
     }
     ingest::TranslatedResource tr;
-    tr.resource_type = std::string(str_of(*r, "resourceType"));
-    tr.id = resource_id(*r, patient_id, i);
-    if (str_of(*r, "id") != tr.id) {
+    const std::string_view resource_type = str_of(*r, "resourceType");
+    const std::string_view id = str_of(*r, "id");
+    tr.resource_type = std::string(resource_type);
+    tr.id = resource_id(*r, id, resource_type, patient_id, i);
+    if (id != tr.id) {  // the views are not read after this: the members move
       if (r->HasMember("id")) {
         r->RemoveMember("id");
       }
       r->AddMember("id", Value(tr.id.c_str(), a), a);
     }
-    detail::set_meta_source(*r, owner.str(), a);
+    detail::set_meta_source(*r, meta_source, a);
     if (int unmapped = detail::map_read_codes(*r, lookups, a); unmapped > 0) {
-      out.warnings.push_back(where + ".resource." + tr.resource_type +
+      out.warnings.push_back(where() + ".resource." + tr.resource_type +
                              std::string(ingest::kLocationSeparator) + std::to_string(unmapped) +
                              " Read v2 code(s) with no SNOMED CT mapping, kept as sent");
     }
