@@ -242,7 +242,7 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
     }
     scratch.clear();
     detail::write_json(*r, scratch);  // a NaN or infinity: what RapidJSON's writer leaves
-    tr.json.assign(scratch.view());
+    tr.json = std::string(scratch.view());
     out.resources.push_back(std::move(tr));
   }
   return out;

@@ -44,19 +44,23 @@ char* put_escape(char* out, unsigned char c) {
   return out;
 }
 
-/** put_quoted: string value `s` at `out`, quoted and escaped (room for json_chars_bound + 2
- *  ensured); the end. */
-[[gnu::always_inline]] inline char* put_quoted(char* out, const rapidjson::Value& s) {
+/** text_of: the bytes of string value `s`, read once, before anything is written (a write
+ *  through a char pointer could otherwise make the compiler read them again). */
+[[gnu::always_inline]] inline std::string_view text_of(const rapidjson::Value& s) {
+  return {s.GetString(), s.GetStringLength()};
+}
+
+/** put_quoted: `s` at `out`, quoted and escaped (room for json_chars_bound + 2 ensured); the
+ *  end. */
+[[gnu::always_inline]] inline char* put_quoted(char* out, std::string_view s) {
   *out++ = '"';
-  out = put_json_chars(out, {s.GetString(), s.GetStringLength()});
+  out = put_json_chars(out, s);
   *out++ = '"';
   return out;
 }
 
-/** quoted_bound: the most bytes string value `s` takes written, quoted. */
-std::size_t quoted_bound(const rapidjson::Value& s) {
-  return json_chars_bound(s.GetStringLength()) + 2;
-}
+/** quoted_bound: the most bytes `s` takes written, quoted. */
+constexpr std::size_t quoted_bound(std::string_view s) { return json_chars_bound(s.size()) + 2; }
 
 /** put_number: a number as RapidJSON's writer writes it (integers in decimal, doubles in its own
  *  shortest round-trip form, e.g. "1.0" and "1e21"). False for a NaN or an infinity. */
@@ -117,23 +121,29 @@ bool write_json(const rapidjson::Value& v, JsonOut& out) {
     case rapidjson::kTrueType:
       out.put("true");
       return true;
-    case rapidjson::kStringType:
-      out.done(put_quoted(out.room(quoted_bound(v)), v));
+    case rapidjson::kStringType: {
+      const std::string_view text = text_of(v);
+      out.done(put_quoted(out.room(quoted_bound(text)), text));
       return true;
+    }
     case rapidjson::kNumberType:
       return put_number(v, out);
     case rapidjson::kObjectType: {
       out.put('{');
-      for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+      const auto begin = v.MemberBegin();
+      const auto end = v.MemberEnd();
+      for (auto m = begin; m != end; ++m) {
+        const std::string_view name = text_of(m->name);
         const bool string = m->value.IsString();
-        char* at = out.room(1 + quoted_bound(m->name) + 1 + (string ? quoted_bound(m->value) : 0));
-        if (m != v.MemberBegin()) {
+        const std::string_view text = string ? text_of(m->value) : std::string_view{};
+        char* at = out.room(1 + quoted_bound(name) + 1 + (string ? quoted_bound(text) : 0));
+        if (m != begin) {
           *at++ = ',';
         }
-        at = put_quoted(at, m->name);
+        at = put_quoted(at, name);
         *at++ = ':';
         if (string) {
-          out.done(put_quoted(at, m->value));
+          out.done(put_quoted(at, text));
           continue;
         }
         out.done(at);
@@ -146,16 +156,19 @@ bool write_json(const rapidjson::Value& v, JsonOut& out) {
     }
     case rapidjson::kArrayType: {
       out.put('[');
-      for (auto it = v.Begin(); it != v.End(); ++it) {
+      const auto begin = v.Begin();
+      const auto end = v.End();
+      for (auto it = begin; it != end; ++it) {
         if (it->IsString()) {
-          char* at = out.room(1 + quoted_bound(*it));
-          if (it != v.Begin()) {
+          const std::string_view text = text_of(*it);
+          char* at = out.room(1 + quoted_bound(text));
+          if (it != begin) {
             *at++ = ',';
           }
-          out.done(put_quoted(at, *it));
+          out.done(put_quoted(at, text));
           continue;
         }
-        if (it != v.Begin()) {
+        if (it != begin) {
           out.put(',');
         }
         if (!write_json(*it, out)) {
