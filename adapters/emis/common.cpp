@@ -4,13 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include <cstring>
 
 #include "adapters/emis/emis.hpp"
 #include "gateway/fhir/json.hpp"
@@ -70,40 +64,29 @@ Error located(Errc code, std::string_view where, std::string_view what) {
       code, std::string(where) + std::string(ingest::kLocationSeparator) + std::string(what));
 }
 
-void set_meta_source(rapidjson::Value& resource, std::string_view ods,
+void set_meta_source(rapidjson::Value& resource, std::string_view source,
                      rapidjson::Document::AllocatorType& a) {
   if (!resource.IsObject()) {
     return;
   }
-  auto meta = resource.FindMember("meta");
-  if (meta == resource.MemberEnd() || !meta->value.IsObject()) {
-    if (meta != resource.MemberEnd()) {
-      resource.RemoveMember(meta);
-    }
-    resource.AddMember("meta", rapidjson::Value(rapidjson::kObjectType), a);
-    meta = resource.FindMember("meta");
+  rapidjson::Value value(source.data(), static_cast<rapidjson::SizeType>(source.size()), a);
+  rapidjson::Value* meta = member_of(resource, "meta");
+  if (meta != nullptr && !meta->IsObject()) {
+    resource.RemoveMember("meta");  // the last member takes its place; a new one goes last
+    meta = nullptr;
   }
-  std::string source = std::string(kMetaSourcePrefix) + std::string(ods);
-  rapidjson::Value v(source.c_str(), static_cast<rapidjson::SizeType>(source.size()), a);
-  if (auto s = meta->value.FindMember("source"); s != meta->value.MemberEnd()) {
-    s->value = v;
+  if (meta == nullptr) {
+    rapidjson::Value made(rapidjson::kObjectType);
+    made.AddMember("source", value, a);
+    resource.AddMember("meta", made, a);
+  } else if (rapidjson::Value* s = member_of(*meta, "source")) {
+    *s = value;
   } else {
-    meta->value.AddMember("source", v, a);
+    meta->AddMember("source", value, a);
   }
 }
 
 namespace {
-
-std::string_view str_of(const rapidjson::Value& obj, const char* name) {
-  if (!obj.IsObject()) {
-    return {};
-  }
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || !it->value.IsString()) {
-    return {};
-  }
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
 
 rapidjson::Value json_str(std::string_view s, rapidjson::Document::AllocatorType& a) {
   return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
@@ -163,16 +146,21 @@ const mapping::Mapped& ReadV2Lookups::snomed(std::string_view code, std::string_
   return hits_.emplace(key_, std::move(m)).first->second;
 }
 
+// Only objects and arrays are descended into: a string or a number holds no concept.
 int map_read_codes(rapidjson::Value& v, ReadV2Lookups& lookups,
                    rapidjson::Document::AllocatorType& a, int depth) {
   if (depth > 64) {
     return 0;
   }
+  const auto nested = [](const rapidjson::Value& e) { return e.IsObject() || e.IsArray(); };
   int unmapped = 0;
   if (v.IsObject()) {
     for (auto& m : v.GetObject()) {
-      if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == "coding" &&
-          m.value.IsArray()) {
+      if (!nested(m.value)) {
+        continue;
+      }
+      if (m.value.IsArray() && m.name.GetStringLength() == 6 &&
+          std::memcmp(m.name.GetString(), "coding", 6) == 0) {
         unmapped += map_concept(m.value, lookups, a) ? 1 : 0;
       } else {
         unmapped += map_read_codes(m.value, lookups, a, depth + 1);
@@ -180,48 +168,12 @@ int map_read_codes(rapidjson::Value& v, ReadV2Lookups& lookups,
     }
   } else if (v.IsArray()) {
     for (auto& e : v.GetArray()) {
-      unmapped += map_read_codes(e, lookups, a, depth + 1);
+      if (nested(e)) {
+        unmapped += map_read_codes(e, lookups, a, depth + 1);
+      }
     }
   }
   return unmapped;
-}
-
-bool needs_escape(std::string_view s) {
-  const char* p = s.data();
-  const char* const end = s.data() + s.size();
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i control_max = _mm_set1_epi8(0x1F);
-  for (; end - p >= 16; p += 16) {
-    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // A byte is a control character when max(byte, 0x1F) is 0x1F (unsigned).
-    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(block, control_max), control_max);
-    const __m128i special = _mm_or_si128(
-        control, _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
-    if (_mm_movemask_epi8(special) != 0) {
-      return true;
-    }
-  }
-  if (p < end) {
-    // The last few bytes as one block, padded with a letter (nearly all strings are short).
-    std::array<char, 16> tail{};
-    tail.fill('a');
-    std::copy(p, end, tail.begin());
-    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tail.data()));
-    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(block, control_max), control_max);
-    const __m128i special = _mm_or_si128(
-        control, _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
-    return _mm_movemask_epi8(special) != 0;
-  }
-#endif
-  for (; p < end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c < 0x20 || c == '"' || c == '\\') {
-      return true;
-    }
-  }
-  return false;
 }
 
 bool guid_shaped(std::string_view s) {

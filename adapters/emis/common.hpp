@@ -2,7 +2,6 @@
 // SNOMED CT mapping over any FHIR JSON value, located errors and name-based UUIDs.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -10,11 +9,10 @@
 #include <vector>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "gateway/core/error.hpp"
 #include "gateway/core/ids.hpp"
+#include "gateway/fhir/json_lookup.hpp"
 #include "gateway/identity/mpi_service.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/mapping/unmapped.hpp"
@@ -41,8 +39,24 @@ inline constexpr std::string_view kOdsSystem = "https://fhir.nhs.uk/Id/ods-organ
 /** located: an error whose detail is "where: what" (gateway/ingest/adapter.hpp convention). */
 [[nodiscard]] Error located(Errc code, std::string_view where, std::string_view what);
 
-/** set_meta_source: resource.meta.source = kMetaSourcePrefix + ods (replacing any value). */
-void set_meta_source(rapidjson::Value& resource, std::string_view ods,
+/** str_of: the string member `name` of `obj`; "" when it is absent or not a string, or `obj`
+ *  is not an object. */
+[[nodiscard]] inline std::string_view str_of(const rapidjson::Value& obj, std::string_view name) {
+  const rapidjson::Value* v = fhir::json_member(obj, name);
+  return v != nullptr ? fhir::json_text(*v) : std::string_view{};
+}
+
+/** member_of: fhir::json_member for a value the caller may change. */
+[[nodiscard]] inline rapidjson::Value* member_of(rapidjson::Value& obj, std::string_view name) {
+  // `obj` is writable, so is each of its members.
+  return const_cast<rapidjson::Value*>(fhir::json_member(obj, name));
+}
+
+/**
+ * set_meta_source: resource.meta.source = `source` (replacing any value), `source` being
+ * kMetaSourcePrefix + the practice's ODS code, made once per message by the caller.
+ */
+void set_meta_source(rapidjson::Value& resource, std::string_view source,
                      rapidjson::Document::AllocatorType& a);
 
 /**
@@ -82,40 +96,6 @@ int map_read_codes(rapidjson::Value& v, ReadV2Lookups& lookups,
 [[nodiscard]] identity::IncomingIdentity identity_from_patient(
     const rapidjson::Value& patient, const OdsCode& source, std::string_view local_guid,
     std::string_view message_id, std::string_view where, std::vector<std::string>& warnings);
-
-/** needs_escape: whether JSON must escape any byte of `s` (a control character, '"' or '\\'). */
-[[nodiscard]] bool needs_escape(std::string_view s);
-
-/**
- * JsonWriter: RapidJSON's compact writer, writing a string or key that needs no escape by one
- * copy instead of byte by byte (most of what the adapter writes). The bytes are the same as
- * RapidJSON's writer gives; anything needing an escape is written by it.
- */
-class JsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
-public:
-  using Base = rapidjson::Writer<rapidjson::StringBuffer>;
-  using Base::Key;
-  using Base::String;
-  explicit JsonWriter(rapidjson::StringBuffer& out) : Base(out) {}
-
-  // RapidJSON's handler names (its Handler concept), hence not snake_case.
-  // NOLINTBEGIN(readability-identifier-naming)
-  bool String(const Ch* str, rapidjson::SizeType length, bool copy = false) {
-    if (needs_escape(std::string_view(str, length))) {
-      return Base::String(str, length, copy);
-    }
-    Prefix(rapidjson::kStringType);
-    char* out = os_->Push(std::size_t{length} + 2);
-    out[0] = '"';
-    std::copy(str, str + length, out + 1);
-    out[length + 1] = '"';
-    return EndValue(true);
-  }
-  bool Key(const Ch* str, rapidjson::SizeType length, bool copy = false) {
-    return String(str, length, copy);
-  }
-  // NOLINTEND(readability-identifier-naming)
-};
 
 /** guid_shaped: 8-4-4-4-12 hexadecimal digits (an EMIS Web GUID). */
 [[nodiscard]] bool guid_shaped(std::string_view s);

@@ -1,21 +1,17 @@
 // InboundAdapter "gpconnect": a GP Connect Access Record: Structured response (FHIR STU3 Bundle)
 // to R4 UK Core with the project's converter, each resource stamped with its practice and its
 // Read v2 codes given SNOMED CT where EMIS did not send it, plus the patient's identity.
-#include <array>
-#include <charconv>
-#include <cmath>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
 
-#include <rapidjson/internal/dtoa.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "adapters/emis/checked.hpp"
 #include "adapters/emis/common.hpp"
 #include "adapters/emis/emis.hpp"
+#include "adapters/emis/resource_writer.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/stu3_to_r4.hpp"
 #include "gateway/fhir/validate.hpp"
@@ -26,29 +22,13 @@ namespace {
 using rapidjson::Value;
 using Alloc = rapidjson::Document::AllocatorType;
 
-std::string_view str_of(const Value& obj, const char* name) {
-  if (!obj.IsObject()) {
-    return {};
-  }
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || !it->value.IsString()) {
-    return {};
-  }
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
-
-const Value* member(const Value& obj, const char* name) {
-  if (!obj.IsObject()) {
-    return nullptr;
-  }
-  auto it = obj.FindMember(name);
-  return it == obj.MemberEnd() ? nullptr : &it->value;
-}
+using detail::str_of;
+using fhir::json_member;
 
 /** first_code: the first coding's code of CodeableConcept `name` ("" when none). */
-std::string_view first_code(const Value& res, const char* name) {
-  const Value* cc = member(res, name);
-  const Value* coding = cc != nullptr ? member(*cc, "coding") : nullptr;
+std::string_view first_code(const Value& res, std::string_view name) {
+  const Value* cc = json_member(res, name);
+  const Value* coding = cc != nullptr ? json_member(*cc, "coding") : nullptr;
   if (coding == nullptr || !coding->IsArray() || coding->Empty()) {
     return {};
   }
@@ -60,7 +40,7 @@ std::string gpc_message_id(const Value& bundle) {
   if (std::string_view id = str_of(bundle, "id"); !id.empty()) {
     return std::string(id.substr(0, 128));
   }
-  if (const Value* meta = member(bundle, "meta")) {
+  if (const Value* meta = json_member(bundle, "meta")) {
     if (std::string_view v = str_of(*meta, "versionId"); !v.empty()) {
       return std::string("version-") + std::string(v.substr(0, 120));
     }
@@ -83,15 +63,16 @@ std::string_view reference_id(const Value* ref, std::string_view type) {
 /** practice_ods: the ODS code of the Patient's managing organisation (the registered practice),
  *  else of the only GP practice Organization in the bundle. */
 std::string practice_ods(const Value& entries, const Value& patient) {
-  std::string_view org_id = reference_id(member(patient, "managingOrganization"), "Organization");
+  std::string_view org_id =
+      reference_id(json_member(patient, "managingOrganization"), "Organization");
   std::string fallback;
   int orgs = 0;
   for (const auto& e : entries.GetArray()) {
-    const Value* r = member(e, "resource");
+    const Value* r = json_member(e, "resource");
     if (r == nullptr || str_of(*r, "resourceType") != "Organization") {
       continue;
     }
-    const Value* ids = member(*r, "identifier");
+    const Value* ids = json_member(*r, "identifier");
     std::string ods;
     if (ids != nullptr && ids->IsArray()) {
       for (const auto& id : ids->GetArray()) {
@@ -112,115 +93,21 @@ std::string practice_ods(const Value& entries, const Value& patient) {
   return orgs == 1 ? fallback : std::string{};
 }
 
+/** serialise: `v` as compact JSON, the bytes RapidJSON's writer gives (detail::write_json). */
 std::string serialise(const Value& v) {
-  rapidjson::StringBuffer sb(nullptr, 2048);  // a resource is 0.5-2 KB: few regrowths
-  detail::JsonWriter w(sb);
-  v.Accept(w);
-  return {sb.GetString(), sb.GetSize()};
+  detail::JsonOut out;
+  detail::write_json(v, out);  // a NaN or infinity: what RapidJSON's writer leaves, as ever
+  return std::string(out.view());
 }
 
-/** put: bytes onto the buffer. */
-void put(rapidjson::StringBuffer& out, std::string_view s) {
-  std::memcpy(out.Push(s.size()), s.data(), s.size());
-}
-
-/** put_number: a number as RapidJSON's writer writes it (integers in decimal, doubles in its own
- * shortest round-trip form, e.g. "1.0" and "1e21"). False for a NaN or an infinity. */
-bool put_number(const Value& v, rapidjson::StringBuffer& out) {
-  std::array<char, 32> buf{};
-  char* end = nullptr;
-  if (v.IsDouble()) {
-    const double d = v.GetDouble();
-    if (!std::isfinite(d)) {
-      return false;
-    }
-    end = rapidjson::internal::dtoa(d, buf.data());
-  } else if (v.IsInt64()) {
-    end = std::to_chars(buf.data(), buf.data() + buf.size(), v.GetInt64()).ptr;
-  } else {
-    end = std::to_chars(buf.data(), buf.data() + buf.size(), v.GetUint64()).ptr;
-  }
-  put(out, {buf.data(), static_cast<std::size_t>(end - buf.data())});
-  return true;
-}
-
-/** put_quoted: string `s` as RapidJSON's writer writes it (escaped by it when it must be). */
-void put_quoted(std::string_view s, rapidjson::StringBuffer& out) {
-  if (detail::needs_escape(s)) {
-    rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    put(out, {sb.GetString(), sb.GetSize()});
-    return;
-  }
-  char* p = out.Push(s.size() + 2);
-  p[0] = '"';
-  std::memcpy(p + 1, s.data(), s.size());
-  p[s.size() + 1] = '"';
-}
-
-/**
- * write_json: `v` as compact JSON, the bytes serialise() gives (RapidJSON's writer: its number
- * formatting, its escapes, UTF-8 copied as is), without the writer's per-value bookkeeping.
- * False (`out` partly written) for what the writer refuses: a NaN or an infinity, which a parsed
- * or converted document does not hold.
- */
-bool write_json(const Value& v, rapidjson::StringBuffer& out) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
-      put(out, "null");
-      return true;
-    case rapidjson::kFalseType:
-      put(out, "false");
-      return true;
-    case rapidjson::kTrueType:
-      put(out, "true");
-      return true;
-    case rapidjson::kStringType:
-      put_quoted({v.GetString(), v.GetStringLength()}, out);
-      return true;
-    case rapidjson::kObjectType: {
-      out.Put('{');
-      for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-        if (m != v.MemberBegin()) {
-          out.Put(',');
-        }
-        put_quoted({m->name.GetString(), m->name.GetStringLength()}, out);
-        out.Put(':');
-        if (!write_json(m->value, out)) {
-          return false;
-        }
-      }
-      out.Put('}');
-      return true;
-    }
-    case rapidjson::kArrayType: {
-      out.Put('[');
-      for (auto it = v.Begin(); it != v.End(); ++it) {
-        if (it != v.Begin()) {
-          out.Put(',');
-        }
-        if (!write_json(*it, out)) {
-          return false;
-        }
-      }
-      out.Put(']');
-      return true;
-    }
-    case rapidjson::kNumberType:
-      return put_number(v, out);
-  }
-  return false;
-}
-
-/** resource_id: the practice's id when valid; otherwise one derived from what the resource is
- *  (GP Connect Lists carry no id), stable across responses for the same patient. */
-std::string resource_id(const Value& res, std::string_view patient_id, std::size_t index) {
-  std::string_view id = str_of(res, "id");
+/** resource_id: the practice's id (`id`, the resource's) when valid; otherwise one derived from
+ *  what the resource is (GP Connect Lists carry no id), stable across responses for the same
+ *  patient. `type` is the resource's resourceType. */
+std::string resource_id(const Value& res, std::string_view id, std::string_view type,
+                        std::string_view patient_id, std::size_t index) {
   if (detail::valid_fhir_id(id)) {
     return std::string(id);
   }
-  std::string_view type = str_of(res, "resourceType");
   std::string seed = std::string(patient_id) + "|" + std::string(type) + "|" +
                      std::string(first_code(res, "code")) + "|" + std::string(str_of(res, "title"));
   if (type != "List") {
@@ -248,13 +135,13 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
     return detail::located(Errc::kUnprocessable, "Bundle.type",
                            "expected collection or searchset (GP Connect structured record)");
   }
-  const Value* entries = member(stu3, "entry");
+  const Value* entries = json_member(stu3, "entry");
   if (entries == nullptr || !entries->IsArray()) {
     return detail::located(Errc::kUnprocessable, "Bundle.entry", "the record has no entries");
   }
   int patients = 0;
   for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
-    const Value* r = member((*entries)[i], "resource");
+    const Value* r = json_member((*entries)[i], "resource");
     if (r != nullptr && str_of(*r, "resourceType") == "Patient") {
       ++patients;
     }
@@ -285,7 +172,7 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
   const Value* patient = nullptr;
   std::size_t patient_index = 0;
   for (rapidjson::SizeType i = 0; i < r4_entries->Size(); ++i) {
-    const Value* r = member((*r4_entries)[i], "resource");
+    const Value* r = json_member((*r4_entries)[i], "resource");
     if (r != nullptr && str_of(*r, "resourceType") == "Patient") {
       patient = r;
       patient_index = i;
@@ -318,38 +205,44 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
       out.sender_message_id, patient_where, out.warnings);
 
   detail::ReadV2Lookups lookups(mapper);
-  rapidjson::StringBuffer scratch(nullptr, 4096);  // each resource's JSON, then copied out
+  detail::JsonOut scratch;  // each resource's JSON, then copied out
+  const std::string meta_source = std::string(kMetaSourcePrefix) + owner.str();
+  out.resources.reserve(r4_entries->Size());
+  if (checks != nullptr) {
+    checks->reserve(r4_entries->Size());
+  }
   for (rapidjson::SizeType i = 0; i < r4_entries->Size(); ++i) {
-    Value* r = (*r4_entries)[i].IsObject() && (*r4_entries)[i].HasMember("resource")
-                   ? &(*r4_entries)[i]["resource"]
-                   : nullptr;
-    const std::string where = std::string("Bundle.entry[") + std::to_string(i) + "]";
+    // The entry's location, made only for a warning.
+    const auto where = [i] { return std::string("Bundle.entry[") + std::to_string(i) + "]"; };
+    Value* r = detail::member_of((*r4_entries)[i], "resource");
     if (r == nullptr || !r->IsObject()) {
-      out.warnings.push_back(where + std::string(ingest::kLocationSeparator) +
+      out.warnings.push_back(where() + std::string(ingest::kLocationSeparator) +
                              "an entry with no resource was skipped");
       continue;
     }
     ingest::TranslatedResource tr;
-    tr.resource_type = std::string(str_of(*r, "resourceType"));
-    tr.id = resource_id(*r, patient_id, i);
-    if (str_of(*r, "id") != tr.id) {
+    const std::string_view resource_type = str_of(*r, "resourceType");
+    const std::string_view id = str_of(*r, "id");
+    tr.resource_type = std::string(resource_type);
+    tr.id = resource_id(*r, id, resource_type, patient_id, i);
+    if (id != tr.id) {  // the views are not read after this: the members move
       if (r->HasMember("id")) {
         r->RemoveMember("id");
       }
       r->AddMember("id", Value(tr.id.c_str(), a), a);
     }
-    detail::set_meta_source(*r, owner.str(), a);
+    detail::set_meta_source(*r, meta_source, a);
     if (int unmapped = detail::map_read_codes(*r, lookups, a); unmapped > 0) {
-      out.warnings.push_back(where + ".resource." + tr.resource_type +
+      out.warnings.push_back(where() + ".resource." + tr.resource_type +
                              std::string(ingest::kLocationSeparator) + std::to_string(unmapped) +
                              " Read v2 code(s) with no SNOMED CT mapping, kept as sent");
     }
     if (checks != nullptr) {
       checks->push_back(fhir::check_uk_core(*r));
     }
-    scratch.Clear();
-    tr.json = write_json(*r, scratch) ? std::string(scratch.GetString(), scratch.GetSize())
-                                      : serialise(*r);
+    scratch.clear();
+    detail::write_json(*r, scratch);  // a NaN or infinity: what RapidJSON's writer leaves
+    tr.json = std::string(scratch.view());
     out.resources.push_back(std::move(tr));
   }
   return out;
