@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -40,11 +41,12 @@ struct ValueLayoutAccess;
 namespace rapidjson {
 
 /**
- * Not a document: RapidJSON 1.1's values befriend every GenericDocument, and this specialisation
- * (for a tag no document uses) is how parse_json's fast path turns an empty object or array
- * into one over member or element storage it has filled in place, the layout RapidJSON's own
- * SAX handler gives a parsed container (size equal to capacity). RapidJSON 1.1 has no public
- * call for it (no MemberReserve; AddMember reserves sixteen members at least).
+ * GenericDocument<..., ValueLayoutAccess>: not a document. RapidJSON 1.1's values befriend every
+ * GenericDocument, and this specialisation (for a tag no document uses) is how parse_json's fast
+ * path turns an empty object or array into one over member or element storage it has filled in
+ * place, the layout RapidJSON's own SAX handler gives a parsed container (size equal to capacity),
+ * and writes a short string into a value without a variable-length copy. RapidJSON 1.1 has no
+ * public call for either (no MemberReserve; AddMember reserves sixteen members at least).
  */
 template <>
 class GenericDocument<UTF8<>, MemoryPoolAllocator<>, gw::fhir::detail::ValueLayoutAccess> {
