@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -31,6 +32,74 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+
+namespace gw::fhir::detail {
+/** ValueLayoutAccess: names the one RapidJSON specialisation below; never defined. */
+struct ValueLayoutAccess;
+}  // namespace gw::fhir::detail
+
+namespace rapidjson {
+
+/**
+ * GenericDocument<..., ValueLayoutAccess>: not a document. RapidJSON 1.1's values befriend every
+ * GenericDocument, and this specialisation (for a tag no document uses) is how parse_json's fast
+ * path turns an empty object or array into one over member or element storage it has filled in
+ * place, the layout RapidJSON's own SAX handler gives a parsed container (size equal to capacity),
+ * and writes a short string into a value without a variable-length copy. RapidJSON 1.1 has no
+ * public call for either (no MemberReserve; AddMember reserves sixteen members at least).
+ */
+template <>
+class GenericDocument<UTF8<>, MemoryPoolAllocator<>, gw::fhir::detail::ValueLayoutAccess> {
+public:
+  using Value = GenericValue<UTF8<>, MemoryPoolAllocator<>>;
+
+  /** adopt_members: `v`, an empty object, takes the `n` members at `members` (allocated by the
+   * document's allocator), as RapidJSON's SetObjectRaw leaves it but without copying them. */
+  static void adopt_members(Value& v, Value::Member* members, SizeType n) noexcept {
+    v.data_.f.flags = Value::kObjectFlag;
+    v.data_.o.size = n;
+    v.data_.o.capacity = n;
+    v.SetMembersPointer(members);
+  }
+
+  /** kShortMax: the longest string a value holds inline (RapidJSON's ShortString). */
+  static constexpr SizeType kShortMax = Value::ShortString::MaxSize;
+
+  /**
+   * set_short_string: constructs in `v` (storage holding no value) the inline string of the
+   * `n` (at most kShortMax) bytes at `s`, the bytes RapidJSON's copying constructor gives it
+   * (the string, zeros after it, the length slot, the flags) without its variable-length copy.
+   * Reads sixteen bytes at `s`: the caller's buffer must have them.
+   */
+  static void set_short_string(Value& v, const char* s, SizeType n) noexcept {
+    static_assert(std::endian::native == std::endian::little);
+    static_assert(sizeof(Value::ShortString::str) <= 2 * sizeof(std::uint64_t));
+    std::uint64_t head = 0;
+    std::uint64_t tail = 0;
+    std::memcpy(&head, s, sizeof head);
+    std::memcpy(&tail, s + sizeof head, sizeof tail);
+    head &= n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
+    tail &= n <= 8 ? 0 : (std::uint64_t{1} << (8 * (n - 8))) - 1;
+    char bytes[2 * sizeof(std::uint64_t)];
+    std::memcpy(bytes, &head, sizeof head);
+    std::memcpy(bytes + sizeof head, &tail, sizeof tail);
+    new (&v) Value();
+    std::memcpy(v.data_.ss.str, bytes, sizeof v.data_.ss.str);
+    v.data_.ss.SetLength(n);
+    v.data_.f.flags = Value::kShortStringFlag;
+  }
+
+  /** adopt_elements: `v`, an empty array, takes the `n` elements at `elements`, as RapidJSON's
+   * SetArrayRaw leaves it but without copying them. */
+  static void adopt_elements(Value& v, Value* elements, SizeType n) noexcept {
+    v.data_.f.flags = Value::kArrayFlag;
+    v.data_.a.size = n;
+    v.data_.a.capacity = n;
+    v.SetElementsPointer(elements);
+  }
+};
+
+}  // namespace rapidjson
 
 namespace gw::fhir {
 namespace {
@@ -392,111 +461,226 @@ bool all_ascii(std::string_view text) {
  * gets its own, freed after it, so that no thread keeps megabytes of buffers after one big text. */
 constexpr std::size_t kReusedParserBytes = std::size_t{256} * 1024;
 
-/** kLinearKeyCheck: objects with up to this many members are checked for a repeated key by a
- * scan of the keys so far; larger ones by sorting their keys once at the end. */
+/** kLinearKeyCheck: objects with up to this many members are checked for a repeated key against
+ * the keys so far; larger ones by sorting their keys once at the end. */
 constexpr std::size_t kLinearKeyCheck = 16;
 
-/** FastState: a simdjson parser, its padded input buffer and the key lists of each depth. */
+/** FastState: a simdjson parser, its padded input buffer and the keys of the open large objects. */
 struct FastState {
   simdjson::dom::parser parser;
   std::unique_ptr<char[]> buffer;
   std::size_t capacity = 0;
-  std::vector<std::vector<std::string_view>> keys;  // per depth, reused
+  std::vector<std::string_view> keys;  // reused
 };
 
 /**
- * TreeBuilder: drives the document's SAX interface from simdjson's tree, in document order, so
- * the document is the one RapidJSON's reader would build. Any doubt (too deep, a repeated key,
- * a negative zero) answers false: the caller then takes the reference path, which gives the
- * answer and, for a refusal, its message and offset.
+ * TreeBuilder: builds the document's values from the tape of simdjson's DOM (the format of
+ * simdjson's doc/tape.md: one 64-bit word per value, its type in the top byte; a string's word
+ * points at its length and bytes in string_buf; a container's word holds its member or element
+ * count), in document order, so the document is the one RapidJSON's reader would build. Each
+ * object's members and each array's elements go into one block of the document's allocator
+ * sized from that count and are built in place, laid out as RapidJSON's own SAX handler lays
+ * out a parsed container (size equal to capacity) without its stack and copies. Any doubt (too
+ * deep, a repeated key, a saturated count, a tape it does not expect) answers false: the caller
+ * then takes the reference path, which gives the answer and, for a refusal, its message and
+ * offset.
  */
 class TreeBuilder {
 public:
-  TreeBuilder(Json& doc, std::size_t max_depth, std::vector<std::vector<std::string_view>>& keys)
-      : doc_(doc), max_depth_(max_depth), keys_(keys) {}
+  TreeBuilder(const simdjson::dom::document& tree, Json::AllocatorType& allocator,
+              std::size_t max_depth, std::vector<std::string_view>& keys)
+      : tape_(tree.tape.get()),
+        strings_(tree.string_buf.get()),
+        allocator_(allocator),
+        max_depth_(max_depth),
+        keys_(keys) {}
 
-  /** value: adds `e` (and all it holds) at nesting depth `depth` (open containers). */
-  bool value(simdjson::dom::element e, std::size_t depth) {
-    switch (e.type()) {
-      case simdjson::dom::element_type::OBJECT:
-        return object(e.get_object().value_unsafe(), depth);
-      case simdjson::dom::element_type::ARRAY:
-        return array(e.get_array().value_unsafe(), depth);
-      case simdjson::dom::element_type::STRING: {
-        const std::string_view s = e.get_string().value_unsafe();
-        return doc_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()), true);
-      }
-      case simdjson::dom::element_type::INT64:
-        return doc_.Int64(e.get_int64().value_unsafe());
-      case simdjson::dom::element_type::UINT64:
-        return doc_.Uint64(e.get_uint64().value_unsafe());
-      case simdjson::dom::element_type::DOUBLE:
-        // Read again from its text by RapidJSON afterwards (read_doubles_as_rapidjson).
-        saw_double = true;
-        return doc_.Double(e.get_double().value_unsafe());
-      case simdjson::dom::element_type::BOOL:
-        return doc_.Bool(e.get_bool().value_unsafe());
-      case simdjson::dom::element_type::NULL_VALUE:
-        return doc_.Null();
-    }
-    return false;
+  /**
+   * build_root: constructs the tree's root value in `out`, storage that holds no value yet (its
+   * old contents are not destroyed).
+   */
+  bool build_root(rapidjson::Value& out) {
+    next_ = 1;  // the tape's first word is the root's, the value follows it
+    return build(out, 0);
   }
 
   /** saw_double: simdjson read a number as a double (its value is to be RapidJSON's). */
   bool saw_double = false;
 
 private:
-  bool object(simdjson::dom::object obj, std::size_t depth) {
-    if (depth >= max_depth_ || !doc_.StartObject()) {
-      return false;
-    }
-    if (keys_.size() <= depth) {
-      keys_.resize(depth + 1);
-    }
-    // The list is taken out while the members are read (a member's objects use deeper lists).
-    std::vector<std::string_view> keys = std::move(keys_[depth]);
-    keys.clear();
-    rapidjson::SizeType n = 0;
-    bool ok = true;
-    for (const simdjson::dom::key_value_pair member : obj) {
-      const std::string_view key = member.key;
-      if (keys.size() < kLinearKeyCheck && std::find(keys.begin(), keys.end(), key) != keys.end()) {
-        ok = false;
-        break;
-      }
-      keys.push_back(key);
-      if (!doc_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()), true) ||
-          !value(member.value, depth + 1)) {
-        ok = false;
-        break;
-      }
-      ++n;
-    }
-    if (ok && keys.size() > kLinearKeyCheck) {
-      std::sort(keys.begin(), keys.end());
-      ok = std::adjacent_find(keys.begin(), keys.end()) == keys.end();
-    }
-    keys_[depth] = std::move(keys);
-    return ok && doc_.EndObject(n);
+  using Member = rapidjson::Value::Member;
+  using Layout =
+      rapidjson::GenericDocument<rapidjson::UTF8<>, Json::AllocatorType, detail::ValueLayoutAccess>;
+  using TapeType = simdjson::internal::tape_type;
+
+  static TapeType type_of(std::uint64_t word) { return static_cast<TapeType>(word >> 56); }
+
+  /** string_at: the string of a string's tape word (its length and bytes in string_buf). */
+  std::string_view string_at(std::uint64_t word) const {
+    const std::uint8_t* at = strings_ + (word & simdjson::internal::JSON_VALUE_MASK);
+    std::uint32_t length = 0;
+    std::memcpy(&length, at, sizeof length);
+    return {reinterpret_cast<const char*>(at + sizeof length), length};
   }
 
-  bool array(simdjson::dom::array arr, std::size_t depth) {
-    if (depth >= max_depth_ || !doc_.StartArray()) {
+  /** build: constructs the value at the tape's next word (and all it holds) in `out` at nesting
+   * depth `depth` (open containers), leaving next_ after it. Inlined into the container loops,
+   * so that only containers recurse and a scalar costs no call. */
+  [[gnu::always_inline]] bool build(rapidjson::Value& out, std::size_t depth) {
+    const std::uint64_t word = tape_[next_++];
+    switch (type_of(word)) {
+      case TapeType::START_OBJECT:
+        return object(word, out, depth);
+      case TapeType::START_ARRAY:
+        return array(word, out, depth);
+      case TapeType::STRING:
+        string(string_at(word), out);
+        return true;
+      case TapeType::INT64:
+        new (&out) rapidjson::Value(std::bit_cast<std::int64_t>(tape_[next_++]));
+        return true;
+      case TapeType::UINT64:
+        new (&out) rapidjson::Value(static_cast<std::uint64_t>(tape_[next_++]));
+        return true;
+      case TapeType::DOUBLE:
+        // Read again from its text by RapidJSON afterwards (read_doubles_as_rapidjson).
+        saw_double = true;
+        new (&out) rapidjson::Value(std::bit_cast<double>(tape_[next_++]));
+        return true;
+      case TapeType::TRUE_VALUE:
+        new (&out) rapidjson::Value(true);
+        return true;
+      case TapeType::FALSE_VALUE:
+        new (&out) rapidjson::Value(false);
+        return true;
+      case TapeType::NULL_VALUE:
+        new (&out) rapidjson::Value();
+        return true;
+      case TapeType::ROOT:
+      case TapeType::END_ARRAY:
+      case TapeType::END_OBJECT:
+        break;
+    }
+    return false;
+  }
+
+  /**
+   * string: a copy of `s` in `out`, the value the document's SAX handler makes: inline when
+   * short, else in the document's allocator. `s` is in simdjson's string buffer, which has
+   * SIMDJSON_PADDING bytes past the most its strings can take, so sixteen bytes can be read at
+   * any string's start.
+   */
+  void string(std::string_view s, rapidjson::Value& out) {
+    const auto n = static_cast<rapidjson::SizeType>(s.size());
+    if (n <= Layout::kShortMax) {
+      Layout::set_short_string(out, s.data(), n);
+    } else {
+      new (&out) rapidjson::Value(s.data(), n, allocator_);
+    }
+  }
+
+  /** count: a container's member or element count, or nullopt when simdjson saturated it (it
+   * then only says "this many or more"). */
+  static std::optional<std::size_t> count(std::uint64_t word) {
+    const auto n = static_cast<std::uint32_t>(word >> 32) & simdjson::internal::JSON_COUNT_MASK;
+    if (n == simdjson::internal::JSON_COUNT_MASK) {
+      return std::nullopt;
+    }
+    return n;
+  }
+
+  /** close: steps over the container's closing word, which must be `end`. */
+  bool close(TapeType end) { return type_of(tape_[next_++]) == end; }
+
+  /** key_bit: one of 64 bits for a key (from its length and last byte), so that a small
+   * object's keys are compared only when two of them share a bit. */
+  static std::uint64_t key_bit(std::string_view key) {
+    const std::size_t h = key.empty() ? 0 : key.size() * 5 + static_cast<unsigned char>(key.back());
+    return std::uint64_t{1} << (h & 63);
+  }
+
+  /** repeats_a_name: whether `key` is the name of one of the members [first, last). */
+  static bool repeats_a_name(std::string_view key, const Member* first, const Member* last) {
+    for (; first != last; ++first) {
+      if (std::string_view(first->name.GetString(), first->name.GetStringLength()) == key) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool object(std::uint64_t word, rapidjson::Value& out, std::size_t depth) {
+    const std::optional<std::size_t> n = count(word);
+    if (depth >= max_depth_ || !n) {
       return false;
     }
-    rapidjson::SizeType n = 0;
-    for (const simdjson::dom::element item : arr) {
-      if (!value(item, depth + 1)) {
+    new (&out) rapidjson::Value(rapidjson::kObjectType);
+    if (*n == 0) {
+      return close(TapeType::END_OBJECT);
+    }
+    auto* const members = static_cast<Member*>(allocator_.Malloc(*n * sizeof(Member)));
+    const bool large = *n > kLinearKeyCheck;
+    // A large object's keys sit at the top of keys_ (a member's large objects push theirs above
+    // them and take them off again before the next key).
+    const auto first = static_cast<std::ptrdiff_t>(keys_.size());
+    std::uint64_t seen = 0;  // key_bit of the keys so far (small objects)
+    for (Member* m = members; m != members + *n; ++m) {
+      const std::uint64_t key_word = tape_[next_++];
+      if (type_of(key_word) != TapeType::STRING) {
         return false;
       }
-      ++n;
+      const std::string_view key = string_at(key_word);
+      if (large) {
+        keys_.push_back(key);
+      } else if (*n > 1) {
+        const std::uint64_t bit = key_bit(key);
+        if ((seen & bit) != 0 && repeats_a_name(key, members, m)) {
+          return false;
+        }
+        seen |= bit;
+      }
+      string(key, m->name);
+      if (!build(m->value, depth + 1)) {
+        return false;
+      }
     }
-    return doc_.EndArray(n);
+    if (large) {
+      std::sort(keys_.begin() + first, keys_.end());
+      if (std::adjacent_find(keys_.begin() + first, keys_.end()) != keys_.end()) {
+        return false;
+      }
+      keys_.resize(static_cast<std::size_t>(first));
+    }
+    Layout::adopt_members(out, members, static_cast<rapidjson::SizeType>(*n));
+    return close(TapeType::END_OBJECT);
   }
 
-  Json& doc_;
+  bool array(std::uint64_t word, rapidjson::Value& out, std::size_t depth) {
+    const std::optional<std::size_t> n = count(word);
+    if (depth >= max_depth_ || !n) {
+      return false;
+    }
+    new (&out) rapidjson::Value(rapidjson::kArrayType);
+    if (*n == 0) {
+      return close(TapeType::END_ARRAY);
+    }
+    auto* const elements =
+        static_cast<rapidjson::Value*>(allocator_.Malloc(*n * sizeof(rapidjson::Value)));
+    for (rapidjson::Value* e = elements; e != elements + *n; ++e) {
+      if (!build(*e, depth + 1)) {
+        return false;
+      }
+    }
+    Layout::adopt_elements(out, elements, static_cast<rapidjson::SizeType>(*n));
+    return close(TapeType::END_ARRAY);
+  }
+
+  const std::uint64_t* tape_;
+  const std::uint8_t* strings_;
+  std::size_t next_ = 0;  // the tape word to read next
+  Json::AllocatorType& allocator_;
   std::size_t max_depth_;
-  std::vector<std::vector<std::string_view>>& keys_;
+  std::vector<std::string_view>& keys_;
 };
 
 /**
@@ -607,22 +791,17 @@ std::optional<Json> fast_parse(std::string_view text, const ParseLimits& limits)
   }
   std::memcpy(state->buffer.get(), text.data(), text.size());
   std::memset(state->buffer.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
-  simdjson::dom::element root;
-  if (state->parser.parse(state->buffer.get(), text.size(), false).get(root) != simdjson::SUCCESS) {
+  if (state->parser.parse(state->buffer.get(), text.size(), false).error() != simdjson::SUCCESS) {
     return std::nullopt;
   }
   Json doc;
-  TreeBuilder builder(doc, limits.max_depth, state->keys);
-  bool ok = false;
-  auto generate = [&](Json& target) {
-    (void)target;  // the document itself, which the builder holds
-    ok = builder.value(root, 0);
-    return ok;
-  };
-  doc.Populate(generate);
-  if (!ok) {
+  state->keys.clear();
+  TreeBuilder builder(state->parser.doc, doc.GetAllocator(), limits.max_depth, state->keys);
+  rapidjson::Value value;
+  if (!builder.build_root(value)) {
     return std::nullopt;
   }
+  static_cast<rapidjson::Value&>(doc).Swap(value);
   if (builder.saw_double) {
     if (find_hazard(text).at != std::string_view::npos) {
       return std::nullopt;

@@ -26,7 +26,8 @@ void describe(const rapidjson::Value& v, std::string& out) {
     }
     out += '}';
   } else if (v.IsArray()) {
-    out += '[';
+    // The capacity too: both paths give a parsed array exactly its size.
+    out.append("a(").append(std::to_string(v.Capacity())).append(")[");
     for (const auto& item : v.GetArray()) {
       describe(item, out);
       out += ',';
@@ -118,8 +119,8 @@ TEST(ParseJsonFastPath, NumbersKeepTheirTypeAndValue) {
     expect_same(n);
     expect_same(std::string(R"({"valueQuantity":{"value":)") + n + "}}");
   }
-  expect_same("[" + std::string(101, '1') + "]");
-  expect_same("[0." + std::string(120, '0') + "1]");
+  expect_same(std::string("[").append(101, '1').append("]"));
+  expect_same(std::string("[0.").append(120, '0').append("1]"));
 }
 
 TEST(ParseJsonFastPath, StringsAndEscapesMatch) {
@@ -148,7 +149,7 @@ TEST(ParseJsonFastPath, StringsAndEscapesMatch) {
       "\"\xf0\x9f\x98\x80\"",
       "\"\xef\xbf\xbe\"",
       "\"\x7f\"",
-      "\"" + std::string(70, 'x') + "\\u00e9" + std::string(40, 'y') + "\"",
+      std::string("\"").append(70, 'x').append("\\u00e9").append(40, 'y').append("\""),
       "[\"\xe9\"]",
       "{\"\xc3\xa9\":1}",
       "{\"\xe9\":1}",
@@ -207,6 +208,111 @@ TEST(ParseJsonFastPath, RepeatedKeysAndDepthGiveTheReferenceRefusal) {
   ParseLimits small;
   small.max_bytes = 8;
   expect_same(R"({"resourceType":"Patient"})", small);
+}
+
+TEST(ParseJsonFastPath, ContainersOfEverySizeAndShapeMatch) {
+  expect_same("[]");
+  expect_same("{}");
+  expect_same(R"([[],{},[[]],[{}],{"a":{}},{"a":[]},{"":[{}]}])");
+  // Objects around the size where the repeated-key check changes method, with and without a
+  // repeat (first, middle, last key), and a repeat nested under a large object.
+  for (const int size : {1, 2, 15, 16, 17, 18, 100, 1000}) {
+    std::string object = "{";
+    std::string array = "[";
+    for (int i = 0; i < size; ++i) {
+      const std::string n = std::to_string(i);
+      object.append(i != 0 ? "," : "").append("\"key").append(n).append("\":").append(n);
+      array.append(i != 0 ? "," : "").append("\"s").append(n).append("\"");
+    }
+    expect_same(object + "}");
+    expect_same(array + "]");
+    expect_same(object + R"(,"key0":true})");
+    expect_same(object + ",\"key" + std::to_string(size / 2) + "\":null}");
+    expect_same(object + ",\"key" + std::to_string(size - 1) + "\":[]}");
+    expect_same(object + R"(,"inner":{"x":1,"x":2}})");
+    expect_same(R"({"outer":)" + object + R"(},"outer":1})");
+    expect_same(R"({"a":)" + array + R"(],"b":)" + object + R"(},"c":{}})");
+  }
+  // Keys that differ only after a NUL or an escape, and repeats written with escapes.
+  expect_same(std::string("{\"a\\u0000b\":1,\"a\\u0000c\":2}"));
+  expect_same(std::string("{\"a\\u0000b\":1,\"a\\u0000b\":2}"));
+  expect_same(R"({"\u0061":1,"a":2})");
+  expect_same(R"({"\n":"\t","\"":"\\","é":"\u00e9","k":"a\u0000b"})");
+  expect_same(R"(["short","exactly13chars","fourteen chars","\u0000\u0000"])");
+}
+
+TEST(ParseJsonFastPath, StringsOfEveryLengthAroundTheInlineLimitMatch) {
+  // RapidJSON keeps strings of up to 13 bytes inside the value; the fast path builds those
+  // itself. Each length as a key, a value, the last string of the text and the whole text, with
+  // a NUL (escaped) at the start, the middle and the end.
+  for (std::size_t length = 0; length <= 20; ++length) {
+    std::string plain;
+    for (std::size_t i = 0; i < length; ++i) {
+      plain += static_cast<char>('a' + i);
+    }
+    std::vector<std::string> texts{plain};
+    if (length > 0) {
+      for (const std::size_t at : {std::size_t{0}, length / 2, length - 1}) {
+        texts.push_back(plain.substr(0, at) + "\\u0000" + plain.substr(at + 1));
+      }
+    }
+    for (const std::string& t : texts) {
+      expect_same("\"" + t + "\"");
+      expect_same("[\"" + t + "\"]");
+      expect_same("{\"" + t + "\":\"" + t + "\",\"z\":[\"" + t + "\"]}");
+      expect_same("{\"k\":1,\"" + t + "\":{\"" + t + "\":\"" + t + "\"}}");
+    }
+  }
+}
+
+TEST(ParseJsonFastPath, NestingAtTheLimitMatches) {
+  for (const std::size_t depth : {std::size_t{1}, std::size_t{2}, std::size_t{50}}) {
+    ParseLimits limits;
+    limits.max_depth = depth;
+    for (const std::size_t levels : {depth - 1, depth, depth + 1}) {
+      std::string objects;
+      std::string mixed;
+      for (std::size_t i = 0; i < levels; ++i) {
+        objects += R"({"k":)";
+        mixed += i % 2 == 0 ? "[1," : R"({"a":)";
+      }
+      objects += "0";
+      mixed += "\"x\"";
+      for (std::size_t i = levels; i > 0; --i) {
+        objects += "}";
+        mixed += (i - 1) % 2 == 0 ? "]" : "}";
+      }
+      expect_same(objects, limits);
+      expect_same(mixed, limits);
+    }
+  }
+  expect_same(std::string(99, '[') + "{}" + std::string(99, ']'));
+  expect_same(std::string(99, '[') + R"({"a":[]})" + std::string(99, ']'));
+}
+
+TEST(ParseJsonFastPath, ParsedDocumentsCanBeChangedAndCopied) {
+  const std::string text =
+      R"({"resourceType":"Observation","code":{"coding":[{"system":"http://snomed.info/sct","code":"72313002"}]},"component":[],"note":{}})";
+  auto fast = parse_json(text);
+  auto reference = detail::parse_json_reference(text);
+  ASSERT_TRUE(fast);
+  ASSERT_TRUE(reference);
+  for (Json* doc : {&*fast, &*reference}) {
+    auto& a = doc->GetAllocator();
+    (*doc)["code"]["coding"].PushBack(rapidjson::Value(rapidjson::kObjectType), a);
+    (*doc)["code"]["coding"][0].AddMember("display", rapidjson::Value("Systolic blood pressure", a),
+                                          a);
+    (*doc)["component"].PushBack(1, a);
+    (*doc)["note"].AddMember("text", rapidjson::Value("a note longer than a short string", a), a);
+    (*doc)["resourceType"].SetString("Observation-with-a-longer-name", a);
+    doc->RemoveMember("code");
+  }
+  EXPECT_EQ(to_json(*fast), to_json(*reference));
+  Json copy;
+  copy.CopyFrom(*fast, copy.GetAllocator());
+  fast = parse_json("{}");  // the original document's memory goes
+  ASSERT_TRUE(fast);
+  EXPECT_EQ(to_json(copy), to_json(*reference));
 }
 
 TEST(ParseJsonFastPath, LargeDocumentsUseTheirOwnParserAndStillMatch) {
