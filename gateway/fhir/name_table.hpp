@@ -47,10 +47,10 @@ private:
   [[nodiscard]] std::size_t probe(std::string_view name) const {
     const std::size_t mask = slots_.size() - 1;
     const std::size_t n = name.size();
-    std::size_t h = n == 0 ? 0
-                           : n * 131 + static_cast<unsigned char>(name[0]) * 31 +
-                                 static_cast<unsigned char>(name[n / 2]) * 7 +
-                                 static_cast<unsigned char>(name[n - 1]);
+    const auto byte = [&](std::size_t i) -> std::size_t {
+      return static_cast<unsigned char>(name[i]);
+    };
+    std::size_t h = n == 0 ? 0 : n * 131 + byte(0) * 31 + byte(n / 2) * 7 + byte(n - 1);
     for (h &= mask; slots_[h].used && slots_[h].name != name; h = (h + 1) & mask) {
     }
     return h;

@@ -210,9 +210,26 @@ void flatten_requester(Value& res, const Where& site, Context& ctx);
 
 /** R4Elements: the top-level element names of an R4 type (choice types expanded). */
 struct R4Elements {
-  std::vector<std::string> names;
-  std::optional<NameTable<bool>> table;  // views of `names`
-  [[nodiscard]] bool contains(std::string_view name) const { return table->find(name) != nullptr; }
+  explicit R4Elements(std::vector<std::string> element_names)
+      : names(std::move(element_names)), table(entries(names)) {}
+  R4Elements(const R4Elements&) = delete;  // `table` holds views of `names`
+  R4Elements& operator=(const R4Elements&) = delete;
+
+  [[nodiscard]] bool contains(std::string_view name) const { return table.find(name) != nullptr; }
+
+  const std::vector<std::string> names;
+  const NameTable<bool> table;  // views of `names`
+
+private:
+  static std::vector<std::pair<std::string_view, bool>> entries(
+      const std::vector<std::string>& names) {
+    std::vector<std::pair<std::string_view, bool>> out;
+    out.reserve(names.size());
+    for (const std::string& n : names) {
+      out.emplace_back(n, true);
+    }
+    return out;
+  }
 };
 
 /** TypeInfo: what the conversion knows of a resource type name. */

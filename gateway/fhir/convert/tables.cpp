@@ -375,14 +375,7 @@ private:
       types[e.type].converter = e.fn;
     }
     for (auto& [type, names] : elements_by_type()) {
-      auto& el = elements_.emplace_back();
-      el.names = std::move(names);
-      std::vector<std::pair<std::string_view, bool>> entries;
-      for (const std::string& n : el.names) {
-        entries.emplace_back(n, true);
-      }
-      el.table.emplace(entries);
-      types[type].elements = &el;
+      types[type].elements = &elements_.emplace_back(std::move(names));
     }
     return {types.begin(), types.end()};
   }
