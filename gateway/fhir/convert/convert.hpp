@@ -244,12 +244,6 @@ struct TypeInfo {
 [[nodiscard]] const TypeInfo* type_info(std::string_view type);
 /** is_stu3_type: a resource type STU3 (3.0.2) defines. */
 [[nodiscard]] bool is_stu3_type(std::string_view type);
-/** is_r4_type: a resource type R4 (4.0.1) defines. */
-[[nodiscard]] bool is_r4_type(std::string_view type);
-/** r4_type_for: the R4 type an STU3 type becomes (itself unless renamed). */
-[[nodiscard]] std::string_view r4_type_for(std::string_view stu3_type);
-/** converter_for: the element converter for an STU3 type, or nullptr when there is none. */
-[[nodiscard]] Converter converter_for(std::string_view stu3_type);
 /** r4_elements: the top-level element names of an R4 type (choice types expanded), if known. */
 [[nodiscard]] const R4Elements* r4_elements(std::string_view r4_type);
 /** r4_code_system: the R4 URL for an STU3 code system (for this code), if it changed. */

@@ -495,23 +495,6 @@ bool is_stu3_type(std::string_view type) {
   return t != nullptr && t->stu3;
 }
 
-bool is_r4_type(std::string_view type) {
-  const TypeInfo* t = type_info(type);
-  return t != nullptr && t->r4;
-}
-
-std::string_view r4_type_for(std::string_view stu3_type) {
-  if (stu3_type == "ReferralRequest" || stu3_type == "ProcedureRequest") {
-    return "ServiceRequest";
-  }
-  return stu3_type;
-}
-
-Converter converter_for(std::string_view stu3_type) {
-  const TypeInfo* t = type_info(stu3_type);
-  return t != nullptr && t->stu3 ? t->converter : nullptr;
-}
-
 const R4Elements* r4_elements(std::string_view r4_type) {
   const TypeInfo* t = type_info(r4_type);
   return t != nullptr ? t->elements : nullptr;
