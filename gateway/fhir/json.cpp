@@ -365,14 +365,51 @@ std::size_t string_stop(std::string_view text, std::size_t i) {
 }
 
 /**
- * find_hazard: one pass over the text, outside strings counting number characters, inside
- * strings reading escapes: a \u escape of a UTF-16 low surrogate (DC00-DFFF) that does not
- * follow a high one (RapidJSON 1.1 decodes it into bytes that are not UTF-8, a document that
- * then fails its own round trip), a number token longer than kMaxNumberChars, outside a
- * double's normal range, or a zero RapidJSON misreads (zero_misread).
+ * number_prefix: the part of a run of number characters RapidJSON reads as one number, by JSON's
+ * grammar (-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?), before it reports what follows
+ * as a syntax error: "0e-310e830" is read as 0e-310 first. Where the grammar fails inside (a
+ * fraction or an exponent without digits) RapidJSON stops before reading a value; the prefix
+ * then ends there too.
  */
-/** number_hazard: why RapidJSON 1.1 would not read a number token back as written, or nullptr. */
-const char* number_hazard(std::string_view token) {
+std::string_view number_prefix(std::string_view token) {
+  std::size_t i = 0;
+  const auto digits = [&] {
+    const std::size_t start = i;
+    while (i < token.size() && token[i] >= '0' && token[i] <= '9') {
+      ++i;
+    }
+    return i > start;
+  };
+  if (i < token.size() && token[i] == '-') {
+    ++i;
+  }
+  if (i < token.size() && token[i] == '0') {
+    ++i;  // a leading zero is the whole integer part
+  } else if (!digits()) {
+    return token.substr(0, i);
+  }
+  if (i < token.size() && token[i] == '.') {
+    const std::size_t point = i++;
+    if (!digits()) {
+      return token.substr(0, point);
+    }
+  }
+  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
+    const std::size_t e = i++;
+    if (i < token.size() && (token[i] == '+' || token[i] == '-')) {
+      ++i;
+    }
+    if (!digits()) {
+      return token.substr(0, e);
+    }
+  }
+  return token.substr(0, i);
+}
+
+/** number_hazard: why RapidJSON 1.1 would not read the number a run of number characters starts
+ *  with back as written, or nullptr. */
+const char* number_hazard(std::string_view run) {
+  const std::string_view token = number_prefix(run);
   if (!in_double_range(token)) {
     return "a number outside the range of a double (it would not read back the same)";
   }
@@ -382,6 +419,13 @@ const char* number_hazard(std::string_view token) {
   return nullptr;
 }
 
+/**
+ * find_hazard: one pass over the text, outside strings counting number characters, inside
+ * strings reading escapes: a \u escape of a UTF-16 low surrogate (DC00-DFFF) that does not
+ * follow a high one (RapidJSON 1.1 decodes it into bytes that are not UTF-8, a document that
+ * then fails its own round trip), a number token longer than kMaxNumberChars, outside a
+ * double's normal range, or a zero RapidJSON misreads (zero_misread).
+ */
 Hazard find_hazard(std::string_view text) {
   bool in_string = false;
   bool after_high = false;  // the previous character was a \u escape of a high surrogate

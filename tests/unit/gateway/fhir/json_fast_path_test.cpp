@@ -363,5 +363,29 @@ TEST(ParseJsonFastPath, AZeroRapidJsonWouldMisreadIsRefusedWhereItIs) {
   }
 }
 
+// A number followed by more number characters ("0e-310e830") is read by RapidJSON as the number
+// JSON's grammar gives (0e-310) before the rest is a syntax error: the checks look at that
+// number, not at the whole run (found by the fhir_json fuzz target under UBSan).
+TEST(ParseJsonFastPath, TheNumberAHazardIsFoundInIsTheOneRapidJsonReads) {
+  for (const std::string run : {"0e-310e830", "0e-310.5", "-0.0e40-1", "1e400e1", "0e-310+"}) {
+    const std::string text = R"({"v":)" + run + "}";
+    const auto fast = parse_json(text);
+    ASSERT_FALSE(fast) << run;
+    EXPECT_NE(fast.error().detail.find("at byte 5"), std::string::npos) << fast.error().detail;
+    EXPECT_TRUE(fast.error().detail.find("a zero written with a power of ten") !=
+                    std::string::npos ||
+                fast.error().detail.find("outside the range of a double") != std::string::npos)
+        << run << ": " << fast.error().detail;
+  }
+  // Runs whose number is harmless are refused by the parser's own syntax error, as before.
+  for (const std::string run : {"0e5e1", "1.5.5", "--1", "0e", "1.e3"}) {
+    const std::string text = R"({"v":)" + run + "}";
+    const auto fast = parse_json(text);
+    ASSERT_FALSE(fast) << run;
+    EXPECT_EQ(fast.error().detail.find("power of ten"), std::string::npos) << run;
+    EXPECT_EQ(fast.error().detail.find("range of a double"), std::string::npos) << run;
+  }
+}
+
 }  // namespace
 }  // namespace gw::fhir
