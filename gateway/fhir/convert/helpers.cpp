@@ -37,7 +37,7 @@ public:
   operator std::string_view() const { return view_; }  // NOLINT(google-explicit-constructor)
 
 private:
-  std::array<char, 48> short_;  // written before view_ refers to it
+  std::array<char, 48> short_{};
   std::string long_;
   std::string_view view_;
 };
