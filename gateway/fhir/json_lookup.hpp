@@ -18,6 +18,13 @@ namespace gw::fhir {
   return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view{};
 }
 
+/** named: whether member name `key` is the literal `name`, a compare of known length the compiler
+ *  writes out inline (the walks test every member name). */
+template <std::size_t N>
+[[nodiscard]] inline bool named(std::string_view key, const char (&name)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
+}
+
 /**
  * json_name_is: whether member name `n` is `name`. The length and first byte are compared before
  * memcmp is called: most member names differ in one of them, and these compares are much of a

@@ -133,30 +133,29 @@ Scan scan(Value& v) {
     const std::string_view key = convert::text(m->name);
     switch (key.size()) {
       case 4:
-        if (s.code == nullptr && convert::named(key, "code")) {
+        if (s.code == nullptr && named(key, "code")) {
           s.code = &m->value;
         }
         break;
       case 5:
-        s.has_value = s.has_value || convert::named(key, "value");
+        s.has_value = s.has_value || named(key, "value");
         break;
       case 6:
-        if (s.system == nullptr && convert::named(key, "system")) {
+        if (s.system == nullptr && named(key, "system")) {
           s.system = &m->value;
         }
         break;
       case 9:
-        s.has_extension = s.has_extension || convert::named(key, "extension");
-        if (s.reference == nullptr && convert::named(key, "reference")) {
+        s.has_extension = s.has_extension || named(key, "extension");
+        if (s.reference == nullptr && named(key, "reference")) {
           s.reference = &m->value;
         }
         break;
       case 12:
-        s.nested_resource = s.nested_resource || convert::named(key, "resourceType");
+        s.nested_resource = s.nested_resource || named(key, "resourceType");
         break;
       case 17:
-        s.has_modifier_extension =
-            s.has_modifier_extension || convert::named(key, "modifierExtension");
+        s.has_modifier_extension = s.has_modifier_extension || named(key, "modifierExtension");
         break;
       default:
         break;
@@ -259,7 +258,7 @@ void convert_elements(Value& v, LazyPath& path, Aggregator& extensions, Aggregat
     }
     const std::string_view key = convert::text(m->name);
     path.push_name(key);
-    if (convert::named(key, "extension") || convert::named(key, "modifierExtension")) {
+    if (named(key, "extension") || named(key, "modifierExtension")) {
       convert_systems_and_references(m->value, path, systems, ctx);
     } else {
       convert_elements(m->value, path, extensions, systems, ctx, false);
@@ -295,7 +294,7 @@ void check_elements(Value& res, const Where& site, Context& ctx) {
   for (auto m = res.MemberBegin(); m != res.MemberEnd(); ++m) {
     std::string_view key = convert::text(m->name);
     std::string_view base = !key.empty() && key.front() == '_' ? key.substr(1) : key;
-    if (convert::named(key, "resourceType") || known->contains(base)) {
+    if (named(key, "resourceType") || known->contains(base)) {
       continue;
     }
     if (std::find(unknown.begin(), unknown.end(), base) == unknown.end()) {

@@ -225,13 +225,6 @@ std::string concat(const Pieces&... pieces) {
   return out;
 }
 
-/** is_name: whether `key` is `name`; a comparison of known length the compiler writes out
- *  inline, for the walk's test of every member name. */
-template <std::size_t N>
-bool is_name(std::string_view key, const char (&name)[N]) {
-  return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
-}
-
 /** NoTrail: a trail for walk_references that keeps nothing, for a walk that only asks whether
  *  some reference needs reporting (most resources have none, and then no path is needed). */
 struct NoTrail {
@@ -251,13 +244,13 @@ void walk_object(const Value& v, Trail& trail, const F& f) {
     const Value& value = m->value;
     const std::string_view key(m->name.GetString(), m->name.GetStringLength());
     if (value.IsString()) {
-      if (is_name(key, "reference")) {
+      if (named(key, "reference")) {
         trail.push_name(key);
         f(sv(value), trail);
         trail.pop();
       }
-    } else if ((value.IsObject() || value.IsArray()) && !is_name(key, "contained") &&
-               !is_name(key, "resource")) {
+    } else if ((value.IsObject() || value.IsArray()) && !named(key, "contained") &&
+               !named(key, "resource")) {
       trail.push_name(key);
       if (value.IsObject()) {
         walk_object(value, trail, f);
@@ -315,11 +308,11 @@ Heads heads_of(const Value& r) {
   Heads h;
   for (auto m = r.MemberBegin(); m != r.MemberEnd(); ++m) {
     const std::string_view key(m->name.GetString(), m->name.GetStringLength());
-    const Value** slot = is_name(key, "resourceType") ? &h.resource_type
-                         : is_name(key, "id")         ? &h.id
-                         : is_name(key, "meta")       ? &h.meta
-                         : is_name(key, "contained")  ? &h.contained
-                                                      : nullptr;
+    const Value** slot = named(key, "resourceType") ? &h.resource_type
+                         : named(key, "id")         ? &h.id
+                         : named(key, "meta")       ? &h.meta
+                         : named(key, "contained")  ? &h.contained
+                                                    : nullptr;
     if (slot != nullptr && *slot == nullptr) {
       *slot = &m->value;
     }

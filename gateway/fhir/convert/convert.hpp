@@ -99,12 +99,6 @@ using Converter = void (*)(Value& resource, const Where& site, Context& ctx);
 /** text: the string in `v`, or empty when `v` is not a string. */
 [[nodiscard]] inline std::string_view text(const Value& v) { return json_text(v); }
 
-/** named: whether member name `key` is the literal `name` (a compare the compiler inlines). */
-template <std::size_t N>
-[[nodiscard]] inline bool named(std::string_view key, const char (&name)[N]) {
-  return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
-}
-
 /** get: the member `name` of object `obj`, or nullptr. */
 [[nodiscard]] inline const Value* get(const Value& obj, std::string_view name) {
   return json_member(obj, name);
