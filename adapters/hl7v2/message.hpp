@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/core/cat.hpp"
 #include "gateway/core/error.hpp"
 
 namespace gw::adapters::hl7v2 {
@@ -192,14 +193,6 @@ private:
   std::vector<std::string_view> fields_;
   const char* end_ = nullptr;  // the end of the text parsed (scans may read up to it)
 };
-
-/** cat: the parts joined (string building without GCC 12's false -Wrestrict on "a" + f()). */
-template <class... Parts>
-[[nodiscard]] std::string cat(const Parts&... parts) {
-  std::string out;
-  (out.append(std::string_view(parts)), ...);
-  return out;
-}
 
 /** escape: text made safe for one value: the delimiters as HL7 escape sequences (\F\ \S\ \T\
  * \R\ \E\), line breaks as \.br\, other control characters dropped. */

@@ -19,7 +19,6 @@ namespace {
 
 using convert::Aggregator;
 using convert::Alloc;
-using convert::cat;
 using convert::Context;
 using convert::get;
 using convert::get_text;

@@ -11,6 +11,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "gateway/core/cat.hpp"
 #include "gateway/fhir/datetime.hpp"
 #include "gateway/fhir/json_lookup.hpp"
 #include "gateway/fhir/name_table.hpp"
@@ -208,23 +209,6 @@ const TypeRules* rules_of(std::string_view type) {
   return kByType.find(type);
 }
 
-/** concat: the pieces joined, with one allocation; finding paths and messages are built with it,
- *  and only when there is a finding. */
-template <class... Pieces>
-std::string concat(const Pieces&... pieces) {
-  const std::string_view views[] = {std::string_view(pieces)...};
-  std::size_t size = 0;
-  for (std::string_view v : views) {
-    size += v.size();
-  }
-  std::string out;
-  out.reserve(size);
-  for (std::string_view v : views) {
-    out.append(v);
-  }
-  return out;
-}
-
 /** NoTrail: a trail for walk_references that keeps nothing, for a walk that only asks whether
  *  some reference needs reporting (most resources have none, and then no path is needed). */
 struct NoTrail {
@@ -343,7 +327,7 @@ public:
     }
     const std::string_view type = sv(*rt);
     if (const Value* id = heads.id; id != nullptr && !valid_id(sv(*id))) {
-      error("value", concat(path, ".id"), "id must be 1-64 letters, digits, '-' or '.'");
+      error("value", cat(path, ".id"), "id must be 1-64 letters, digits, '-' or '.'");
     }
     if (const Value* meta = heads.meta) {
       if (const Value* lu = member(*meta, "lastUpdated")) {
@@ -360,7 +344,7 @@ public:
     const Value* contained = heads.contained;
     if (contained != nullptr && contained->IsArray()) {
       for (rapidjson::SizeType i = 0; i < contained->Size(); ++i) {
-        resource((*contained)[i], concat(path, ".contained[", std::to_string(i), "]"));
+        resource((*contained)[i], cat(path, ".contained[", std::to_string(i), "]"));
       }
     } else {
       contained = nullptr;
@@ -390,11 +374,11 @@ private:
   void check_temporal(const Value& v, std::string_view path, std::string_view element,
                       Temporal kind) {
     if (!v.IsString()) {
-      error("value", concat(path, element), concat("must be a ", temporal_name(kind), " string"));
+      error("value", cat(path, element), cat("must be a ", temporal_name(kind), " string"));
       return;
     }
     if (auto why = check_datetime(sv(v), kind); !why.empty()) {
-      error("value", concat(path, element), std::move(why));
+      error("value", cat(path, element), std::move(why));
     }
   }
 
@@ -417,8 +401,8 @@ private:
         present = v != nullptr && !v->IsNull() && !(v->IsArray() && v->Empty());
       }
       if (!present) {
-        error("required", concat(path, ".", name),
-              concat(type, ".", name, " is required (minimum cardinality 1)"));
+        error("required", cat(path, ".", name),
+              cat(type, ".", name, " is required (minimum cardinality 1)"));
       }
     }
   }
@@ -430,13 +414,12 @@ private:
         continue;
       }
       if (!v->IsString()) {
-        error("value", concat(path, ".", rule->element), "must be a code (a JSON string)");
+        error("value", cat(path, ".", rule->element), "must be a code (a JSON string)");
         continue;
       }
       if (std::find(rule->codes.begin(), rule->codes.end(), sv(*v)) == rule->codes.end()) {
-        error("code-invalid", concat(path, ".", rule->element),
-              concat("'", sv(*v), "' is not in the required value set of ", type, ".",
-                     rule->element));
+        error("code-invalid", cat(path, ".", rule->element),
+              cat("'", sv(*v), "' is not in the required value set of ", type, ".", rule->element));
       }
     }
     for (const CodingRule* rule : rules.codings) {
@@ -446,7 +429,7 @@ private:
       }
       const Value* coding = member(*cc, "coding");
       if (!cc->IsObject() || coding == nullptr || !coding->IsArray()) {
-        error("structure", concat(path, ".", rule->element),
+        error("structure", cat(path, ".", rule->element),
               "must be a CodeableConcept with a coding");
         continue;
       }
@@ -461,13 +444,13 @@ private:
         if (code == nullptr ||
             std::find(rule->codes.begin(), rule->codes.end(), sv(*code)) == rule->codes.end()) {
           error("code-invalid",
-                concat(path, ".", rule->element, ".coding[", std::to_string(i), "].code"),
-                concat("not a code of ", rule->system));
+                cat(path, ".", rule->element, ".coding[", std::to_string(i), "].code"),
+                cat("not a code of ", rule->system));
         }
       }
       if (!found) {
-        error("code-invalid", concat(path, ".", rule->element, ".coding"),
-              concat("needs a coding from ", rule->system, " (required binding)"));
+        error("code-invalid", cat(path, ".", rule->element, ".coding"),
+              cat("needs a coding from ", rule->system, " (required binding)"));
       }
     }
   }
@@ -491,7 +474,7 @@ private:
         continue;
       }
       ++nhs_numbers;
-      const std::string p = concat(path, ".identifier[", std::to_string(i), "]");
+      const std::string p = cat(path, ".identifier[", std::to_string(i), "]");
       const Value* value = member(id, "value");
       if (value == nullptr || !value->IsString()) {
         error("required", p + ".value", "an NHS number identifier needs a value");
@@ -503,7 +486,7 @@ private:
       verification(id, p);
     }
     if (nhs_numbers > 1) {
-      error("structure", concat(path, ".identifier"),
+      error("structure", cat(path, ".identifier"),
             "UK Core allows at most one NHS number identifier on a Patient");
     }
   }
@@ -583,8 +566,8 @@ private:
         },
         [&] { return std::string(path); },
         [](std::string_view ref) {
-          return concat("refers to contained resource '", ref,
-                        "', which the resource does not contain");
+          return cat("refers to contained resource '", ref,
+                     "', which the resource does not contain");
         });
   }
 
@@ -598,8 +581,8 @@ private:
     const std::string_view first_type = type == "message" ? "MessageHeader" : "Composition";
     if (entries == nullptr || !entries->IsArray() || entries->Empty()) {
       if (opens_with_header && (entries == nullptr || entries->IsArray())) {
-        error("structure", concat(path, ".entry"),
-              concat("a ", type, " Bundle needs entries, the first a ", first_type));
+        error("structure", cat(path, ".entry"),
+              cat("a ", type, " Bundle needs entries, the first a ", first_type));
       }
       return;
     }
@@ -609,19 +592,19 @@ private:
       const Value& e = (*entries)[i];
       const Value* full = member(e, "fullUrl");
       if (full != nullptr && !full_urls.insert(sv(*full)).second) {
-        error("invalid", concat(path, ".entry[", std::to_string(i), "].fullUrl"),
+        error("invalid", cat(path, ".entry[", std::to_string(i), "].fullUrl"),
               "two entries have the same fullUrl");
       }
       if (const Value* res = member(e, "resource")) {
         const Value* rt = member(*res, "resourceType");
         const Value* id = member(*res, "id");
         if (rt != nullptr && id != nullptr) {
-          type_ids.insert(concat(sv(*rt), "/", sv(*id)));
+          type_ids.insert(cat(sv(*rt), "/", sv(*id)));
         }
-        resource(*res, concat(path, ".entry[", std::to_string(i), "].resource"));
+        resource(*res, cat(path, ".entry[", std::to_string(i), "].resource"));
       } else if (type == "document" || type == "message" || type == "collection") {
-        error("required", concat(path, ".entry[", std::to_string(i), "].resource"),
-              concat("each entry of a ", type, " Bundle needs a resource"));
+        error("required", cat(path, ".entry[", std::to_string(i), "].resource"),
+              cat("each entry of a ", type, " Bundle needs a resource"));
       }
     }
     if (opens_with_header) {
@@ -629,8 +612,8 @@ private:
       const Value* res = member(first, "resource");
       const Value* rt = res ? member(*res, "resourceType") : nullptr;
       if (rt == nullptr || sv(*rt) != first_type) {
-        error("structure", concat(path, ".entry[0].resource"),
-              concat("the first entry of a ", type, " Bundle must be a ", first_type));
+        error("structure", cat(path, ".entry[0].resource"),
+              cat("the first entry of a ", type, " Bundle must be a ", first_type));
       }
     }
     // References between entries must resolve inside a document or message (they travel alone).
@@ -658,8 +641,7 @@ private:
         continue;
       }
       report_references(
-          *res, unresolved,
-          [&] { return concat(path, ".entry[", std::to_string(i), "].resource"); },
+          *res, unresolved, [&] { return cat(path, ".entry[", std::to_string(i), "].resource"); },
           [](std::string_view) {
             return std::string("the reference does not resolve to an entry of the Bundle");
           });

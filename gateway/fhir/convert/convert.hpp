@@ -15,6 +15,7 @@
 
 #include <rapidjson/document.h>
 
+#include "gateway/core/cat.hpp"
 #include "gateway/fhir/json_lookup.hpp"
 #include "gateway/fhir/name_table.hpp"
 #include "gateway/fhir/stu3_to_r4.hpp"
@@ -123,17 +124,6 @@ void put(Value& obj, std::string_view name, Value&& v, Alloc& a);
 [[nodiscard]] Value array();
 /** append: pushes `v` onto the array member `name` of `obj`, creating it; false if not an array. */
 bool append(Value& obj, std::string_view name, Value&& v, Alloc& a);
-
-/**
- * cat: string concatenation. Used instead of `"literal" + std::string`, which GCC 12 misreads as
- * an overlapping memcpy (-Wrestrict, GCC PR 105329).
- */
-template <class... Parts>
-[[nodiscard]] std::string cat(const Parts&... parts) {
-  std::string out;
-  (out.append(std::string_view(parts)), ...);
-  return out;
-}
 
 /** safe_code: `code` when it is one of `known` (so safe to echo in a message), else a marker. */
 [[nodiscard]] std::string safe_code(std::string_view code,
