@@ -21,6 +21,7 @@
 #include "adapters/emis/checked.hpp"
 #include "adapters/emis/xml_reader.hpp"
 #include "bench/emis_inputs.hpp"
+#include "gateway/core/heap.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/validate.hpp"
 #include "gateway/mapping/loader.hpp"
@@ -94,6 +95,8 @@ void report_plain(const Rate& full, const Rate& plain) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The heap settings caregw serve starts with (gateway/core/heap.hpp), so the figures are its.
+  (void)gw::configure_heap();
   const double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
   const std::string only = argc > 2 ? argv[2] : "";
   if (!(seconds > 0) || (!only.empty() && only != "emis-xml" && only != "gpconnect")) {

@@ -12,6 +12,7 @@
 
 #include "adapters/hl7v2/adapter.hpp"
 #include "adapters/hl7v2/message.hpp"
+#include "gateway/core/heap.hpp"
 #include "gateway/mapping/loader.hpp"
 
 namespace {
@@ -57,6 +58,8 @@ double seconds_for(F&& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The heap settings caregw serve starts with (gateway/core/heap.hpp), so the figures are its.
+  (void)gw::configure_heap();
   const long n = argc > 1 ? std::atol(argv[1]) : 200'000;
   const std::string msg = kA01;
   auto loaded = gw::mapping::load_directory(std::string(CAREGW_SOURCE_DIR) + "/mappings", {});

@@ -21,6 +21,7 @@
 #include "gateway/audit/cli.hpp"
 #include "gateway/auth/demo_issuer.hpp"
 #include "gateway/config/loader.hpp"
+#include "gateway/core/heap.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/core/periodic.hpp"
 #include "gateway/demo_config.hpp"
@@ -226,6 +227,8 @@ int check_config(const std::string& file) {
 }
 
 int serve(const std::string& file, bool demo, const std::string& data_dir) {
+  // Before any thread starts: the heap keeps what one message frees for the next (heap.hpp).
+  const gw::HeapSettings heap = gw::configure_heap();
   auto lr = load(file, demo, data_dir);
   if (lr.errors.empty()) {
     (void)gw::tls::make_server_contexts(*lr.config, lr.errors);
@@ -252,6 +255,7 @@ int serve(const std::string& file, bool demo, const std::string& data_dir) {
   gw::log::Level level = gw::log::Level::kInfo;
   (void)gw::log::parse_level(cfg->log_level, level);
   gw::log::init(level);
+  gw::log::info("heap_settings", {{"heap", gw::describe(heap)}});
 
   const gw::SystemClock clock;
   auto repo = gw::store::sqlite::SqliteMpiRepository::open_in_data_dir(cfg->data_dir, clock);

@@ -1,0 +1,91 @@
+// Unit tests for gateway/core/heap.hpp: the heap keeps what a message frees for the next one.
+// Each test runs in its own process (ctest), so the settings do not leak into other tests.
+#include "gateway/core/heap.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace gw {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kGlibcHeap = false;  // ASan's allocator serves malloc and takes no mallopt
+#elif defined(__GLIBC__)
+constexpr bool kGlibcHeap = true;
+#else
+constexpr bool kGlibcHeap = false;
+#endif
+
+/** touch_and_free: what a message does to the heap: many blocks under 128 KiB (a document's
+ * pool chunks, the strings written from it), all freed at the end. */
+void touch_and_free(std::size_t blocks, std::size_t bytes) {
+  std::vector<void*> held;
+  held.reserve(blocks);
+  for (std::size_t i = 0; i < blocks; ++i) {
+    void* p = std::malloc(bytes);
+    ASSERT_NE(p, nullptr);
+    std::memset(p, 1, bytes);
+    held.push_back(p);
+  }
+  for (auto it = held.rbegin(); it != held.rend(); ++it) {
+    std::free(*it);
+  }
+}
+
+TEST(HeapSettings, TheFreedMemoryOfAMessageStaysWithTheProcess) {
+  if (!kGlibcHeap) {
+    GTEST_SKIP() << "malloc is not glibc's here (a sanitizer build): nothing to set";
+  }
+  unsetenv("GLIBC_TUNABLES");  // the settings are only taken when no tunable names them
+  ASSERT_EQ(configure_heap(), HeapSettings::kApplied);
+#if defined(__GLIBC__)
+  touch_and_free(64, 64 * 1024);  // 4 MiB in 64 KiB blocks, freed
+  // glibc's default gives back everything over 128 KiB at the top of the heap; kept now.
+  EXPECT_GE(mallinfo2().keepcost, std::size_t{3} << 20);
+#endif
+}
+
+TEST(HeapSettings, AMiBBlockComesFromTheHeapAndAHugeOneFromItsOwnMapping) {
+  if (!kGlibcHeap) {
+    GTEST_SKIP() << "malloc is not glibc's here (a sanitizer build): nothing to set";
+  }
+  unsetenv("GLIBC_TUNABLES");
+  ASSERT_EQ(configure_heap(), HeapSettings::kApplied);
+#if defined(__GLIBC__)
+  const std::size_t mapped_before = mallinfo2().hblks;
+  auto* mib = static_cast<char*>(std::malloc(std::size_t{1} << 20));  // mapped under the defaults
+  ASSERT_NE(mib, nullptr);
+  std::memset(mib, 1, std::size_t{1} << 20);
+  EXPECT_EQ(mallinfo2().hblks, mapped_before);
+  // Over both thresholds (more than the heap's kept top can hold): its own mapping still.
+  const std::size_t huge_bytes = kKeptFreeHeapBytes * 2;
+  auto* huge = static_cast<char*>(std::malloc(huge_bytes));
+  ASSERT_NE(huge, nullptr);
+  std::memset(huge, 1, huge_bytes);
+  EXPECT_EQ(mallinfo2().hblks, mapped_before + 1);
+  std::free(huge);
+  std::free(mib);
+#endif
+}
+
+TEST(HeapSettings, GlibcTunablesThatNameAThresholdAreTheOperatorsChoice) {
+  ASSERT_EQ(setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1048576", 1), 0);
+  EXPECT_EQ(configure_heap(), HeapSettings::kLeftToTunables);
+  EXPECT_EQ(describe(HeapSettings::kLeftToTunables), "thresholds from GLIBC_TUNABLES");
+  unsetenv("GLIBC_TUNABLES");
+}
+
+TEST(HeapSettings, TheStartupLogSaysWhatWasSet) {
+  EXPECT_EQ(describe(HeapSettings::kApplied),
+            "keeps up to 8 MiB freed per arena; blocks of 4 MiB and more mapped");
+}
+
+}  // namespace
+}  // namespace gw
