@@ -121,7 +121,8 @@ std::string resource_id(const Value& res, std::string_view id, std::string_view 
 Result<ingest::TranslatedMessage> translate_gpconnect(
     const std::optional<OdsCode>& sender, std::string_view body, const mapping::Mapper& mapper,
     std::vector<std::vector<fhir::Issue>>* checks = nullptr) {
-  auto parsed = fhir::parse_json(body);
+  const fhir::ParseLimits limits;
+  auto parsed = fhir::parse_json(body, limits);
   if (!parsed) {
     return detail::located(Errc::kBadRequest, "/", parsed.error().detail);
   }
@@ -155,8 +156,9 @@ Result<ingest::TranslatedMessage> translate_gpconnect(
   out.kind = "gp-record";
   out.event = "gpc.getstructuredrecord";
   out.sender_message_id = gpc_message_id(stu3);
-  // The parsed body is not needed again: converted in place rather than copied.
-  auto converted = fhir::stu3_to_r4(std::move(*parsed));
+  // The parsed body is not needed again: converted in place rather than copied (and, parsed
+  // within the converter's nesting bound, not walked again to measure its depth).
+  auto converted = fhir::stu3_to_r4(std::move(*parsed), limits);
   if (!converted) {
     return detail::located(Errc::kUnprocessable, "Bundle", converted.error().detail);
   }

@@ -489,8 +489,9 @@ void convert_resource(Value& res, const std::string& container, const convert::T
 
 namespace {
 
-/** refusal: why `stu3` cannot be converted at all, if it cannot. */
-std::optional<Error> refusal(const rapidjson::Value& stu3) {
+/** refusal: why `stu3` cannot be converted at all, if it cannot; its depth is measured unless
+ *  `depth_known` (parse_json refused it deeper than the bound). */
+std::optional<Error> refusal(const rapidjson::Value& stu3, bool depth_known = false) {
   if (!stu3.IsObject()) {
     return make_error(Errc::kUnprocessable, "not an STU3 resource: not a JSON object");
   }
@@ -503,7 +504,7 @@ std::optional<Error> refusal(const rapidjson::Value& stu3) {
                       cat("not an STU3 resource: resourceType ", safe_name(convert::text(*type)),
                           " is not defined by FHIR STU3"));
   }
-  if (deeper_than(stu3, kMaxDepth)) {
+  if (!depth_known && deeper_than(stu3, kMaxDepth)) {
     return make_error(Errc::kUnprocessable,
                       cat("resource nested deeper than ", std::to_string(kMaxDepth), " levels"));
   }
@@ -532,6 +533,16 @@ Result<Converted> stu3_to_r4(const rapidjson::Value& stu3) {
 
 Result<Converted> stu3_to_r4(Json&& stu3) {
   if (auto e = refusal(stu3)) {
+    return *e;
+  }
+  Converted out;
+  out.resource = std::move(stu3);
+  return convert_owned(std::move(out));
+}
+
+Result<Converted> stu3_to_r4(Json&& stu3, const ParseLimits& parsed_with) {
+  // parse_json's bound counts levels as deeper_than does: a root container alone is one level.
+  if (auto e = refusal(stu3, parsed_with.max_depth <= kMaxDepth)) {
     return *e;
   }
   Converted out;

@@ -60,4 +60,12 @@ struct Converted {
  */
 [[nodiscard]] Result<Converted> stu3_to_r4(Json&& stu3);
 
+/**
+ * stu3_to_r4: the in-place conversion of a document as parse_json(text, parsed_with) returned it
+ * (unchanged since): parse_json refused anything nested deeper than parsed_with.max_depth, so
+ * when that is within the converter's own bound (100 levels) the document is not walked again to
+ * measure its depth. The result is what stu3_to_r4(Json&&) gives.
+ */
+[[nodiscard]] Result<Converted> stu3_to_r4(Json&& stu3, const ParseLimits& parsed_with);
+
 }  // namespace gw::fhir

@@ -1485,6 +1485,47 @@ TEST(Stu3ToR4, RefusesNestingDeeperThanParsedJsonCanBe) {
   EXPECT_EQ(r.error().code, Errc::kUnprocessable);
 }
 
+/** nested_patient: a Patient whose extension holds `levels` - 1 nested arrays (`levels`
+ *  containers deep, the Patient being the first). */
+std::string nested_patient(int levels) {
+  return R"({"resourceType":"Patient","extension":)" + std::string(levels - 1, '[') +
+         std::string(levels - 1, ']') + "}";
+}
+
+TEST(Stu3ToR4, ADocumentParsedWithinTheBoundConvertsAsAnyOtherDoes) {
+  // 100 levels: parse_json's default bound and the converter's; parsed with that bound, the
+  // document is not measured again and converts as stu3_to_r4(Json&&) converts it.
+  const ParseLimits limits;
+  for (const std::string& text :
+       {nested_patient(100), std::string(R"({"resourceType":"ReferralRequest","status":"active",
+         "subject":{"reference":"Patient/1"},"basedOn":[{"reference":"ReferralRequest/2"}]})")}) {
+    auto a = parse_json(text, limits);
+    auto b = parse_json(text, limits);
+    ASSERT_TRUE(a && b) << text;
+    auto known = stu3_to_r4(std::move(*a), limits);
+    auto measured = stu3_to_r4(std::move(*b));
+    ASSERT_TRUE(known) << known.error().detail;
+    ASSERT_TRUE(measured) << measured.error().detail;
+    EXPECT_EQ(to_json(known->resource), to_json(measured->resource));
+    EXPECT_EQ(known->issues.size(), measured->issues.size());
+  }
+}
+
+TEST(Stu3ToR4, ADocumentParsedWithALooserBoundIsStillMeasured) {
+  // parse_json let 101 levels through (its bound raised to 150): the converter measures and
+  // refuses it, as it refuses any document deeper than 100 levels.
+  ParseLimits loose;
+  loose.max_depth = 150;
+  auto deep = parse_json(nested_patient(101), loose);
+  ASSERT_TRUE(deep) << deep.error().detail;
+  auto r = stu3_to_r4(std::move(*deep), loose);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kUnprocessable);
+  EXPECT_NE(r.error().detail.find("nested deeper than 100"), std::string::npos) << r.error().detail;
+  EXPECT_FALSE(parse_json(nested_patient(101)));  // and the default bound refuses it at parsing
+  EXPECT_TRUE(parse_json(nested_patient(100)));
+}
+
 TEST(Stu3ToR4, OddShapesAreToleratedNotFatal) {
   // Written here: wrong JSON types where STU3 expects others; nothing may crash or throw.
   for (
