@@ -77,7 +77,9 @@ void set_meta_source(rapidjson::Value& resource, std::string_view source,
   }
   if (meta == nullptr) {
     rapidjson::Value made(rapidjson::kObjectType);
+    fhir::reserve_members(made, 1, a);
     made.AddMember("source", value, a);
+    fhir::reserve_members(resource, resource.MemberCount() + 1, a);
     resource.AddMember("meta", made, a);
   } else if (rapidjson::Value* s = member_of(*meta, "source")) {
     *s = value;
@@ -113,6 +115,7 @@ bool map_concept(rapidjson::Value& coding, ReadV2Lookups& lookups,
     return true;
   }
   rapidjson::Value sct(rapidjson::kObjectType);
+  fhir::reserve_members(sct, m.coding.display.empty() ? 2 : 3, a);
   sct.AddMember("system", json_str(m.coding.system, a), a);
   sct.AddMember("code", json_str(m.coding.code, a), a);
   if (!m.coding.display.empty()) {
@@ -120,6 +123,7 @@ bool map_concept(rapidjson::Value& coding, ReadV2Lookups& lookups,
   }
   // SNOMED CT first (what UK Core and the record viewers read), the original after it.
   rapidjson::Value out(rapidjson::kArrayType);
+  out.Reserve(coding.Size() + 1, a);
   out.PushBack(sct, a);
   for (auto& c : coding.GetArray()) {
     out.PushBack(c, a);

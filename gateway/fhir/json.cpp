@@ -27,79 +27,12 @@
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
+#include "gateway/fhir/json_layout.hpp"
 #include "gateway/fhir/json_reference.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-
-namespace gw::fhir::detail {
-/** ValueLayoutAccess: names the one RapidJSON specialisation below; never defined. */
-struct ValueLayoutAccess;
-}  // namespace gw::fhir::detail
-
-namespace rapidjson {
-
-/**
- * GenericDocument<..., ValueLayoutAccess>: not a document. RapidJSON 1.1's values befriend every
- * GenericDocument, and this specialisation (for a tag no document uses) is how parse_json's fast
- * path turns an empty object or array into one over member or element storage it has filled in
- * place, the layout RapidJSON's own SAX handler gives a parsed container (size equal to capacity),
- * and writes a short string into a value without a variable-length copy. RapidJSON 1.1 has no
- * public call for either (no MemberReserve; AddMember reserves sixteen members at least).
- */
-template <>
-class GenericDocument<UTF8<>, MemoryPoolAllocator<>, gw::fhir::detail::ValueLayoutAccess> {
-public:
-  using Value = GenericValue<UTF8<>, MemoryPoolAllocator<>>;
-
-  /** adopt_members: `v`, an empty object, takes the `n` members at `members` (allocated by the
-   * document's allocator), as RapidJSON's SetObjectRaw leaves it but without copying them. */
-  static void adopt_members(Value& v, Value::Member* members, SizeType n) noexcept {
-    v.data_.f.flags = Value::kObjectFlag;
-    v.data_.o.size = n;
-    v.data_.o.capacity = n;
-    v.SetMembersPointer(members);
-  }
-
-  /** kShortMax: the longest string a value holds inline (RapidJSON's ShortString). */
-  static constexpr SizeType kShortMax = Value::ShortString::MaxSize;
-
-  /**
-   * set_short_string: constructs in `v` (storage holding no value) the inline string of the
-   * `n` (at most kShortMax) bytes at `s`, the bytes RapidJSON's copying constructor gives it
-   * (the string, zeros after it, the length slot, the flags) without its variable-length copy.
-   * Reads sixteen bytes at `s`: the caller's buffer must have them.
-   */
-  static void set_short_string(Value& v, const char* s, SizeType n) noexcept {
-    static_assert(std::endian::native == std::endian::little);
-    static_assert(sizeof(Value::ShortString::str) <= 2 * sizeof(std::uint64_t));
-    std::uint64_t head = 0;
-    std::uint64_t tail = 0;
-    std::memcpy(&head, s, sizeof head);
-    std::memcpy(&tail, s + sizeof head, sizeof tail);
-    head &= n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
-    tail &= n <= 8 ? 0 : (std::uint64_t{1} << (8 * (n - 8))) - 1;
-    char bytes[2 * sizeof(std::uint64_t)];
-    std::memcpy(bytes, &head, sizeof head);
-    std::memcpy(bytes + sizeof head, &tail, sizeof tail);
-    new (&v) Value();
-    std::memcpy(v.data_.ss.str, bytes, sizeof v.data_.ss.str);
-    v.data_.ss.SetLength(n);
-    v.data_.f.flags = Value::kShortStringFlag;
-  }
-
-  /** adopt_elements: `v`, an empty array, takes the `n` elements at `elements`, as RapidJSON's
-   * SetArrayRaw leaves it but without copying them. */
-  static void adopt_elements(Value& v, Value* elements, SizeType n) noexcept {
-    v.data_.f.flags = Value::kArrayFlag;
-    v.data_.a.size = n;
-    v.data_.a.capacity = n;
-    v.SetElementsPointer(elements);
-  }
-};
-
-}  // namespace rapidjson
 
 namespace gw::fhir {
 namespace {

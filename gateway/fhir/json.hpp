@@ -9,6 +9,7 @@
 #include <rapidjson/document.h>
 
 #include "gateway/core/error.hpp"
+#include "gateway/fhir/json_layout.hpp"
 
 namespace gw::fhir {
 
@@ -29,6 +30,21 @@ struct ParseLimits {
 
 /** to_json: compact (or indented) JSON text for a value. */
 [[nodiscard]] std::string to_json(const rapidjson::Value& v, bool pretty = false);
+
+/**
+ * reserve_members: room for `n` members in `object` (nothing when it has room already, or is not
+ * an object), so that adding up to n members takes no more memory: RapidJSON 1.1 has no
+ * MemberReserve, and its AddMember gives an empty object room for sixteen (512 bytes) and grows a
+ * full one by half. The documents built per message (a converted record, a resource's meta) add
+ * one or two members to many objects.
+ */
+inline void reserve_members(rapidjson::Value& object, rapidjson::SizeType n,
+                            Json::AllocatorType& a) {
+  if (object.IsObject()) {
+    rapidjson::GenericDocument<rapidjson::UTF8<>, Json::AllocatorType,
+                               detail::ValueLayoutAccess>::reserve_members(object, n, a);
+  }
+}
 
 /** json_equal: semantic equality: object key order ignored, numbers compared by value. */
 [[nodiscard]] bool json_equal(const rapidjson::Value& a, const rapidjson::Value& b);

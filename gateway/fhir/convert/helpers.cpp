@@ -238,6 +238,7 @@ void wrap_in_array(Value& obj, std::string_view name, Alloc& a) {
     Value item;
     item.Swap(*v);
     Value arr = array();
+    arr.Reserve(1, a);
     arr.PushBack(item, a);
     *v = arr;
   }
@@ -276,6 +277,7 @@ void code_to_concept(Value& obj, std::string_view name, std::string_view system,
   }
   Value primitive = take(obj, Under(name));
   Value coding = object();
+  reserve_members(coding, primitive.IsObject() ? 4 : 3, a);
   // The system and the known codes and displays are literals: referred to, not copied.
   coding.AddMember("system", rapidjson::StringRef(system.data(), size_of(system)), a);
   coding.AddMember("code", rapidjson::StringRef(known->first.data(), size_of(known->first)), a);
@@ -285,7 +287,9 @@ void code_to_concept(Value& obj, std::string_view name, std::string_view system,
   coding.AddMember("display", rapidjson::StringRef(known->second.data(), size_of(known->second)),
                    a);
   Value concept_value = object();
+  reserve_members(concept_value, 1, a);
   Value coding_list = array();
+  coding_list.Reserve(1, a);
   coding_list.PushBack(coding, a);
   concept_value.AddMember("coding", coding_list, a);
   put(obj, name, std::move(concept_value), a);

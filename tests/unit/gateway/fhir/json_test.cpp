@@ -140,5 +140,55 @@ TEST(JsonEqual, IgnoresKeyOrderAndNumberSpelling) {
   EXPECT_EQ(to_json(*a), R"({"a":1,"b":[1.0,"x"],"c":{"d":null}})");
 }
 
+// RapidJSON 1.1 does not say an object's capacity: what the document's allocator hands out says
+// it (a member is 32 bytes; names and literals below are referred to, not copied).
+constexpr std::size_t kMemberBytes = sizeof(rapidjson::Value::Member);
+
+TEST(ReserveMembers, AnEmptyObjectTakesRoomForExactlyTheMembersItWillHave) {
+  Json doc;
+  doc.SetObject();
+  auto& a = doc.GetAllocator();
+  const std::size_t before = a.Size();
+  rapidjson::Value coding(rapidjson::kObjectType);
+  reserve_members(coding, 2, a);
+  coding.AddMember("system", "http://snomed.info/sct", a);
+  coding.AddMember("code", "22298006", a);
+  EXPECT_EQ(a.Size() - before, 2 * kMemberBytes);  // not RapidJSON's sixteen
+  EXPECT_EQ(to_json(coding), R"({"system":"http://snomed.info/sct","code":"22298006"})");
+}
+
+TEST(ReserveMembers, AFullObjectKeepsItsMembersInOrderWhenGivenMoreRoom) {
+  auto doc = parse_json(R"({"resourceType":"Condition","id":"c1","subject":{"reference":"x"}})");
+  ASSERT_TRUE(doc) << doc.error().detail;
+  auto& a = doc->GetAllocator();
+  const std::size_t before = a.Size();
+  reserve_members(*doc, 4, a);  // parsed containers are exactly full: the three move
+  rapidjson::Value meta(rapidjson::kObjectType);
+  reserve_members(meta, 1, a);
+  meta.AddMember("source", "urn:x", a);
+  doc->AddMember("meta", meta, a);
+  // Four members and one: AddMember alone would have taken five and sixteen.
+  EXPECT_EQ(a.Size() - before, 5 * kMemberBytes);
+  EXPECT_EQ(to_json(*doc), R"({"resourceType":"Condition","id":"c1","subject":{"reference":"x"},)"
+                           R"("meta":{"source":"urn:x"}})");
+}
+
+TEST(ReserveMembers, RoomAlreadyThereOrNoObjectChangesNothing) {
+  Json doc;
+  doc.SetObject();
+  auto& a = doc.GetAllocator();
+  rapidjson::Value o(rapidjson::kObjectType);
+  reserve_members(o, 3, a);
+  o.AddMember("a", 1, a);
+  const std::size_t before = a.Size();
+  reserve_members(o, 2, a);  // fewer than it has room for
+  o.AddMember("b", 2, a);
+  rapidjson::Value array(rapidjson::kArrayType);
+  reserve_members(array, 5, a);
+  EXPECT_EQ(a.Size(), before);
+  EXPECT_TRUE(array.IsArray());
+  EXPECT_EQ(to_json(o), R"({"a":1,"b":2})");
+}
+
 }  // namespace
 }  // namespace gw::fhir
