@@ -19,6 +19,18 @@ namespace gw::fhir {
   return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view{};
 }
 
+/** same_ends: whether the first and the last sizeof(Word) of the n bytes at a and b (n at least
+ *  that, at most twice that) are equal, which is all of them. */
+template <class Word>
+[[nodiscard]] inline bool same_ends(const char* a, const char* b, std::size_t n) {
+  Word a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+  std::memcpy(&a0, a, sizeof(Word));
+  std::memcpy(&b0, b, sizeof(Word));
+  std::memcpy(&a1, a + n - sizeof(Word), sizeof(Word));
+  std::memcpy(&b1, b + n - sizeof(Word), sizeof(Word));
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 /**
  * same_bytes: whether the `n` bytes at `a` and at `b` are equal. Up to 16 bytes (member names,
  * codes, most values) without a call: two loads from each side that overlap when n is not a
@@ -26,24 +38,14 @@ namespace gw::fhir {
  * document walk's time, and a call to memcmp costs more than the compare for a short name.
  */
 [[nodiscard]] inline bool same_bytes(const char* a, const char* b, std::size_t n) {
+  if (n > 16) {
+    return std::memcmp(a, b, n) == 0;
+  }
   if (n >= 8) {
-    if (n > 16) {
-      return std::memcmp(a, b, n) == 0;
-    }
-    std::uint64_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
-    std::memcpy(&a0, a, 8);
-    std::memcpy(&b0, b, 8);
-    std::memcpy(&a1, a + n - 8, 8);
-    std::memcpy(&b1, b + n - 8, 8);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    return same_ends<std::uint64_t>(a, b, n);
   }
   if (n >= 4) {
-    std::uint32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
-    std::memcpy(&a0, a, 4);
-    std::memcpy(&b0, b, 4);
-    std::memcpy(&a1, a + n - 4, 4);
-    std::memcpy(&b1, b + n - 4, 4);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    return same_ends<std::uint32_t>(a, b, n);
   }
   // 0 to 3 bytes: the first, the middle and the last byte are all of them.
   return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
