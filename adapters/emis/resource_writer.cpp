@@ -85,6 +85,41 @@ bool put_number(const rapidjson::Value& v, JsonOut& out) {
 
 }  // namespace
 
+namespace {
+
+/** Spare: the buffer the last JsonOut on this thread left behind. */
+struct Spare {
+  std::unique_ptr<char[]> buf;
+  std::size_t cap = 0;
+};
+
+Spare& spare() {
+  thread_local Spare s;
+  return s;
+}
+
+}  // namespace
+
+JsonOut::JsonOut() {
+  Spare& s = spare();
+  if (s.buf != nullptr) {
+    buf_ = std::move(s.buf);
+    cap_ = s.cap;
+    s.cap = 0;
+  } else {
+    buf_ = std::make_unique_for_overwrite<char[]>(kStartBytes);
+    cap_ = kStartBytes;
+  }
+}
+
+JsonOut::~JsonOut() {
+  Spare& s = spare();
+  if (cap_ <= kSpareMostBytes && cap_ > s.cap) {
+    s.buf = std::move(buf_);
+    s.cap = cap_;
+  }
+}
+
 void JsonOut::grow(std::size_t n) {
   std::size_t cap = cap_ * 2;
   while (cap - len_ < n) {

@@ -27,7 +27,15 @@ namespace gw::adapters::emis::detail {
  */
 class JsonOut {
 public:
-  JsonOut() : buf_(std::make_unique_for_overwrite<char[]>(kStartBytes)), cap_(kStartBytes) {}
+  /** The thread's spare buffer when there is one (the last JsonOut's on this thread), else a new
+   *  one: a message writes hundreds of resources, one JsonOut each, and a buffer of this size is
+   *  past the allocator's per-thread cache. */
+  JsonOut();
+  /** Leaves the buffer as the thread's spare (unless it has a bigger one, or this one is larger
+   *  than kSpareMostBytes). */
+  ~JsonOut();
+  JsonOut(const JsonOut&) = delete;
+  JsonOut& operator=(const JsonOut&) = delete;
   /** room: where n more bytes go; valid until the next room(). */
   [[gnu::always_inline]] char* room(std::size_t n) {
     if (cap_ - len_ < n) {
@@ -48,10 +56,13 @@ public:
     len_ += s.size();
   }
   [[nodiscard]] std::string_view view() const { return {buf_.get(), len_}; }
+  /** capacity: the bytes the buffer holds before it must grow. */
+  [[nodiscard]] std::size_t capacity() const { return cap_; }
   void clear() { len_ = 0; }
 
 private:
   static constexpr std::size_t kStartBytes = 2048;  // a resource is 0.5-2 KB: few regrowths
+  static constexpr std::size_t kSpareMostBytes = std::size_t{256} * 1024;
   void grow(std::size_t n);
 
   std::unique_ptr<char[]> buf_;
