@@ -11,7 +11,8 @@
 namespace gw {
 
 HeapSettings configure_heap() {
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  // Called once at start, before any thread (heap.hpp).
+  const char* tunables = std::getenv("GLIBC_TUNABLES");  // NOLINT(concurrency-mt-unsafe)
   if (tunables != nullptr) {
     const std::string_view set(tunables);
     if (set.find("glibc.malloc.trim_threshold") != std::string_view::npos ||
@@ -21,8 +22,10 @@ HeapSettings configure_heap() {
   }
 #if defined(__GLIBC__)
   // mallopt answers 0 when it did not take the setting (a sanitizer's allocator answers 0 too).
-  if (mallopt(M_MMAP_THRESHOLD, static_cast<int>(kHeapMappedFromBytes)) != 0 &&
-      mallopt(M_TRIM_THRESHOLD, static_cast<int>(kKeptFreeHeapBytes)) != 0) {
+  if (mallopt(M_MMAP_THRESHOLD,  // NOLINT(concurrency-mt-unsafe): before any thread
+              static_cast<int>(kHeapMappedFromBytes)) != 0 &&
+      mallopt(M_TRIM_THRESHOLD,  // NOLINT(concurrency-mt-unsafe): before any thread
+              static_cast<int>(kKeptFreeHeapBytes)) != 0) {
     return HeapSettings::kApplied;
   }
 #endif

@@ -37,7 +37,7 @@ TEST(JsonOut, TwoAtOnceHaveTheirOwnBuffers) {
 }
 
 TEST(JsonOut, AGrownBufferKeepsWhatWasWrittenAndAHugeOneIsNotKept) {
-  const std::string big(300 * 1024, 'x');  // more than a thread keeps as its spare
+  const std::string big(std::size_t{300} * 1024, 'x');  // more than a thread keeps as its spare
   {
     detail::JsonOut out;
     out.put("[");

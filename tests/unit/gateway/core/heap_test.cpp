@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -23,19 +24,30 @@ constexpr bool kGlibcHeap = true;
 constexpr bool kGlibcHeap = false;
 #endif
 
+/** Block: malloc'd bytes, freed when it goes (a failed assertion leaks nothing). */
+struct Block {
+  explicit Block(std::size_t n) : p(std::malloc(n)) {
+    if (p != nullptr) {
+      std::memset(p, 1, n);  // touched, as a message touches what it allocates
+    }
+  }
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+  ~Block() { std::free(p); }
+  void* p;
+};
+
 /** touch_and_free: what a message does to the heap: many blocks under 128 KiB (a document's
- * pool chunks, the strings written from it), all freed at the end. */
+ * pool chunks, the strings written from it), all freed at the end, the last first. */
 void touch_and_free(std::size_t blocks, std::size_t bytes) {
-  std::vector<void*> held;
+  std::vector<std::unique_ptr<Block>> held;
   held.reserve(blocks);
   for (std::size_t i = 0; i < blocks; ++i) {
-    void* p = std::malloc(bytes);
-    ASSERT_NE(p, nullptr);
-    std::memset(p, 1, bytes);
-    held.push_back(p);
+    held.push_back(std::make_unique<Block>(bytes));
+    ASSERT_NE(held.back()->p, nullptr);
   }
-  for (auto it = held.rbegin(); it != held.rend(); ++it) {
-    std::free(*it);
+  while (!held.empty()) {
+    held.pop_back();
   }
 }
 
@@ -43,10 +55,11 @@ TEST(HeapSettings, TheFreedMemoryOfAMessageStaysWithTheProcess) {
   if (!kGlibcHeap) {
     GTEST_SKIP() << "malloc is not glibc's here (a sanitizer build): nothing to set";
   }
-  unsetenv("GLIBC_TUNABLES");  // the settings are only taken when no tunable names them
+  // The settings are only taken when no tunable names them (tests run one thread).
+  unsetenv("GLIBC_TUNABLES");  // NOLINT(concurrency-mt-unsafe)
   ASSERT_EQ(configure_heap(), HeapSettings::kApplied);
 #if defined(__GLIBC__)
-  touch_and_free(64, 64 * 1024);  // 4 MiB in 64 KiB blocks, freed
+  touch_and_free(64, std::size_t{64} * 1024);  // 4 MiB in 64 KiB blocks, freed
   // glibc's default gives back everything over 128 KiB at the top of the heap; kept now.
   EXPECT_GE(mallinfo2().keepcost, std::size_t{3} << 20);
 #endif
@@ -56,30 +69,26 @@ TEST(HeapSettings, AMiBBlockComesFromTheHeapAndAHugeOneFromItsOwnMapping) {
   if (!kGlibcHeap) {
     GTEST_SKIP() << "malloc is not glibc's here (a sanitizer build): nothing to set";
   }
-  unsetenv("GLIBC_TUNABLES");
+  unsetenv("GLIBC_TUNABLES");  // NOLINT(concurrency-mt-unsafe)
   ASSERT_EQ(configure_heap(), HeapSettings::kApplied);
 #if defined(__GLIBC__)
   const std::size_t mapped_before = mallinfo2().hblks;
-  auto* mib = static_cast<char*>(std::malloc(std::size_t{1} << 20));  // mapped under the defaults
-  ASSERT_NE(mib, nullptr);
-  std::memset(mib, 1, std::size_t{1} << 20);
+  const Block mib(std::size_t{1} << 20);  // mapped under the defaults
+  ASSERT_NE(mib.p, nullptr);
   EXPECT_EQ(mallinfo2().hblks, mapped_before);
   // Over both thresholds (more than the heap's kept top can hold): its own mapping still.
-  const std::size_t huge_bytes = kKeptFreeHeapBytes * 2;
-  auto* huge = static_cast<char*>(std::malloc(huge_bytes));
-  ASSERT_NE(huge, nullptr);
-  std::memset(huge, 1, huge_bytes);
+  const Block huge(kKeptFreeHeapBytes * 2);
+  ASSERT_NE(huge.p, nullptr);
   EXPECT_EQ(mallinfo2().hblks, mapped_before + 1);
-  std::free(huge);
-  std::free(mib);
 #endif
 }
 
 TEST(HeapSettings, GlibcTunablesThatNameAThresholdAreTheOperatorsChoice) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the tests run one thread
   ASSERT_EQ(setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1048576", 1), 0);
   EXPECT_EQ(configure_heap(), HeapSettings::kLeftToTunables);
   EXPECT_EQ(describe(HeapSettings::kLeftToTunables), "thresholds from GLIBC_TUNABLES");
-  unsetenv("GLIBC_TUNABLES");
+  unsetenv("GLIBC_TUNABLES");  // NOLINT(concurrency-mt-unsafe)
 }
 
 TEST(HeapSettings, TheStartupLogSaysWhatWasSet) {

@@ -18,7 +18,7 @@ TEST(SameBytes, EqualTextsOfEveryLengthAreEqual) {
   const std::string text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ";
   for (std::size_t n = 0; n <= 40; ++n) {
     const std::string a = text.substr(0, n);
-    const std::string b = a;  // another buffer
+    const std::string b = a;  // NOLINT(performance-unnecessary-copy-initialization): another buffer
     EXPECT_TRUE(same_bytes(a.data(), b.data(), n)) << n;
     EXPECT_TRUE(same_text(a, b)) << n;
   }
