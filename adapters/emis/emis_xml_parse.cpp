@@ -17,8 +17,8 @@
 #include "adapters/emis/common.hpp"
 #include "adapters/emis/emis_xml.hpp"
 #include "adapters/emis/xml_reader.hpp"
+#include "gateway/core/bytes.hpp"
 #include "gateway/fhir/datetime.hpp"
-#include "gateway/fhir/json_lookup.hpp"
 
 namespace gw::adapters::emis::xml {
 namespace {
@@ -148,13 +148,13 @@ public:
                                                             std::string_view name) {
     std::size_t n = 0;
     for (const Node* c = parent->children; c != nullptr; c = c->next) {
-      n += fhir::same_text(c->name, name) ? 1 : 0;
+      n += same_text(c->name, name) ? 1 : 0;
     }
     std::vector<std::pair<const Node*, std::string>> out;
     out.reserve(n);
     std::array<char, 24> digits{};
     for (const Node* c = parent->children; c != nullptr; c = c->next) {
-      if (fhir::same_text(c->name, name)) {
+      if (same_text(c->name, name)) {
         const auto end =
             std::to_chars(digits.data(), digits.data() + digits.size(), out.size() + 1).ptr;
         std::string p;
@@ -171,7 +171,7 @@ public:
                     bool required) {
     const Node* found = nullptr;
     for (const Node* c = parent->children; c != nullptr; c = c->next) {
-      if (fhir::same_text(c->name, name)) {
+      if (same_text(c->name, name)) {
         if (found != nullptr) {
           fail(path, name, "the element is repeated; it may appear once");
           return nullptr;

@@ -11,7 +11,7 @@
 #include <optional>
 #include <utility>
 
-#include "gateway/fhir/json_lookup.hpp"
+#include "gateway/core/bytes.hpp"
 
 namespace gw::adapters::emis::xml {
 namespace {
@@ -265,7 +265,7 @@ private:
     }
     std::size_t index = 1;
     for (const XmlNode* c = parent->children; c != nullptr && c != node; c = c->next) {
-      index += fhir::same_text(c->name, node->name) ? 1 : 0;
+      index += same_text(c->name, node->name) ? 1 : 0;
     }
     if (index > 1 || parent->name.ends_with("List")) {
       out.append("[").append(std::to_string(index)).append("]");
@@ -799,8 +799,7 @@ private:
     p_ += 2;
     const std::string_view open = open_.back().qname;
     // The usual case: the open element's name, then '>'.
-    if (in_.size() - p_ > open.size() &&
-        fhir::same_bytes(in_.data() + p_, open.data(), open.size()) &&
+    if (in_.size() - p_ > open.size() && same_bytes(in_.data() + p_, open.data(), open.size()) &&
         in_[p_ + open.size()] == '>') {
       p_ += open.size() + 1;
       close_element();

@@ -520,6 +520,17 @@ Converted convert_owned(Converted out) {
   return out;
 }
 
+/** convert_moved: converts a document the caller no longer needs, in place; its depth is not
+ *  measured when `depth_known` (refusal). */
+Result<Converted> convert_moved(Json&& stu3, bool depth_known) {
+  if (auto e = refusal(stu3, depth_known)) {
+    return *e;
+  }
+  Converted out;
+  out.resource = std::move(stu3);
+  return convert_owned(std::move(out));
+}
+
 }  // namespace
 
 Result<Converted> stu3_to_r4(const rapidjson::Value& stu3) {
@@ -531,23 +542,11 @@ Result<Converted> stu3_to_r4(const rapidjson::Value& stu3) {
   return convert_owned(std::move(out));
 }
 
-Result<Converted> stu3_to_r4(Json&& stu3) {
-  if (auto e = refusal(stu3)) {
-    return *e;
-  }
-  Converted out;
-  out.resource = std::move(stu3);
-  return convert_owned(std::move(out));
-}
+Result<Converted> stu3_to_r4(Json&& stu3) { return convert_moved(std::move(stu3), false); }
 
 Result<Converted> stu3_to_r4(Json&& stu3, const ParseLimits& parsed_with) {
   // parse_json's bound counts levels as deeper_than does: a root container alone is one level.
-  if (auto e = refusal(stu3, parsed_with.max_depth <= kMaxDepth)) {
-    return *e;
-  }
-  Converted out;
-  out.resource = std::move(stu3);
-  return convert_owned(std::move(out));
+  return convert_moved(std::move(stu3), parsed_with.max_depth <= kMaxDepth);
 }
 
 }  // namespace gw::fhir

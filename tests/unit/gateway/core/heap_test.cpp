@@ -51,13 +51,21 @@ void touch_and_free(std::size_t blocks, std::size_t bytes) {
   }
 }
 
-TEST(HeapSettings, TheFreedMemoryOfAMessageStaysWithTheProcess) {
-  if (!kGlibcHeap) {
-    GTEST_SKIP() << "malloc is not glibc's here (a sanitizer build): nothing to set";
+/** HeapSettingsApplied: tests that run with the settings applied (skipped where malloc is not
+ *  glibc's). */
+class HeapSettingsApplied : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (!kGlibcHeap) {
+      GTEST_SKIP() << "malloc is not glibc's here (a sanitizer build): nothing to set";
+    }
+    // The settings are only taken when no tunable names them (tests run one thread).
+    unsetenv("GLIBC_TUNABLES");  // NOLINT(concurrency-mt-unsafe)
+    ASSERT_EQ(configure_heap(), HeapSettings::kApplied);
   }
-  // The settings are only taken when no tunable names them (tests run one thread).
-  unsetenv("GLIBC_TUNABLES");  // NOLINT(concurrency-mt-unsafe)
-  ASSERT_EQ(configure_heap(), HeapSettings::kApplied);
+};
+
+TEST_F(HeapSettingsApplied, TheFreedMemoryOfAMessageStaysWithTheProcess) {
 #if defined(__GLIBC__)
   touch_and_free(64, std::size_t{64} * 1024);  // 4 MiB in 64 KiB blocks, freed
   // glibc's default gives back everything over 128 KiB at the top of the heap; kept now.
@@ -65,12 +73,7 @@ TEST(HeapSettings, TheFreedMemoryOfAMessageStaysWithTheProcess) {
 #endif
 }
 
-TEST(HeapSettings, AMiBBlockComesFromTheHeapAndAHugeOneFromItsOwnMapping) {
-  if (!kGlibcHeap) {
-    GTEST_SKIP() << "malloc is not glibc's here (a sanitizer build): nothing to set";
-  }
-  unsetenv("GLIBC_TUNABLES");  // NOLINT(concurrency-mt-unsafe)
-  ASSERT_EQ(configure_heap(), HeapSettings::kApplied);
+TEST_F(HeapSettingsApplied, AMiBBlockComesFromTheHeapAndAHugeOneFromItsOwnMapping) {
 #if defined(__GLIBC__)
   const std::size_t mapped_before = mallinfo2().hblks;
   const Block mib(std::size_t{1} << 20);  // mapped under the defaults
