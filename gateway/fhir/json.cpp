@@ -552,7 +552,7 @@ private:
     if (n <= Layout::kShortMax) {
       Layout::set_short_string(out, s.data(), n);
     } else {
-      new (&out) rapidjson::Value(s.data(), n, allocator_);
+      Layout::set_copied_string(out, s.data(), n, allocator_);
     }
   }
 

@@ -3,6 +3,7 @@
 // or the same refusal with the same byte offset.
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -14,13 +15,32 @@
 namespace gw::fhir {
 namespace {
 
-/** describe: the value with every number's RapidJSON type flags and bits, so two documents that
- * json_equal or to_json would call the same still differ here if a number's type differs. */
+/** raw: the value's bytes as RapidJSON 1.1 lays them out on x86-64: the flags in the last two,
+ * an inline string's bytes and length slot before them, a container's size and capacity first. */
+std::string raw(const rapidjson::Value& v) {
+  unsigned char bytes[sizeof(rapidjson::Value)];
+  std::memcpy(bytes, static_cast<const void*>(&v), sizeof bytes);
+  const unsigned flags = bytes[14] | (unsigned{bytes[15]} << 8);
+  constexpr unsigned kInlineString = 0x1000;  // RapidJSON's kInlineStrFlag
+  // Pointers differ between two documents; everything else must not.
+  const std::size_t shown =
+      (flags & kInlineString) != 0 || !(v.IsString() || v.IsObject() || v.IsArray()) ? 14 : 8;
+  std::string out = "<";
+  for (std::size_t i = 0; i < shown; ++i) {
+    out += std::to_string(bytes[i]) + ".";
+  }
+  return out + "f" + std::to_string(flags) + ">";
+}
+
+/** describe: the value with every number's RapidJSON type flags and bits, and the raw layout of
+ * every value (raw), so two documents that json_equal or to_json would call the same still differ
+ * here if a number's type or a value's flags differ. */
 void describe(const rapidjson::Value& v, std::string& out) {
+  out += raw(v);
   if (v.IsObject()) {
     out += '{';
     for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-      out.append(m->name.GetString(), m->name.GetStringLength()).append(":");
+      out.append(raw(m->name)).append(m->name.GetString(), m->name.GetStringLength()).append(":");
       describe(m->value, out);
       out += ',';
     }
