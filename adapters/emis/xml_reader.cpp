@@ -6,10 +6,16 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <optional>
+#include <type_traits>
 #include <utility>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "gateway/core/bytes.hpp"
 
@@ -64,6 +70,37 @@ constexpr std::array<std::uint8_t, 256> make_name_bytes() {
   return t;
 }
 constexpr std::array<std::uint8_t, 256> kAsciiNameByte = make_name_bytes();
+
+#if defined(__SSE2__)
+/** name_bytes_in: a bit for each of the 16 bytes of `block` that is an ASCII NameChar other
+ *  than ':' (kAsciiNameByte not 0): a letter, a digit, '_', '-' or '.'. */
+[[gnu::always_inline]] inline unsigned name_bytes_in(__m128i block) {
+  const auto within = [](__m128i x, char lowest, char count) {  // lowest <= x < lowest + count
+    const __m128i offset = _mm_sub_epi8(x, _mm_set1_epi8(lowest));
+    return _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(static_cast<char>(count - 1))),
+                          offset);
+  };
+  const __m128i letter = within(_mm_or_si128(block, _mm_set1_epi8(0x20)), 'a', 26);
+  const __m128i digit = within(block, '0', 10);
+  const __m128i other = _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('_')),
+                                     _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('-')),
+                                                  _mm_cmpeq_epi8(block, _mm_set1_epi8('.'))));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), other)));
+}
+
+/** stops_in: a bit for each of the 16 bytes of `block` that kStop holds. */
+[[gnu::always_inline]] inline unsigned stops_in(__m128i block) {
+  // Signed, bytes >= 0x80 are below 0x20 too: control characters and UTF-8 lead/continuation.
+  const __m128i low = _mm_cmplt_epi8(block, _mm_set1_epi8(0x20));
+  const __m128i tab_or_lf = _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('\t')),
+                                         _mm_cmpeq_epi8(block, _mm_set1_epi8('\n')));
+  const __m128i markup = _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('<')),
+                                      _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('&')),
+                                                   _mm_cmpeq_epi8(block, _mm_set1_epi8(']'))));
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(tab_or_lf, low), markup)));
+}
+#endif
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -183,16 +220,58 @@ std::string_view prefix_of(std::string_view qname) {
   return colon == std::string_view::npos ? std::string_view{} : qname.substr(0, colon);
 }
 
+/** name_end_of, stop_of: scan::name_end and scan::stop_at, inlined into the parser. */
+[[gnu::always_inline]] inline std::size_t name_end_of(const char* in, std::size_t i,
+                                                      std::size_t n) {
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    const unsigned others =
+        ~name_bytes_in(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))) & 0xFFFFu;
+    if (others != 0) {
+      return i + static_cast<std::size_t>(std::countr_zero(others));
+    }
+  }
+#endif
+  while (i < n && kAsciiNameByte[static_cast<unsigned char>(in[i])] != 0) {
+    ++i;
+  }
+  return i;
+}
+
+[[gnu::always_inline]] inline std::size_t stop_of(const char* in, std::size_t i, std::size_t n) {
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    const unsigned stops = stops_in(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i)));
+    if (stops != 0) {
+      return i + static_cast<std::size_t>(std::countr_zero(stops));
+    }
+  }
+#endif
+  while (i < n && !kStop[static_cast<unsigned char>(in[i])]) {
+    ++i;
+  }
+  return i;
+}
+
 }  // namespace
+
+namespace scan {
+
+std::size_t name_end(const char* in, std::size_t i, std::size_t n) { return name_end_of(in, i, n); }
+
+std::size_t stop_at(const char* in, std::size_t i, std::size_t n) { return stop_of(in, i, n); }
+
+}  // namespace scan
 
 XmlNode& XmlDocument::new_node() {
   if (chunks_.empty() || chunk_used_ == chunk_size_) {
     // The first chunk fits a small document (an element takes at least 4 bytes, "<a/>").
     chunk_size_ = chunks_.empty() ? std::min<std::size_t>(1024, input_.size() / 4 + 1) : 1024;
-    chunks_.push_back(std::make_unique<XmlNode[]>(chunk_size_));
+    chunks_.emplace_back(static_cast<XmlNode*>(::operator new(chunk_size_ * sizeof(XmlNode))));
     chunk_used_ = 0;
   }
-  return chunks_.back()[chunk_used_++];
+  static_assert(std::is_trivially_destructible_v<XmlNode>);  // a chunk is freed, not destroyed
+  return *new (chunks_.back().get() + chunk_used_++) XmlNode{};
 }
 
 std::size_t XmlDocument::line_of(std::size_t offset) const {
@@ -363,10 +442,7 @@ private:
     const std::size_t n = in_.size();
     std::size_t i = p_;
     if (i < n && kAsciiNameByte[byte(i)] == 1) {
-      ++i;
-      while (i < n && kAsciiNameByte[byte(i)] != 0) {
-        ++i;
-      }
+      i = name_end_of(in_.data(), i + 1, n);
       if (i >= n || (in_[i] != ':' && byte(i) < 0x80)) {
         colon_ = std::string_view::npos;
         end = i;
@@ -878,9 +954,7 @@ private:
     std::size_t start = p_;
     const std::size_t n = in_.size();
     for (;;) {
-      while (p_ < n && !kStop[byte(p_)]) {
-        ++p_;
-      }
+      p_ = stop_of(in_.data(), p_, n);
       if (p_ >= n || in_[p_] == '<') {
         add_text(in_.substr(start, p_ - start));
         return true;

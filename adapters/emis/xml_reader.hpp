@@ -45,11 +45,24 @@ private:
 
   // The nodes in document order (the root first), in chunks so that none moves as more come
   // and not much more is allocated than the document has elements.
-  std::vector<std::unique_ptr<XmlNode[]>> chunks_;
+  // Each node is constructed as it is handed out, not when its chunk is allocated.
+  struct FreeChunk {
+    void operator()(XmlNode* chunk) const noexcept { ::operator delete(static_cast<void*>(chunk)); }
+  };
+  std::vector<std::unique_ptr<XmlNode, FreeChunk>> chunks_;
   std::size_t chunk_used_ = 0;
   std::size_t chunk_size_ = 0;
   std::unique_ptr<char[]> decoded_;  // text that needed decoding (at most the input's size)
 };
+
+namespace scan {
+/** name_end: the first byte of in[i, n) that is not an ASCII letter, digit, '_', '-' or '.', or
+ *  n (the common names' scan; 16 bytes at a time where SSE2 is there). */
+[[nodiscard]] std::size_t name_end(const char* in, std::size_t i, std::size_t n);
+/** stop_at: the first byte of in[i, n) where the text scan must look closer, or n: '<', '&',
+ *  ']', a control character but tab and LF (CR included), or any byte from 0x80 on. */
+[[nodiscard]] std::size_t stop_at(const char* in, std::size_t i, std::size_t n);
+}  // namespace scan
 
 /**
  * read_xml: reads `input` (UTF-8, a BOM allowed) as an XML 1.0 document with namespaces.

@@ -61,6 +61,38 @@ TEST(XmlReaderTest, ReadsElementsTextAndReferences) {
   EXPECT_EQ(d->line_of(child(root, "Term")->offset), 5U);
 }
 
+// The scans that find a name's end and the next byte of text to look at closely read 16 bytes at
+// a time; each byte value, at each place in and past a block, must stop them exactly where the
+// byte-by-byte rules (XML 1.0 [4a] NameChar in ASCII without ':'; markup, references, ']', CR,
+// other control characters and non-ASCII in text) would.
+TEST(XmlReaderTest, TheBlockScansStopWhereTheByteRulesDo) {
+  const auto name_byte = [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  };
+  const auto stop = [](unsigned char c) {
+    return (c < 0x20 && c != '\t' && c != '\n') || c >= 0x80 || c == '<' || c == '&' || c == ']';
+  };
+  for (unsigned value = 0; value < 256; ++value) {
+    const auto c = static_cast<char>(value);
+    for (const std::size_t at : {0, 1, 7, 15, 16, 17, 31, 32, 40}) {
+      std::string names(48, 'n');  // a name byte, and no stop
+      names[at] = c;
+      EXPECT_EQ(scan::name_end(names.data(), 0, names.size()),
+                name_byte(static_cast<unsigned char>(c)) ? names.size() : at)
+          << "byte " << value << " at " << at;
+      std::string text(48, ' ');
+      text[at] = c;
+      EXPECT_EQ(scan::stop_at(text.data(), 0, text.size()),
+                stop(static_cast<unsigned char>(c)) ? at : text.size())
+          << "byte " << value << " at " << at;
+      // Started past the byte, or with the input ending before it, neither scan sees it.
+      EXPECT_EQ(scan::name_end(names.data(), at + 1, names.size()), names.size());
+      EXPECT_EQ(scan::stop_at(text.data(), 0, at), at);
+    }
+  }
+}
+
 TEST(XmlReaderTest, RefusesADoctypeBeforeAnyEntityIsDeclared) {
   const std::string detail = refusal(
       "<?xml version=\"1.0\"?>\n<!DOCTYPE MedicalRecord [<!ENTITY x SYSTEM "
