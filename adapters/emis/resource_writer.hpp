@@ -203,7 +203,10 @@ public:
     out_.done(out);
     return *this;
   }
-  ResourceWriter& kv(std::string_view k, std::string_view v) { return key(k).str(v); }
+  /** kv: key(k) then str(v); inlined where it is called, so the key's copy is as key() says. */
+  [[gnu::always_inline]] ResourceWriter& kv(std::string_view k, std::string_view v) {
+    return key(k).str(v);
+  }
   /** opt: kv only when v is not empty. */
   ResourceWriter& opt(std::string_view k, std::string_view v) {
     return v.empty() ? *this : kv(k, v);

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/core/bytes.hpp"
+
 namespace gw::fhir {
 
 /**
@@ -51,7 +53,7 @@ private:
       return static_cast<unsigned char>(name[i]);
     };
     std::size_t h = n == 0 ? 0 : n * 131 + byte(0) * 31 + byte(n / 2) * 7 + byte(n - 1);
-    for (h &= mask; slots_[h].used && slots_[h].name != name; h = (h + 1) & mask) {
+    for (h &= mask; slots_[h].used && !same_text(slots_[h].name, name); h = (h + 1) & mask) {
     }
     return h;
   }

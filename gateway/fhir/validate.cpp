@@ -407,6 +407,13 @@ private:
     }
   }
 
+  /** in_codes: whether `code` is one of `codes` (a value set's few codes). */
+  template <class Codes>
+  static bool in_codes(const Codes& codes, std::string_view code) {
+    return std::any_of(codes.begin(), codes.end(),
+                       [&](std::string_view c) { return same_text(c, code); });
+  }
+
   void codes(const Value& r, std::string_view type, const TypeRules& rules, std::string_view path) {
     for (const CodeRule* rule : rules.codes) {
       const Value* v = member(r, rule->element);
@@ -417,7 +424,7 @@ private:
         error("value", cat(path, ".", rule->element), "must be a code (a JSON string)");
         continue;
       }
-      if (std::find(rule->codes.begin(), rule->codes.end(), sv(*v)) == rule->codes.end()) {
+      if (!in_codes(rule->codes, sv(*v))) {
         error("code-invalid", cat(path, ".", rule->element),
               cat("'", sv(*v), "' is not in the required value set of ", type, ".", rule->element));
       }
@@ -437,12 +444,11 @@ private:
       for (rapidjson::SizeType i = 0; i < coding->Size(); ++i) {
         const Value* sys = member((*coding)[i], "system");
         const Value* code = member((*coding)[i], "code");
-        if (sys == nullptr || sv(*sys) != rule->system) {
+        if (sys == nullptr || !same_text(sv(*sys), rule->system)) {
           continue;
         }
         found = true;
-        if (code == nullptr ||
-            std::find(rule->codes.begin(), rule->codes.end(), sv(*code)) == rule->codes.end()) {
+        if (code == nullptr || !in_codes(rule->codes, sv(*code))) {
           error("code-invalid",
                 cat(path, ".", rule->element, ".coding[", std::to_string(i), "].code"),
                 cat("not a code of ", rule->system));
