@@ -94,6 +94,21 @@ struct Choice {
 };
 using Choices = std::span<const Choice>;
 
+/** trim_xml_space: `s` without XML white space (space, tab, CR, LF) at either end (inline: the
+ *  standard find_first_not_of calls memchr for each byte). */
+constexpr std::string_view trim_xml_space(std::string_view s) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  std::size_t b = 0;
+  std::size_t e = s.size();
+  while (b < e && space(s[b])) {
+    ++b;
+  }
+  while (e > b && space(s[e - 1])) {
+    --e;
+  }
+  return s.substr(b, e - b);
+}
+
 /** lower: ASCII lower case (the closed lists and GUIDs are ASCII; std::tolower is a call). */
 constexpr char lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
@@ -125,7 +140,11 @@ struct CaselessEqual {
  *  Paths are made only for an error, except the entries' own (which the adapter keeps). */
 class Reader {
 public:
-  explicit Reader(const XmlLimits& limits) : limits_(limits) {}
+  /** `bytes`: the extract's size, for room for its GUIDs (an entry with one takes well over
+   *  128 bytes), so the set is not rebuilt as it grows. */
+  Reader(const XmlLimits& limits, std::size_t bytes) : limits_(limits) {
+    guids_.reserve(std::min<std::size_t>(bytes / 128, 1U << 16));
+  }
 
   [[nodiscard]] bool failed() const { return error_.has_value(); }
   [[nodiscard]] Error error() const { return error_.value_or(Error{}); }
@@ -202,10 +221,7 @@ public:
            "the text is longer than " + std::to_string(limits_.max_text_bytes) + " bytes");
       return {};
     }
-    std::string_view out;
-    if (const auto b = all.find_first_not_of(" \t\r\n"); b != std::string_view::npos) {
-      out = all.substr(b, all.find_last_not_of(" \t\r\n") - b + 1);
-    }
+    const std::string_view out = trim_xml_space(all);
     if (out.empty() && required) {
       fail(path, name, "required element is empty");
     }
@@ -643,7 +659,7 @@ Result<Extract> parse_extract(std::string_view xml, const XmlLimits& limits) {
     return detail::located(Errc::kUnprocessable, "/",
                            "the root element must be MedicalRecord (an EMIS XML extract)");
   }
-  Reader rd(limits);
+  Reader rd(limits, xml.size());
   Extract out;
   if (const Node* h = rd.child(root, kRoot, "ExtractHeader", true)) {
     const std::string hp = path_of("ExtractHeader");
@@ -680,12 +696,10 @@ std::string extract_id(std::string_view xml) {
     for (const Node* c = h->children; c != nullptr; c = c->next) {
       if (c->name == "ExtractID") {
         // An ExtractID with elements inside is refused by parse_extract; it has no id here.
-        std::string_view id = c->text;
-        const auto b = id.find_first_not_of(" \t\r\n");
-        if (b == std::string_view::npos || c->children != nullptr) {
+        const std::string_view id = trim_xml_space(c->text);
+        if (id.empty() || c->children != nullptr) {
           return {};
         }
-        id = id.substr(b, id.find_last_not_of(" \t\r\n") - b + 1);
         return id.size() <= 128 ? std::string(id) : std::string{};
       }
     }
