@@ -2,6 +2,10 @@
 // tables, identifier rules. A code with no mapping comes back as it came, never dropped.
 #include "gateway/mapping/mapping_set.hpp"
 
+#include <optional>
+#include <string_view>
+#include <tuple>
+
 #include "gateway/mapping/systems.hpp"
 
 namespace gw::mapping {
@@ -14,6 +18,17 @@ constexpr std::array<Adapter, kAdapterCount> kAdapters{
 std::string system_uri(std::string_view name) {
   auto s = resolve_system(name);
   return s ? s->uri : std::string(name);
+}
+
+/** known_uri: the URI of the known system `name` names (its alias or its URI), without making a
+ *  string; nullopt for any other name (system_uri then decides). */
+std::optional<std::string_view> known_uri(std::string_view name) {
+  for (const System& s : known_systems()) {
+    if (s.alias == name || s.uri == name) {
+      return s.uri;
+    }
+  }
+  return std::nullopt;
 }
 
 const ValueMap* find_map(const Rules& rules, std::string_view map) {
@@ -103,8 +118,16 @@ Mapped MappingSet::map_value(Adapter adapter, std::string_view sender, std::stri
 }
 
 Mapped MappingSet::map_code(const Coding& native, std::string_view target_system) const {
-  const std::string from = system_uri(native.system);
-  auto it = codes_.find(CodeKey{from, native.code, system_uri(target_system)});
+  using Views = std::tuple<std::string_view, std::string_view, std::string_view>;
+  auto it = codes_.end();
+  // Codes of known systems (nearly all) are looked up without a string made for the key.
+  if (const auto from = known_uri(native.system), to = known_uri(target_system); from && to) {
+    it = codes_.find(Views{*from, native.code, *to});
+  } else {
+    const std::string from_uri = system_uri(native.system);
+    const std::string to_uri = system_uri(target_system);
+    it = codes_.find(Views{from_uri, native.code, to_uri});
+  }
   if (it != codes_.end()) {
     return Mapped{it->second, true};
   }

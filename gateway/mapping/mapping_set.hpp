@@ -146,7 +146,7 @@ private:
   friend class SetBuilder;
   using CodeKey = std::tuple<std::string, std::string, std::string>;  // from URI, code, to URI
   std::array<AdapterMappings, kAdapterCount> adapters_;
-  std::map<CodeKey, Coding> codes_;
+  std::map<CodeKey, Coding, std::less<>> codes_;  // looked up by string views too
   std::vector<CodeTable> tables_;
   std::string directory_;
 };

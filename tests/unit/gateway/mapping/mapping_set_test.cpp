@@ -84,6 +84,28 @@ TEST(MappingLookup, CodeTablesTranslateByAliasOrUri) {
   EXPECT_TRUE(set->map_code({"read-v2", "H17..00", ""}, "snomed").mapped);
 }
 
+TEST(MappingLookup, CodeTablesFromALocalListTranslateByAliasOrUri) {
+  // A site's own code list has no fixed URI: its codes are looked up under the URI its
+  // alias resolves to, whichever of the two the caller names.
+  test::MappingDir dir;
+  dir.write("terminology/local.csv",
+            "# source: synthetic, a practice's own flag list\n"
+            "source_system,source_code,source_display,target_system,target_code,target_display\n"
+            "local:gp-flags,SAFE1,Safeguarding concern,snomed,225338004,Risk assessment\n");
+  auto set = load(dir);
+  ASSERT_NE(set, nullptr);
+  const Coding expected{"http://snomed.info/sct", "225338004", "Risk assessment"};
+  for (const char* system : {"local:gp-flags", "urn:caregw:codes:local:gp-flags"}) {
+    const auto m = set->map_code({system, "SAFE1", ""}, "snomed");
+    EXPECT_TRUE(m.mapped) << system;
+    EXPECT_EQ(m.coding, expected) << system;
+    EXPECT_FALSE(set->map_code({system, "SAFE2", ""}, "snomed").mapped) << system;
+  }
+  // The other list's same code is not this one's.
+  EXPECT_FALSE(set->map_code({"local:gp-other", "SAFE1", ""}, "snomed").mapped);
+  EXPECT_FALSE(set->map_code({"read-v2", "SAFE1", ""}, "snomed").mapped);
+}
+
 TEST(MappingLookup, AnOverrideAppliesOnlyToItsSender) {
   auto set = shipped();
   ASSERT_NE(set, nullptr);
