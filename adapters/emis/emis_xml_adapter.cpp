@@ -575,10 +575,21 @@ Result<ingest::TranslatedMessage> translate_extract(
   c.meta_source.append(kMetaSourcePrefix).append(c.ods);
   c.entry_id_system.append("urn:caregw:id:").append(c.ods).append(":emis-entry-guid");
   c.checks = checks;
+  c.people.reserve(ex.people.size());
   for (const auto& p : ex.people) {
     c.people[p.ref_id] = p.guid;
   }
+  // Room for what the extract makes (a medication makes a statement and its issues' requests),
+  // so the lists are not regrown as resources are added.
+  const std::size_t entries = ex.events.size() + ex.medications.size() + ex.allergies.size();
+  const std::size_t resources = 3 + ex.people.size() + ex.consultations.size() + entries +
+                                ex.medications.size() + ex.alerts.size();
+  out.resources.reserve(resources);
+  if (checks != nullptr) {
+    checks->reserve(resources);
+  }
   std::unordered_set<std::string_view> entry_guids;
+  entry_guids.reserve(entries);
   for (const auto& e : ex.events) {
     entry_guids.insert(e.guid);
   }
@@ -588,6 +599,7 @@ Result<ingest::TranslatedMessage> translate_extract(
   for (const auto& a : ex.allergies) {
     entry_guids.insert(a.guid);
   }
+  c.encounter_of.reserve(entries);
   for (const auto& con : ex.consultations) {
     for (const auto& el : con.elements) {
       if (entry_guids.count(el.entry_guid) == 0) {
