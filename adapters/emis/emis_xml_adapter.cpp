@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "adapters/emis/checked.hpp"
@@ -18,6 +17,7 @@
 #include "adapters/emis/emis.hpp"
 #include "adapters/emis/emis_xml.hpp"
 #include "adapters/emis/resource_writer.hpp"
+#include "adapters/emis/view_set.hpp"
 #include "gateway/fhir/datetime.hpp"
 #include "gateway/fhir/json.hpp"
 #include "gateway/fhir/validate.hpp"
@@ -588,7 +588,7 @@ Result<ingest::TranslatedMessage> translate_extract(
   if (checks != nullptr) {
     checks->reserve(resources);
   }
-  std::unordered_set<std::string_view> entry_guids;
+  detail::ViewSet<> entry_guids;
   entry_guids.reserve(entries);
   for (const auto& e : ex.events) {
     entry_guids.insert(e.guid);
@@ -602,7 +602,7 @@ Result<ingest::TranslatedMessage> translate_extract(
   c.encounter_of.reserve(entries);
   for (const auto& con : ex.consultations) {
     for (const auto& el : con.elements) {
-      if (entry_guids.count(el.entry_guid) == 0) {
+      if (!entry_guids.contains(el.entry_guid)) {
         // Not an error: an entry may be withheld from the extract (e.g. marked private).
         out.warnings.push_back(el.path + "/EntryGUID" + std::string(ingest::kLocationSeparator) +
                                "no entry in this extract has this GUID");

@@ -10,12 +10,12 @@
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "adapters/emis/common.hpp"
 #include "adapters/emis/emis_xml.hpp"
+#include "adapters/emis/view_set.hpp"
 #include "adapters/emis/xml_reader.hpp"
 #include "gateway/core/bytes.hpp"
 #include "gateway/fhir/datetime.hpp"
@@ -278,7 +278,7 @@ public:
       fail(path, "GUID", "not a GUID (letters, digits and '-', at most 60)");
       return {};
     }
-    if (!guids_.insert(g).second) {
+    if (!guids_.insert(g)) {
       fail(path, "GUID", "the GUID is used by another entry in this extract");
     }
     return g;
@@ -293,7 +293,7 @@ public:
     }
     const std::string& here = joined(path, name);
     std::string_view id = text(c, here, "RefID", true);
-    if (!id.empty() && people_.count(id) == 0) {
+    if (!id.empty() && !people_.contains(id)) {
       fail(here, "RefID", "no Person in the PeopleList has this RefID");
       return {};
     }
@@ -395,8 +395,8 @@ private:
 
   const XmlLimits& limits_;
   std::optional<Error> error_;
-  std::unordered_set<std::string_view> people_;
-  std::unordered_set<std::string_view, CaselessHash, CaselessEqual> guids_;
+  detail::ViewSet<> people_;
+  detail::ViewSet<CaselessHash, CaselessEqual> guids_;
   std::string scratch_;
 };
 
