@@ -69,7 +69,9 @@ void set_meta_source(rapidjson::Value& resource, std::string_view source,
   if (!resource.IsObject()) {
     return;
   }
-  rapidjson::Value value(source.data(), static_cast<rapidjson::SizeType>(source.size()), a);
+  // Every resource of the message holds the same source: one string, referred to, not copied.
+  rapidjson::Value value(
+      rapidjson::StringRef(source.data(), static_cast<rapidjson::SizeType>(source.size())));
   rapidjson::Value* meta = member_of(resource, "meta");
   if (meta != nullptr && !meta->IsObject()) {
     resource.RemoveMember("meta");  // the last member takes its place; a new one goes last

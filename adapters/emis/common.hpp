@@ -54,7 +54,8 @@ inline constexpr std::string_view kOdsSystem = "https://fhir.nhs.uk/Id/ods-organ
 
 /**
  * set_meta_source: resource.meta.source = `source` (replacing any value), `source` being
- * kMetaSourcePrefix + the practice's ODS code, made once per message by the caller.
+ * kMetaSourcePrefix + the practice's ODS code, made once per message by the caller. The value
+ * refers to `source`'s bytes, not a copy: they must outlive the resource's document.
  */
 void set_meta_source(rapidjson::Value& resource, std::string_view source,
                      rapidjson::Document::AllocatorType& a);
