@@ -88,8 +88,8 @@ constexpr std::array<std::uint8_t, 256> kAsciiNameByte = make_name_bytes();
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), other)));
 }
 
-/** stops_in: a bit for each of the 16 bytes of `block` that kStop holds. */
-[[gnu::always_inline]] inline unsigned stops_in(__m128i block) {
+/** text_stops_in: a bit for each of the 16 bytes of `block` that kStop holds. */
+[[gnu::always_inline]] inline unsigned text_stops_in(__m128i block) {
   // Signed, bytes >= 0x80 are below 0x20 too: control characters and UTF-8 lead/continuation.
   const __m128i low = _mm_cmplt_epi8(block, _mm_set1_epi8(0x20));
   const __m128i tab_or_lf = _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('\t')),
@@ -220,46 +220,55 @@ std::string_view prefix_of(std::string_view qname) {
   return colon == std::string_view::npos ? std::string_view{} : qname.substr(0, colon);
 }
 
-/** name_end_of, stop_of: scan::name_end and scan::stop_at, inlined into the parser. */
-[[gnu::always_inline]] inline std::size_t name_end_of(const char* in, std::size_t i,
-                                                      std::size_t n) {
+/**
+ * first_stop: the first byte of in[i, n) where a scan stops (Scan::stops), or n: where SSE2 is
+ * there, 16 bytes at a time (Scan::stops_in: a bit for each byte of a block that stops it), then
+ * byte by byte. Inlined into the parser; scan::name_end and scan::stop_at call it for the tests.
+ */
+template <class Scan>
+[[gnu::always_inline]] inline std::size_t first_stop(const char* in, std::size_t i, std::size_t n) {
 #if defined(__SSE2__)
   for (; i + 16 <= n; i += 16) {
-    const unsigned others =
-        ~name_bytes_in(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))) & 0xFFFFu;
-    if (others != 0) {
-      return i + static_cast<std::size_t>(std::countr_zero(others));
-    }
-  }
-#endif
-  while (i < n && kAsciiNameByte[static_cast<unsigned char>(in[i])] != 0) {
-    ++i;
-  }
-  return i;
-}
-
-[[gnu::always_inline]] inline std::size_t stop_of(const char* in, std::size_t i, std::size_t n) {
-#if defined(__SSE2__)
-  for (; i + 16 <= n; i += 16) {
-    const unsigned stops = stops_in(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i)));
+    const unsigned stops =
+        Scan::stops_in(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i)));
     if (stops != 0) {
       return i + static_cast<std::size_t>(std::countr_zero(stops));
     }
   }
 #endif
-  while (i < n && !kStop[static_cast<unsigned char>(in[i])]) {
+  while (i < n && !Scan::stops(static_cast<unsigned char>(in[i]))) {
     ++i;
   }
   return i;
 }
 
+/** NameScan: a name's usual run, to its first byte that is not a letter, digit, '_', '-' or '.'. */
+struct NameScan {
+  static bool stops(unsigned char c) { return kAsciiNameByte[c] == 0; }
+#if defined(__SSE2__)
+  static unsigned stops_in(__m128i block) { return ~name_bytes_in(block) & 0xFFFFu; }
+#endif
+};
+
+/** TextScan: character data, to its first byte kStop holds. */
+struct TextScan {
+  static bool stops(unsigned char c) { return kStop[c]; }
+#if defined(__SSE2__)
+  static unsigned stops_in(__m128i block) { return text_stops_in(block); }
+#endif
+};
+
 }  // namespace
 
 namespace scan {
 
-std::size_t name_end(const char* in, std::size_t i, std::size_t n) { return name_end_of(in, i, n); }
+std::size_t name_end(const char* in, std::size_t i, std::size_t n) {
+  return first_stop<NameScan>(in, i, n);
+}
 
-std::size_t stop_at(const char* in, std::size_t i, std::size_t n) { return stop_of(in, i, n); }
+std::size_t stop_at(const char* in, std::size_t i, std::size_t n) {
+  return first_stop<TextScan>(in, i, n);
+}
 
 }  // namespace scan
 
@@ -442,7 +451,7 @@ private:
     const std::size_t n = in_.size();
     std::size_t i = p_;
     if (i < n && kAsciiNameByte[byte(i)] == 1) {
-      i = name_end_of(in_.data(), i + 1, n);
+      i = first_stop<NameScan>(in_.data(), i + 1, n);
       if (i >= n || (in_[i] != ':' && byte(i) < 0x80)) {
         colon_ = std::string_view::npos;
         end = i;
@@ -954,7 +963,7 @@ private:
     std::size_t start = p_;
     const std::size_t n = in_.size();
     for (;;) {
-      p_ = stop_of(in_.data(), p_, n);
+      p_ = first_stop<TextScan>(in_.data(), p_, n);
       if (p_ >= n || in_[p_] == '<') {
         add_text(in_.substr(start, p_ - start));
         return true;

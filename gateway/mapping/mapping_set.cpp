@@ -2,7 +2,7 @@
 // tables, identifier rules. A code with no mapping comes back as it came, never dropped.
 #include "gateway/mapping/mapping_set.hpp"
 
-#include <optional>
+#include <string>
 #include <string_view>
 #include <tuple>
 
@@ -13,23 +13,6 @@ namespace {
 
 constexpr std::array<Adapter, kAdapterCount> kAdapters{
     Adapter::kAcute, Adapter::kEmis, Adapter::kLas, Adapter::kMentalHealth, Adapter::kAmbulance};
-
-/** system_uri: the URI for an alias or URI; the text itself when it names no known system. */
-std::string system_uri(std::string_view name) {
-  auto s = resolve_system(name);
-  return s ? s->uri : std::string(name);
-}
-
-/** known_uri: the URI of the known system `name` names (its alias or its URI), without making a
- *  string; nullopt for any other name (system_uri then decides). */
-std::optional<std::string_view> known_uri(std::string_view name) {
-  for (const System& s : known_systems()) {
-    if (s.alias == name || s.uri == name) {
-      return s.uri;
-    }
-  }
-  return std::nullopt;
-}
 
 const ValueMap* find_map(const Rules& rules, std::string_view map) {
   auto it = rules.value_maps.find(map);
@@ -118,16 +101,11 @@ Mapped MappingSet::map_value(Adapter adapter, std::string_view sender, std::stri
 }
 
 Mapped MappingSet::map_code(const Coding& native, std::string_view target_system) const {
-  using Views = std::tuple<std::string_view, std::string_view, std::string_view>;
-  auto it = codes_.end();
-  // Codes of known systems (nearly all) are looked up without a string made for the key.
-  if (const auto from = known_uri(native.system), to = known_uri(target_system); from && to) {
-    it = codes_.find(Views{*from, native.code, *to});
-  } else {
-    const std::string from_uri = system_uri(native.system);
-    const std::string to_uri = system_uri(target_system);
-    it = codes_.find(Views{from_uri, native.code, to_uri});
-  }
+  // Known systems' URIs are views of constants: the key is made of views, no string.
+  std::string from_scratch;
+  std::string to_scratch;
+  const auto it = codes_.find(std::tuple<std::string_view, std::string_view, std::string_view>{
+      system_uri(native.system, from_scratch), native.code, system_uri(target_system, to_scratch)});
   if (it != codes_.end()) {
     return Mapped{it->second, true};
   }

@@ -167,15 +167,23 @@ std::string check_known(const System& s, std::string_view code) {
   return {};
 }
 
+/** known_system: the known system `name` names (its alias or its URI), or nullptr. */
+const System* known_system(std::string_view name) {
+  for (const System& s : kSystems) {
+    if (s.alias == name || s.uri == name) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::span<const System> known_systems() { return kSystems; }
 
 std::optional<SystemRef> resolve_system(std::string_view name) {
-  for (const auto& s : kSystems) {
-    if (s.alias == name || s.uri == name) {
-      return SystemRef{std::string(s.alias), std::string(s.uri), &s};
-    }
+  if (const System* s = known_system(name)) {
+    return SystemRef{std::string(s->alias), std::string(s->uri), s};
   }
   std::string_view local;
   if (name.starts_with(kLocalPrefix)) {
@@ -191,6 +199,15 @@ std::optional<SystemRef> resolve_system(std::string_view name) {
   }
   return SystemRef{std::string(kLocalPrefix) + std::string(local),
                    std::string(kLocalUri) + std::string(local), nullptr};
+}
+
+std::string_view system_uri(std::string_view name, std::string& scratch) {
+  if (const System* s = known_system(name)) {
+    return s->uri;
+  }
+  auto local = resolve_system(name);
+  scratch = local ? std::move(local->uri) : std::string(name);
+  return scratch;
 }
 
 std::string check_code(const SystemRef& system, std::string_view code) {

@@ -52,6 +52,19 @@ struct SystemRef {
 [[nodiscard]] std::optional<SystemRef> resolve_system(std::string_view name);
 
 /**
+ * system_uri: the URI the codes of system `name` (an alias or a URI) carry: a known system's (a
+ * view of a constant: the lookups of every coding make no string for it), a local list's (made
+ * in `scratch`), or `name` itself when it names no system.
+ */
+[[nodiscard]] std::string_view system_uri(std::string_view name, std::string& scratch);
+
+/** system_uri: the same, as a string of its own. */
+[[nodiscard]] inline std::string system_uri(std::string_view name) {
+  std::string scratch;
+  return std::string(system_uri(name, scratch));
+}
+
+/**
  * check_code: why `code` is not a well-formed code of `system`, or empty when it is.
  * Thread safety: pure.
  */

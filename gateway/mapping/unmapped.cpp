@@ -9,15 +9,6 @@
 #include "gateway/mapping/systems.hpp"
 
 namespace gw::mapping {
-namespace {
-
-/** uri_of: the URI of a system alias (or the text itself when it names no known system). */
-std::string uri_of(std::string_view system) {
-  auto s = resolve_system(system);
-  return s ? s->uri : std::string(system);
-}
-
-}  // namespace
 
 UnmappedTracker::UnmappedTracker(metrics::Registry* metrics, UnmappedLimits limits)
     : limits_(limits) {
@@ -139,9 +130,9 @@ Mapped Mapper::value(Adapter adapter, std::string_view sender, std::string_view 
                      std::string_view code, std::string_view display,
                      std::string_view native_system) const {
   // No set loaded (the first load failed): nothing maps, everything is kept and counted.
-  auto m =
-      set_ ? set_->map_value(adapter, sender, map, code, display, native_system)
-           : Mapped{Coding{uri_of(native_system), std::string(code), std::string(display)}, false};
+  auto m = set_ ? set_->map_value(adapter, sender, map, code, display, native_system)
+                : Mapped{Coding{system_uri(native_system), std::string(code), std::string(display)},
+                         false};
   if (!m.mapped && tracker_ != nullptr) {
     tracker_->record(adapter, m.coding);
   }

@@ -40,8 +40,12 @@ inline std::string synthetic_nhs(int n) {
   }
 }
 
-/** read_sample: a sample's text with its NHS number (3333333333, ten identical digits, which the
- * NHS number check refuses) replaced by a synthetic one; `keep_number` leaves it as published. */
+/** kPublishedNhs: the NHS number the published ITK samples carry: ten 3s, which the NHS number
+ *  check refuses (ten identical digits). */
+inline const std::string kPublishedNhs(10, '3');
+
+/** read_sample: a sample's text with its NHS number (kPublishedNhs) replaced by a synthetic one;
+ * `keep_number` leaves it as published. */
 inline std::string read_sample(const std::string& name, bool keep_number = false) {
   std::ifstream f(sample_path(name), std::ios::binary);
   std::stringstream ss;
@@ -49,7 +53,7 @@ inline std::string read_sample(const std::string& name, bool keep_number = false
   std::string text = ss.str();
   if (!keep_number) {
     const std::string nhs = synthetic_nhs(1);
-    for (auto p = text.find("3333333333"); p != std::string::npos; p = text.find("3333333333")) {
+    for (auto p = text.find(kPublishedNhs); p != std::string::npos; p = text.find(kPublishedNhs)) {
       text.replace(p, 10, nhs);
     }
   }

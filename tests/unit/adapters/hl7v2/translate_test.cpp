@@ -52,7 +52,7 @@ protected:
 };
 
 // ../shared/reference/itk-hl7v2-adt-uk/ITK_v2.4_ADT_A01_ADT_A01.hl7 (NHS number replaced by a
-// synthetic one: the sample's 3333333333 fails the NHS number check).
+// synthetic one: the sample's ten 3s fail the NHS number check).
 TEST_F(Hl7v2Translate, ItkA01AdmitsAnInpatient) {
   auto t = run(test::read_sample("ITK_v2.4_ADT_A01_ADT_A01.hl7"), "RCB");
   ASSERT_TRUE(t) << t.error().detail;
@@ -134,7 +134,7 @@ TEST_F(Hl7v2Translate, ItkSampleNhsNumberIsRefused) {
   auto t = run(test::read_sample("ITK_v2.4_ADT_A01_ADT_A01.hl7", true), "RCB");
   ASSERT_FALSE(t);
   EXPECT_EQ(t.error().detail.rfind("PID-3.1: not a valid NHS number", 0), 0U);
-  EXPECT_EQ(t.error().detail.find("3333333333"), std::string::npos);  // never echoed
+  EXPECT_EQ(t.error().detail.find(test::kPublishedNhs), std::string::npos);  // never echoed
 }
 
 TEST_F(Hl7v2Translate, IdentityForTheMpiUsesTheSenderOverrides) {
